@@ -1,0 +1,18 @@
+/*
+ * commands.h - the sub-commands of acmec.  Each parses its own options
+ * (argv[0] is the sub-command's name) and returns an exit status.
+ */
+#ifndef ACMEC_COMMANDS_H
+#define ACMEC_COMMANDS_H
+
+#include "config.h"
+
+#define EXIT_OK		0
+#define EXIT_FAIL	1
+#define EXIT_USAGE	2
+
+int cmd_issue(const struct config *cfg, int argc, char **argv);
+int cmd_account(const struct config *cfg, int argc, char **argv);
+int cmd_revoke(const struct config *cfg, int argc, char **argv);
+
+#endif

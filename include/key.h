@@ -1,0 +1,38 @@
+/*
+ * key.h - private keys: generate, load and save PEM.
+ */
+#ifndef ACMEC_KEY_H
+#define ACMEC_KEY_H
+
+#include <openssl/evp.h>
+
+#include "err.h"
+
+enum key_type {
+	KEY_EC256,
+	KEY_EC384,
+	KEY_RSA2048,
+	KEY_RSA3072,
+	KEY_RSA4096,
+};
+
+/* "ec-256", "rsa-4096", ... -> type; -1 if unknown. */
+int key_type_parse(const char *name, enum key_type *type);
+const char *key_type_name(enum key_type type);
+
+/* A new key of type; caller frees with EVP_PKEY_free. */
+EVP_PKEY *key_generate(enum key_type type, struct err *e);
+
+/* Load a PEM private key (PKCS#8, traditional RSA or EC); new key. */
+EVP_PKEY *key_load(const char *path, struct err *e);
+
+/* PEM text (PKCS#8) of a private key; new string, never logged. */
+char *key_to_pem(EVP_PKEY *key, struct err *e);
+
+/* Save as PEM, mode 0600, atomically. */
+int key_save(EVP_PKEY *key, const char *path, struct err *e);
+
+/* Short description for humans: "ec-256", "rsa-2048". */
+const char *key_describe(EVP_PKEY *key);
+
+#endif

@@ -1,0 +1,36 @@
+/*
+ * names.h - a small owned list of domain names.
+ */
+#ifndef ACMEC_NAMES_H
+#define ACMEC_NAMES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <openssl/x509v3.h>
+
+#include "err.h"
+
+struct names {
+	char	**v;
+	size_t	  n;
+};
+
+/* Append a copy of name (lower-cased); duplicates are ignored. -1 on ENOMEM. */
+int names_add(struct names *list, const char *name);
+bool names_contains(const struct names *list, const char *name);
+/* Same set of names, in any order. */
+bool names_equal(const struct names *a, const struct names *b);
+/* Frees the strings and the array; the struct itself is the caller's. */
+void names_clear(struct names *list);
+/* True if name is a syntactically valid DNS name (wildcard allowed). */
+bool names_is_valid_dns(const char *name);
+
+/*
+ * Add the dNSName entries of a subjectAltName; a name with an embedded NUL
+ * (which could hide one name behind another) is an error.
+ */
+int names_add_general(const STACK_OF(GENERAL_NAME) *gens, struct names *out,
+    struct err *e);
+
+#endif

@@ -1,0 +1,40 @@
+/*
+ * signer.h - the narrow interface to an account or certificate key.
+ *
+ * The rest of acmec can only ask a signer to sign bytes and to describe its
+ * public half (JWK, thumbprint, JWS algorithm), so the key could later live
+ * in a separate, sandboxed process without changing callers.
+ */
+#ifndef ACMEC_SIGNER_H
+#define ACMEC_SIGNER_H
+
+#include <stddef.h>
+
+#include <jansson.h>
+#include <openssl/evp.h>
+
+#include "err.h"
+
+struct signer;
+
+/* A signer over key (ES256, ES384 or RS256); takes its own reference. */
+struct signer *signer_new(EVP_PKEY *key, struct err *e);
+void signer_free(struct signer *s);
+
+/* "ES256", "ES384" or "RS256" (borrowed). */
+const char *signer_alg(const struct signer *s);
+
+/*
+ * Sign data with the JWS algorithm; *sig is new memory.  EC signatures come
+ * in the JWS form r||s (RFC 7518 section 3.4), not DER.
+ */
+int signer_sign(const struct signer *s, const void *data, size_t len,
+    unsigned char **sig, size_t *siglen, struct err *e);
+
+/* The public JWK (RFC 7517), new reference. */
+json_t *signer_jwk(const struct signer *s);
+
+/* JWK thumbprint, base64url of SHA-256 (RFC 7638), borrowed. */
+const char *signer_thumbprint(const struct signer *s);
+
+#endif

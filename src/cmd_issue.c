@@ -1,0 +1,475 @@
+/*
+ * cmd_issue.c - "acmec issue": order, prove control over http-01, finalize,
+ * check, and only then replace the certificate files.
+ */
+#include <sys/wait.h>
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "account.h"
+#include "acme.h"
+#include "cert.h"
+#include "commands.h"
+#include "csr.h"
+#include "http.h"
+#include "interrupt.h"
+#include "key.h"
+#include "log.h"
+#include "store.h"
+#include "webroot.h"
+
+#define MAX_CONTACTS	16
+#define LOCK_WAIT	60	/* seconds a second run waits for the first */
+
+struct issue_options {
+	struct names		 names;
+	const char		*webroot;
+	const char		*csr_path;
+	const char		*out_dir;
+	const char		*deploy_hook;
+	enum key_type		 key_type;
+	const char		*contacts[MAX_CONTACTS];
+	struct account_options	 account;
+};
+
+/* Everything one run holds; freed in one place. */
+struct issue_run {
+	struct http		*http;
+	struct acme		*acme;
+	struct account		*account;
+	struct webroot		*webroot;
+	struct acme_order	*order;
+	EVP_PKEY		*key;		/* NULL with --csr */
+	bool			 key_is_new;
+	X509_REQ		*csr;
+	STACK_OF(X509)		*chain;
+	char			*out_dir;
+	int			 lock;
+};
+
+static void
+issue_usage(void)
+{
+	fprintf(stderr, "usage: acmec [global options] issue -d NAME [-d NAME ...] "
+	    "-w WEBROOT\n"
+	    "           [--agree-tos] [--contact mailto:ADDR ...] "
+	    "[--key-type TYPE] [--csr FILE]\n"
+	    "           [--out DIR] [--eab-kid ID --eab-hmac-key KEY] "
+	    "[--deploy-hook COMMAND]\n");
+}
+
+static int
+parse_issue_options(int argc, char **argv, struct issue_options *o)
+{
+	enum { OPT_AGREE = 256, OPT_CONTACT, OPT_KEYTYPE, OPT_CSR, OPT_OUT,
+	    OPT_EABKID, OPT_EABKEY, OPT_HOOK };
+	static const struct option longopts[] = {
+		{ "domain",	  required_argument, NULL, 'd' },
+		{ "webroot",	  required_argument, NULL, 'w' },
+		{ "agree-tos",	  no_argument,	     NULL, OPT_AGREE },
+		{ "contact",	  required_argument, NULL, OPT_CONTACT },
+		{ "key-type",	  required_argument, NULL, OPT_KEYTYPE },
+		{ "csr",	  required_argument, NULL, OPT_CSR },
+		{ "out",	  required_argument, NULL, OPT_OUT },
+		{ "eab-kid",	  required_argument, NULL, OPT_EABKID },
+		{ "eab-hmac-key", required_argument, NULL, OPT_EABKEY },
+		{ "deploy-hook",  required_argument, NULL, OPT_HOOK },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct acme_account_request *req = &o->account.request;
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "d:w:", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			if (!names_is_valid_dns(optarg) || optarg[0] == '*') {
+				fprintf(stderr, "acmec: %s is not a domain name "
+				    "http-01 can prove (no wildcards)\n", optarg);
+				return -1;
+			}
+			if (names_add(&o->names, optarg) == -1)
+				return -1;
+			break;
+		case 'w':
+			o->webroot = optarg;
+			break;
+		case OPT_AGREE:
+			o->account.create = req->agree_tos = true;
+			break;
+		case OPT_CONTACT:
+			if (req->ncontacts == MAX_CONTACTS)
+				return -1;
+			o->contacts[req->ncontacts++] = optarg;
+			break;
+		case OPT_KEYTYPE:
+			if (key_type_parse(optarg, &o->key_type) == -1) {
+				fprintf(stderr, "acmec: unknown key type %s\n",
+				    optarg);
+				return -1;
+			}
+			break;
+		case OPT_CSR:
+			o->csr_path = optarg;
+			break;
+		case OPT_OUT:
+			o->out_dir = optarg;
+			break;
+		case OPT_EABKID:
+			req->eab_kid = optarg;
+			break;
+		case OPT_EABKEY:
+			req->eab_hmac_key = optarg;
+			break;
+		case OPT_HOOK:
+			o->deploy_hook = optarg;
+			break;
+		default:
+			return -1;
+		}
+	}
+	req->contacts = o->contacts;
+	if (optind != argc || o->webroot == NULL ||
+	    (o->names.n == 0 && o->csr_path == NULL) ||
+	    (req->eab_kid == NULL) != (req->eab_hmac_key == NULL))
+		return -1;
+	return 0;
+}
+
+/* The certificate key and CSR: the user's CSR, the existing key, or a new one. */
+static int
+prepare_request(struct issue_run *run, struct issue_options *o, struct err *e)
+{
+	struct names csr_names_list = { 0 };
+	char *key_path;
+	int rc = -1;
+
+	if (o->csr_path != NULL) {
+		if ((run->csr = csr_load(o->csr_path, e)) == NULL ||
+		    csr_names(run->csr, &csr_names_list, e) == -1)
+			goto out;
+		if (o->names.n > 0 && !names_equal(&o->names, &csr_names_list)) {
+			err_set(e, "the names given with -d differ from those "
+			    "in %s; give one or the other", o->csr_path);
+			goto out;
+		}
+		names_clear(&o->names);
+		o->names = csr_names_list;
+		csr_names_list = (struct names){ 0 };
+		return 0;
+	}
+	if ((key_path = store_path(run->out_dir, "privkey.pem")) == NULL) {
+		err_set(e, "out of memory");
+		goto out;
+	}
+	if (store_exists(key_path)) {
+		run->key = key_load(key_path, e);
+	} else {
+		run->key = key_generate(o->key_type, e);
+		run->key_is_new = true;
+	}
+	free(key_path);
+	if (run->key != NULL && (run->csr = csr_new(run->key, &o->names, e)))
+		rc = 0;
+out:
+	names_clear(&csr_names_list);
+	return rc;
+}
+
+/* newOrder, looking the account up again if the CA forgot it. */
+static int
+order_new(struct issue_run *run, const struct config *cfg,
+    struct issue_options *o, struct err *e)
+{
+	const char *problem;
+
+	if (acme_order_new(run->acme, &o->names, &run->order, e) == 0)
+		return 0;
+	problem = acme_last_problem(run->acme);
+	if (problem == NULL || strcmp(problem, "accountDoesNotExist") != 0)
+		return -1;
+	if (account_recover(run->account, run->acme, cfg, &o->account, e) == -1)
+		return -1;
+	return acme_order_new(run->acme, &o->names, &run->order, e);
+}
+
+/*
+ * Write every challenge file, answer every challenge, then wait: the CA
+ * validates all names in parallel.
+ */
+static int
+authorize(struct issue_run *run, struct issue_options *o, struct err *e)
+{
+	struct acme_authz **authz;
+	size_t n = run->order->nauthorizations, i;
+	char *keyauth;
+	int rc = -1;
+
+	if ((authz = calloc(n + 1, sizeof(*authz))) == NULL ||
+	    (run->webroot = webroot_new(o->webroot, e)) == NULL)
+		goto out;
+	for (i = 0; i < n; i++) {
+		if (acme_authz_fetch(run->acme, run->order->authorizations[i],
+		    &authz[i], e) == -1)
+			goto out;
+		if (authz[i]->challenge_url == NULL) {
+			log_info("%s: already authorized", authz[i]->identifier);
+			continue;
+		}
+		keyauth = acme_key_authorization(authz[i]->token,
+		    run->account->signer);
+		if (keyauth == NULL || webroot_put(run->webroot,
+		    authz[i]->token, keyauth, e) == -1) {
+			free(keyauth);
+			err_prefix(e, "%s", authz[i]->identifier);
+			goto out;
+		}
+		free(keyauth);
+	}
+	for (i = 0; i < n; i++)
+		if (authz[i]->challenge_url != NULL &&
+		    acme_challenge_respond(run->acme, authz[i], e) == -1)
+			goto out;
+	for (i = 0; i < n; i++) {
+		if (authz[i]->challenge_url == NULL)
+			continue;
+		if (acme_authz_wait(run->acme, authz[i], e) == -1)
+			goto out;
+		log_info("%s: validated", authz[i]->identifier);
+	}
+	rc = 0;
+out:
+	for (i = 0; authz != NULL && i < n; i++)
+		acme_authz_free(authz[i]);
+	free(authz);
+	webroot_cleanup(run->webroot);
+	return rc;
+}
+
+static int
+finalize_and_download(struct issue_run *run, struct issue_options *o,
+    struct err *e)
+{
+	char *csr64, *pem = NULL;
+	EVP_PKEY *pub;
+	size_t len;
+	int rc;
+
+	if ((csr64 = csr_to_b64url(run->csr, e)) == NULL)
+		return -1;
+	rc = acme_order_finalize(run->acme, run->order, csr64, e);
+	free(csr64);
+	if (rc == -1 || acme_certificate_download(run->acme,
+	    run->order->certificate, &pem, &len, e) == -1)
+		return -1;
+	run->chain = cert_chain_parse(pem, len, e);
+	free(pem);
+	if (run->chain == NULL)
+		return -1;
+	pub = run->key ? run->key : X509_REQ_get0_pubkey(run->csr);
+	return cert_check(sk_X509_value(run->chain, 0), pub, &o->names, e);
+}
+
+static int
+write_pem(const char *dir, const char *name, const char *text, mode_t mode,
+    struct err *e)
+{
+	char *path = store_path(dir, name);
+	int rc;
+
+	if (path == NULL) {
+		err_set(e, "out of memory");
+		return -1;
+	}
+	rc = store_write_atomic(path, text, strlen(text), mode, e);
+	free(path);
+	return rc;
+}
+
+/* Key first, fullchain.pem (what servers usually load) last. */
+static int
+write_output(struct issue_run *run, struct err *e)
+{
+	int n = sk_X509_num(run->chain), rc = -1;
+	char *leaf, *rest = NULL, *full = NULL, *keypem = NULL;
+
+	leaf = cert_chain_pem(run->chain, 0, 1, e);
+	if (leaf != NULL)
+		rest = cert_chain_pem(run->chain, 1, n, e);
+	if (rest != NULL)
+		full = cert_chain_pem(run->chain, 0, n, e);
+	if (full == NULL || store_mkdirs(run->out_dir, 0700, e) == -1)
+		goto out;
+	if (run->key_is_new) {
+		if ((keypem = key_to_pem(run->key, e)) == NULL ||
+		    write_pem(run->out_dir, "privkey.pem", keypem, 0600, e) == -1)
+			goto out;
+	}
+	if (write_pem(run->out_dir, "cert.pem", leaf, 0644, e) == -1 ||
+	    write_pem(run->out_dir, "chain.pem", rest, 0644, e) == -1 ||
+	    write_pem(run->out_dir, "fullchain.pem", full, 0644, e) == -1)
+		goto out;
+	rc = 0;
+out:
+	if (keypem != NULL)
+		OPENSSL_cleanse(keypem, strlen(keypem));
+	free(keypem);
+	free(leaf);
+	free(rest);
+	free(full);
+	return rc;
+}
+
+/* "a b c"; new string. */
+static char *
+names_joined(const struct names *names)
+{
+	size_t len = 1;
+	char *s;
+
+	for (size_t i = 0; i < names->n; i++)
+		len += strlen(names->v[i]) + 1;
+	if ((s = calloc(1, len)) == NULL)
+		return NULL;
+	for (size_t i = 0; i < names->n; i++) {
+		if (i > 0)
+			strcat(s, " ");
+		strcat(s, names->v[i]);
+	}
+	return s;
+}
+
+/* Run the deploy hook: split at spaces, no shell, data in the environment. */
+static int
+run_deploy_hook(const char *hook, const char *out_dir,
+    const struct names *names, struct err *e)
+{
+	char *copy, *argv[64], *save = NULL, *joined;
+	int argc = 0, status;
+	pid_t pid;
+
+	if ((copy = strdup(hook)) == NULL || (joined = names_joined(names)) ==
+	    NULL) {
+		free(copy);
+		err_set(e, "out of memory");
+		return -1;
+	}
+	for (char *t = strtok_r(copy, " ", &save); t != NULL && argc < 63;
+	    t = strtok_r(NULL, " ", &save))
+		argv[argc++] = t;
+	argv[argc] = NULL;
+	if (argc == 0) {
+		err_set(e, "--deploy-hook is empty");
+	} else if ((pid = fork()) == -1) {
+		err_errno(e, "cannot run --deploy-hook %s", hook);
+	} else if (pid == 0) {
+		setenv("ACMEC_OUT", out_dir, 1);
+		setenv("ACMEC_NAMES", joined, 1);
+		execvp(argv[0], argv);
+		fprintf(stderr, "acmec: cannot run %s\n", argv[0]);
+		_exit(127);
+	} else if (waitpid(pid, &status, 0) == -1 || !WIFEXITED(status) ||
+	    WEXITSTATUS(status) != 0) {
+		err_set(e, "the certificate was written to %s, but --deploy-hook "
+		    "\"%s\" failed; reload the web server by hand", out_dir, hook);
+	} else {
+		free(copy);
+		free(joined);
+		return 0;
+	}
+	free(copy);
+	free(joined);
+	return -1;
+}
+
+static void
+issue_run_free(struct issue_run *run)
+{
+	webroot_free(run->webroot);
+	acme_order_free(run->order);
+	account_free(run->account);
+	acme_free(run->acme);
+	http_free(run->http);
+	EVP_PKEY_free(run->key);
+	X509_REQ_free(run->csr);
+	if (run->chain != NULL)
+		cert_chain_free(run->chain);
+	free(run->out_dir);
+	store_unlock(run->lock);
+}
+
+static void
+log_issued(struct issue_run *run)
+{
+	time_t expiry;
+	char when[32] = "?";
+
+	if (cert_not_after(sk_X509_value(run->chain, 0), &expiry, &(struct err){ 0 })
+	    == 0)
+		strftime(when, sizeof(when), "%Y-%m-%d %H:%M UTC", gmtime(&expiry));
+	log_info("certificate written to %s/fullchain.pem, expires %s",
+	    run->out_dir, when);
+}
+
+static int
+issue(const struct config *cfg, struct issue_options *o, struct err *e)
+{
+	struct http_options hopts = { cfg->ca_bundle, cfg->timeout, 10,
+	    interrupt_requested };
+	struct issue_run run = { .lock = -1 };
+	int rc = -1;
+
+	if (store_mkdirs(cfg->state_dir, 0700, e) == -1 ||
+	    (run.lock = store_lock(cfg->state_dir, LOCK_WAIT, e)) == -1)
+		goto out;
+	run.out_dir = o->out_dir ? strdup(o->out_dir) : NULL;
+	if (prepare_request(&run, o, e) == -1)
+		goto out;
+	if (run.out_dir == NULL &&
+	    (run.out_dir = config_live_dir(cfg, o->names.v[0])) == NULL)
+		goto out;
+	if ((run.http = http_new(&hopts, e)) == NULL ||
+	    (run.acme = acme_new(run.http, cfg->directory_url, e)) == NULL ||
+	    account_open(cfg, run.acme, &o->account, &run.account, e) == -1)
+		goto out;
+	log_info("ordering a certificate for %zu name(s), first %s",
+	    o->names.n, o->names.v[0]);
+	if (order_new(&run, cfg, o, e) == -1 ||
+	    (strcmp(run.order->status, "pending") == 0 &&
+	    authorize(&run, o, e) == -1) ||
+	    finalize_and_download(&run, o, e) == -1 ||
+	    write_output(&run, e) == -1)
+		goto out;
+	log_issued(&run);
+	if (o->deploy_hook != NULL &&
+	    run_deploy_hook(o->deploy_hook, run.out_dir, &o->names, e) == -1)
+		goto out;
+	rc = 0;
+out:
+	issue_run_free(&run);
+	return rc;
+}
+
+int
+cmd_issue(const struct config *cfg, int argc, char **argv)
+{
+	struct issue_options o = { .key_type = KEY_EC256 };
+	struct err e = { "" };
+	int rc;
+
+	if (parse_issue_options(argc, argv, &o) == -1) {
+		issue_usage();
+		names_clear(&o.names);
+		return EXIT_USAGE;
+	}
+	rc = issue(cfg, &o, &e);
+	if (rc == -1)
+		log_error("%s", e.msg);
+	names_clear(&o.names);
+	return rc == 0 ? EXIT_OK : EXIT_FAIL;
+}

@@ -1,0 +1,124 @@
+/*
+ * names.c - an owned, duplicate-free list of lower-case domain names.
+ */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/x509v3.h>
+
+#include "names.h"
+
+bool
+names_contains(const struct names *list, const char *name)
+{
+	for (size_t i = 0; i < list->n; i++)
+		if (strcasecmp(list->v[i], name) == 0)
+			return true;
+	return false;
+}
+
+int
+names_add(struct names *list, const char *name)
+{
+	char **grown, *copy;
+
+	if (names_contains(list, name))
+		return 0;
+	if ((copy = strdup(name)) == NULL)
+		return -1;
+	for (char *p = copy; *p != '\0'; p++)
+		*p = (char)tolower((unsigned char)*p);
+	grown = realloc(list->v, (list->n + 1) * sizeof(*list->v));
+	if (grown == NULL) {
+		free(copy);
+		return -1;
+	}
+	list->v = grown;
+	list->v[list->n++] = copy;
+	return 0;
+}
+
+bool
+names_equal(const struct names *a, const struct names *b)
+{
+	if (a->n != b->n)
+		return false;
+	for (size_t i = 0; i < a->n; i++)
+		if (!names_contains(b, a->v[i]))
+			return false;
+	return true;
+}
+
+void
+names_clear(struct names *list)
+{
+	for (size_t i = 0; i < list->n; i++)
+		free(list->v[i]);
+	free(list->v);
+	list->v = NULL;
+	list->n = 0;
+}
+
+/* RFC 1035 section 2.3.1 labels, as CAs accept them (LDH, 1-63 octets). */
+static bool
+label_is_valid(const char *label, size_t len)
+{
+	if (len == 0 || len > 63 || label[0] == '-' || label[len - 1] == '-')
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (!isalnum((unsigned char)label[i]) && label[i] != '-')
+			return false;
+	return true;
+}
+
+bool
+names_is_valid_dns(const char *name)
+{
+	size_t len = strlen(name);
+	const char *label, *dot;
+
+	if (len == 0 || len > 253)
+		return false;
+	label = name;
+	if (strncmp(name, "*.", 2) == 0)
+		label = name + 2;
+	for (;;) {
+		dot = strchr(label, '.');
+		if (!label_is_valid(label, dot ? (size_t)(dot - label) :
+		    strlen(label)))
+			return false;
+		if (dot == NULL)
+			return true;
+		label = dot + 1;
+	}
+}
+
+int
+names_add_general(const STACK_OF(GENERAL_NAME) *gens, struct names *out,
+    struct err *e)
+{
+	for (int i = 0; i < sk_GENERAL_NAME_num(gens); i++) {
+		const GENERAL_NAME *g = sk_GENERAL_NAME_value(gens, i);
+		const unsigned char *s;
+		int len;
+
+		if (g->type != GEN_DNS)
+			continue;
+		s = ASN1_STRING_get0_data(g->d.dNSName);
+		len = ASN1_STRING_length(g->d.dNSName);
+		/* An embedded NUL would let a name hide behind another. */
+		if (len <= 0 || memchr(s, '\0', (size_t)len) != NULL) {
+			err_set(e, "malformed DNS name in subjectAltName");
+			return -1;
+		}
+		char *name = strndup((const char *)s, (size_t)len);
+		if (name == NULL || names_add(out, name) == -1) {
+			free(name);
+			err_set(e, "out of memory");
+			return -1;
+		}
+		free(name);
+	}
+	return 0;
+}
