@@ -19,6 +19,7 @@ struct account {
 	struct signer	*signer;
 	char		*key_path;
 	char		*record_path;
+	char		*directory_url;	/* the CA the record is for */
 	char		*url;		/* NULL until known */
 	char		*status;	/* "valid", "deactivated", ... */
 };
@@ -41,12 +42,19 @@ int account_open(const struct config *cfg, struct acme *acme,
  * forget it, look the key up again, create if allowed.
  */
 int account_recover(struct account *acct, struct acme *acme,
-    const struct config *cfg, const struct account_options *opts,
-    struct err *e);
+    const struct account_options *opts, struct err *e);
+
+/*
+ * Roll the account over to new_key (RFC 8555 section 7.3.5).  The new key
+ * is saved as account-key.pem.new first and moves into place only after
+ * the CA accepted it; the old one stays as account-key.TIMESTAMP.pem.  An
+ * interrupted rollover is resolved by the next account_open().
+ */
+int account_rollover(struct account *acct, struct acme *acme,
+    EVP_PKEY *new_key, struct err *e);
 
 /* Remember url and status for this CA directory (atomic write). */
-int account_record_save(struct account *acct, const char *directory_url,
-    struct err *e);
+int account_record_save(struct account *acct, struct err *e);
 
 void account_free(struct account *acct);
 

@@ -69,7 +69,7 @@ int acme_post(struct acme *a, const char *url, const json_t *payload,
 
 /* Accounts (section 7.3). *account (if not NULL) is a new reference. */
 struct acme_account_request {
-	const char	**contacts;	/* "mailto:..." */
+	const char *const *contacts;	/* "mailto:..." */
 	size_t		  ncontacts;
 	bool		  agree_tos;
 	const char	 *eab_kid;	/* both or neither */
@@ -80,7 +80,7 @@ int acme_account_lookup(struct acme *a, struct err *e);
 int acme_account_create(struct acme *a, const struct acme_account_request *req,
     json_t **account, struct err *e);
 int acme_account_fetch(struct acme *a, json_t **account, struct err *e);
-int acme_account_update(struct acme *a, const char **contacts,
+int acme_account_update(struct acme *a, const char *const *contacts,
     size_t ncontacts, json_t **account, struct err *e);
 int acme_account_deactivate(struct acme *a, struct err *e);
 /* Roll the account over to new_key (section 7.3.5). */

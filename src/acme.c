@@ -573,7 +573,7 @@ acme_account_lookup(struct acme *a, struct err *e)
 }
 
 static json_t *
-contacts_array(const char **contacts, size_t n)
+contacts_array(const char *const *contacts, size_t n)
 {
 	json_t *arr = json_array();
 
@@ -653,8 +653,8 @@ account_post(struct acme *a, json_t *payload, json_t **account, struct err *e)
 }
 
 int
-acme_account_update(struct acme *a, const char **contacts, size_t ncontacts,
-    json_t **account, struct err *e)
+acme_account_update(struct acme *a, const char *const *contacts,
+    size_t ncontacts, json_t **account, struct err *e)
 {
 	return account_post(a, json_pack("{s:o}", "contact",
 	    contacts_array(contacts, ncontacts)), account, e);

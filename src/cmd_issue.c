@@ -84,7 +84,7 @@ parse_issue_options(int argc, char **argv, struct issue_options *o)
 	struct acme_account_request *req = &o->account.request;
 	int c;
 
-	optind = 1;
+	optind = 0;	/* glibc: also reset its permutation state */
 	while ((c = getopt_long(argc, argv, "d:w:", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
@@ -183,8 +183,7 @@ out:
 
 /* newOrder, looking the account up again if the CA forgot it. */
 static int
-order_new(struct issue_run *run, const struct config *cfg,
-    struct issue_options *o, struct err *e)
+order_new(struct issue_run *run, struct issue_options *o, struct err *e)
 {
 	const char *problem;
 
@@ -193,7 +192,7 @@ order_new(struct issue_run *run, const struct config *cfg,
 	problem = acme_last_problem(run->acme);
 	if (problem == NULL || strcmp(problem, "accountDoesNotExist") != 0)
 		return -1;
-	if (account_recover(run->account, run->acme, cfg, &o->account, e) == -1)
+	if (account_recover(run->account, run->acme, &o->account, e) == -1)
 		return -1;
 	return acme_order_new(run->acme, &o->names, &run->order, e);
 }
@@ -439,7 +438,7 @@ issue(const struct config *cfg, struct issue_options *o, struct err *e)
 		goto out;
 	log_info("ordering a certificate for %zu name(s), first %s",
 	    o->names.n, o->names.v[0]);
-	if (order_new(&run, cfg, o, e) == -1 ||
+	if (order_new(&run, o, e) == -1 ||
 	    (strcmp(run.order->status, "pending") == 0 &&
 	    authorize(&run, o, e) == -1) ||
 	    finalize_and_download(&run, o, e) == -1 ||

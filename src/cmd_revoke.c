@@ -1,9 +1,226 @@
+/*
+ * cmd_revoke.c - "acmec revoke CERT": by the account key, or by the
+ * certificate's own key (a leaked key: no account or state needed).
+ */
+#include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/x509.h>
+
+#include "account.h"
+#include "acme.h"
+#include "cert.h"
 #include "commands.h"
+#include "http.h"
+#include "interrupt.h"
+#include "key.h"
+#include "log.h"
+#include "store.h"
+
+/* RFC 5280 section 5.3.1 CRLReason codes that ACME CAs accept. */
+static const struct {
+	const char	*name;
+	int		 code;
+} reasons[] = {
+	{ "unspecified",		0 },
+	{ "keyCompromise",		1 },
+	{ "affiliationChanged",		3 },
+	{ "superseded",			4 },
+	{ "cessationOfOperation",	5 },
+};
+
+int
+revoke_reason_parse(const char *name)
+{
+	for (size_t i = 0; i < sizeof(reasons) / sizeof(reasons[0]); i++)
+		if (strcmp(reasons[i].name, name) == 0)
+			return reasons[i].code;
+	return -1;
+}
+
+struct revoke_args {
+	const char	*cert_path;
+	const char	*key_path;
+	int		 reason;	/* -1: not sent */
+};
+
+static int
+parse_revoke_args(int argc, char **argv, struct revoke_args *r)
+{
+	enum { OPT_KEY = 256, OPT_REASON };
+	static const struct option longopts[] = {
+		{ "key",    required_argument, NULL, OPT_KEY },
+		{ "reason", required_argument, NULL, OPT_REASON },
+		{ NULL, 0, NULL, 0 }
+	};
+	int c;
+
+	optind = 0;	/* glibc: also reset its permutation state */
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (c) {
+		case OPT_KEY:
+			r->key_path = optarg;
+			break;
+		case OPT_REASON:
+			if ((r->reason = revoke_reason_parse(optarg)) == -1) {
+				fprintf(stderr, "acmec: unknown reason %s\n",
+				    optarg);
+				return -1;
+			}
+			break;
+		default:
+			return -1;
+		}
+	}
+	if (optind != argc - 1)
+		return -1;
+	r->cert_path = argv[optind];
+	return 0;
+}
+
+/* Lower-case hex serial without leading zeros; new string. */
+static char *
+serial_hex(X509 *cert)
+{
+	BIGNUM *bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(cert), NULL);
+	char *hex = bn ? BN_bn2hex(bn) : NULL, *out;
+
+	BN_free(bn);
+	if (hex == NULL)
+		return NULL;
+	for (char *p = hex; *p != '\0'; p++)
+		*p = (char)(*p >= 'A' && *p <= 'F' ? *p - 'A' + 'a' : *p);
+	out = strdup(hex[0] == '0' && hex[1] != '\0' ? hex + 1 : hex);
+	OPENSSL_free(hex);
+	return out;
+}
+
+/*
+ * Note the revocation in STATE_DIR/revoked/SERIAL so renewal treats the
+ * certificate as due.  Best effort: the revocation itself has happened.
+ */
+static void
+record_revocation(const struct config *cfg, const char *serial,
+    const struct revoke_args *r)
+{
+	char *dir = store_path(cfg->state_dir, "revoked"), *path = NULL;
+	char *text = NULL;
+	struct err e = { "" };
+	json_t *rec;
+
+	rec = json_pack("{s:s, s:s, s:i, s:I, s:s}", "serial", serial,
+	    "certificate", r->cert_path, "reason", r->reason < 0 ? 0 :
+	    r->reason, "revoked_at", (json_int_t)time(NULL), "directory",
+	    cfg->directory_url);
+	if (dir != NULL && rec != NULL &&
+	    (path = store_path(dir, serial)) != NULL &&
+	    (text = json_dumps(rec, JSON_INDENT(2) | JSON_SORT_KEYS)) != NULL &&
+	    (store_mkdirs(dir, 0700, &e) == -1 ||
+	    store_write_atomic(path, text, strlen(text), 0600, &e) == -1))
+		log_error("warning: revoked, but not recorded: %s", e.msg);
+	json_decref(rec);
+	free(text);
+	free(path);
+	free(dir);
+}
+
+/* Sign with the certificate's key: refuse a key that does not match. */
+static struct signer *
+certificate_signer(const char *key_path, X509 *cert, struct err *e)
+{
+	struct signer *s = NULL;
+	EVP_PKEY *key;
+
+	if ((key = key_load(key_path, e)) == NULL)
+		return NULL;
+	if (EVP_PKEY_eq(key, X509_get0_pubkey(cert)) != 1)
+		err_set(e, "%s is not the key of this certificate", key_path);
+	else
+		s = signer_new(key, e);
+	EVP_PKEY_free(key);
+	return s;
+}
+
+/* Turn the CA's refusals an operator will meet into advice. */
+static int
+explain_failure(struct acme *a, const struct revoke_args *r, struct err *e)
+{
+	const char *problem = acme_last_problem(a);
+
+	if (problem != NULL && strcmp(problem, "alreadyRevoked") == 0) {
+		log_info("%s was already revoked", r->cert_path);
+		return 0;
+	}
+	if (problem != NULL && strcmp(problem, "unauthorized") == 0)
+		err_prefix(e, "the CA refused: %s cannot revoke this certificate"
+		    "%s", r->key_path ? "this key" : "this account",
+		    r->key_path ? "" : " (use --key with the certificate's "
+		    "private key)");
+	return -1;
+}
+
+static int
+revoke(const struct config *cfg, const struct revoke_args *r, struct err *e)
+{
+	struct http_options hopts = { cfg->ca_bundle, cfg->timeout, 10,
+	    interrupt_requested };
+	struct account_options opts = { 0 };
+	struct account *acct = NULL;
+	struct signer *cert_key = NULL;
+	struct http *http = NULL;
+	struct acme *acme = NULL;
+	char *serial = NULL;
+	X509 *cert;
+	int rc = -1;
+
+	if ((cert = cert_load(r->cert_path, e)) == NULL ||
+	    (serial = serial_hex(cert)) == NULL ||
+	    (r->key_path != NULL &&
+	    (cert_key = certificate_signer(r->key_path, cert, e)) == NULL))
+		goto out;
+	if ((http = http_new(&hopts, e)) == NULL ||
+	    (acme = acme_new(http, cfg->directory_url, e)) == NULL)
+		goto out;
+	/* With the certificate's key no account is involved at all. */
+	if (cert_key == NULL &&
+	    account_open(cfg, acme, &opts, &acct, e) == -1)
+		goto out;
+	if (acme_certificate_revoke(acme, cert, r->reason, cert_key, e) == -1) {
+		rc = explain_failure(acme, r, e);
+		goto out;
+	}
+	log_info("revoked %s (serial %s)", r->cert_path, serial);
+	record_revocation(cfg, serial, r);
+	rc = 0;
+out:
+	account_free(acct);
+	acme_free(acme);
+	http_free(http);
+	signer_free(cert_key);
+	X509_free(cert);
+	free(serial);
+	return rc;
+}
+
 int
 cmd_revoke(const struct config *cfg, int argc, char **argv)
 {
-	(void)cfg, (void)argc, (void)argv;
-	fprintf(stderr, "acmec: revoke: not yet\n");
-	return EXIT_FAIL;
+	struct revoke_args r = { NULL, NULL, -1 };
+	struct err e = { "" };
+
+	if (parse_revoke_args(argc, argv, &r) == -1) {
+		fprintf(stderr, "usage: acmec [global options] revoke CERT "
+		    "[--key CERTKEY]\n"
+		    "             [--reason unspecified|keyCompromise|superseded|"
+		    "affiliationChanged|cessationOfOperation]\n");
+		return EXIT_USAGE;
+	}
+	if (revoke(cfg, &r, &e) == -1) {
+		log_error("revoke: %s", e.msg);
+		return EXIT_FAIL;
+	}
+	return EXIT_OK;
 }
