@@ -24,6 +24,7 @@ STACK_OF(X509) *
 cert_chain_parse(const char *pem, size_t len, struct err *e)
 {
 	STACK_OF(X509) *chain;
+	unsigned long code;
 	X509 *x;
 	BIO *bio;
 
@@ -33,6 +34,7 @@ cert_chain_parse(const char *pem, size_t len, struct err *e)
 		err_set(e, "out of memory");
 		return NULL;
 	}
+	ERR_clear_error();
 	while ((x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL) {
 		if (!sk_X509_push(chain, x)) {
 			X509_free(x);
@@ -40,7 +42,14 @@ cert_chain_parse(const char *pem, size_t len, struct err *e)
 		}
 	}
 	BIO_free(bio);
-	/* The loop ends on "no start line"; that one is not an error. */
+	/* The loop ends on "no start line" after the last certificate. */
+	code = ERR_peek_last_error();
+	if (code != 0 && !(ERR_GET_LIB(code) == ERR_LIB_PEM &&
+	    ERR_GET_REASON(code) == PEM_R_NO_START_LINE)) {
+		err_ssl(e, "the CA's answer holds a malformed certificate");
+		cert_chain_free(chain);
+		return NULL;
+	}
 	ERR_clear_error();
 	if (sk_X509_num(chain) == 0) {
 		err_set(e, "the CA's answer holds no PEM certificate");
@@ -91,6 +100,15 @@ cert_names(X509 *cert, struct names *out, struct err *e)
 	return rc;
 }
 
+static const char *
+first_extra(const struct names *got, const struct names *asked)
+{
+	for (size_t i = 0; i < got->n; i++)
+		if (!names_contains(asked, got->v[i]))
+			return got->v[i];
+	return "a name";
+}
+
 int
 cert_check(X509 *leaf, EVP_PKEY *pubkey, const struct names *names,
     struct err *e)
@@ -106,10 +124,14 @@ cert_check(X509 *leaf, EVP_PKEY *pubkey, const struct names *names,
 	if (cert_names(leaf, &got, e) == -1)
 		goto out;
 	if (!names_equal(&got, names)) {
-		err_set(e, "the issued certificate names %zu name(s) (first: "
-		    "%s) instead of the %zu asked for; refusing it, the old "
-		    "files stay in place", got.n, got.n ? got.v[0] : "none",
-		    names->n);
+		const char *odd = NULL;
+
+		for (size_t i = 0; odd == NULL && i < names->n; i++)
+			if (!names_contains(&got, names->v[i]))
+				odd = names->v[i];
+		err_set(e, "the issued certificate %s %s; refusing it, the "
+		    "old files stay in place", odd ? "lacks" : "adds",
+		    odd ? odd : got.n ? first_extra(&got, names) : "nothing");
 		goto out;
 	}
 	rc = 0;

@@ -33,6 +33,7 @@ struct issue_options {
 	const char		*out_dir;
 	const char		*deploy_hook;
 	enum key_type		 key_type;
+	bool			 key_type_given;
 	const char		*contacts[MAX_CONTACTS];
 	struct account_options	 account;
 };
@@ -113,6 +114,7 @@ parse_issue_options(int argc, char **argv, struct issue_options *o)
 				    optarg);
 				return -1;
 			}
+			o->key_type_given = true;
 			break;
 		case OPT_CSR:
 			o->csr_path = optarg;
@@ -168,6 +170,10 @@ prepare_request(struct issue_run *run, struct issue_options *o, struct err *e)
 		goto out;
 	}
 	if (store_exists(key_path)) {
+		/* Renewal keeps the key (and any pinning built on it). */
+		if (o->key_type_given)
+			log_info("reusing %s; --key-type applies to new keys "
+			    "only (move the file away for a new key)", key_path);
 		run->key = key_load(key_path, e);
 	} else {
 		run->key = key_generate(o->key_type, e);

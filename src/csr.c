@@ -72,11 +72,16 @@ csr_new(EVP_PKEY *key, const struct names *names, struct err *e)
 		err_set(e, "a CSR needs at least one name");
 		return NULL;
 	}
+	/*
+	 * The CN is a courtesy for old software, capped at 64 characters
+	 * (RFC 5280 ub-common-name); the names that count are in the SAN.
+	 */
 	if ((req = X509_REQ_new()) == NULL ||
 	    !X509_REQ_set_version(req, 0) ||
 	    (subject = X509_REQ_get_subject_name(req)) == NULL ||
+	    (strlen(names->v[0]) <= 64 &&
 	    !X509_NAME_add_entry_by_txt(subject, "CN", MBSTRING_UTF8,
-	    (const unsigned char *)names->v[0], -1, -1, 0) ||
+	    (const unsigned char *)names->v[0], -1, -1, 0)) ||
 	    !X509_REQ_set_pubkey(req, key)) {
 		err_ssl(e, "cannot build CSR");
 		X509_REQ_free(req);

@@ -1,0 +1,63 @@
+#!/bin/bash
+#
+# bench.sh - how fast and how small acmec is, against the local test CA.
+# Not a test: it prints numbers and never fails on them.
+#
+#   make bench                     (or: ACMEC=./acmec bash tests/bench.sh)
+#
+# Measures, for BENCH_RUNS issuances of two fresh names each (same account):
+#   - wall-clock time per issuance (pebble with PEBBLE_VA_NOSLEEP=1, so this
+#     is the client plus pebble's own work, dominated by round trips);
+#   - HTTP requests per issuance (from -v), the protocol cost a slow CA
+#     multiplies;
+#   - peak heap of one issuance (valgrind massif, if installed).
+# Nonce rejection is turned off so runs are comparable.
+
+set -eu
+
+: "${srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
+ACMEC=${ACMEC:-./acmec}
+BENCH_RUNS=${BENCH_RUNS:-10}
+export PEBBLE_WFE_NONCEREJECT=0 PEBBLE_AUTHZREUSE=0
+
+# shellcheck source=lib/testca.sh
+. "$srcdir/tests/lib/testca.sh"
+testca_available || { echo "bench.sh: pebble/nginx missing" >&2; exit 1; }
+testca_start >/dev/null
+
+work=$(mktemp -d)
+# shellcheck disable=SC2016
+testca_atexit 'rm -rf "$work"'
+acmec() {
+	"$ACMEC" --directory "$ACME_DIRECTORY" --ca-bundle "$ACME_CA_BUNDLE" \
+	    --state-dir "$work/state" "$@"
+}
+fresh() { echo "b$RANDOM$RANDOM.example.com"; }
+
+# The first run creates the account; it is not measured.
+acmec -q issue -d "$(fresh)" -w "$WEBROOT" --agree-tos --out "$work/o0"
+
+total_ms=0
+requests=0
+for i in $(seq 1 "$BENCH_RUNS"); do
+	start=$(date +%s%N)
+	acmec -v issue -d "$(fresh)" -d "$(fresh)" -w "$WEBROOT" \
+	    --out "$work/o$i" 2>"$work/trace" >/dev/null
+	end=$(date +%s%N)
+	total_ms=$((total_ms + (end - start) / 1000000))
+	requests=$((requests + $(grep -c -- ' -> ' "$work/trace")))
+done
+echo "issuances:            $BENCH_RUNS (2 names each, ec-256)"
+echo "mean wall time:       $((total_ms / BENCH_RUNS)) ms"
+echo "mean HTTP requests:   $((requests / BENCH_RUNS))"
+
+if command -v valgrind >/dev/null 2>&1; then
+	valgrind --tool=massif --massif-out-file="$work/massif" "$ACMEC" \
+	    --directory "$ACME_DIRECTORY" --ca-bundle "$ACME_CA_BUNDLE" \
+	    --state-dir "$work/state" -q issue -d "$(fresh)" -d "$(fresh)" \
+	    -w "$WEBROOT" --out "$work/om" 2>/dev/null
+	peak=$(grep mem_heap_B "$work/massif" | cut -d= -f2 | sort -n | tail -1)
+	echo "peak heap:            $((peak / 1024)) KiB (valgrind massif)"
+else
+	echo "peak heap:            (install valgrind to measure)"
+fi

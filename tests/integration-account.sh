@@ -1,0 +1,507 @@
+#!/bin/bash
+#
+# integration-account.sh - acmec account and revoke commands against a real
+# local ACME CA (pebble), with nginx serving the http-01 challenges.
+#
+# Run by `make check` (automake sets srcdir to the top source dir and ACMEC
+# to the built client), or by hand from the top of the tree:
+#
+#   ACMEC=./acmec srcdir=. bash tests/integration-account.sh
+#
+# Exit status: 0 all checks passed, 1 some failed, 77 skipped (pebble, nginx,
+# openssl, curl, flock or python3 missing).  One "ok"/"not ok" line per
+# check, then "N passed, M failed".
+#
+# Every scenario has its own state dir, so that one account's fate
+# (rollover, deactivation) cannot leak into another.  Every issuance uses
+# names never used before: pebble reuses valid authorizations half of the
+# time, which would skip the http-01 validation.
+#
+# The last scenario (external account binding) stops the CA and starts a
+# new one that requires EAB; the restarted pebble has forgotten every
+# account, so it must stay last.
+
+set -u
+
+: "${srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
+ACMEC=${ACMEC:-./acmec}
+# How long one client run may take before it counts as hung.
+ACMEC_RUN_TIMEOUT=${ACMEC_RUN_TIMEOUT:-120}
+
+# shellcheck source=lib/testca.sh
+. "$srcdir/tests/lib/testca.sh"
+
+testca_available || exit 77
+command -v python3 >/dev/null 2>&1 || { echo "python3 missing"; exit 77; }
+
+case $ACMEC in
+*/*) ACMEC="$(cd "$(dirname "$ACMEC")" && pwd)/$(basename "$ACMEC")" ;;
+esac
+if ! command -v "$ACMEC" >/dev/null 2>&1; then
+	echo "acmec client not found: $ACMEC (set ACMEC=path/to/acmec)"
+	exit 1
+fi
+
+# ------------------------------------------------------------ reporting
+
+passed=0
+failed=0
+checkno=0
+
+ok() {
+	checkno=$((checkno + 1))
+	passed=$((passed + 1))
+	echo "ok $checkno - $*"
+}
+
+not_ok() {
+	checkno=$((checkno + 1))
+	failed=$((failed + 1))
+	echo "not ok $checkno - $*"
+}
+
+# Indented diagnostic lines, as TAP comments.
+diag() {
+	sed 's/^/#   /'
+}
+
+# check DESCRIPTION CMD...: ok if CMD succeeds.
+check() {
+	local what=$1
+	shift
+	if "$@"; then ok "$what"; else not_ok "$what"; fi
+}
+
+# ------------------------------------------------------------ helpers
+
+namecount=0
+fresh() {
+	namecount=$((namecount + 1))
+	printf -v "$1" 't%s%s-%s.example.com' "$RANDOM" "$RANDOM" "$namecount"
+}
+
+# run LABEL ARGS...: run the client against the test CA with the state dir
+# $STATE; stdout and stderr go to $T/LABEL.out and $T/LABEL.err, the exit
+# status to $rc.  Global options may come first in ARGS (-v, -q).
+STATE=
+run() {
+	local label=$1
+	shift
+	local globals=()
+	while [ "$#" -gt 0 ]; do
+		case $1 in
+		-v | -q) globals+=("$1"); shift ;;
+		*) break ;;
+		esac
+	done
+	timeout "$ACMEC_RUN_TIMEOUT" "$ACMEC" "${globals[@]}" \
+	    --directory "$ACME_DIRECTORY" --ca-bundle "$ACME_CA_BUNDLE" \
+	    --state-dir "$STATE" "$@" >"$T/$label.out" 2>"$T/$label.err"
+	rc=$?
+	[ "$rc" = 124 ] && echo "# $label: client killed after ${ACMEC_RUN_TIMEOUT}s" >>"$T/$label.err"
+	return 0
+}
+
+# issue LABEL OUTDIR NAME... [-- ARGS]: issue a certificate for NAMEs into
+# OUTDIR.  No --agree-tos unless given in ARGS: the account must already
+# exist, so that a lost account shows up as a failure rather than as a new
+# account created behind our back.
+issue() {
+	local label=$1 out=$2 names=()
+	shift 2
+	while [ "$#" -gt 0 ] && [ "$1" != -- ]; do
+		names+=(-d "$1")
+		shift
+	done
+	[ "$#" -gt 0 ] && shift
+	run "$label" issue "${names[@]}" -w "$WEBROOT" --out "$out" "$@"
+}
+
+# show_run LABEL: the client's output, for a failed check.
+show_run() {
+	{
+		echo "exit status: $rc"
+		[ -s "$T/$1.out" ] && { echo "stdout:"; cat "$T/$1.out"; }
+		[ -s "$T/$1.err" ] && { echo "stderr:"; cat "$T/$1.err"; }
+	} | diag
+}
+
+# check_exit LABEL WANT DESCRIPTION
+check_exit() {
+	if [ "$rc" = "$2" ]; then
+		ok "$3"
+	else
+		not_ok "$3 (exit status $rc, want $2)"
+		show_run "$1"
+	fi
+}
+
+# check_says LABEL REGEX DESCRIPTION: the run's stdout or stderr matches
+# the extended REGEX (case-insensitive).
+check_says() {
+	if cat "$T/$1.out" "$T/$1.err" 2>/dev/null | grep -qiE -- "$2"; then
+		ok "$3"
+	else
+		not_ok "$3"
+		show_run "$1"
+	fi
+}
+
+# check_says_fixed LABEL STRING DESCRIPTION: likewise, a fixed string.
+check_says_fixed() {
+	if cat "$T/$1.out" "$T/$1.err" 2>/dev/null | grep -qF -- "$2"; then
+		ok "$3"
+	else
+		not_ok "$3"
+		show_run "$1"
+	fi
+}
+
+# check_issued LABEL OUTDIR DESCRIPTION: issue exited 0 and wrote cert.pem.
+check_issued() {
+	if [ "$rc" = 0 ] && [ -s "$2/cert.pem" ]; then
+		ok "$3"
+	else
+		not_ok "$3"
+		show_run "$1"
+	fi
+}
+
+mode_of() {
+	stat -c %a "$1" 2>/dev/null
+}
+
+# field LABEL NAME: the value of "NAME: value" in the output of an
+# `account show` run.
+field() {
+	sed -n "s/^$2:[[:space:]]*//p" "$T/$1.out" 2>/dev/null | head -n 1
+}
+
+# new_account DIR LABEL: a new account with its own key in state dir DIR.
+new_account() {
+	local saved=$STATE
+	STATE=$1
+	run "$2" account new --agree-tos --contact mailto:admin@example.com
+	STATE=$saved
+}
+
+# The rollover backups in state dir $1, one per line.
+backups() {
+	find "$1" -maxdepth 1 -name 'account-key.*.pem' -printf '%f\n' 2>/dev/null | sort
+}
+
+# The serial of a certificate as pebble's management API wants it:
+# lower-case hex without leading zeros.
+serial_of() {
+	openssl x509 -in "$1" -noout -serial 2>/dev/null |
+	    sed 's/^serial=//' | tr 'A-F' 'a-f' | sed 's/^0*//'
+}
+
+# cert_status_json SERIAL FILE: pebble's JSON about a certificate into FILE.
+cert_status_json() {
+	testca_cert_status "$1" >"$2" 2>&1
+}
+
+# json_get FILE KEY: the value of a top-level key ("" if absent).
+json_get() {
+	python3 -c '
+import json, sys
+try:
+    v = json.load(open(sys.argv[1])).get(sys.argv[2], "")
+except Exception:
+    v = ""
+print("" if v is None else v)' "$1" "$2"
+}
+
+# check_revoked DESCRIPTION SERIAL REASON: pebble says the certificate is
+# revoked with reason code REASON.
+check_revoked() {
+	local what=$1 serial=$2 want=$3 json=$T/status-$2.json status reason
+	cert_status_json "$serial" "$json"
+	status=$(json_get "$json" Status)
+	reason=$(json_get "$json" Reason)
+	if [ "$status" = Revoked ] && [ "$reason" = "$want" ]; then
+		ok "$what"
+	else
+		not_ok "$what (Status '$status', Reason '$reason'; want Revoked, $want)"
+		{ echo "pebble's cert-status-by-serial/$serial:"; cat "$json"; echo; } | diag
+	fi
+}
+
+new_ec_key() {
+	(umask 077; openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 \
+	    -out "$1" 2>/dev/null)
+}
+
+# ------------------------------------------------------------ setup
+
+testca_start || { echo "could not start the test CA"; exit 1; }
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/acmec-it-account.XXXXXX") || exit 1
+# shellcheck disable=SC2016 # expanded when the trap runs
+testca_atexit 'rm -rf "$T"'
+
+echo "# client: $ACMEC"
+echo "# CA: $ACME_DIRECTORY (work dir $TESTCA_DIR)"
+
+# ------------------------------------------------------------ scenarios
+
+# 1. Key rollover: backup kept, new key in use, same account, old key dead.
+scenario_rollover() {
+	local s=$T/roll old=$T/roll-old url1 tp1 url2 tp2 b n
+	STATE=$s
+	new_account "$s" roll-new
+	check_exit roll-new 0 "rollover: account new --agree-tos exits 0"
+	run roll-show1 account show
+	url1=$(field roll-show1 account)
+	tp1=$(field roll-show1 thumbprint)
+	cp -p "$s/account-key.pem" "$T/roll-key-before.pem"
+
+	run roll account rollover
+	check_exit roll 0 "rollover: account rollover exits 0"
+
+	b=$(backups "$s")
+	if [ "$(printf '%s\n' "$b" | grep -c .)" = 1 ] &&
+	    printf '%s\n' "$b" | grep -qxE 'account-key\.[0-9]{8}T[0-9]{6}Z\.pem'; then
+		ok "rollover: one backup account-key.YYYYMMDDTHHMMSSZ.pem ($b)"
+	else
+		not_ok "rollover: one backup account-key.YYYYMMDDTHHMMSSZ.pem"
+		find "$s" -maxdepth 1 -ls | diag
+	fi
+	b=$s/$(printf '%s\n' "$b" | head -n 1)
+	check "rollover: backup has mode 0600 (is $(mode_of "$b"))" \
+	    test -f "$b" -a "$(mode_of "$b")" = 600
+	check "rollover: backup is the old key, byte for byte" \
+	    cmp -s "$b" "$T/roll-key-before.pem"
+	check "rollover: account-key.pem changed" \
+	    test -s "$s/account-key.pem" -a -n "$(cmp "$s/account-key.pem" "$T/roll-key-before.pem" 2>&1)"
+	check "rollover: account-key.pem has mode 0600 (is $(mode_of "$s/account-key.pem"))" \
+	    test "$(mode_of "$s/account-key.pem")" = 600
+	check "rollover: no account-key.pem.new left" test ! -e "$s/account-key.pem.new"
+
+	run roll-show2 account show
+	check_exit roll-show2 0 "rollover: account show after rollover exits 0"
+	url2=$(field roll-show2 account)
+	tp2=$(field roll-show2 thumbprint)
+	check "rollover: same account URL ($url2)" test -n "$url1" -a "$url1" = "$url2"
+	check "rollover: different thumbprint ($tp1 -> $tp2)" \
+	    test -n "$tp1" -a -n "$tp2" -a "$tp1" != "$tp2"
+
+	fresh n
+	issue roll-issue "$T/roll-out" "$n"
+	check_issued roll-issue "$T/roll-out" "rollover: issue with the new key works (no --agree-tos)"
+
+	# The old key alone, in a state dir of its own: the CA must not know it.
+	mkdir -m 700 "$old"
+	cp -p "$b" "$old/account-key.pem"
+	STATE=$old
+	run roll-oldkey account show
+	check_exit roll-oldkey 1 "rollover: account show with the old key exits 1"
+	check_says roll-oldkey 'no account.*--agree-tos' \
+	    "rollover: the CA has no account for the old key (message says no account, --agree-tos)"
+	STATE=$s
+}
+
+# 2. Rollover to a key that already has an account: refused, nothing changes.
+scenario_rollover_conflict() {
+	local s=$T/conflict other=$T/conflict-other tp1 tp2
+	STATE=$s
+	new_account "$s" conflict-new
+	new_account "$other" conflict-other
+	if [ "$rc" != 0 ]; then
+		not_ok "conflict: second account created"
+		show_run conflict-other
+	fi
+	run conflict-show1 account show
+	tp1=$(field conflict-show1 thumbprint)
+	cp -p "$s/account-key.pem" "$T/conflict-key-before.pem"
+
+	run conflict account rollover --new-key "$other/account-key.pem"
+	check_exit conflict 1 "conflict: rollover to another account's key exits 1"
+	check_says conflict 'already belongs to (an )?account' \
+	    "conflict: message says the key already belongs to an account"
+	check "conflict: account-key.pem unchanged" \
+	    cmp -s "$s/account-key.pem" "$T/conflict-key-before.pem"
+	check "conflict: no backup key added ($(backups "$s" | tr '\n' ' '))" \
+	    test -z "$(backups "$s")"
+	check "conflict: no account-key.pem.new left" test ! -e "$s/account-key.pem.new"
+	run conflict-show2 account show
+	tp2=$(field conflict-show2 thumbprint)
+	check "conflict: account show still works with the old key" \
+	    test "$rc" = 0 -a -n "$tp1" -a "$tp1" = "$tp2"
+}
+
+# 3. Contacts.
+scenario_contacts() {
+	local s=$T/contacts got
+	STATE=$s
+	new_account "$s" contacts-new
+	check_exit contacts-new 0 "contacts: account new exits 0"
+	run contacts-set account update --contact mailto:a@example.com \
+	    --contact mailto:b@example.com
+	check_exit contacts-set 0 "contacts: account update with two contacts exits 0"
+	run contacts-show1 account show
+	got=$(field contacts-show1 contacts)
+	if [ "$got" = "mailto:a@example.com, mailto:b@example.com" ]; then
+		ok "contacts: account show lists both contacts"
+	else
+		not_ok "contacts: account show lists both contacts (got '$got')"
+		show_run contacts-show1
+	fi
+	run contacts-clear account update
+	check_exit contacts-clear 0 "contacts: account update without --contact exits 0"
+	run contacts-show2 account show
+	got=$(field contacts-show2 contacts)
+	if [ "$got" = "(none)" ]; then
+		ok "contacts: account show says (none) after removing them"
+	else
+		not_ok "contacts: account show says (none) after removing them (got '$got')"
+		show_run contacts-show2
+	fi
+}
+
+# 4. Deactivation.
+scenario_deactivate() {
+	local s=$T/deact again=$T/deact-again n
+	STATE=$s
+	new_account "$s" deact-new
+	check_exit deact-new 0 "deactivate: account new exits 0"
+	run deact-noyes account deactivate
+	check_exit deact-noyes 2 "deactivate: without --yes exits 2"
+	run deact-show account show
+	check "deactivate: without --yes the account stays valid" \
+	    test "$rc" = 0 -a "$(field deact-show status)" = valid
+	run deact account deactivate --yes
+	check_exit deact 0 "deactivate: --yes exits 0"
+	fresh n
+	issue deact-issue "$T/deact-out" "$n"
+	check_exit deact-issue 1 "deactivate: issue afterwards exits 1"
+	check_says deact-issue deactivated "deactivate: issue's message says the account was deactivated"
+
+	# Not just a local note: the CA refuses the key too, seen from a state
+	# dir that has the key but no record of the account.
+	mkdir -m 700 "$again"
+	cp -p "$s/account-key.pem" "$again/account-key.pem"
+	STATE=$again
+	run deact-again account show
+	check_exit deact-again 1 "deactivate: account show with the key from a fresh state dir exits 1"
+	check_says deact-again deactivated "deactivate: the CA says the account is deactivated"
+	STATE=$s
+}
+
+# 5. and 8. Revocation with the account key.
+scenario_revoke_account() {
+	local s=$T/rev out=$T/rev-out n serial
+	STATE=$s
+	fresh n
+	issue rev-issue "$out" "$n" -- --agree-tos
+	check_issued rev-issue "$out" "revoke: issue a certificate to revoke"
+	serial=$(serial_of "$out/cert.pem")
+
+	run rev-bogus revoke "$out/cert.pem" --reason bogus
+	check_exit rev-bogus 2 "revoke: --reason bogus exits 2"
+
+	run rev revoke "$out/cert.pem" --reason superseded
+	check_exit rev 0 "revoke: revoke CERT --reason superseded exits 0"
+	check_revoked "revoke: pebble says serial $serial is Revoked, reason 4 (superseded)" "$serial" 4
+
+	run rev-again revoke "$out/cert.pem" --reason superseded
+	check_exit rev-again 0 "revoke: revoking again exits 0"
+	check_says rev-again 'already revoked' "revoke: revoking again says already revoked"
+}
+
+# 6. Revocation with the certificate's key, from an empty state dir.
+scenario_revoke_certkey() {
+	local s=$T/revkey out=$T/revkey-out n serial wrong=$T/wrong-key.pem
+	STATE=$s
+	fresh n
+	issue revkey-issue "$out" "$n" -- --agree-tos
+	check_issued revkey-issue "$out" "revoke --key: issue a certificate to revoke"
+	serial=$(serial_of "$out/cert.pem")
+
+	# A key that is not the certificate's: refused before any request.
+	new_ec_key "$wrong"
+	STATE=$(mktemp -d "$T/empty.XXXXXX")/none
+	run revkey-wrong revoke "$out/cert.pem" --key "$wrong" --reason keyCompromise
+	check_exit revkey-wrong 1 "revoke --key: a key that does not match exits 1"
+	check_says_fixed revkey-wrong "$wrong" \
+	    "revoke --key: the message names the key file ($wrong)"
+	cert_status_json "$serial" "$T/revkey-wrong.json"
+	check "revoke --key: the certificate is still valid after the refused key" \
+	    test "$(json_get "$T/revkey-wrong.json" Status)" = Valid
+
+	STATE=$(mktemp -d "$T/empty.XXXXXX")/none
+	run revkey revoke "$out/cert.pem" --key "$out/privkey.pem" --reason keyCompromise
+	check_exit revkey 0 "revoke --key: from an empty state dir exits 0"
+	check_revoked "revoke --key: pebble says serial $serial is Revoked, reason 1 (keyCompromise)" "$serial" 1
+	check "revoke --key: no account key was created in the empty state dir" \
+	    test ! -e "$STATE/account-key.pem"
+	STATE=$s
+}
+
+# 9. An interrupted rollover: a pending key the CA never heard of.
+scenario_pending() {
+	local s=$T/pending tp1 tp2
+	STATE=$s
+	new_account "$s" pending-new
+	check_exit pending-new 0 "pending: account new exits 0"
+	run pending-show1 account show
+	tp1=$(field pending-show1 thumbprint)
+	cp -p "$s/account-key.pem" "$T/pending-key-before.pem"
+
+	new_ec_key "$s/account-key.pem.new"
+	run pending account show
+	check_exit pending 0 "pending: account show with a stray account-key.pem.new exits 0"
+	tp2=$(field pending thumbprint)
+	check "pending: it still uses the old key (thumbprint $tp2)" \
+	    test -n "$tp1" -a "$tp1" = "$tp2"
+	check "pending: account-key.pem.new is gone" test ! -e "$s/account-key.pem.new"
+	check "pending: account-key.pem unchanged" \
+	    cmp -s "$s/account-key.pem" "$T/pending-key-before.pem"
+	check "pending: no backup key made" test -z "$(backups "$s")"
+}
+
+# 7. External account binding: a CA restarted with EAB required.
+scenario_eab() {
+	local s=$T/eab n
+	testca_stop
+	if ! TESTCA_EAB=1 testca_start; then
+		not_ok "eab: restart the test CA with TESTCA_EAB=1"
+		return
+	fi
+	echo "# CA restarted with EAB required: $ACME_DIRECTORY (work dir $TESTCA_DIR)"
+	echo "# EAB key $EAB_KID: $EAB_HMAC_KEY"
+	if printf '%s' "$EAB_HMAC_KEY" | grep -qE '^[A-Za-z0-9_-]+$'; then
+		ok "eab: the HMAC key testca exports is base64url (no +, /, =)"
+	else
+		not_ok "eab: the HMAC key testca exports is base64url (no +, /, =)"
+	fi
+	STATE=$s
+
+	run eab-without account new --agree-tos
+	check_exit eab-without 1 "eab: account new without EAB exits 1"
+	check_says eab-without '--eab-kid' "eab: the message mentions --eab-kid"
+
+	run eab-new account new --agree-tos --eab-kid "$EAB_KID" \
+	    --eab-hmac-key "$EAB_HMAC_KEY"
+	check_exit eab-new 0 "eab: account new with --eab-kid and --eab-hmac-key exits 0"
+	check_says eab-new '^account: https://' "eab: account new prints the account URL"
+
+	fresh n
+	issue eab-issue "$T/eab-out" "$n"
+	check_issued eab-issue "$T/eab-out" "eab: issue works with the EAB account"
+}
+
+scenario_rollover
+scenario_rollover_conflict
+scenario_contacts
+scenario_deactivate
+scenario_revoke_account
+scenario_revoke_certkey
+scenario_pending
+scenario_eab
+
+# ------------------------------------------------------------ summary
+
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]
