@@ -1,6 +1,7 @@
 /*
  * key.c - private keys: generation, PEM load and save.
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,6 +73,22 @@ key_generate(enum key_type type, struct err *e)
 	return NULL;
 }
 
+/* The key types ACME CAs accept and signer.c can sign with. */
+static bool
+key_is_supported(EVP_PKEY *key)
+{
+	char group[64];
+
+	if (EVP_PKEY_is_a(key, "RSA"))
+		return EVP_PKEY_get_bits(key) >= 2048;
+	if (!EVP_PKEY_is_a(key, "EC") ||
+	    !EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME,
+	    group, sizeof(group), NULL))
+		return false;
+	return strcmp(group, "prime256v1") == 0 ||
+	    strcmp(group, "secp384r1") == 0;
+}
+
 EVP_PKEY *
 key_load(const char *path, struct err *e)
 {
@@ -92,11 +109,11 @@ key_load(const char *path, struct err *e)
 		err_ssl(e, "%s holds no PEM private key", path);
 		return NULL;
 	}
-	if (EVP_PKEY_is_a(key, "EC") || EVP_PKEY_is_a(key, "RSA"))
+	if (key_is_supported(key))
 		return key;
 	EVP_PKEY_free(key);
-	err_set(e, "%s: only RSA and EC (P-256, P-384) keys are supported",
-	    path);
+	err_set(e, "%s: only RSA (2048 bits or more) and EC P-256/P-384 "
+	    "keys are supported", path);
 	return NULL;
 }
 

@@ -39,6 +39,7 @@ store_exists(const char *path)
 int
 store_mkdirs(const char *path, mode_t mode, struct err *e)
 {
+	struct stat st;
 	char *copy, *p;
 	int rc = -1;
 
@@ -52,7 +53,10 @@ store_mkdirs(const char *path, mode_t mode, struct err *e)
 			continue;
 		char saved = *p;
 		*p = '\0';
-		if (mkdir(copy, mode) == -1 && errno != EEXIST) {
+		if (mkdir(copy, mode) == -1 && (errno != EEXIST ||
+		    stat(copy, &st) == -1 || !S_ISDIR(st.st_mode))) {
+			if (errno == EEXIST || errno == 0)
+				errno = ENOTDIR;
 			err_errno(e, "cannot create directory %s", copy);
 			goto out;
 		}

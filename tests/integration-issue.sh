@@ -1,0 +1,511 @@
+#!/bin/bash
+#
+# integration-issue.sh - acmec issue against a real local ACME CA (pebble)
+# with a real web server (nginx) serving the http-01 challenges.
+#
+# Run by `make check` (automake sets srcdir to the top source dir and ACMEC
+# to the built client), or by hand from the top of the tree:
+#
+#   ACMEC=./acmec srcdir=. bash tests/integration-issue.sh
+#
+# TESTCA_KEEP=1 keeps the CA's work dir (logs) and the client's output,
+# state and certificates for a look afterwards.
+#
+# Exit status: 0 all checks passed, 1 some failed, 77 skipped (pebble, nginx,
+# openssl, curl or flock missing).  One "ok"/"not ok" line per check, then
+# "N passed, M failed".
+#
+# Pebble keeps its defaults on purpose: 5% of nonces are rejected (the client
+# must retry badNonce) and valid authorizations are reused half of the time.
+# That is why every issuance below uses names never used before.
+
+# ls output is only shown to humans, in diagnostics.
+# shellcheck disable=SC2012
+
+set -u
+
+: "${srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
+ACMEC=${ACMEC:-./acmec}
+# How long one client run may take before it counts as hung.
+ACMEC_RUN_TIMEOUT=${ACMEC_RUN_TIMEOUT:-120}
+
+# shellcheck source=SCRIPTDIR/lib/testca.sh
+. "$srcdir/tests/lib/testca.sh"
+
+testca_available || exit 77
+
+# The client may be given relative to the current directory; the checks
+# below never change directory, but make it absolute anyway for messages.
+case $ACMEC in
+*/*) ACMEC="$(cd "$(dirname "$ACMEC")" && pwd)/$(basename "$ACMEC")" ;;
+esac
+if ! command -v "$ACMEC" >/dev/null 2>&1; then
+	echo "acmec client not found: $ACMEC (set ACMEC=path/to/acmec)"
+	exit 1
+fi
+
+# ------------------------------------------------------------ reporting
+
+passed=0
+failed=0
+checkno=0
+
+ok() {
+	checkno=$((checkno + 1))
+	passed=$((passed + 1))
+	echo "ok $checkno - $*"
+}
+
+not_ok() {
+	checkno=$((checkno + 1))
+	failed=$((failed + 1))
+	echo "not ok $checkno - $*"
+}
+
+# Indented diagnostic lines, as TAP comments.
+diag() {
+	sed 's/^/#   /'
+}
+
+# check DESCRIPTION CMD...: ok if CMD succeeds.
+check() {
+	local what=$1
+	shift
+	if "$@"; then ok "$what"; else not_ok "$what"; fi
+}
+
+# ------------------------------------------------------------ helpers
+
+# fresh VAR: set VAR to a name never used before.  Pebble may hand out an
+# already valid authorization for a known name, which would skip the
+# http-01 validation.  (Not a $(function): the counter must survive.)
+namecount=0
+n=''
+fresh() {
+	namecount=$((namecount + 1))
+	printf -v "$1" 't%s%s-%s.example.com' "$RANDOM" "$RANDOM" "$namecount"
+}
+
+# run LABEL ARGS...: run the client against the test CA with the shared
+# state dir; stdout and stderr go to $T/LABEL.out and $T/LABEL.err, the exit
+# status to $rc.  Global options may come first in ARGS (-v, -q).
+run() {
+	local label=$1
+	shift
+	local globals=()
+	while [ "$#" -gt 0 ]; do
+		case $1 in
+		-v | -q) globals+=("$1"); shift ;;
+		*) break ;;
+		esac
+	done
+	timeout "$ACMEC_RUN_TIMEOUT" "$ACMEC" "${globals[@]}" \
+	    --directory "$ACME_DIRECTORY" --ca-bundle "$ACME_CA_BUNDLE" \
+	    --state-dir "$STATE" "$@" >"$T/$label.out" 2>"$T/$label.err"
+	rc=$?
+	[ "$rc" = 124 ] && echo "# $label: client killed after ${ACMEC_RUN_TIMEOUT}s" >>"$T/$label.err"
+	return 0
+}
+
+# issue LABEL OUTDIR NAME... [-- ARGS]: the usual issue command for NAMEs;
+# -v and -q in ARGS are global options, the rest go to issue.
+issue() {
+	local label=$1 out=$2 a names=() globals=() extra=()
+	shift 2
+	while [ "$#" -gt 0 ] && [ "$1" != -- ]; do
+		names+=(-d "$1")
+		shift
+	done
+	[ "$#" -gt 0 ] && shift
+	for a in "$@"; do
+		case $a in
+		-v | -q) globals+=("$a") ;;
+		*) extra+=("$a") ;;
+		esac
+	done
+	run "$label" "${globals[@]}" issue "${names[@]}" -w "$WEBROOT" \
+	    --agree-tos --contact mailto:admin@example.com --out "$out" \
+	    "${extra[@]}"
+}
+
+# show_run LABEL: the client's output, for a failed check.
+show_run() {
+	{
+		echo "exit status: $rc"
+		[ -s "$T/$1.out" ] && { echo "stdout:"; cat "$T/$1.out"; }
+		[ -s "$T/$1.err" ] && { echo "stderr:"; cat "$T/$1.err"; }
+	} | diag
+}
+
+# check_exit LABEL WANT DESCRIPTION
+check_exit() {
+	if [ "$rc" = "$2" ]; then
+		ok "$3"
+	else
+		not_ok "$3 (exit status $rc, want $2)"
+		show_run "$1"
+	fi
+}
+
+mode_of() {
+	stat -c %a "$1" 2>/dev/null
+}
+
+# The public key of a certificate, private key, or CSR, as DER hex: equal
+# strings mean the same key.
+pub_of_cert() {
+	openssl x509 -in "$1" -noout -pubkey 2>/dev/null |
+	    openssl pkey -pubin -outform DER 2>/dev/null | od -An -tx1 | tr -d ' \n'
+}
+pub_of_key() {
+	openssl pkey -in "$1" -pubout -outform DER 2>/dev/null | od -An -tx1 | tr -d ' \n'
+}
+pub_of_csr() {
+	openssl req -in "$1" -noout -pubkey 2>/dev/null |
+	    openssl pkey -pubin -outform DER 2>/dev/null | od -An -tx1 | tr -d ' \n'
+}
+
+# The DNS names in a certificate's SAN, sorted, one per line.
+san_names() {
+	openssl x509 -in "$1" -noout -ext subjectAltName 2>/dev/null |
+	    tr ',' '\n' | sed -n 's/^[[:space:]]*DNS://p' | sort
+}
+
+# check_names DESCRIPTION CERT NAME...: SAN names are exactly NAME...
+check_names() {
+	local what=$1 cert=$2 want got
+	shift 2
+	want=$(printf '%s\n' "$@" | sort)
+	got=$(san_names "$cert")
+	if [ -n "$got" ] && [ "$got" = "$want" ]; then
+		ok "$what"
+	else
+		not_ok "$what"
+		{ echo "want:"; echo "$want"; echo "got:"; echo "$got"; } | diag
+	fi
+}
+
+# check_same_key DESCRIPTION A B: two non-empty public keys are equal.
+check_same_key() {
+	if [ -n "$2" ] && [ "$2" = "$3" ]; then
+		ok "$1"
+	else
+		not_ok "$1"
+		echo "public keys differ or could not be read" | diag
+	fi
+}
+
+# The certificates of a PEM file, normalised (one base64 line each).
+pem_certs() {
+	awk '/-----BEGIN CERTIFICATE-----/ { c = 1; b = ""; next }
+	     /-----END CERTIFICATE-----/ { c = 0; print b; next }
+	     c { gsub(/[ \t\r]/, ""); b = b $0 }' "$@" 2>/dev/null
+}
+
+# WEBROOT/.well-known/acme-challenge/ is empty or absent.
+challenges_gone() {
+	local d=$1/.well-known/acme-challenge
+	[ ! -d "$d" ] || [ -z "$(ls -A "$d")" ]
+}
+
+# An output dir that was not created, or is empty.
+no_output() {
+	[ ! -e "$1" ] || [ -z "$(ls -A "$1")" ]
+}
+
+# ------------------------------------------------------------ setup
+
+testca_start || { echo "could not start the test CA"; exit 1; }
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/acmec-it.XXXXXX") || exit 1
+if [ "${TESTCA_KEEP:-0}" = 1 ]; then
+	# Debugging: keep the client's output, state and certificates.
+	# shellcheck disable=SC2016 # expanded when the trap runs
+	testca_atexit 'echo "# kept $T" >&2'
+else
+	# shellcheck disable=SC2016 # expanded when the trap runs
+	testca_atexit 'rm -rf "$T"'
+fi
+# Created by the client: it must give it mode 0700.
+STATE=$T/state
+
+# pebble's root changes at every start: fetch this run's.
+testca_root_pem "$T/root.pem" || { echo "could not fetch pebble's root"; exit 1; }
+
+# dir_url KEY: a URL from the directory.  python3 when there is one; pebble
+# prints one key per line, which sed can read on a bare CI image.
+dir_url() {
+	local json
+	json=$(curl --noproxy '*' -sS --cacert "$ACME_CA_BUNDLE" "$ACME_DIRECTORY") || return 1
+	if command -v python3 >/dev/null 2>&1; then
+		printf '%s' "$json" | python3 -c \
+		    'import json, sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"
+	else
+		printf '%s\n' "$json" |
+		    sed -n "s/^[[:space:]]*\"$1\"[[:space:]]*:[[:space:]]*\"\([^\"]*\)\".*/\1/p" | grep .
+	fi
+}
+NEW_ACCOUNT=$(dir_url newAccount) || { echo "could not read the directory"; exit 1; }
+
+echo "# client: $ACMEC"
+echo "# CA: $ACME_DIRECTORY (work dir $TESTCA_DIR)"
+
+# ------------------------------------------------------------ 1. issue
+
+fresh N1
+fresh N2
+OUT1=$T/out1
+issue first "$OUT1" "$N1" "$N2"
+check_exit first 0 "issue -d $N1 -d $N2 exits 0"
+
+for f in privkey.pem cert.pem chain.pem fullchain.pem; do
+	check "out dir has $f" test -s "$OUT1/$f"
+done
+check "privkey.pem has mode 0600 (is $(mode_of "$OUT1/privkey.pem"))" \
+    test "$(mode_of "$OUT1/privkey.pem")" = 600
+
+if [ -s "$OUT1/fullchain.pem" ] && cat "$OUT1/cert.pem" "$OUT1/chain.pem" |
+    cmp -s - "$OUT1/fullchain.pem"; then
+	ok "fullchain.pem is cert.pem followed by chain.pem"
+elif [ -n "$(pem_certs "$OUT1/fullchain.pem")" ] &&
+    [ "$(pem_certs "$OUT1/cert.pem" "$OUT1/chain.pem")" = "$(pem_certs "$OUT1/fullchain.pem")" ]; then
+	ok "fullchain.pem is cert.pem followed by chain.pem (same certificates, not byte for byte)"
+else
+	not_ok "fullchain.pem is cert.pem followed by chain.pem"
+fi
+
+# The account key (STATE/account-key.pem in acmec's layout) is 0600 and
+# every directory of the state dir is 0700.
+acct_key=$STATE/account-key.pem
+check "account key $acct_key exists with mode 0600 (is $(mode_of "$acct_key"))" \
+    test "$(mode_of "$acct_key")" = 600
+bad_dirs=$(find "$STATE" -type d ! -perm 0700 2>/dev/null)
+if [ -d "$STATE" ] && [ -z "$bad_dirs" ]; then
+	ok "state dir directories are 0700"
+else
+	not_ok "state dir directories are 0700"
+	{ [ -d "$STATE" ] || echo "$STATE missing"; ls -ldR "$STATE" 2>&1; } | diag
+fi
+bad_keys=$(grep -rlsF 'PRIVATE KEY' "$STATE" | while read -r f; do
+	[ "$(mode_of "$f")" = 600 ] || echo "$f"; done)
+check "no private key in the state dir is readable by others" \
+    test -d "$STATE" -a -z "$bad_keys"
+
+# ------------------------------------------------------------ 2. chain
+
+if openssl verify -CAfile "$T/root.pem" -untrusted "$OUT1/chain.pem" \
+    "$OUT1/cert.pem" >"$T/verify.log" 2>&1; then
+	ok "cert.pem verifies up to pebble's root through chain.pem"
+else
+	not_ok "cert.pem verifies up to pebble's root through chain.pem"
+	diag <"$T/verify.log"
+fi
+
+# ------------------------------------------------------------ 3. names, key
+
+check_names "certificate names are exactly $N1 and $N2" "$OUT1/cert.pem" "$N1" "$N2"
+check_same_key "certificate public key is privkey.pem's" \
+    "$(pub_of_cert "$OUT1/cert.pem")" "$(pub_of_key "$OUT1/privkey.pem")"
+
+# ------------------------------------------------------------ 4. cleanup
+
+if challenges_gone "$WEBROOT"; then
+	ok "no challenge file left in the webroot"
+else
+	not_ok "no challenge file left in the webroot"
+	ls -la "$WEBROOT/.well-known/acme-challenge" | diag
+fi
+
+# ------------------------------------------------------------ 5. reuse
+
+fresh N3
+fresh N4
+issue second "$T/out2" "$N3" "$N4" -- -v
+check_exit second 0 "second issue (-v, same state dir) exits 0"
+if grep -qE '^acmec: [A-Z]+ https://[^ ]+ -> [0-9]{3}$' "$T/second.err"; then
+	ok "-v prints one 'acmec: METHOD URL -> STATUS' line per request"
+else
+	not_ok "-v prints one 'acmec: METHOD URL -> STATUS' line per request"
+	show_run second
+fi
+# Only meaningful if the run worked and traced its requests.
+if [ "$rc" = 0 ] && grep -q '^acmec: POST https://' "$T/second.err" &&
+    ! grep -qF -- "$NEW_ACCOUNT" "$T/second.err"; then
+	ok "second issue reuses the account (no request to newAccount $NEW_ACCOUNT)"
+else
+	not_ok "second issue reuses the account (no request to newAccount $NEW_ACCOUNT)"
+	grep -F -- "$NEW_ACCOUNT" "$T/second.err" | diag
+fi
+check_names "second certificate names are exactly $N3 and $N4" "$T/out2/cert.pem" "$N3" "$N4"
+
+# ------------------------------------------------------------ 6. failure
+
+# A webroot nginx does not serve: pebble gets a 404 and the authorization
+# becomes invalid (urn:ietf:params:acme:error:unauthorized).
+BAD_WEBROOT=$T/unserved
+mkdir -m 755 "$BAD_WEBROOT"
+fresh NB
+run failed issue -d "$NB" -w "$BAD_WEBROOT" --agree-tos \
+    --contact mailto:admin@example.com --out "$T/out-failed"
+check_exit failed 1 "issue with an unserved webroot exits 1"
+if grep -qF -- "$NB" "$T/failed.err"; then
+	ok "the error names $NB"
+else
+	not_ok "the error names $NB"
+	show_run failed
+fi
+if grep -qF 'urn:ietf:params:acme:error:' "$T/failed.err"; then
+	ok "the error gives the CA's problem type ($(grep -oE 'urn:ietf:params:acme:error:[A-Za-z]+' "$T/failed.err" | head -n 1))"
+else
+	not_ok "the error gives the CA's problem type (urn:ietf:params:acme:error:...)"
+	show_run failed
+fi
+if challenges_gone "$BAD_WEBROOT"; then
+	ok "no challenge file left after the failure"
+else
+	not_ok "no challenge file left after the failure"
+	ls -la "$BAD_WEBROOT/.well-known/acme-challenge" | diag
+fi
+if no_output "$T/out-failed"; then
+	ok "no output file after the failure"
+else
+	not_ok "no output file after the failure"
+	ls -la "$T/out-failed" | diag
+fi
+
+# ------------------------------------------------------------ 7. in a row
+
+for i in 1 2 3 4 5; do
+	fresh n
+	issue "row$i" "$T/row$i" "$n"
+	if [ "$rc" = 0 ] && [ -s "$T/row$i/cert.pem" ]; then
+		ok "issuance $i of 5 in a row ($n)"
+	else
+		not_ok "issuance $i of 5 in a row ($n)"
+		show_run "row$i"
+	fi
+done
+
+# ------------------------------------------------------------ 8. quiet
+
+fresh n
+issue quiet "$T/quiet" "$n" -- -q
+check_exit quiet 0 "-q issue exits 0"
+if [ "$rc" = 0 ] && [ ! -s "$T/quiet.out" ] && [ ! -s "$T/quiet.err" ]; then
+	ok "-q prints nothing on success"
+else
+	not_ok "-q prints nothing on success"
+	show_run quiet
+fi
+
+# ------------------------------------------------------------ 9. usage
+
+run usage1 issue -w "$WEBROOT" --agree-tos --out "$T/usage1"
+check_exit usage1 2 "issue without -d exits 2"
+fresh n
+run usage2 issue -d "$n" -w "$WEBROOT" --no-such-option
+check_exit usage2 2 "issue with an unknown option exits 2"
+
+# ------------------------------------------------------------ 10. key reuse
+
+# Same names and --out as check 1: the key stays, the certificate is new.
+old_pub=$(pub_of_key "$OUT1/privkey.pem")
+old_serial=$(openssl x509 -in "$OUT1/cert.pem" -noout -serial 2>/dev/null)
+issue again "$OUT1" "$N1" "$N2"
+check_exit again 0 "re-issue to the same --out exits 0"
+check_same_key "re-issue keeps privkey.pem (same public key)" \
+    "$old_pub" "$(pub_of_key "$OUT1/privkey.pem")"
+check_same_key "re-issued certificate is for that key" \
+    "$old_pub" "$(pub_of_cert "$OUT1/cert.pem")"
+new_serial=$(openssl x509 -in "$OUT1/cert.pem" -noout -serial 2>/dev/null)
+check "re-issue wrote a new certificate ($new_serial)" \
+    test -n "$new_serial" -a "$new_serial" != "$old_serial"
+check "privkey.pem is still 0600" test "$(mode_of "$OUT1/privkey.pem")" = 600
+
+# ------------------------------------------------------------ 11. key type, CSR
+
+fresh n
+issue rsa "$T/rsa" "$n" -- --key-type rsa-2048
+check_exit rsa 0 "issue --key-type rsa-2048 exits 0"
+if openssl x509 -in "$T/rsa/cert.pem" -noout -text 2>/dev/null |
+    grep -q 'Public Key Algorithm: rsaEncryption' &&
+    openssl x509 -in "$T/rsa/cert.pem" -noout -text 2>/dev/null |
+    grep -qE 'Public-Key: \(2048 bit\)'; then
+	ok "--key-type rsa-2048 gives a 2048-bit RSA certificate"
+else
+	not_ok "--key-type rsa-2048 gives a 2048-bit RSA certificate"
+	openssl x509 -in "$T/rsa/cert.pem" -noout -text 2>&1 | grep -E 'Algorithm|Public-Key' | diag
+fi
+
+fresh C1
+fresh C2
+cat >"$T/csr.cnf" <<EOF
+[req]
+distinguished_name = dn
+prompt = no
+req_extensions = ext
+[dn]
+CN = $C1
+[ext]
+subjectAltName = DNS:$C1,DNS:$C2
+EOF
+openssl req -new -config "$T/csr.cnf" -newkey ec -pkeyopt ec_paramgen_curve:P-256 \
+    -nodes -keyout "$T/csr.key" -out "$T/csr.pem" 2>"$T/csr.log" ||
+    diag <"$T/csr.log"
+run csr issue --csr "$T/csr.pem" -w "$WEBROOT" --agree-tos \
+    --contact mailto:admin@example.com --out "$T/csrout"
+check_exit csr 0 "issue --csr exits 0"
+check_names "--csr certificate names are the CSR's ($C1, $C2)" "$T/csrout/cert.pem" "$C1" "$C2"
+check_same_key "--csr certificate key is the CSR's key" \
+    "$(pub_of_csr "$T/csr.pem")" "$(pub_of_cert "$T/csrout/cert.pem")"
+check "--csr writes no privkey.pem" test ! -e "$T/csrout/privkey.pem"
+
+# ------------------------------------------------------------ interruption
+
+# With nginx frozen, pebble's validation hangs and the client polls with its
+# challenge file in place; SIGTERM then must unwind through the cleanup.
+fresh n
+testca_web_freeze
+"$ACMEC" --directory "$ACME_DIRECTORY" --ca-bundle "$ACME_CA_BUNDLE" \
+    --state-dir "$STATE" issue -d "$n" -w "$WEBROOT" --out "$T/intr" \
+    >"$T/intr.out" 2>"$T/intr.err" &
+client=$!
+had_file=no
+for _ in $(seq 1 200); do
+	if ! challenges_gone "$WEBROOT"; then
+		had_file=yes
+		break
+	fi
+	sleep 0.05
+done
+sleep 0.5	# into the polling loop
+kill -TERM "$client" 2>/dev/null
+wait "$client"
+rc=$?
+testca_web_thaw
+check "challenge file was in place while the CA validated" test "$had_file" = yes
+check_exit intr 1 "SIGTERM during polling exits 1"
+check "SIGTERM during polling removes the challenge files" challenges_gone "$WEBROOT"
+check "SIGTERM during polling writes no output" no_output "$T/intr"
+
+# ------------------------------------------------------------ forgotten account
+
+# Pebble forgets every account when it restarts: the remembered account URL
+# is then unknown, and the client must look the key up again (and, with
+# --agree-tos, create the account) instead of failing.
+testca_stop
+testca_start || { echo "could not restart the test CA"; exit 1; }
+fresh n
+issue forgot "$T/forgot" "$n"
+check_exit forgot 0 "issue after the CA forgot the account exits 0"
+if grep -q "no longer knows account" "$T/forgot.out"; then
+	ok "the client says it looks the account up again"
+else
+	not_ok "the client says it looks the account up again"
+	show_run forgot
+fi
+
+# ------------------------------------------------------------ summary
+
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]
