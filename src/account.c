@@ -11,6 +11,7 @@
 #include "key.h"
 #include "log.h"
 #include "store.h"
+#include "str.h"
 
 #define RECORD_MAX	(64 * 1024)
 
@@ -154,12 +155,7 @@ find_or_create(struct account *acct, struct acme *acme,
 static char *
 pending_key_path(const struct account *acct)
 {
-	size_t len = strlen(acct->key_path) + 5;
-	char *p;
-
-	if ((p = malloc(len)) != NULL)
-		snprintf(p, len, "%s.new", acct->key_path);
-	return p;
+	return str_fmt("%s.new", acct->key_path);
 }
 
 /*
@@ -171,17 +167,16 @@ static int
 promote_pending_key(struct account *acct, const char *pending, struct err *e)
 {
 	char stamp[32], *backup;
-	size_t len = strlen(acct->key_path) + sizeof(stamp);
 	time_t now = time(NULL);
 
 	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", gmtime(&now));
-	if ((backup = malloc(len)) == NULL) {
+	/* "STATE/account-key.pem" -> "STATE/account-key.STAMP.pem" */
+	backup = str_fmt("%.*s.%s.pem", (int)(strlen(acct->key_path) - 4),
+	    acct->key_path, stamp);
+	if (backup == NULL) {
 		err_set(e, "out of memory");
 		return -1;
 	}
-	/* "account-key.pem" -> "account-key.STAMP.pem" */
-	snprintf(backup, len, "%.*s.%s.pem", (int)(strlen(acct->key_path) - 4),
-	    acct->key_path, stamp);
 	if (link(acct->key_path, backup) == -1)
 		log_error("warning: cannot keep the old account key as %s", backup);
 	if (rename(pending, acct->key_path) == -1) {

@@ -16,6 +16,7 @@
 #include "interrupt.h"
 #include "jws.h"
 #include "log.h"
+#include "str.h"
 
 #define PROBLEM_PREFIX		"urn:ietf:params:acme:error:"
 #define BAD_NONCE_RETRIES	5
@@ -163,13 +164,7 @@ acme_retry_after_parse(const char *value, time_t now)
 char *
 acme_key_authorization(const char *token, const struct signer *key)
 {
-	const char *thumb = signer_thumbprint(key);
-	size_t len = strlen(token) + strlen(thumb) + 2;
-	char *ka;
-
-	if ((ka = malloc(len)) != NULL)
-		snprintf(ka, len, "%s.%s", token, thumb);
-	return ka;
+	return str_fmt("%s.%s", token, signer_thumbprint(key));
 }
 
 /* ---------------------------------------------------- directory & nonce */

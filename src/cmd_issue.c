@@ -2,8 +2,6 @@
  * cmd_issue.c - "acmec issue": order, prove control over http-01, finalize,
  * check, and only then replace the certificate files.
  */
-#include <sys/wait.h>
-
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +14,7 @@
 #include "cert.h"
 #include "commands.h"
 #include "csr.h"
+#include "hook.h"
 #include "http.h"
 #include "interrupt.h"
 #include "key.h"
@@ -330,66 +329,23 @@ out:
 	return rc;
 }
 
-/* "a b c"; new string. */
-static char *
-names_joined(const struct names *names)
-{
-	size_t len = 1;
-	char *s;
-
-	for (size_t i = 0; i < names->n; i++)
-		len += strlen(names->v[i]) + 1;
-	if ((s = calloc(1, len)) == NULL)
-		return NULL;
-	for (size_t i = 0; i < names->n; i++) {
-		if (i > 0)
-			strcat(s, " ");
-		strcat(s, names->v[i]);
-	}
-	return s;
-}
-
-/* Run the deploy hook: split at spaces, no shell, data in the environment. */
+/* Reload the web server (or whatever the user asked for). */
 static int
-run_deploy_hook(const char *hook, const char *out_dir,
-    const struct names *names, struct err *e)
+deploy(const char *hook, const char *out_dir, const struct names *names,
+    struct err *e)
 {
-	char *copy, *argv[64], *save = NULL, *joined;
-	int argc = 0, status;
-	pid_t pid;
+	char *joined;
+	int rc;
 
-	if ((copy = strdup(hook)) == NULL || (joined = names_joined(names)) ==
-	    NULL) {
-		free(copy);
+	if ((joined = names_join(names, "", " ")) == NULL) {
 		err_set(e, "out of memory");
 		return -1;
 	}
-	for (char *t = strtok_r(copy, " ", &save); t != NULL && argc < 63;
-	    t = strtok_r(NULL, " ", &save))
-		argv[argc++] = t;
-	argv[argc] = NULL;
-	if (argc == 0) {
-		err_set(e, "--deploy-hook is empty");
-	} else if ((pid = fork()) == -1) {
-		err_errno(e, "cannot run --deploy-hook %s", hook);
-	} else if (pid == 0) {
-		setenv("ACMEC_OUT", out_dir, 1);
-		setenv("ACMEC_NAMES", joined, 1);
-		execvp(argv[0], argv);
-		fprintf(stderr, "acmec: cannot run %s\n", argv[0]);
-		_exit(127);
-	} else if (waitpid(pid, &status, 0) == -1 || !WIFEXITED(status) ||
-	    WEXITSTATUS(status) != 0) {
-		err_set(e, "the certificate was written to %s, but --deploy-hook "
-		    "\"%s\" failed; reload the web server by hand", out_dir, hook);
-	} else {
-		free(copy);
-		free(joined);
-		return 0;
-	}
-	free(copy);
+	rc = hook_run(hook, out_dir, joined, e);
 	free(joined);
-	return -1;
+	if (rc == -1)
+		err_prefix(e, "the certificate was written to %s, but", out_dir);
+	return rc;
 }
 
 static void
@@ -452,7 +408,7 @@ issue(const struct config *cfg, struct issue_options *o, struct err *e)
 		goto out;
 	log_issued(&run);
 	if (o->deploy_hook != NULL &&
-	    run_deploy_hook(o->deploy_hook, run.out_dir, &o->names, e) == -1)
+	    deploy(o->deploy_hook, run.out_dir, &o->names, e) == -1)
 		goto out;
 	rc = 0;
 out:

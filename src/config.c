@@ -8,6 +8,7 @@
 
 #include "config.h"
 #include "store.h"
+#include "str.h"
 
 void
 config_defaults(struct config *cfg)
@@ -51,11 +52,5 @@ config_account_record_path(const struct config *cfg)
 char *
 config_live_dir(const struct config *cfg, const char *name)
 {
-	size_t len = strlen(cfg->state_dir) + strlen(name) + 8;
-	char *path;
-
-	if ((path = malloc(len)) == NULL)
-		return NULL;
-	snprintf(path, len, "%s/live/%s", cfg->state_dir, name);
-	return path;
+	return str_fmt("%s/live/%s", cfg->state_dir, name);
 }

@@ -13,27 +13,6 @@
 
 #define CSR_FILE_MAX	(64 * 1024)
 
-/* subjectAltName value "DNS:a,DNS:b"; new string. */
-static char *
-san_value(const struct names *names)
-{
-	size_t len = 1;
-	char *v;
-
-	for (size_t i = 0; i < names->n; i++)
-		len += strlen(names->v[i]) + 5;
-	if ((v = malloc(len)) == NULL)
-		return NULL;
-	v[0] = '\0';
-	for (size_t i = 0; i < names->n; i++) {
-		if (i > 0)
-			strcat(v, ",");
-		strcat(v, "DNS:");
-		strcat(v, names->v[i]);
-	}
-	return v;
-}
-
 static int
 add_san(X509_REQ *req, const struct names *names, struct err *e)
 {
@@ -42,7 +21,7 @@ add_san(X509_REQ *req, const struct names *names, struct err *e)
 	char *value;
 	int rc = -1;
 
-	if ((value = san_value(names)) == NULL) {
+	if ((value = names_join(names, "DNS:", ",")) == NULL) {
 		err_set(e, "out of memory");
 		return -1;
 	}

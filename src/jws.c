@@ -8,6 +8,7 @@
 
 #include "b64url.h"
 #include "jws.h"
+#include "str.h"
 
 /* base64url of the compact JSON text of v; new string. */
 static char *
@@ -26,12 +27,7 @@ encode_json(const json_t *v)
 static char *
 signing_input(const char *protected, const char *payload)
 {
-	size_t len = strlen(protected) + strlen(payload) + 2;
-	char *in;
-
-	if ((in = malloc(len)) != NULL)
-		snprintf(in, len, "%s.%s", protected, payload);
-	return in;
+	return str_fmt("%s.%s", protected, payload);
 }
 
 /* Assemble the JWS object; takes the three strings. */

@@ -50,6 +50,25 @@ names_equal(const struct names *a, const struct names *b)
 	return true;
 }
 
+char *
+names_join(const struct names *list, const char *prefix, const char *sep)
+{
+	size_t len = 1;
+	char *s;
+
+	for (size_t i = 0; i < list->n; i++)
+		len += strlen(prefix) + strlen(list->v[i]) + strlen(sep);
+	if ((s = calloc(1, len)) == NULL)
+		return NULL;
+	for (size_t i = 0; i < list->n; i++) {
+		if (i > 0)
+			strcat(s, sep);
+		strcat(s, prefix);
+		strcat(s, list->v[i]);
+	}
+	return s;
+}
+
 void
 names_clear(struct names *list)
 {

@@ -15,17 +15,12 @@
 #include <unistd.h>
 
 #include "store.h"
+#include "str.h"
 
 char *
 store_path(const char *dir, const char *name)
 {
-	size_t len = strlen(dir) + strlen(name) + 2;
-	char *p;
-
-	if ((p = malloc(len)) == NULL)
-		return NULL;
-	snprintf(p, len, "%s/%s", dir, name);
-	return p;
+	return str_fmt("%s/%s", dir, name);
 }
 
 int

@@ -460,6 +460,31 @@ check_same_key "--csr certificate key is the CSR's key" \
     "$(pub_of_csr "$T/csr.pem")" "$(pub_of_cert "$T/csrout/cert.pem")"
 check "--csr writes no privkey.pem" test ! -e "$T/csrout/privkey.pem"
 
+# ------------------------------------------------------------ deploy hook
+
+# The hook runs after the files are written, without a shell, with the
+# output dir and the names in its environment.
+cat >"$T/hook.sh" <<'EOF'
+#!/bin/sh
+printf '%s|%s|%s\n' "$ACMEC_OUT" "$ACMEC_NAMES" "$*" >"$HOOK_LOG"
+test -s "$ACMEC_OUT/fullchain.pem"
+EOF
+chmod +x "$T/hook.sh"
+export HOOK_LOG=$T/hook.log
+fresh h1
+fresh h2
+issue hook "$T/hookout" "$h1" "$h2" -- --deploy-hook "$T/hook.sh reload  now"
+check_exit hook 0 "issue with --deploy-hook exits 0"
+check "the hook saw the output dir, the names and its arguments" \
+    grep -qxF "$T/hookout|$h1 $h2|reload now" "$HOOK_LOG"
+fresh h3
+issue hookfail "$T/hookfail" "$h3" -- --deploy-hook false
+check_exit hookfail 1 "a failing --deploy-hook makes issue exit 1"
+check "a failing hook's message says the certificate was written" \
+    grep -q "certificate was written to $T/hookfail" "$T/hookfail.err"
+check "the certificate stays written when the hook fails" \
+    test -s "$T/hookfail/fullchain.pem"
+
 # ------------------------------------------------------------ interruption
 
 # With nginx frozen, pebble's validation hangs and the client polls with its

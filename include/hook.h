@@ -1,0 +1,18 @@
+/*
+ * hook.h - the deploy hook: a program run after new certificate files
+ * were written, typically to reload the web server.
+ */
+#ifndef ACMEC_HOOK_H
+#define ACMEC_HOOK_H
+
+#include "err.h"
+
+/*
+ * Run command, split at spaces into a program (looked up in PATH) and its
+ * arguments, without a shell, with ACMEC_OUT=out_dir and ACMEC_NAMES=names
+ * in its environment, and wait for it.  Fails unless it exits 0.
+ */
+int hook_run(const char *command, const char *out_dir, const char *names,
+    struct err *e);
+
+#endif
