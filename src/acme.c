@@ -6,6 +6,7 @@
  * Everything the server sends is checked before use.
  */
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -147,10 +148,11 @@ acme_retry_after_parse(const char *value, time_t now)
 	while (*value == ' ')
 		value++;
 	if (isdigit((unsigned char)*value)) {
+		errno = 0;
 		secs = strtol(value, &stop, 10);
 		while (*stop == ' ')
 			stop++;
-		return *stop == '\0' && secs >= 0 ? secs : -1;
+		return *stop == '\0' && errno == 0 ? secs : -1;
 	}
 	/* RFC 9110 section 5.6.7 IMF-fixdate. */
 	memset(&tm, 0, sizeof(tm));
@@ -513,6 +515,9 @@ poll_until(struct acme *a, const char *url, const char *const *waiting,
 			return obj;
 		}
 		wait_ms = acme_retry_after_parse(r->retry_after, time(NULL));
+		/* A server cannot make us sleep past the deadline (or overflow). */
+		if (wait_ms > ACME_POLL_TIMEOUT)
+			wait_ms = ACME_POLL_TIMEOUT;
 		wait_ms = wait_ms >= 0 ? wait_ms * 1000 : delay_ms;
 		if (wait_ms < POLL_DELAY_MIN_MS)
 			wait_ms = POLL_DELAY_MIN_MS;

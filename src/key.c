@@ -89,6 +89,14 @@ key_is_supported(EVP_PKEY *key)
 	    strcmp(group, "secp384r1") == 0;
 }
 
+/* Never prompt on the terminal: cron has none; encrypted keys are refused. */
+static int
+no_passphrase(char *buf, int size, int rwflag, void *u)
+{
+	(void)buf, (void)size, (void)rwflag, (void)u;
+	return -1;
+}
+
 EVP_PKEY *
 key_load(const char *path, struct err *e)
 {
@@ -100,13 +108,13 @@ key_load(const char *path, struct err *e)
 	if (store_read(path, KEY_FILE_MAX, &pem, &len, e) == -1)
 		return NULL;
 	if ((bio = BIO_new_mem_buf(pem, (int)len)) != NULL) {
-		key = PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL);
+		key = PEM_read_bio_PrivateKey(bio, NULL, no_passphrase, NULL);
 		BIO_free(bio);
 	}
 	OPENSSL_cleanse(pem, len);
 	free(pem);
 	if (key == NULL) {
-		err_ssl(e, "%s holds no PEM private key", path);
+		err_ssl(e, "%s holds no unencrypted PEM private key", path);
 		return NULL;
 	}
 	if (key_is_supported(key))

@@ -1,0 +1,210 @@
+/*
+ * test_names.c - the list of domain names and DNS name syntax.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "names.h"
+
+static void
+names_add__copies_and_lower_cases(void **state)
+{
+	struct names l = { 0 };
+	char buf[] = "WWW.Example.COM";
+
+	(void)state;
+	assert_int_equal(names_add(&l, buf), 0);
+	assert_int_equal(l.n, 1);
+	assert_string_equal(l.v[0], "www.example.com");
+	/* A copy: changing the caller's buffer changes nothing. */
+	buf[0] = 'x';
+	assert_string_equal(l.v[0], "www.example.com");
+	names_clear(&l);
+}
+
+static void
+names_add__ignores_duplicates_in_any_case(void **state)
+{
+	struct names l = { 0 };
+
+	(void)state;
+	assert_int_equal(names_add(&l, "a.example.com"), 0);
+	assert_int_equal(names_add(&l, "b.example.com"), 0);
+	assert_int_equal(names_add(&l, "a.example.com"), 0);
+	assert_int_equal(names_add(&l, "A.EXAMPLE.COM"), 0);
+	assert_int_equal(l.n, 2);
+	assert_string_equal(l.v[0], "a.example.com");
+	assert_string_equal(l.v[1], "b.example.com");
+	names_clear(&l);
+}
+
+static void
+names_contains__finds_members_only(void **state)
+{
+	struct names l = { 0 };
+
+	(void)state;
+	assert_false(names_contains(&l, "a.example.com"));
+	assert_int_equal(names_add(&l, "a.example.com"), 0);
+	assert_true(names_contains(&l, "a.example.com"));
+	assert_true(names_contains(&l, "A.Example.Com"));
+	assert_false(names_contains(&l, "example.com"));
+	assert_false(names_contains(&l, "a.example.co"));
+	names_clear(&l);
+}
+
+static void
+names_equal__ignores_order(void **state)
+{
+	struct names a = { 0 }, b = { 0 };
+
+	(void)state;
+	assert_true(names_equal(&a, &b));
+	names_add(&a, "a.example.com");
+	names_add(&a, "b.example.com");
+	names_add(&a, "c.example.com");
+	names_add(&b, "c.example.com");
+	names_add(&b, "A.example.com");
+	names_add(&b, "b.example.com");
+	assert_true(names_equal(&a, &b));
+	assert_true(names_equal(&b, &a));
+	names_clear(&a);
+	names_clear(&b);
+}
+
+static void
+names_equal__refuses_different_sets(void **state)
+{
+	struct names a = { 0 }, b = { 0 }, c = { 0 };
+
+	(void)state;
+	names_add(&a, "a.example.com");
+	names_add(&a, "b.example.com");
+	names_add(&b, "a.example.com");
+	/* A subset is not equal, in either direction. */
+	assert_false(names_equal(&a, &b));
+	assert_false(names_equal(&b, &a));
+	names_add(&c, "a.example.com");
+	names_add(&c, "c.example.com");
+	/* Same size, different member. */
+	assert_false(names_equal(&a, &c));
+	assert_false(names_equal(&c, &a));
+	names_clear(&a);
+	names_clear(&b);
+	names_clear(&c);
+}
+
+static void
+names_clear__empties_the_list_for_reuse(void **state)
+{
+	struct names l = { 0 };
+
+	(void)state;
+	names_add(&l, "a.example.com");
+	names_add(&l, "b.example.com");
+	names_clear(&l);
+	assert_int_equal(l.n, 0);
+	assert_false(names_contains(&l, "a.example.com"));
+	assert_int_equal(names_add(&l, "c.example.com"), 0);
+	assert_int_equal(l.n, 1);
+	assert_string_equal(l.v[0], "c.example.com");
+	names_clear(&l);
+	/* Clearing an empty list is harmless. */
+	names_clear(&l);
+}
+
+static void
+names_is_valid_dns__accepts_hostnames_wildcards_and_idna(void **state)
+{
+	static const char *const good[] = {
+		"a.example.com",
+		"*.example.com",
+		"xn--bcher-kva.example",
+		"example.com",
+		"localhost",
+		"a-b.example.com",
+		"0.example.com",
+		"A.EXAMPLE.COM",
+	};
+	/* Longest allowed label: 63 octets (RFC 1035 section 2.3.4). */
+	char label63[80];
+	/* Longest allowed name: 253 characters in text form. */
+	char name253[300];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		if (!names_is_valid_dns(good[i]))
+			fail_msg("valid name \"%s\" refused", good[i]);
+
+	memset(label63, 'a', 63);
+	strcpy(label63 + 63, ".com");
+	assert_true(names_is_valid_dns(label63));
+
+	/* 63 + 1 + 63 + 1 + 63 + 1 + 61 = 253 */
+	memset(name253, 'b', 253);
+	name253[63] = name253[127] = name253[191] = '.';
+	name253[253] = '\0';
+	assert_int_equal(strlen(name253), 253);
+	assert_true(names_is_valid_dns(name253));
+}
+
+static void
+names_is_valid_dns__refuses_malformed_names(void **state)
+{
+	static const char *const bad[] = {
+		"",
+		"a..b",
+		".example.com",
+		"-a.com",
+		"a-.com",
+		"a b.com",
+		"a/b",
+		"a_b.example.com",
+		"a.example.com/",
+		"exa\nmple.com",
+		"a.*.example.com",	/* wildcard only as the leftmost label */
+		"*a.example.com",
+		"*",
+		"b\xc3\xbc" "cher.example",	/* U-labels must be xn-- */
+	};
+	char label64[80];
+	char name254[300];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (names_is_valid_dns(bad[i]))
+			fail_msg("invalid name \"%s\" accepted", bad[i]);
+
+	memset(label64, 'a', 64);
+	strcpy(label64 + 64, ".com");
+	assert_false(names_is_valid_dns(label64));
+
+	/* 63 + 1 + 63 + 1 + 63 + 1 + 62 = 254 */
+	memset(name254, 'b', 254);
+	name254[63] = name254[127] = name254[191] = '.';
+	name254[254] = '\0';
+	assert_false(names_is_valid_dns(name254));
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(names_add__copies_and_lower_cases),
+		cmocka_unit_test(names_add__ignores_duplicates_in_any_case),
+		cmocka_unit_test(names_contains__finds_members_only),
+		cmocka_unit_test(names_equal__ignores_order),
+		cmocka_unit_test(names_equal__refuses_different_sets),
+		cmocka_unit_test(names_clear__empties_the_list_for_reuse),
+		cmocka_unit_test(names_is_valid_dns__accepts_hostnames_wildcards_and_idna),
+		cmocka_unit_test(names_is_valid_dns__refuses_malformed_names),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,576 @@
+/*
+ * test_store.c - atomic writes, private directories, bounded reads, the
+ * run lock.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "err.h"
+#include "store.h"
+
+struct fixture {
+	char	dir[64];
+	mode_t	umask;
+};
+
+static int
+rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+static int
+setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+
+	if (f == NULL)
+		return -1;
+	strcpy(f->dir, "/tmp/acmec-test-store-XXXXXX");
+	if (mkdtemp(f->dir) == NULL) {
+		free(f);
+		return -1;
+	}
+	f->umask = umask(022);
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	umask(f->umask);
+	nftw(f->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	free(f);
+	return 0;
+}
+
+static char *
+path_in(const struct fixture *f, const char *name)
+{
+	char *p;
+
+	if (asprintf(&p, "%s/%s", f->dir, name) < 0)
+		fail_msg("asprintf");
+	return p;
+}
+
+static mode_t
+mode_of(const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st) == -1)
+		fail_msg("stat %s: %s", path, strerror(errno));
+	return st.st_mode & 07777;
+}
+
+/* The contents of a file, NUL-terminated, read without store_read. */
+static char *
+slurp(const char *path, size_t *len)
+{
+	FILE *fp = fopen(path, "rb");
+	char *buf = calloc(1, 65536);
+	size_t n;
+
+	if (fp == NULL || buf == NULL)
+		fail_msg("open %s: %s", path, strerror(errno));
+	n = fread(buf, 1, 65535, fp);
+	fclose(fp);
+	if (len != NULL)
+		*len = n;
+	return buf;
+}
+
+/* Number of directory entries besides . and .. */
+static int
+count_entries(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	int n = 0;
+
+	if (d == NULL)
+		fail_msg("opendir %s: %s", dir, strerror(errno));
+	while ((de = readdir(d)) != NULL)
+		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
+			n++;
+	closedir(d);
+	return n;
+}
+
+static void
+store_write_atomic__creates_with_mode_0600_despite_umask_022(void **state)
+{
+	struct fixture *f = *state;
+	char *path = path_in(f, "key.pem");
+	struct err e = { "" };
+	char *got;
+	size_t len;
+
+	assert_int_equal(store_write_atomic(path, "secret\n", 7, 0600, &e), 0);
+	assert_int_equal(mode_of(path), 0600);
+	got = slurp(path, &len);
+	assert_int_equal(len, 7);
+	assert_string_equal(got, "secret\n");
+	free(got);
+	free(path);
+}
+
+static void
+store_write_atomic__creates_with_mode_0644(void **state)
+{
+	struct fixture *f = *state;
+	char *path = path_in(f, "cert.pem");
+	struct err e = { "" };
+
+	assert_int_equal(store_write_atomic(path, "x", 1, 0644, &e), 0);
+	assert_int_equal(mode_of(path), 0644);
+	free(path);
+}
+
+static void
+store_write_atomic__gives_the_requested_mode_under_a_strict_umask(void **state)
+{
+	struct fixture *f = *state;
+	char *path = path_in(f, "chain.pem");
+	struct err e = { "" };
+
+	umask(077);
+	assert_int_equal(store_write_atomic(path, "x", 1, 0640, &e), 0);
+	assert_int_equal(mode_of(path), 0640);
+	free(path);
+}
+
+static void
+store_write_atomic__replaces_existing_contents(void **state)
+{
+	struct fixture *f = *state;
+	char *path = path_in(f, "file");
+	struct err e = { "" };
+	struct stat before, after;
+	char *got;
+	size_t len;
+
+	assert_int_equal(store_write_atomic(path,
+	    "old contents, longer than the new ones\n", 39, 0600, &e), 0);
+	assert_int_equal(stat(path, &before), 0);
+	assert_int_equal(store_write_atomic(path, "new\n", 4, 0600, &e), 0);
+	assert_int_equal(stat(path, &after), 0);
+	got = slurp(path, &len);
+	assert_int_equal(len, 4);
+	assert_string_equal(got, "new\n");
+	/* Replaced by rename, not rewritten in place. */
+	assert_int_not_equal(before.st_ino, after.st_ino);
+	free(got);
+	free(path);
+}
+
+static void
+store_write_atomic__replaces_a_file_of_another_mode(void **state)
+{
+	struct fixture *f = *state;
+	char *path = path_in(f, "key.pem");
+	struct err e = { "" };
+	int fd;
+
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "old", 3), 3);
+	close(fd);
+	assert_int_equal(mode_of(path), 0644);
+	assert_int_equal(store_write_atomic(path, "new", 3, 0600, &e), 0);
+	assert_int_equal(mode_of(path), 0600);
+	free(path);
+}
+
+static void
+store_write_atomic__leaves_no_temporary_files(void **state)
+{
+	struct fixture *f = *state;
+	char *path = path_in(f, "file");
+	struct err e = { "" };
+
+	for (int i = 0; i < 5; i++)
+		assert_int_equal(store_write_atomic(path, "data", 4, 0600, &e),
+		    0);
+	assert_int_equal(count_entries(f->dir), 1);
+	free(path);
+}
+
+static void
+store_write_atomic__writes_empty_and_binary_data(void **state)
+{
+	struct fixture *f = *state;
+	char *path = path_in(f, "bin");
+	static const char data[] = { 'a', '\0', 'b', '\n', '\0' };
+	struct err e = { "" };
+	char *got;
+	size_t len;
+
+	assert_int_equal(store_write_atomic(path, "", 0, 0600, &e), 0);
+	got = slurp(path, &len);
+	assert_int_equal(len, 0);
+	free(got);
+	assert_int_equal(store_write_atomic(path, data, sizeof(data), 0600,
+	    &e), 0);
+	got = slurp(path, &len);
+	assert_int_equal(len, sizeof(data));
+	assert_memory_equal(got, data, sizeof(data));
+	free(got);
+	free(path);
+}
+
+static void
+store_write_atomic__fails_in_a_missing_directory_naming_the_file(void **state)
+{
+	struct fixture *f = *state;
+	char *path = path_in(f, "no/such/dir/file");
+	struct err e = { "" };
+
+	assert_int_equal(store_write_atomic(path, "x", 1, 0600, &e), -1);
+	assert_non_null(strstr(e.msg, f->dir));
+	free(path);
+}
+
+static void
+store_mkdirs__creates_nested_directories_0700(void **state)
+{
+	struct fixture *f = *state;
+	char *a = path_in(f, "a");
+	char *ab = path_in(f, "a/b");
+	char *abc = path_in(f, "a/b/c");
+	struct err e = { "" };
+	struct stat st;
+
+	assert_int_equal(store_mkdirs(abc, 0700, &e), 0);
+	assert_int_equal(stat(abc, &st), 0);
+	assert_true(S_ISDIR(st.st_mode));
+	assert_int_equal(mode_of(a), 0700);
+	assert_int_equal(mode_of(ab), 0700);
+	assert_int_equal(mode_of(abc), 0700);
+	/* Again: nothing to do is not an error. */
+	assert_int_equal(store_mkdirs(abc, 0700, &e), 0);
+	free(a);
+	free(ab);
+	free(abc);
+}
+
+static void
+store_mkdirs__leaves_existing_directories_as_they_are(void **state)
+{
+	struct fixture *f = *state;
+	char *a = path_in(f, "a");
+	char *ab = path_in(f, "a/b");
+	struct err e = { "" };
+
+	assert_int_equal(mkdir(a, 0755), 0);
+	assert_int_equal(store_mkdirs(ab, 0700, &e), 0);
+	assert_int_equal(mode_of(a), 0755);
+	assert_int_equal(mode_of(ab), 0700);
+	free(a);
+	free(ab);
+}
+
+static void
+store_mkdirs__fails_when_a_parent_is_a_file(void **state)
+{
+	struct fixture *f = *state;
+	char *file = path_in(f, "file");
+	char *below = path_in(f, "file/sub");
+	struct err e = { "" };
+
+	assert_int_equal(store_write_atomic(file, "x", 1, 0600, &e), 0);
+	assert_int_equal(store_mkdirs(below, 0700, &e), -1);
+	assert_true(strlen(e.msg) > 0);
+	free(file);
+	free(below);
+}
+
+static void
+store_mkdirs__fails_when_the_path_is_a_file(void **state)
+{
+	struct fixture *f = *state;
+	char *file = path_in(f, "file");
+	struct err e = { "" };
+	int rc;
+	bool named;
+
+	/* EEXIST from mkdir(2) does not mean a directory is there. */
+	assert_int_equal(store_write_atomic(file, "x", 1, 0600, &e), 0);
+	e.msg[0] = '\0';
+	rc = store_mkdirs(file, 0700, &e);
+	named = strstr(e.msg, file) != NULL;
+	free(file);
+	assert_int_equal(rc, -1);
+	assert_true(named);
+}
+
+static void
+store_read__reads_whole_file_nul_terminated(void **state)
+{
+	struct fixture *f = *state;
+	char *path = path_in(f, "file");
+	struct err e = { "" };
+	char *data = NULL;
+	size_t len = 0;
+
+	assert_int_equal(store_write_atomic(path, "0123456789", 10, 0600, &e),
+	    0);
+	assert_int_equal(store_read(path, 10, &data, &len, &e), 0);
+	assert_int_equal(len, 10);
+	assert_memory_equal(data, "0123456789", 10);
+	assert_int_equal(data[10], '\0');
+	free(data);
+	free(path);
+}
+
+static void
+store_read__refuses_a_file_larger_than_max(void **state)
+{
+	struct fixture *f = *state;
+	char *path = path_in(f, "file");
+	struct err e = { "" };
+	char *data = NULL;
+	size_t len = 0;
+
+	assert_int_equal(store_write_atomic(path, "0123456789", 10, 0600, &e),
+	    0);
+	assert_int_equal(store_read(path, 9, &data, &len, &e), -1);
+	assert_non_null(strstr(e.msg, path));
+	free(path);
+}
+
+static void
+store_read__reads_an_empty_file(void **state)
+{
+	struct fixture *f = *state;
+	char *path = path_in(f, "empty");
+	struct err e = { "" };
+	char *data = NULL;
+	size_t len = 99;
+
+	assert_int_equal(store_write_atomic(path, "", 0, 0600, &e), 0);
+	assert_int_equal(store_read(path, 100, &data, &len, &e), 0);
+	assert_non_null(data);
+	assert_int_equal(len, 0);
+	assert_int_equal(data[0], '\0');
+	free(data);
+	free(path);
+}
+
+static void
+store_read__fails_on_a_missing_file_naming_it(void **state)
+{
+	struct fixture *f = *state;
+	char *path = path_in(f, "missing");
+	struct err e = { "" };
+	char *data = NULL;
+	size_t len = 0;
+
+	assert_int_equal(store_read(path, 100, &data, &len, &e), -1);
+	assert_non_null(strstr(e.msg, path));
+	free(path);
+}
+
+static void
+store_exists__tells_files_and_directories_from_nothing(void **state)
+{
+	struct fixture *f = *state;
+	char *file = path_in(f, "file");
+	char *missing = path_in(f, "missing");
+	struct err e = { "" };
+
+	assert_int_equal(store_write_atomic(file, "x", 1, 0600, &e), 0);
+	assert_true(store_exists(file));
+	assert_true(store_exists(f->dir));
+	assert_false(store_exists(missing));
+	free(file);
+	free(missing);
+}
+
+static void
+store_lock__second_lock_on_another_descriptor_fails_without_waiting(void **state)
+{
+	struct fixture *f = *state;
+	struct err e = { "" };
+	int fd1, fd2, fd3;
+
+	fd1 = store_lock(f->dir, 0, &e);
+	assert_true(fd1 >= 0);
+	fd2 = store_lock(f->dir, 0, &e);
+	if (fd2 >= 0)
+		store_unlock(fd2);
+	assert_int_equal(fd2, -1);
+	assert_true(strlen(e.msg) > 0);
+	store_unlock(fd1);
+	/* Released: it can be taken again. */
+	fd3 = store_lock(f->dir, 0, &e);
+	assert_true(fd3 >= 0);
+	store_unlock(fd3);
+}
+
+/*
+ * Children report over a pipe, not through their exit status: under
+ * valgrind --error-exitcode a child's status also reflects leak reports.
+ */
+static char
+read_report(int fd)
+{
+	char c = '?';
+
+	if (read(fd, &c, 1) != 1)
+		c = '?';
+	return c;
+}
+
+static void
+store_lock__another_process_cannot_take_a_held_lock(void **state)
+{
+	struct fixture *f = *state;
+	struct err e = { "" };
+	int pfd[2], fd, status;
+	pid_t pid;
+
+	fd = store_lock(f->dir, 0, &e);
+	assert_true(fd >= 0);
+	assert_int_equal(pipe(pfd), 0);
+	if ((pid = fork()) == 0) {
+		struct err ce = { "" };
+		char c = store_lock(f->dir, 0, &ce) >= 0 ? 'Y' : 'N';
+
+		close(pfd[0]);
+		_exit(write(pfd[1], &c, 1) == 1 ? 0 : 3);
+	}
+	assert_true(pid > 0);
+	close(pfd[1]);
+	assert_int_equal(read_report(pfd[0]), 'N');
+	close(pfd[0]);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	store_unlock(fd);
+}
+
+static void
+store_lock__waits_for_another_process_to_release(void **state)
+{
+	struct fixture *f = *state;
+	struct err e = { "" };
+	int pfd[2], fd, status;
+	pid_t pid;
+	time_t t0;
+
+	assert_int_equal(pipe(pfd), 0);
+	if ((pid = fork()) == 0) {
+		struct err ce = { "" };
+		int cfd = store_lock(f->dir, 0, &ce);
+		char c = cfd >= 0 ? 'L' : 'N';
+
+		close(pfd[0]);
+		if (write(pfd[1], &c, 1) != 1 || cfd < 0)
+			_exit(2);
+		sleep(1);
+		store_unlock(cfd);
+		_exit(0);
+	}
+	assert_true(pid > 0);
+	close(pfd[1]);
+	assert_int_equal(read_report(pfd[0]), 'L');
+	close(pfd[0]);
+	t0 = time(NULL);
+	fd = store_lock(f->dir, 10, &e);
+	assert_true(fd >= 0);
+	assert_true(time(NULL) - t0 < 10);
+	store_unlock(fd);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+}
+
+static void
+store_lock__gives_up_after_waiting(void **state)
+{
+	struct fixture *f = *state;
+	struct err e = { "" };
+	int fd, fd2;
+	time_t t0;
+
+	fd = store_lock(f->dir, 0, &e);
+	assert_true(fd >= 0);
+	t0 = time(NULL);
+	fd2 = store_lock(f->dir, 1, &e);
+	assert_int_equal(fd2, -1);
+	/* It did wait, but not forever. */
+	assert_true(time(NULL) - t0 <= 5);
+	store_unlock(fd);
+}
+
+static void
+store_path__joins_with_a_slash(void **state)
+{
+	char *p;
+
+	(void)state;
+	p = store_path("/etc/acmec", "account-key.pem");
+	assert_string_equal(p, "/etc/acmec/account-key.pem");
+	free(p);
+	p = store_path("state", "live");
+	assert_string_equal(p, "state/live");
+	free(p);
+}
+
+#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(store_write_atomic__creates_with_mode_0600_despite_umask_022),
+		T(store_write_atomic__creates_with_mode_0644),
+		T(store_write_atomic__gives_the_requested_mode_under_a_strict_umask),
+		T(store_write_atomic__replaces_existing_contents),
+		T(store_write_atomic__replaces_a_file_of_another_mode),
+		T(store_write_atomic__leaves_no_temporary_files),
+		T(store_write_atomic__writes_empty_and_binary_data),
+		T(store_write_atomic__fails_in_a_missing_directory_naming_the_file),
+		T(store_mkdirs__creates_nested_directories_0700),
+		T(store_mkdirs__leaves_existing_directories_as_they_are),
+		T(store_mkdirs__fails_when_a_parent_is_a_file),
+		T(store_mkdirs__fails_when_the_path_is_a_file),
+		T(store_read__reads_whole_file_nul_terminated),
+		T(store_read__refuses_a_file_larger_than_max),
+		T(store_read__reads_an_empty_file),
+		T(store_read__fails_on_a_missing_file_naming_it),
+		T(store_exists__tells_files_and_directories_from_nothing),
+		T(store_lock__second_lock_on_another_descriptor_fails_without_waiting),
+		T(store_lock__another_process_cannot_take_a_held_lock),
+		T(store_lock__waits_for_another_process_to_release),
+		T(store_lock__gives_up_after_waiting),
+		cmocka_unit_test(store_path__joins_with_a_slash),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
