@@ -277,7 +277,11 @@ resolve_pending_rollover(struct account *acct, struct acme *acme,
 	if (old_found == 0) {
 		log_info("discarding %s: the CA still uses the old key", pending);
 		acme_set_account(acme, acct->signer, acct->url);
-		return unlink(pending) == 0 ? 0 : (err_errno(e, "%s", pending), -1);
+		if (unlink(pending) == -1) {
+			err_errno(e, "cannot remove %s", pending);
+			return -1;
+		}
+		return 0;
 	}
 	if ((key = key_load(pending, e)) == NULL ||
 	    (signer = signer_new(key, e)) == NULL)

@@ -428,6 +428,10 @@ acme_post(struct acme *a, const char *url, const json_t *payload,
 	long wait;
 
 	*resp = NULL;
+	/* A problem describes this request's failure, never an older one's. */
+	free(a->last_problem);
+	a->last_problem = NULL;
+	a->last_status = 0;
 	if (signer == NULL)
 		signer = a->key;
 	if (!use_jwk && a->account_url == NULL) {

@@ -191,12 +191,10 @@ account_key_rollover(struct session *s, const struct account_args *a,
 	EVP_PKEY *key;
 	int rc;
 
-	if (a->new_key_path != NULL)
-		key = key_load(a->new_key_path, e);
-	else if (a->key_type != NULL && key_type_parse(a->key_type, &type) == -1)
-		return err_set(e, "unknown key type %s", a->key_type), -1;
-	else
-		key = key_generate(type, e);
+	if (a->key_type != NULL)
+		(void)key_type_parse(a->key_type, &type);	/* checked by args_fit */
+	key = a->new_key_path != NULL ? key_load(a->new_key_path, e) :
+	    key_generate(type, e);
 	if (key == NULL)
 		return -1;
 	rc = account_rollover(s->account, s->acme, key, e);
@@ -260,7 +258,8 @@ args_fit(const char *name, const struct account_args *a)
 	if (strcmp(name, "deactivate") == 0)
 		return a->yes;
 	if (strcmp(name, "rollover") == 0)
-		return a->new_key_path == NULL || a->key_type == NULL;
+		return a->key_type == NULL || (a->new_key_path == NULL &&
+		    key_type_parse(a->key_type, &(enum key_type){ 0 }) == 0);
 	return true;
 }
 

@@ -90,7 +90,8 @@ parse_issue_options(int argc, char **argv, struct issue_options *o)
 		case 'd':
 			if (!names_is_valid_dns(optarg) || optarg[0] == '*') {
 				fprintf(stderr, "acmec: %s is not a domain name "
-				    "http-01 can prove (no wildcards)\n", optarg);
+				    "http-01 can prove (no wildcards; give "
+				    "international names in xn-- form)\n", optarg);
 				return -1;
 			}
 			if (names_add(&o->names, optarg) == -1)
