@@ -143,34 +143,40 @@ parse_issue_options(int argc, char **argv, struct issue_options *o)
 	return 0;
 }
 
-/* The certificate key and CSR: the user's CSR, the existing key, or a new one. */
+/* --csr: the user's request as is; its names become the order's. */
 static int
-prepare_request(struct issue_run *run, struct issue_options *o, struct err *e)
+load_user_csr(struct issue_run *run, struct issue_options *o, struct err *e)
 {
-	struct names csr_names_list = { 0 };
-	char *key_path;
-	int rc = -1;
+	struct names from_csr = { 0 };
 
-	if (o->csr_path != NULL) {
-		if ((run->csr = csr_load(o->csr_path, e)) == NULL ||
-		    csr_names(run->csr, &csr_names_list, e) == -1)
-			goto out;
-		if (o->names.n > 0 && !names_equal(&o->names, &csr_names_list)) {
-			err_set(e, "the names given with -d differ from those "
-			    "in %s; give one or the other", o->csr_path);
-			goto out;
-		}
-		names_clear(&o->names);
-		o->names = csr_names_list;
-		csr_names_list = (struct names){ 0 };
-		return 0;
+	if ((run->csr = csr_load(o->csr_path, e)) == NULL ||
+	    csr_names(run->csr, &from_csr, e) == -1)
+		goto fail;
+	if (o->names.n > 0 && !names_equal(&o->names, &from_csr)) {
+		err_set(e, "the names given with -d differ from those in %s; "
+		    "give one or the other", o->csr_path);
+		goto fail;
 	}
+	names_clear(&o->names);
+	o->names = from_csr;
+	return 0;
+fail:
+	names_clear(&from_csr);
+	return -1;
+}
+
+/* The key in OUT/privkey.pem (renewal keeps it), or a new one; and a CSR. */
+static int
+prepare_key_and_csr(struct issue_run *run, struct issue_options *o,
+    struct err *e)
+{
+	char *key_path;
+
 	if ((key_path = store_path(run->out_dir, "privkey.pem")) == NULL) {
 		err_set(e, "out of memory");
-		goto out;
+		return -1;
 	}
 	if (store_exists(key_path)) {
-		/* Renewal keeps the key (and any pinning built on it). */
 		if (o->key_type_given)
 			log_info("reusing %s; --key-type applies to new keys "
 			    "only (move the file away for a new key)", key_path);
@@ -180,11 +186,26 @@ prepare_request(struct issue_run *run, struct issue_options *o, struct err *e)
 		run->key_is_new = true;
 	}
 	free(key_path);
-	if (run->key != NULL && (run->csr = csr_new(run->key, &o->names, e)))
-		rc = 0;
-out:
-	names_clear(&csr_names_list);
-	return rc;
+	if (run->key == NULL || (run->csr = csr_new(run->key, &o->names, e)) ==
+	    NULL)
+		return -1;
+	return 0;
+}
+
+/* Names, output directory, key and CSR: everything before the CA. */
+static int
+prepare_request(struct issue_run *run, const struct config *cfg,
+    struct issue_options *o, struct err *e)
+{
+	if (o->csr_path != NULL && load_user_csr(run, o, e) == -1)
+		return -1;
+	run->out_dir = o->out_dir != NULL ? strdup(o->out_dir) :
+	    config_live_dir(cfg, o->names.v[0]);
+	if (run->out_dir == NULL) {
+		err_set(e, "out of memory");
+		return -1;
+	}
+	return o->csr_path != NULL ? 0 : prepare_key_and_csr(run, o, e);
 }
 
 /* newOrder, looking the account up again if the CA forgot it. */
@@ -389,13 +410,8 @@ issue(const struct config *cfg, struct issue_options *o, struct err *e)
 	if (store_mkdirs(cfg->state_dir, 0700, e) == -1 ||
 	    (run.lock = store_lock(cfg->state_dir, LOCK_WAIT, e)) == -1)
 		goto out;
-	run.out_dir = o->out_dir ? strdup(o->out_dir) : NULL;
-	if (prepare_request(&run, o, e) == -1)
-		goto out;
-	if (run.out_dir == NULL &&
-	    (run.out_dir = config_live_dir(cfg, o->names.v[0])) == NULL)
-		goto out;
-	if ((run.http = http_new(&hopts, e)) == NULL ||
+	if (prepare_request(&run, cfg, o, e) == -1 ||
+	    (run.http = http_new(&hopts, e)) == NULL ||
 	    (run.acme = acme_new(run.http, cfg->directory_url, e)) == NULL ||
 	    account_open(cfg, run.acme, &o->account, &run.account, e) == -1)
 		goto out;
