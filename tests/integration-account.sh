@@ -25,83 +25,22 @@ set -u
 
 : "${srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
 ACMEC=${ACMEC:-./acmec}
-# How long one client run may take before it counts as hung.
-ACMEC_RUN_TIMEOUT=${ACMEC_RUN_TIMEOUT:-120}
 
 # shellcheck source=lib/testca.sh
 . "$srcdir/tests/lib/testca.sh"
+# shellcheck source=lib/report.sh
+. "$srcdir/tests/lib/report.sh"
 
 testca_available || exit 77
 command -v python3 >/dev/null 2>&1 || { echo "python3 missing"; exit 77; }
 
-case $ACMEC in
-*/*) ACMEC="$(cd "$(dirname "$ACMEC")" && pwd)/$(basename "$ACMEC")" ;;
-esac
-if ! command -v "$ACMEC" >/dev/null 2>&1; then
-	echo "acmec client not found: $ACMEC (set ACMEC=path/to/acmec)"
-	exit 1
-fi
-
-# ------------------------------------------------------------ reporting
-
-passed=0
-failed=0
-checkno=0
-
-ok() {
-	checkno=$((checkno + 1))
-	passed=$((passed + 1))
-	echo "ok $checkno - $*"
-}
-
-not_ok() {
-	checkno=$((checkno + 1))
-	failed=$((failed + 1))
-	echo "not ok $checkno - $*"
-}
-
-# Indented diagnostic lines, as TAP comments.
-diag() {
-	sed 's/^/#   /'
-}
-
-# check DESCRIPTION CMD...: ok if CMD succeeds.
-check() {
-	local what=$1
-	shift
-	if "$@"; then ok "$what"; else not_ok "$what"; fi
-}
+resolve_client
 
 # ------------------------------------------------------------ helpers
 
-namecount=0
-fresh() {
-	namecount=$((namecount + 1))
-	printf -v "$1" 't%s%s-%s.example.com' "$RANDOM" "$RANDOM" "$namecount"
-}
-
-# run LABEL ARGS...: run the client against the test CA with the state dir
-# $STATE; stdout and stderr go to $T/LABEL.out and $T/LABEL.err, the exit
-# status to $rc.  Global options may come first in ARGS (-v, -q).
+# The state dir of the client runs (report.sh's run): each scenario sets
+# its own.
 STATE=
-run() {
-	local label=$1
-	shift
-	local globals=()
-	while [ "$#" -gt 0 ]; do
-		case $1 in
-		-v | -q) globals+=("$1"); shift ;;
-		*) break ;;
-		esac
-	done
-	timeout "$ACMEC_RUN_TIMEOUT" "$ACMEC" "${globals[@]}" \
-	    --directory "$ACME_DIRECTORY" --ca-bundle "$ACME_CA_BUNDLE" \
-	    --state-dir "$STATE" "$@" >"$T/$label.out" 2>"$T/$label.err"
-	rc=$?
-	[ "$rc" = 124 ] && echo "# $label: client killed after ${ACMEC_RUN_TIMEOUT}s" >>"$T/$label.err"
-	return 0
-}
-
 # issue LABEL OUTDIR NAME... [-- ARGS]: issue a certificate for NAMEs into
 # OUTDIR.  No --agree-tos unless given in ARGS: the account must already
 # exist, so that a lost account shows up as a failure rather than as a new
@@ -115,25 +54,6 @@ issue() {
 	done
 	[ "$#" -gt 0 ] && shift
 	run "$label" issue "${names[@]}" -w "$WEBROOT" --out "$out" "$@"
-}
-
-# show_run LABEL: the client's output, for a failed check.
-show_run() {
-	{
-		echo "exit status: $rc"
-		[ -s "$T/$1.out" ] && { echo "stdout:"; cat "$T/$1.out"; }
-		[ -s "$T/$1.err" ] && { echo "stderr:"; cat "$T/$1.err"; }
-	} | diag
-}
-
-# check_exit LABEL WANT DESCRIPTION
-check_exit() {
-	if [ "$rc" = "$2" ]; then
-		ok "$3"
-	else
-		not_ok "$3 (exit status $rc, want $2)"
-		show_run "$1"
-	fi
 }
 
 # check_says LABEL REGEX DESCRIPTION: the run's stdout or stderr matches
@@ -165,10 +85,6 @@ check_issued() {
 		not_ok "$3"
 		show_run "$1"
 	fi
-}
-
-mode_of() {
-	stat -c %a "$1" 2>/dev/null
 }
 
 # field LABEL NAME: the value of "NAME: value" in the output of an
@@ -503,5 +419,4 @@ scenario_eab
 
 # ------------------------------------------------------------ summary
 
-echo "$passed passed, $failed failed"
-[ "$failed" = 0 ]
+summary

@@ -26,86 +26,20 @@ set -u
 
 : "${srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
 ACMEC=${ACMEC:-./acmec}
-# How long one client run may take before it counts as hung.
-ACMEC_RUN_TIMEOUT=${ACMEC_RUN_TIMEOUT:-120}
 
 # shellcheck source=SCRIPTDIR/lib/testca.sh
 . "$srcdir/tests/lib/testca.sh"
+# shellcheck source=SCRIPTDIR/lib/report.sh
+. "$srcdir/tests/lib/report.sh"
 
 testca_available || exit 77
 
-# The client may be given relative to the current directory; the checks
-# below never change directory, but make it absolute anyway for messages.
-case $ACMEC in
-*/*) ACMEC="$(cd "$(dirname "$ACMEC")" && pwd)/$(basename "$ACMEC")" ;;
-esac
-if ! command -v "$ACMEC" >/dev/null 2>&1; then
-	echo "acmec client not found: $ACMEC (set ACMEC=path/to/acmec)"
-	exit 1
-fi
-
-# ------------------------------------------------------------ reporting
-
-passed=0
-failed=0
-checkno=0
-
-ok() {
-	checkno=$((checkno + 1))
-	passed=$((passed + 1))
-	echo "ok $checkno - $*"
-}
-
-not_ok() {
-	checkno=$((checkno + 1))
-	failed=$((failed + 1))
-	echo "not ok $checkno - $*"
-}
-
-# Indented diagnostic lines, as TAP comments.
-diag() {
-	sed 's/^/#   /'
-}
-
-# check DESCRIPTION CMD...: ok if CMD succeeds.
-check() {
-	local what=$1
-	shift
-	if "$@"; then ok "$what"; else not_ok "$what"; fi
-}
+resolve_client
 
 # ------------------------------------------------------------ helpers
 
-# fresh VAR: set VAR to a name never used before.  Pebble may hand out an
-# already valid authorization for a known name, which would skip the
-# http-01 validation.  (Not a $(function): the counter must survive.)
-namecount=0
+# Set by `fresh n` (report.sh) before each use.
 n=''
-fresh() {
-	namecount=$((namecount + 1))
-	printf -v "$1" 't%s%s-%s.example.com' "$RANDOM" "$RANDOM" "$namecount"
-}
-
-# run LABEL ARGS...: run the client against the test CA with the shared
-# state dir; stdout and stderr go to $T/LABEL.out and $T/LABEL.err, the exit
-# status to $rc.  Global options may come first in ARGS (-v, -q).
-run() {
-	local label=$1
-	shift
-	local globals=()
-	while [ "$#" -gt 0 ]; do
-		case $1 in
-		-v | -q) globals+=("$1"); shift ;;
-		*) break ;;
-		esac
-	done
-	timeout "$ACMEC_RUN_TIMEOUT" "$ACMEC" "${globals[@]}" \
-	    --directory "$ACME_DIRECTORY" --ca-bundle "$ACME_CA_BUNDLE" \
-	    --state-dir "$STATE" "$@" >"$T/$label.out" 2>"$T/$label.err"
-	rc=$?
-	[ "$rc" = 124 ] && echo "# $label: client killed after ${ACMEC_RUN_TIMEOUT}s" >>"$T/$label.err"
-	return 0
-}
 
 # issue LABEL OUTDIR NAME... [-- ARGS]: the usual issue command for NAMEs;
 # -v and -q in ARGS are global options, the rest go to issue.
@@ -126,29 +60,6 @@ issue() {
 	run "$label" "${globals[@]}" issue "${names[@]}" -w "$WEBROOT" \
 	    --agree-tos --contact mailto:admin@example.com --out "$out" \
 	    "${extra[@]}"
-}
-
-# show_run LABEL: the client's output, for a failed check.
-show_run() {
-	{
-		echo "exit status: $rc"
-		[ -s "$T/$1.out" ] && { echo "stdout:"; cat "$T/$1.out"; }
-		[ -s "$T/$1.err" ] && { echo "stderr:"; cat "$T/$1.err"; }
-	} | diag
-}
-
-# check_exit LABEL WANT DESCRIPTION
-check_exit() {
-	if [ "$rc" = "$2" ]; then
-		ok "$3"
-	else
-		not_ok "$3 (exit status $rc, want $2)"
-		show_run "$1"
-	fi
-}
-
-mode_of() {
-	stat -c %a "$1" 2>/dev/null
 }
 
 # The public key of a certificate, private key, or CSR, as DER hex: equal
@@ -532,5 +443,4 @@ fi
 
 # ------------------------------------------------------------ summary
 
-echo "$passed passed, $failed failed"
-[ "$failed" = 0 ]
+summary

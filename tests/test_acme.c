@@ -22,11 +22,11 @@
 #include <openssl/evp.h>
 
 #include "acme.h"
-#include "b64url.h"
 #include "err.h"
 #include "jws.h"
 #include "signer.h"
 #include "testkeys.h"
+#include "testutil.h"
 
 #define KEY_CHANGE_URL	"https://ca.example/acme/key-change"
 #define ACCOUNT_URL	"https://ca.example/acme/acct/evOfKhNU60wg"
@@ -285,43 +285,6 @@ acme_key_authorization__is_token_dot_thumbprint(void **state)
 	EVP_PKEY_free(ec);
 }
 
-static const char *
-member(const json_t *obj, const char *name)
-{
-	const json_t *v = json_object_get(obj, name);
-
-	if (!json_is_string(v))
-		fail_msg("member \"%s\" missing or not a string", name);
-	return json_string_value(v);
-}
-
-static json_t *
-decode_json(const char *b64)
-{
-	unsigned char *buf;
-	json_error_t jerr;
-	size_t len;
-	json_t *v;
-
-	if ((buf = b64url_decode(b64, &len)) == NULL)
-		fail_msg("not base64url: %s", b64);
-	if ((v = json_loadb((const char *)buf, len, 0, &jerr)) == NULL)
-		fail_msg("not JSON: %s", jerr.text);
-	free(buf);
-	return v;
-}
-
-static char *
-signing_input_of(const json_t *jws)
-{
-	char *in;
-
-	if (asprintf(&in, "%s.%s", member(jws, "protected"),
-	    member(jws, "payload")) < 0)
-		fail_msg("asprintf");
-	return in;
-}
-
 struct keypair {
 	EVP_PKEY	*old_key;	/* RFC 7515 A.2, RSA */
 	EVP_PKEY	*new_key;	/* RFC 7515 A.3, P-256 */
@@ -377,7 +340,7 @@ acme_key_change_body__inner_header_has_new_jwk_url_alg_only(void **state)
 {
 	struct keypair *k = *state;
 	json_t *inner = key_change_body(k);
-	json_t *hdr = decode_json(member(inner, "protected"));
+	json_t *hdr = decode_b64url_json(string_member(inner, "protected"));
 	json_t *new_jwk = signer_jwk(k->new_signer);
 
 	/* The body is itself a flattened JWS. */
@@ -385,8 +348,8 @@ acme_key_change_body__inner_header_has_new_jwk_url_alg_only(void **state)
 	assert_non_null(json_object_get(inner, "signature"));
 	/* RFC 8555 section 7.3.5: jwk of the new key, url, alg; no nonce, no kid. */
 	assert_int_equal(json_object_size(hdr), 3);
-	assert_string_equal(member(hdr, "alg"), "ES256");
-	assert_string_equal(member(hdr, "url"), KEY_CHANGE_URL);
+	assert_string_equal(string_member(hdr, "alg"), "ES256");
+	assert_string_equal(string_member(hdr, "url"), KEY_CHANGE_URL);
 	assert_true(json_equal(json_object_get(hdr, "jwk"), new_jwk));
 	assert_null(json_object_get(hdr, "nonce"));
 	assert_null(json_object_get(hdr, "kid"));
@@ -400,11 +363,11 @@ acme_key_change_body__inner_payload_is_account_and_old_key(void **state)
 {
 	struct keypair *k = *state;
 	json_t *inner = key_change_body(k);
-	json_t *payload = decode_json(member(inner, "payload"));
+	json_t *payload = decode_b64url_json(string_member(inner, "payload"));
 	json_t *old_jwk = signer_jwk(k->old_signer);
 
 	assert_int_equal(json_object_size(payload), 2);
-	assert_string_equal(member(payload, "account"), ACCOUNT_URL);
+	assert_string_equal(string_member(payload, "account"), ACCOUNT_URL);
 	assert_true(json_equal(json_object_get(payload, "oldKey"), old_jwk));
 	json_decref(old_jwk);
 	json_decref(payload);
@@ -419,7 +382,7 @@ acme_key_change_body__inner_signature_verifies_with_the_new_key(void **state)
 	char *input = signing_input_of(inner);
 
 	assert_true(testkeys_verify_b64url(k->new_key, "ES256", input,
-	    member(inner, "signature")));
+	    string_member(inner, "signature")));
 	free(input);
 	json_decref(inner);
 }
@@ -436,15 +399,15 @@ acme_key_change_body__nests_in_an_outer_jws_signed_by_the_old_key(void **state)
 	outer = jws_new(k->old_signer, KEY_CHANGE_URL, ACCOUNT_URL, "nonce1",
 	    inner, &e);
 	assert_non_null(outer);
-	hdr = decode_json(member(outer, "protected"));
-	assert_string_equal(member(hdr, "kid"), ACCOUNT_URL);
-	assert_string_equal(member(hdr, "url"), KEY_CHANGE_URL);
-	assert_string_equal(member(hdr, "alg"), "RS256");
-	payload = decode_json(member(outer, "payload"));
+	hdr = decode_b64url_json(string_member(outer, "protected"));
+	assert_string_equal(string_member(hdr, "kid"), ACCOUNT_URL);
+	assert_string_equal(string_member(hdr, "url"), KEY_CHANGE_URL);
+	assert_string_equal(string_member(hdr, "alg"), "RS256");
+	payload = decode_b64url_json(string_member(outer, "payload"));
 	assert_true(json_equal(payload, inner));
 	input = signing_input_of(outer);
 	assert_true(testkeys_verify_b64url(k->old_key, "RS256", input,
-	    member(outer, "signature")));
+	    string_member(outer, "signature")));
 	free(input);
 	json_decref(payload);
 	json_decref(hdr);

@@ -13,12 +13,9 @@
 
 #include <cmocka.h>
 
-#include <errno.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 
 #include <openssl/bn.h>
@@ -31,12 +28,13 @@
 #include "cert.h"
 #include "err.h"
 #include "names.h"
+#include "testutil.h"
 
 /* 2030-01-01T00:00:00Z, the leaf's notAfter. */
 #define LEAF_NOT_AFTER	((time_t)1893456000)
 
 struct fixture {
-	char		 dir[64];
+	struct tmpdir	 tmp;
 	EVP_PKEY	*ca_key;
 	EVP_PKEY	*leaf_key;
 	X509		*ca;
@@ -44,15 +42,6 @@ struct fixture {
 	char		*pem;		/* leaf then CA */
 	struct names	 names;		/* a.example.com, b.example.com */
 };
-
-static int
-rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
 
 static int
 add_ext(X509 *cert, X509 *issuer, int nid, const char *value)
@@ -134,8 +123,7 @@ setup(void **state)
 
 	if (f == NULL)
 		return -1;
-	strcpy(f->dir, "/tmp/acmec-test-cert-XXXXXX");
-	if (mkdtemp(f->dir) == NULL)
+	if (tmpdir_create(&f->tmp, "cert") == -1)
 		return -1;
 	f->ca_key = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
 	f->leaf_key = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
@@ -165,7 +153,7 @@ teardown(void **state)
 {
 	struct fixture *f = *state;
 
-	nftw(f->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	tmpdir_remove(&f->tmp);
 	X509_free(f->ca);
 	X509_free(f->leaf);
 	EVP_PKEY_free(f->ca_key);
@@ -437,13 +425,10 @@ cert_load__reads_the_first_certificate_of_a_file(void **state)
 	struct fixture *f = *state;
 	struct err e = { "" };
 	char *path;
-	FILE *fp;
 	X509 *x;
 
-	assert_true(asprintf(&path, "%s/fullchain.pem", f->dir) > 0);
-	assert_non_null(fp = fopen(path, "w"));
-	fputs(f->pem, fp);
-	fclose(fp);
+	path = path_in(f->tmp.path, "fullchain.pem");
+	write_text(path, f->pem);
 	x = cert_load(path, &e);
 	if (x == NULL)
 		fail_msg("cert_load: %s", e.msg);
@@ -458,15 +443,12 @@ cert_load__fails_on_garbage_or_missing_file_naming_it(void **state)
 	struct fixture *f = *state;
 	struct err e = { "" };
 	char *path;
-	FILE *fp;
 
-	assert_true(asprintf(&path, "%s/cert.pem", f->dir) > 0);
+	path = path_in(f->tmp.path, "cert.pem");
 	assert_null(cert_load(path, &e));
 	if (strstr(e.msg, path) == NULL)
 		fail_msg("message does not name %s: %s", path, e.msg);
-	assert_non_null(fp = fopen(path, "w"));
-	fputs("garbage\n", fp);
-	fclose(fp);
+	write_text(path, "garbage\n");
 	e.msg[0] = '\0';
 	assert_null(cert_load(path, &e));
 	if (strstr(e.msg, path) == NULL)

@@ -12,12 +12,9 @@
 
 #include <cmocka.h>
 
-#include <errno.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include <openssl/err.h>
 #include <openssl/evp.h>
@@ -29,21 +26,13 @@
 #include "csr.h"
 #include "err.h"
 #include "names.h"
+#include "testutil.h"
 
 struct fixture {
-	char		 dir[64];
+	struct tmpdir	 tmp;
 	EVP_PKEY	*key;
 	struct names	 names;		/* a.example.com, b.example.com */
 };
-
-static int
-rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
 
 static int
 setup(void **state)
@@ -52,8 +41,7 @@ setup(void **state)
 
 	if (f == NULL)
 		return -1;
-	strcpy(f->dir, "/tmp/acmec-test-csr-XXXXXX");
-	if (mkdtemp(f->dir) == NULL)
+	if (tmpdir_create(&f->tmp, "csr") == -1)
 		return -1;
 	if ((f->key = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256")) == NULL)
 		return -1;
@@ -69,21 +57,11 @@ teardown(void **state)
 {
 	struct fixture *f = *state;
 
-	nftw(f->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	tmpdir_remove(&f->tmp);
 	EVP_PKEY_free(f->key);
 	names_clear(&f->names);
 	free(f);
 	return 0;
-}
-
-static char *
-path_in(const struct fixture *f, const char *name)
-{
-	char *p;
-
-	if (asprintf(&p, "%s/%s", f->dir, name) < 0)
-		fail_msg("asprintf");
-	return p;
 }
 
 static X509_REQ *
@@ -119,17 +97,6 @@ san_of(X509_REQ *req, struct names *out)
 	}
 	GENERAL_NAMES_free(gens);
 	sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
-}
-
-static void
-write_file(const char *path, const void *data, size_t len)
-{
-	FILE *fp = fopen(path, "wb");
-
-	if (fp == NULL)
-		fail_msg("fopen %s: %s", path, strerror(errno));
-	assert_int_equal(fwrite(data, 1, len, fp), len);
-	fclose(fp);
 }
 
 static void
@@ -297,7 +264,7 @@ csr_load__reads_a_pem_file(void **state)
 {
 	struct fixture *f = *state;
 	X509_REQ *req = make_csr(f->key, &f->names), *back;
-	char *path = path_in(f, "req.pem");
+	char *path = path_in(f->tmp.path, "req.pem");
 	struct names n = { 0 };
 	struct err e = { "" };
 	FILE *fp;
@@ -322,7 +289,7 @@ csr_load__reads_a_der_file(void **state)
 {
 	struct fixture *f = *state;
 	X509_REQ *req = make_csr(f->key, &f->names), *back;
-	char *path = path_in(f, "req.der");
+	char *path = path_in(f->tmp.path, "req.der");
 	struct names n = { 0 };
 	struct err e = { "" };
 	unsigned char *der = NULL;
@@ -347,7 +314,7 @@ static void
 csr_load__refuses_garbage_naming_the_file(void **state)
 {
 	struct fixture *f = *state;
-	char *path = path_in(f, "garbage.csr");
+	char *path = path_in(f->tmp.path, "garbage.csr");
 	static const char garbage[] =
 	    "-----BEGIN CERTIFICATE REQUEST-----\n"
 	    "bm90IGEgcmVxdWVzdA==\n"
@@ -368,7 +335,7 @@ static void
 csr_load__refuses_a_missing_file_naming_it(void **state)
 {
 	struct fixture *f = *state;
-	char *path = path_in(f, "missing.csr");
+	char *path = path_in(f->tmp.path, "missing.csr");
 	struct err e = { "" };
 
 	assert_null(csr_load(path, &e));
@@ -381,7 +348,7 @@ csr_load__refuses_a_request_whose_signature_does_not_verify(void **state)
 {
 	struct fixture *f = *state;
 	X509_REQ *req = make_csr(f->key, &f->names);
-	char *path = path_in(f, "forged.der");
+	char *path = path_in(f->tmp.path, "forged.der");
 	struct err e = { "" };
 	unsigned char *der = NULL;
 	int len;

@@ -25,6 +25,7 @@
 #include "jws.h"
 #include "signer.h"
 #include "testkeys.h"
+#include "testutil.h"
 
 #define URL	"https://ca.example/acme/new-order"
 #define KID	"https://ca.example/acme/acct/evOfKhNU60wg"
@@ -82,50 +83,10 @@ teardown(void **state)
 	return 0;
 }
 
-static const char *
-member(const json_t *obj, const char *name)
-{
-	const json_t *v = json_object_get(obj, name);
-
-	if (!json_is_string(v))
-		fail_msg("member \"%s\" missing or not a string", name);
-	return json_string_value(v);
-}
-
-/* The JSON value a base64url member encodes; new reference. */
-static json_t *
-decode_json(const char *b64)
-{
-	unsigned char *buf;
-	json_error_t jerr;
-	size_t len;
-	json_t *v;
-
-	if ((buf = b64url_decode(b64, &len)) == NULL)
-		fail_msg("not base64url: %s", b64);
-	v = json_loadb((const char *)buf, len, JSON_DECODE_ANY, &jerr);
-	if (v == NULL)
-		fail_msg("not JSON (%s): %.*s", jerr.text, (int)len, buf);
-	free(buf);
-	return v;
-}
-
 static json_t *
 decode_protected(const json_t *jws)
 {
-	return decode_json(member(jws, "protected"));
-}
-
-/* "protected.payload" of a flattened JWS; new string. */
-static char *
-signing_input_of(const json_t *jws)
-{
-	char *in;
-
-	if (asprintf(&in, "%s.%s", member(jws, "protected"),
-	    member(jws, "payload")) < 0)
-		fail_msg("asprintf");
-	return in;
+	return decode_b64url_json(string_member(jws, "protected"));
 }
 
 static void
@@ -160,9 +121,9 @@ jws_new__has_protected_payload_and_signature_only(void **state)
 	json_t *jws = sign(k->ec_signer, KID, NONCE, payload);
 
 	assert_exactly(jws, names, 3);
-	assert_true(b64url_is_valid(member(jws, "protected")));
-	assert_true(b64url_is_valid(member(jws, "payload")));
-	assert_true(b64url_is_valid(member(jws, "signature")));
+	assert_true(b64url_is_valid(string_member(jws, "protected")));
+	assert_true(b64url_is_valid(string_member(jws, "payload")));
+	assert_true(b64url_is_valid(string_member(jws, "signature")));
 	json_decref(jws);
 	json_decref(payload);
 }
@@ -177,10 +138,10 @@ jws_new__header_has_alg_nonce_url_and_kid(void **state)
 	json_t *hdr = decode_protected(jws);
 
 	assert_exactly(hdr, names, 4);
-	assert_string_equal(member(hdr, "alg"), "ES256");
-	assert_string_equal(member(hdr, "kid"), KID);
-	assert_string_equal(member(hdr, "nonce"), NONCE);
-	assert_string_equal(member(hdr, "url"), URL);
+	assert_string_equal(string_member(hdr, "alg"), "ES256");
+	assert_string_equal(string_member(hdr, "kid"), KID);
+	assert_string_equal(string_member(hdr, "nonce"), NONCE);
+	assert_string_equal(string_member(hdr, "url"), URL);
 	assert_null(json_object_get(hdr, "jwk"));
 	json_decref(hdr);
 	json_decref(jws);
@@ -198,7 +159,7 @@ jws_new__header_embeds_the_jwk_when_there_is_no_kid(void **state)
 	json_t *jwk = signer_jwk(k->rsa_signer);
 
 	assert_exactly(hdr, names, 4);
-	assert_string_equal(member(hdr, "alg"), "RS256");
+	assert_string_equal(string_member(hdr, "alg"), "RS256");
 	assert_null(json_object_get(hdr, "kid"));
 	assert_true(json_equal(json_object_get(hdr, "jwk"), jwk));
 	json_decref(jwk);
@@ -215,10 +176,10 @@ jws_new__post_as_get_has_an_empty_payload(void **state)
 	char *input;
 
 	/* RFC 8555 section 6.3: the payload is the empty string. */
-	assert_string_equal(member(jws, "payload"), "");
+	assert_string_equal(string_member(jws, "payload"), "");
 	input = signing_input_of(jws);
 	assert_true(testkeys_verify_b64url(k->ec, "ES256", input,
-	    member(jws, "signature")));
+	    string_member(jws, "signature")));
 	free(input);
 	json_decref(jws);
 }
@@ -247,7 +208,7 @@ jws_new__payload_is_the_json_given(void **state)
 	    "identifiers", "type", "dns", "value", "a.example.com",
 	    "type", "dns", "value", "b.example.com");
 	json_t *jws = sign(k->ec_signer, KID, NONCE, payload);
-	json_t *back = decode_json(member(jws, "payload"));
+	json_t *back = decode_b64url_json(string_member(jws, "payload"));
 
 	assert_true(json_equal(back, payload));
 	json_decref(back);
@@ -267,10 +228,10 @@ jws_new__escapes_strings_in_the_header(void **state)
 	jws = jws_new(k->ec_signer, url, kid, "n\"once", NULL, &e);
 	assert_non_null(jws);
 	hdr = decode_protected(jws);
-	assert_string_equal(member(hdr, "url"), url);
-	assert_string_equal(member(hdr, "kid"), kid);
-	assert_string_equal(member(hdr, "nonce"), "n\"once");
-	assert_string_equal(member(hdr, "alg"), "ES256");
+	assert_string_equal(string_member(hdr, "url"), url);
+	assert_string_equal(string_member(hdr, "kid"), kid);
+	assert_string_equal(string_member(hdr, "nonce"), "n\"once");
+	assert_string_equal(string_member(hdr, "alg"), "ES256");
 	json_decref(hdr);
 	json_decref(jws);
 }
@@ -285,7 +246,7 @@ jws_new__es256_signature_verifies_over_protected_dot_payload(void **state)
 	unsigned char *sig;
 	size_t siglen;
 
-	sig = b64url_decode(member(jws, "signature"), &siglen);
+	sig = b64url_decode(string_member(jws, "signature"), &siglen);
 	assert_non_null(sig);
 	assert_int_equal(siglen, 64);
 	assert_true(testkeys_verify(k->ec, "ES256", input, strlen(input), sig,
@@ -309,7 +270,7 @@ jws_new__rs256_signature_verifies_over_protected_dot_payload(void **state)
 	char *input = signing_input_of(jws);
 
 	assert_true(testkeys_verify_b64url(k->rsa, "RS256", input,
-	    member(jws, "signature")));
+	    string_member(jws, "signature")));
 	free(input);
 	json_decref(jws);
 	json_decref(payload);
@@ -360,7 +321,7 @@ jws_eab_new__mac_is_hs256_over_the_signing_input(void **state)
 		fail_msg("jws_eab_new: %s", e.msg);
 	input = signing_input_of(eab);
 	want = hs256(RFC7515_A1_KEY, input);
-	assert_string_equal(member(eab, "signature"), want);
+	assert_string_equal(string_member(eab, "signature"), want);
 	free(want);
 	free(input);
 	json_decref(eab);
@@ -386,12 +347,12 @@ jws_eab_new__header_is_hs256_kid_url_and_payload_the_jwk(void **state)
 	hdr = decode_protected(eab);
 	/* RFC 8555 section 7.3.4: alg, kid, url; MUST NOT have a nonce. */
 	assert_exactly(hdr, hnames, 3);
-	assert_string_equal(member(hdr, "alg"), "HS256");
-	assert_string_equal(member(hdr, "kid"), "kid-1");
-	assert_string_equal(member(hdr, "url"),
+	assert_string_equal(string_member(hdr, "alg"), "HS256");
+	assert_string_equal(string_member(hdr, "kid"), "kid-1");
+	assert_string_equal(string_member(hdr, "url"),
 	    "https://ca.example/acme/new-account");
 	assert_null(json_object_get(hdr, "nonce"));
-	payload = decode_json(member(eab, "payload"));
+	payload = decode_b64url_json(string_member(eab, "payload"));
 	assert_true(json_equal(payload, jwk));
 	json_decref(payload);
 	json_decref(hdr);

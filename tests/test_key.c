@@ -12,7 +12,6 @@
 #include <cmocka.h>
 
 #include <errno.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,78 +26,12 @@
 
 #include "err.h"
 #include "key.h"
-
-struct fixture {
-	char	dir[64];
-	mode_t	umask;
-};
-
-static int
-rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
+#include "testutil.h"
 
 static int
 setup(void **state)
 {
-	struct fixture *f = calloc(1, sizeof(*f));
-
-	if (f == NULL)
-		return -1;
-	strcpy(f->dir, "/tmp/acmec-test-key-XXXXXX");
-	if (mkdtemp(f->dir) == NULL) {
-		free(f);
-		return -1;
-	}
-	f->umask = umask(022);
-	*state = f;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	struct fixture *f = *state;
-
-	umask(f->umask);
-	nftw(f->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-	free(f);
-	return 0;
-}
-
-static char *
-path_in(const struct fixture *f, const char *name)
-{
-	char *p;
-
-	if (asprintf(&p, "%s/%s", f->dir, name) < 0)
-		fail_msg("asprintf");
-	return p;
-}
-
-static mode_t
-mode_of(const char *path)
-{
-	struct stat st;
-
-	if (stat(path, &st) == -1)
-		fail_msg("stat %s: %s", path, strerror(errno));
-	return st.st_mode & 07777;
-}
-
-static void
-write_text(const char *path, const char *text)
-{
-	FILE *fp = fopen(path, "w");
-
-	if (fp == NULL)
-		fail_msg("fopen %s: %s", path, strerror(errno));
-	fputs(text, fp);
-	fclose(fp);
+	return tmpdir_setup(state, "key");
 }
 
 static const struct {
@@ -216,10 +149,10 @@ key_generate__makes_different_keys_each_time(void **state)
 }
 
 static void
-save_load(struct fixture *f, enum key_type type)
+save_load(struct tmpdir *t, enum key_type type)
 {
 	struct err e = { "" };
-	char *path = path_in(f, "key.pem");
+	char *path = path_in(t->path, "key.pem");
 	EVP_PKEY *key, *back;
 
 	key = key_generate(type, &e);
@@ -259,18 +192,18 @@ key_save__writes_0600_and_key_load_reads_it_back_rsa2048(void **state)
 static void
 key_save__is_0600_even_with_umask_0(void **state)
 {
-	struct fixture *f = *state;
+	struct tmpdir *t = *state;
 
 	umask(0);
-	save_load(f, KEY_EC256);
+	save_load(t, KEY_EC256);
 }
 
 static void
 key_save__replaces_a_world_readable_file_with_a_0600_one(void **state)
 {
-	struct fixture *f = *state;
+	struct tmpdir *t = *state;
 	struct err e = { "" };
-	char *path = path_in(f, "key.pem");
+	char *path = path_in(t->path, "key.pem");
 	EVP_PKEY *key;
 
 	write_text(path, "old\n");
@@ -316,9 +249,9 @@ write_pkcs8(const char *path, EVP_PKEY *key)
 static void
 key_load__reads_traditional_ec_and_rsa_pem(void **state)
 {
-	struct fixture *f = *state;
+	struct tmpdir *t = *state;
 	struct err e = { "" };
-	char *path = path_in(f, "trad.pem");
+	char *path = path_in(t->path, "trad.pem");
 	EVP_PKEY *key, *back;
 	enum key_type types[] = { KEY_EC256, KEY_RSA2048 };
 
@@ -346,9 +279,9 @@ key_load__reads_traditional_ec_and_rsa_pem(void **state)
 static void
 key_load__reads_pkcs8_written_by_openssl(void **state)
 {
-	struct fixture *f = *state;
+	struct tmpdir *t = *state;
 	struct err e = { "" };
-	char *path = path_in(f, "pkcs8.pem");
+	char *path = path_in(t->path, "pkcs8.pem");
 	EVP_PKEY *key, *back;
 
 	key = key_generate(KEY_EC384, &e);
@@ -365,9 +298,9 @@ key_load__reads_pkcs8_written_by_openssl(void **state)
 static void
 key_load__fails_on_a_missing_file_naming_it(void **state)
 {
-	struct fixture *f = *state;
+	struct tmpdir *t = *state;
 	struct err e = { "" };
-	char *path = path_in(f, "missing.pem");
+	char *path = path_in(t->path, "missing.pem");
 
 	assert_null(key_load(path, &e));
 	if (strstr(e.msg, path) == NULL)
@@ -378,9 +311,9 @@ key_load__fails_on_a_missing_file_naming_it(void **state)
 static void
 key_load__fails_on_garbage_naming_the_file(void **state)
 {
-	struct fixture *f = *state;
+	struct tmpdir *t = *state;
 	struct err e = { "" };
-	char *path = path_in(f, "garbage.pem");
+	char *path = path_in(t->path, "garbage.pem");
 
 	write_text(path, "this is not a key\n");
 	assert_null(key_load(path, &e));
@@ -392,9 +325,9 @@ key_load__fails_on_garbage_naming_the_file(void **state)
 static void
 key_load__fails_on_a_public_key_or_certificate_pem(void **state)
 {
-	struct fixture *f = *state;
+	struct tmpdir *t = *state;
 	struct err e = { "" };
-	char *path = path_in(f, "pub.pem");
+	char *path = path_in(t->path, "pub.pem");
 	EVP_PKEY *key = key_generate(KEY_EC256, &e);
 	FILE *fp;
 
@@ -411,9 +344,9 @@ key_load__fails_on_a_public_key_or_certificate_pem(void **state)
 static void
 key_load__refuses_an_ed25519_key_naming_the_file(void **state)
 {
-	struct fixture *f = *state;
+	struct tmpdir *t = *state;
 	struct err e = { "" };
-	char *path = path_in(f, "ed.pem");
+	char *path = path_in(t->path, "ed.pem");
 	EVP_PKEY *ed = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
 
 	assert_non_null(ed);
@@ -427,9 +360,9 @@ key_load__refuses_an_ed25519_key_naming_the_file(void **state)
 static void
 key_load__refuses_an_ec_curve_other_than_p256_and_p384(void **state)
 {
-	struct fixture *f = *state;
+	struct tmpdir *t = *state;
 	struct err e = { "" };
-	char *path = path_in(f, "p521.pem");
+	char *path = path_in(t->path, "p521.pem");
 	EVP_PKEY *p521 = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-521"), *got;
 
 	/* key.c's own message: "only RSA and EC (P-256, P-384) keys". */
@@ -447,7 +380,40 @@ key_load__refuses_an_ec_curve_other_than_p256_and_p384(void **state)
 	free(path);
 }
 
-#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+static void
+key_load__refuses_an_encrypted_key_without_prompting(void **state)
+{
+	struct tmpdir *t = *state;
+	struct err e = { "" };
+	char *path = path_in(t->path, "encrypted.pem");
+	EVP_PKEY *key = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256"), *got;
+	static const char pass[] = "correct horse battery staple";
+	BIO *bio;
+
+	/*
+	 * Encrypted with the passphrase given here, so writing does not ask
+	 * for one.  Reading must not ask either: without a callback OpenSSL
+	 * would prompt on the terminal (run with </dev/null to be sure).
+	 */
+	assert_non_null(key);
+	bio = BIO_new_file(path, "w");
+	assert_non_null(bio);
+	assert_int_equal(PEM_write_bio_PrivateKey(bio, key, EVP_aes_256_cbc(),
+	    (const unsigned char *)pass, (int)strlen(pass), NULL, NULL), 1);
+	BIO_free(bio);
+	got = key_load(path, &e);
+	EVP_PKEY_free(key);
+	if (got != NULL) {
+		EVP_PKEY_free(got);
+		free(path);
+		fail_msg("an encrypted key was loaded");
+	}
+	if (strstr(e.msg, path) == NULL)
+		fail_msg("message does not name %s: %s", path, e.msg);
+	free(path);
+}
+
+#define T(name) cmocka_unit_test_setup_teardown(name, setup, tmpdir_teardown)
 
 int
 main(void)
@@ -472,6 +438,7 @@ main(void)
 		T(key_load__fails_on_a_public_key_or_certificate_pem),
 		T(key_load__refuses_an_ed25519_key_naming_the_file),
 		T(key_load__refuses_an_ec_curve_other_than_p256_and_p384),
+		T(key_load__refuses_an_encrypted_key_without_prompting),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -13,10 +13,7 @@
 
 #include <cmocka.h>
 
-#include <dirent.h>
-#include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,115 +25,26 @@
 
 #include "err.h"
 #include "store.h"
-
-struct fixture {
-	char	dir[64];
-	mode_t	umask;
-};
-
-static int
-rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
+#include "testutil.h"
 
 static int
 setup(void **state)
 {
-	struct fixture *f = calloc(1, sizeof(*f));
-
-	if (f == NULL)
-		return -1;
-	strcpy(f->dir, "/tmp/acmec-test-store-XXXXXX");
-	if (mkdtemp(f->dir) == NULL) {
-		free(f);
-		return -1;
-	}
-	f->umask = umask(022);
-	*state = f;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	struct fixture *f = *state;
-
-	umask(f->umask);
-	nftw(f->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-	free(f);
-	return 0;
-}
-
-static char *
-path_in(const struct fixture *f, const char *name)
-{
-	char *p;
-
-	if (asprintf(&p, "%s/%s", f->dir, name) < 0)
-		fail_msg("asprintf");
-	return p;
-}
-
-static mode_t
-mode_of(const char *path)
-{
-	struct stat st;
-
-	if (stat(path, &st) == -1)
-		fail_msg("stat %s: %s", path, strerror(errno));
-	return st.st_mode & 07777;
-}
-
-/* The contents of a file, NUL-terminated, read without store_read. */
-static char *
-slurp(const char *path, size_t *len)
-{
-	FILE *fp = fopen(path, "rb");
-	char *buf = calloc(1, 65536);
-	size_t n;
-
-	if (fp == NULL || buf == NULL)
-		fail_msg("open %s: %s", path, strerror(errno));
-	n = fread(buf, 1, 65535, fp);
-	fclose(fp);
-	if (len != NULL)
-		*len = n;
-	return buf;
-}
-
-/* Number of directory entries besides . and .. */
-static int
-count_entries(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *de;
-	int n = 0;
-
-	if (d == NULL)
-		fail_msg("opendir %s: %s", dir, strerror(errno));
-	while ((de = readdir(d)) != NULL)
-		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
-			n++;
-	closedir(d);
-	return n;
+	return tmpdir_setup(state, "store");
 }
 
 static void
 store_write_atomic__creates_with_mode_0600_despite_umask_022(void **state)
 {
-	struct fixture *f = *state;
-	char *path = path_in(f, "key.pem");
+	struct tmpdir *t = *state;
+	char *path = path_in(t->path, "key.pem");
 	struct err e = { "" };
 	char *got;
 	size_t len;
 
 	assert_int_equal(store_write_atomic(path, "secret\n", 7, 0600, &e), 0);
 	assert_int_equal(mode_of(path), 0600);
-	got = slurp(path, &len);
+	got = read_file(path, &len);
 	assert_int_equal(len, 7);
 	assert_string_equal(got, "secret\n");
 	free(got);
@@ -146,8 +54,8 @@ store_write_atomic__creates_with_mode_0600_despite_umask_022(void **state)
 static void
 store_write_atomic__creates_with_mode_0644(void **state)
 {
-	struct fixture *f = *state;
-	char *path = path_in(f, "cert.pem");
+	struct tmpdir *t = *state;
+	char *path = path_in(t->path, "cert.pem");
 	struct err e = { "" };
 
 	assert_int_equal(store_write_atomic(path, "x", 1, 0644, &e), 0);
@@ -158,8 +66,8 @@ store_write_atomic__creates_with_mode_0644(void **state)
 static void
 store_write_atomic__gives_the_requested_mode_under_a_strict_umask(void **state)
 {
-	struct fixture *f = *state;
-	char *path = path_in(f, "chain.pem");
+	struct tmpdir *t = *state;
+	char *path = path_in(t->path, "chain.pem");
 	struct err e = { "" };
 
 	umask(077);
@@ -171,8 +79,8 @@ store_write_atomic__gives_the_requested_mode_under_a_strict_umask(void **state)
 static void
 store_write_atomic__replaces_existing_contents(void **state)
 {
-	struct fixture *f = *state;
-	char *path = path_in(f, "file");
+	struct tmpdir *t = *state;
+	char *path = path_in(t->path, "file");
 	struct err e = { "" };
 	struct stat before, after;
 	char *got;
@@ -183,7 +91,7 @@ store_write_atomic__replaces_existing_contents(void **state)
 	assert_int_equal(stat(path, &before), 0);
 	assert_int_equal(store_write_atomic(path, "new\n", 4, 0600, &e), 0);
 	assert_int_equal(stat(path, &after), 0);
-	got = slurp(path, &len);
+	got = read_file(path, &len);
 	assert_int_equal(len, 4);
 	assert_string_equal(got, "new\n");
 	/* Replaced by rename, not rewritten in place. */
@@ -195,8 +103,8 @@ store_write_atomic__replaces_existing_contents(void **state)
 static void
 store_write_atomic__replaces_a_file_of_another_mode(void **state)
 {
-	struct fixture *f = *state;
-	char *path = path_in(f, "key.pem");
+	struct tmpdir *t = *state;
+	char *path = path_in(t->path, "key.pem");
 	struct err e = { "" };
 	int fd;
 
@@ -213,34 +121,34 @@ store_write_atomic__replaces_a_file_of_another_mode(void **state)
 static void
 store_write_atomic__leaves_no_temporary_files(void **state)
 {
-	struct fixture *f = *state;
-	char *path = path_in(f, "file");
+	struct tmpdir *t = *state;
+	char *path = path_in(t->path, "file");
 	struct err e = { "" };
 
 	for (int i = 0; i < 5; i++)
 		assert_int_equal(store_write_atomic(path, "data", 4, 0600, &e),
 		    0);
-	assert_int_equal(count_entries(f->dir), 1);
+	assert_int_equal(count_entries(t->path), 1);
 	free(path);
 }
 
 static void
 store_write_atomic__writes_empty_and_binary_data(void **state)
 {
-	struct fixture *f = *state;
-	char *path = path_in(f, "bin");
+	struct tmpdir *t = *state;
+	char *path = path_in(t->path, "bin");
 	static const char data[] = { 'a', '\0', 'b', '\n', '\0' };
 	struct err e = { "" };
 	char *got;
 	size_t len;
 
 	assert_int_equal(store_write_atomic(path, "", 0, 0600, &e), 0);
-	got = slurp(path, &len);
+	got = read_file(path, &len);
 	assert_int_equal(len, 0);
 	free(got);
 	assert_int_equal(store_write_atomic(path, data, sizeof(data), 0600,
 	    &e), 0);
-	got = slurp(path, &len);
+	got = read_file(path, &len);
 	assert_int_equal(len, sizeof(data));
 	assert_memory_equal(got, data, sizeof(data));
 	free(got);
@@ -250,22 +158,22 @@ store_write_atomic__writes_empty_and_binary_data(void **state)
 static void
 store_write_atomic__fails_in_a_missing_directory_naming_the_file(void **state)
 {
-	struct fixture *f = *state;
-	char *path = path_in(f, "no/such/dir/file");
+	struct tmpdir *t = *state;
+	char *path = path_in(t->path, "no/such/dir/file");
 	struct err e = { "" };
 
 	assert_int_equal(store_write_atomic(path, "x", 1, 0600, &e), -1);
-	assert_non_null(strstr(e.msg, f->dir));
+	assert_non_null(strstr(e.msg, t->path));
 	free(path);
 }
 
 static void
 store_mkdirs__creates_nested_directories_0700(void **state)
 {
-	struct fixture *f = *state;
-	char *a = path_in(f, "a");
-	char *ab = path_in(f, "a/b");
-	char *abc = path_in(f, "a/b/c");
+	struct tmpdir *t = *state;
+	char *a = path_in(t->path, "a");
+	char *ab = path_in(t->path, "a/b");
+	char *abc = path_in(t->path, "a/b/c");
 	struct err e = { "" };
 	struct stat st;
 
@@ -285,9 +193,9 @@ store_mkdirs__creates_nested_directories_0700(void **state)
 static void
 store_mkdirs__leaves_existing_directories_as_they_are(void **state)
 {
-	struct fixture *f = *state;
-	char *a = path_in(f, "a");
-	char *ab = path_in(f, "a/b");
+	struct tmpdir *t = *state;
+	char *a = path_in(t->path, "a");
+	char *ab = path_in(t->path, "a/b");
 	struct err e = { "" };
 
 	assert_int_equal(mkdir(a, 0755), 0);
@@ -301,9 +209,9 @@ store_mkdirs__leaves_existing_directories_as_they_are(void **state)
 static void
 store_mkdirs__fails_when_a_parent_is_a_file(void **state)
 {
-	struct fixture *f = *state;
-	char *file = path_in(f, "file");
-	char *below = path_in(f, "file/sub");
+	struct tmpdir *t = *state;
+	char *file = path_in(t->path, "file");
+	char *below = path_in(t->path, "file/sub");
 	struct err e = { "" };
 
 	assert_int_equal(store_write_atomic(file, "x", 1, 0600, &e), 0);
@@ -316,8 +224,8 @@ store_mkdirs__fails_when_a_parent_is_a_file(void **state)
 static void
 store_mkdirs__fails_when_the_path_is_a_file(void **state)
 {
-	struct fixture *f = *state;
-	char *file = path_in(f, "file");
+	struct tmpdir *t = *state;
+	char *file = path_in(t->path, "file");
 	struct err e = { "" };
 	int rc;
 	bool named;
@@ -335,8 +243,8 @@ store_mkdirs__fails_when_the_path_is_a_file(void **state)
 static void
 store_read__reads_whole_file_nul_terminated(void **state)
 {
-	struct fixture *f = *state;
-	char *path = path_in(f, "file");
+	struct tmpdir *t = *state;
+	char *path = path_in(t->path, "file");
 	struct err e = { "" };
 	char *data = NULL;
 	size_t len = 0;
@@ -354,8 +262,8 @@ store_read__reads_whole_file_nul_terminated(void **state)
 static void
 store_read__refuses_a_file_larger_than_max(void **state)
 {
-	struct fixture *f = *state;
-	char *path = path_in(f, "file");
+	struct tmpdir *t = *state;
+	char *path = path_in(t->path, "file");
 	struct err e = { "" };
 	char *data = NULL;
 	size_t len = 0;
@@ -370,8 +278,8 @@ store_read__refuses_a_file_larger_than_max(void **state)
 static void
 store_read__reads_an_empty_file(void **state)
 {
-	struct fixture *f = *state;
-	char *path = path_in(f, "empty");
+	struct tmpdir *t = *state;
+	char *path = path_in(t->path, "empty");
 	struct err e = { "" };
 	char *data = NULL;
 	size_t len = 99;
@@ -388,8 +296,8 @@ store_read__reads_an_empty_file(void **state)
 static void
 store_read__fails_on_a_missing_file_naming_it(void **state)
 {
-	struct fixture *f = *state;
-	char *path = path_in(f, "missing");
+	struct tmpdir *t = *state;
+	char *path = path_in(t->path, "missing");
 	struct err e = { "" };
 	char *data = NULL;
 	size_t len = 0;
@@ -402,14 +310,14 @@ store_read__fails_on_a_missing_file_naming_it(void **state)
 static void
 store_exists__tells_files_and_directories_from_nothing(void **state)
 {
-	struct fixture *f = *state;
-	char *file = path_in(f, "file");
-	char *missing = path_in(f, "missing");
+	struct tmpdir *t = *state;
+	char *file = path_in(t->path, "file");
+	char *missing = path_in(t->path, "missing");
 	struct err e = { "" };
 
 	assert_int_equal(store_write_atomic(file, "x", 1, 0600, &e), 0);
 	assert_true(store_exists(file));
-	assert_true(store_exists(f->dir));
+	assert_true(store_exists(t->path));
 	assert_false(store_exists(missing));
 	free(file);
 	free(missing);
@@ -418,20 +326,20 @@ store_exists__tells_files_and_directories_from_nothing(void **state)
 static void
 store_lock__second_lock_on_another_descriptor_fails_without_waiting(void **state)
 {
-	struct fixture *f = *state;
+	struct tmpdir *t = *state;
 	struct err e = { "" };
 	int fd1, fd2, fd3;
 
-	fd1 = store_lock(f->dir, 0, &e);
+	fd1 = store_lock(t->path, 0, &e);
 	assert_true(fd1 >= 0);
-	fd2 = store_lock(f->dir, 0, &e);
+	fd2 = store_lock(t->path, 0, &e);
 	if (fd2 >= 0)
 		store_unlock(fd2);
 	assert_int_equal(fd2, -1);
 	assert_true(strlen(e.msg) > 0);
 	store_unlock(fd1);
 	/* Released: it can be taken again. */
-	fd3 = store_lock(f->dir, 0, &e);
+	fd3 = store_lock(t->path, 0, &e);
 	assert_true(fd3 >= 0);
 	store_unlock(fd3);
 }
@@ -453,17 +361,17 @@ read_report(int fd)
 static void
 store_lock__another_process_cannot_take_a_held_lock(void **state)
 {
-	struct fixture *f = *state;
+	struct tmpdir *t = *state;
 	struct err e = { "" };
 	int pfd[2], fd, status;
 	pid_t pid;
 
-	fd = store_lock(f->dir, 0, &e);
+	fd = store_lock(t->path, 0, &e);
 	assert_true(fd >= 0);
 	assert_int_equal(pipe(pfd), 0);
 	if ((pid = fork()) == 0) {
 		struct err ce = { "" };
-		char c = store_lock(f->dir, 0, &ce) >= 0 ? 'Y' : 'N';
+		char c = store_lock(t->path, 0, &ce) >= 0 ? 'Y' : 'N';
 
 		close(pfd[0]);
 		_exit(write(pfd[1], &c, 1) == 1 ? 0 : 3);
@@ -479,7 +387,7 @@ store_lock__another_process_cannot_take_a_held_lock(void **state)
 static void
 store_lock__waits_for_another_process_to_release(void **state)
 {
-	struct fixture *f = *state;
+	struct tmpdir *t = *state;
 	struct err e = { "" };
 	int pfd[2], fd, status;
 	pid_t pid;
@@ -488,7 +396,7 @@ store_lock__waits_for_another_process_to_release(void **state)
 	assert_int_equal(pipe(pfd), 0);
 	if ((pid = fork()) == 0) {
 		struct err ce = { "" };
-		int cfd = store_lock(f->dir, 0, &ce);
+		int cfd = store_lock(t->path, 0, &ce);
 		char c = cfd >= 0 ? 'L' : 'N';
 
 		close(pfd[0]);
@@ -503,7 +411,7 @@ store_lock__waits_for_another_process_to_release(void **state)
 	assert_int_equal(read_report(pfd[0]), 'L');
 	close(pfd[0]);
 	t0 = time(NULL);
-	fd = store_lock(f->dir, 10, &e);
+	fd = store_lock(t->path, 10, &e);
 	assert_true(fd >= 0);
 	assert_true(time(NULL) - t0 < 10);
 	store_unlock(fd);
@@ -513,15 +421,15 @@ store_lock__waits_for_another_process_to_release(void **state)
 static void
 store_lock__gives_up_after_waiting(void **state)
 {
-	struct fixture *f = *state;
+	struct tmpdir *t = *state;
 	struct err e = { "" };
 	int fd, fd2;
 	time_t t0;
 
-	fd = store_lock(f->dir, 0, &e);
+	fd = store_lock(t->path, 0, &e);
 	assert_true(fd >= 0);
 	t0 = time(NULL);
-	fd2 = store_lock(f->dir, 1, &e);
+	fd2 = store_lock(t->path, 1, &e);
 	assert_int_equal(fd2, -1);
 	/* It did wait, but not forever. */
 	assert_true(time(NULL) - t0 <= 5);
@@ -542,7 +450,7 @@ store_path__joins_with_a_slash(void **state)
 	free(p);
 }
 
-#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+#define T(name) cmocka_unit_test_setup_teardown(name, setup, tmpdir_teardown)
 
 int
 main(void)

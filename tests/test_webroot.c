@@ -13,9 +13,6 @@
 #include <cmocka.h>
 
 #include <dirent.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +21,7 @@
 #include <unistd.h>
 
 #include "err.h"
+#include "testutil.h"
 #include "webroot.h"
 
 #define TOKEN1	"evaGxfADs6pSRb2LAv9IZf17Dt3juxGJ-PCt92wr-oA"
@@ -33,20 +31,10 @@
 #define KA2	TOKEN2 "." THUMB
 
 struct fixture {
-	char	 dir[64];	/* the temp dir; the webroot is dir/www */
-	char	*www;
-	char	*chall;		/* www/.well-known/acme-challenge */
-	mode_t	 umask;
+	struct tmpdir	 tmp;	/* the webroot is tmp.path/www */
+	char		*www;
+	char		*chall;	/* www/.well-known/acme-challenge */
 };
-
-static int
-rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
 
 static int
 setup(void **state)
@@ -55,13 +43,11 @@ setup(void **state)
 
 	if (f == NULL)
 		return -1;
-	strcpy(f->dir, "/tmp/acmec-test-webroot-XXXXXX");
-	if (mkdtemp(f->dir) == NULL)
+	if (tmpdir_create(&f->tmp, "webroot") == -1)
 		return -1;
-	if (asprintf(&f->www, "%s/www", f->dir) < 0 ||
+	if (asprintf(&f->www, "%s/www", f->tmp.path) < 0 ||
 	    asprintf(&f->chall, "%s/.well-known/acme-challenge", f->www) < 0)
 		return -1;
-	f->umask = umask(022);
 	if (mkdir(f->www, 0755) == -1)
 		return -1;
 	*state = f;
@@ -73,50 +59,30 @@ teardown(void **state)
 {
 	struct fixture *f = *state;
 
-	umask(f->umask);
-	nftw(f->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	tmpdir_remove(&f->tmp);
 	free(f->www);
 	free(f->chall);
 	free(f);
 	return 0;
 }
 
+/* The path of challenge file name; new string. */
 static char *
 chall_file(const struct fixture *f, const char *name)
 {
-	char *p;
-
-	if (asprintf(&p, "%s/%s", f->chall, name) < 0)
-		fail_msg("asprintf");
-	return p;
-}
-
-static mode_t
-mode_of(const char *path)
-{
-	struct stat st;
-
-	if (lstat(path, &st) == -1)
-		fail_msg("lstat %s: %s", path, strerror(errno));
-	return st.st_mode & 07777;
+	return path_in(f->chall, name);
 }
 
 static void
 assert_file_contents(const char *path, const char *want)
 {
-	char buf[4096];
-	ssize_t n;
-	int fd;
+	size_t len;
+	char *got = read_file(path, &len);
 
-	if ((fd = open(path, O_RDONLY)) == -1)
-		fail_msg("open %s: %s", path, strerror(errno));
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	assert_true(n >= 0);
-	buf[n] = '\0';
 	/* Exactly the key authorization: no newline, nothing else. */
-	assert_int_equal((size_t)n, strlen(want));
-	assert_string_equal(buf, want);
+	assert_int_equal(len, strlen(want));
+	assert_string_equal(got, want);
+	free(got);
 }
 
 /* Non-directories anywhere under dir (lstat: links count, not followed). */
@@ -135,8 +101,7 @@ count_files(const char *dir)
 
 		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
 			continue;
-		if (asprintf(&p, "%s/%s", dir, de->d_name) < 0)
-			fail_msg("asprintf");
+		p = path_in(dir, de->d_name);
 		if (lstat(p, &st) == 0 && S_ISDIR(st.st_mode))
 			n += count_files(p);
 		else
@@ -245,9 +210,9 @@ webroot_put__refuses_tokens_that_are_not_base64url(void **state)
 		assert_true(strlen(e.msg) > 0);
 	}
 	/* Nothing was written anywhere, inside the webroot or out of it. */
-	assert_int_equal(count_files(f->dir), 0);
+	assert_int_equal(count_files(f->tmp.path), 0);
 	webroot_free(w);
-	assert_int_equal(count_files(f->dir), 0);
+	assert_int_equal(count_files(f->tmp.path), 0);
 }
 
 static void
@@ -258,14 +223,11 @@ webroot_cleanup__removes_every_file_written_and_only_those(void **state)
 	struct webroot *w;
 	char *wk, *mine1 = chall_file(f, TOKEN1), *mine2 = chall_file(f, TOKEN2);
 	char *other = chall_file(f, "unrelated-file");
-	FILE *fp;
 
 	assert_int_equal(asprintf(&wk, "%s/.well-known", f->www) > 0, 1);
 	assert_int_equal(mkdir(wk, 0755), 0);
 	assert_int_equal(mkdir(f->chall, 0755), 0);
-	assert_non_null(fp = fopen(other, "w"));
-	fputs("someone else's\n", fp);
-	fclose(fp);
+	write_text(other, "someone else's\n");
 
 	w = webroot_new(f->www, &e);
 	assert_non_null(w);
@@ -282,7 +244,7 @@ webroot_cleanup__removes_every_file_written_and_only_those(void **state)
 	webroot_cleanup(w);
 	webroot_free(w);
 	assert_file_contents(other, "someone else's\n");
-	assert_int_equal(count_files(f->dir), 1);
+	assert_int_equal(count_files(f->tmp.path), 1);
 	free(wk);
 	free(mine1);
 	free(mine2);
@@ -304,7 +266,7 @@ webroot_free__removes_every_file_written(void **state)
 	webroot_free(w);
 	assert_int_equal(access(mine1, F_OK), -1);
 	assert_int_equal(access(mine2, F_OK), -1);
-	assert_int_equal(count_files(f->dir), 0);
+	assert_int_equal(count_files(f->tmp.path), 0);
 	free(mine1);
 	free(mine2);
 }
@@ -337,7 +299,7 @@ webroot_new__refuses_a_missing_directory_naming_it(void **state)
 	struct err e = { "" };
 	char *missing;
 
-	assert_true(asprintf(&missing, "%s/no-such-dir", f->dir) > 0);
+	assert_true(asprintf(&missing, "%s/no-such-dir", f->tmp.path) > 0);
 	assert_null(webroot_new(missing, &e));
 	if (strstr(e.msg, missing) == NULL)
 		fail_msg("message does not name %s: %s", missing, e.msg);

@@ -1,0 +1,146 @@
+# shellcheck shell=bash
+#
+# report.sh - TAP-like reporting and client runs shared by the integration
+# tests (integration-issue.sh, integration-account.sh).
+#
+# Source this file from a bash script after tests/lib/testca.sh, then:
+#
+#   resolve_client                   # ACMEC made absolute, or exit 1
+#   ... testca_start, T=$(mktemp -d ...), STATE=...
+#   run LABEL issue -d NAME ...      # the client, exit status in $rc
+#   check_exit LABEL 0 "issue exits 0"
+#   check "cert.pem written" test -s "$OUT/cert.pem"
+#   summary                          # "N passed, M failed"; false if M > 0
+#
+# Every check prints one line, "ok N - DESCRIPTION" or "not ok N -
+# DESCRIPTION", numbered from 1 in the order they ran; diagnostics follow a
+# failed check as "#   " lines.
+#
+# Variables the caller sets:
+#
+#   ACMEC            the client (resolve_client makes the path absolute)
+#   T                a work directory: run writes $T/LABEL.out, $T/LABEL.err
+#   STATE            the state dir run passes with --state-dir
+#   ACME_DIRECTORY, ACME_CA_BUNDLE   from testca_start
+#   ACMEC_RUN_TIMEOUT  seconds one client run may take before it counts as
+#                    hung (default 120)
+#
+# Variables this file sets:
+#
+#   passed, failed   checks that passed and failed so far
+#   rc               the exit status of the last run
+
+# The caller's variables are used here, assigned there.
+# shellcheck disable=SC2154
+
+# How long one client run may take before it counts as hung.
+ACMEC_RUN_TIMEOUT=${ACMEC_RUN_TIMEOUT:-120}
+
+passed=0
+failed=0
+checkno=0	# the number of the last check reported
+namecount=0	# names handed out by fresh
+
+# resolve_client: make $ACMEC absolute (it may be given relative to the
+# current directory: the checks never change directory, but messages are
+# clearer with a full path); exit 1 if there is no such program.
+resolve_client() {
+	case $ACMEC in
+	*/*) ACMEC="$(cd "$(dirname "$ACMEC")" && pwd)/$(basename "$ACMEC")" ;;
+	esac
+	if ! command -v "$ACMEC" >/dev/null 2>&1; then
+		echo "acmec client not found: $ACMEC (set ACMEC=path/to/acmec)"
+		exit 1
+	fi
+}
+
+# ok DESCRIPTION...: report a check that passed.
+ok() {
+	checkno=$((checkno + 1))
+	passed=$((passed + 1))
+	echo "ok $checkno - $*"
+}
+
+# not_ok DESCRIPTION...: report a check that failed.
+not_ok() {
+	checkno=$((checkno + 1))
+	failed=$((failed + 1))
+	echo "not ok $checkno - $*"
+}
+
+# diag: copy standard input as indented diagnostic lines (TAP comments).
+diag() {
+	sed 's/^/#   /'
+}
+
+# check DESCRIPTION CMD...: ok if CMD succeeds, not ok otherwise.
+check() {
+	local what=$1
+	shift
+	if "$@"; then ok "$what"; else not_ok "$what"; fi
+}
+
+# fresh VAR: set VAR to a DNS name never used before.  Pebble may hand out
+# an already valid authorization for a known name, which would skip the
+# http-01 validation.  (Not a $(function): the counter must survive.)
+fresh() {
+	namecount=$((namecount + 1))
+	printf -v "$1" 't%s%s-%s.example.com' "$RANDOM" "$RANDOM" "$namecount"
+}
+
+# run LABEL ARGS...: run the client against the test CA with the state dir
+# $STATE; stdout and stderr go to $T/LABEL.out and $T/LABEL.err, the exit
+# status to $rc (124: killed after $ACMEC_RUN_TIMEOUT seconds, noted in
+# LABEL.err).  Global options may come first in ARGS (-v, -q).  Always
+# returns 0: the checks look at $rc.
+run() {
+	local label=$1
+	shift
+	local globals=()
+	while [ "$#" -gt 0 ]; do
+		case $1 in
+		-v | -q) globals+=("$1"); shift ;;
+		*) break ;;
+		esac
+	done
+	timeout "$ACMEC_RUN_TIMEOUT" "$ACMEC" "${globals[@]}" \
+	    --directory "$ACME_DIRECTORY" --ca-bundle "$ACME_CA_BUNDLE" \
+	    --state-dir "$STATE" "$@" >"$T/$label.out" 2>"$T/$label.err"
+	rc=$?
+	[ "$rc" = 124 ] && echo "# $label: client killed after ${ACMEC_RUN_TIMEOUT}s" >>"$T/$label.err"
+	return 0
+}
+
+# show_run LABEL: the exit status and output of run LABEL as diagnostics,
+# for a failed check.
+show_run() {
+	{
+		echo "exit status: $rc"
+		[ -s "$T/$1.out" ] && { echo "stdout:"; cat "$T/$1.out"; }
+		[ -s "$T/$1.err" ] && { echo "stderr:"; cat "$T/$1.err"; }
+	} | diag
+}
+
+# check_exit LABEL WANT DESCRIPTION: ok if $rc is WANT; otherwise not ok,
+# with the output of run LABEL.
+check_exit() {
+	if [ "$rc" = "$2" ]; then
+		ok "$3"
+	else
+		not_ok "$3 (exit status $rc, want $2)"
+		show_run "$1"
+	fi
+}
+
+# mode_of PATH: the permission bits of PATH in octal (600, 755); empty if
+# there is no such file.
+mode_of() {
+	stat -c %a "$1" 2>/dev/null
+}
+
+# summary: print "N passed, M failed"; true if none failed.  The last
+# command of a test script, so that it gives the script's exit status.
+summary() {
+	echo "$passed passed, $failed failed"
+	[ "$failed" = 0 ]
+}

@@ -1,0 +1,192 @@
+/*
+ * testutil.c - helpers shared by the cmocka unit tests (see testutil.h).
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <jansson.h>
+
+#include "b64url.h"
+#include "testutil.h"
+
+int
+tmpdir_create(struct tmpdir *t, const char *name)
+{
+	int n;
+
+	n = snprintf(t->path, sizeof(t->path), "/tmp/acmec-test-%s-XXXXXX",
+	    name);
+	if (n < 0 || (size_t)n >= sizeof(t->path))
+		return -1;
+	if (mkdtemp(t->path) == NULL)
+		return -1;
+	t->umask = umask(022);
+	return 0;
+}
+
+/* nftw(3) callback: remove one file or (emptied, FTW_DEPTH) directory. */
+static int
+remove_one(const char *path, const struct stat *st, int flag,
+    struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+void
+tmpdir_remove(struct tmpdir *t)
+{
+	umask(t->umask);
+	nftw(t->path, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+int
+tmpdir_setup(void **state, const char *name)
+{
+	struct tmpdir *t = calloc(1, sizeof(*t));
+
+	if (t == NULL)
+		return -1;
+	if (tmpdir_create(t, name) == -1) {
+		free(t);
+		return -1;
+	}
+	*state = t;
+	return 0;
+}
+
+int
+tmpdir_teardown(void **state)
+{
+	struct tmpdir *t = *state;
+
+	tmpdir_remove(t);
+	free(t);
+	return 0;
+}
+
+char *
+path_in(const char *dir, const char *name)
+{
+	char *p;
+
+	if (asprintf(&p, "%s/%s", dir, name) < 0)
+		fail_msg("asprintf");
+	return p;
+}
+
+mode_t
+mode_of(const char *path)
+{
+	struct stat st;
+
+	if (lstat(path, &st) == -1)
+		fail_msg("lstat %s: %s", path, strerror(errno));
+	return st.st_mode & 07777;
+}
+
+void
+write_file(const char *path, const void *data, size_t len)
+{
+	FILE *fp = fopen(path, "wb");
+
+	if (fp == NULL)
+		fail_msg("fopen %s: %s", path, strerror(errno));
+	assert_int_equal(fwrite(data, 1, len, fp), len);
+	assert_int_equal(fclose(fp), 0);
+}
+
+void
+write_text(const char *path, const char *text)
+{
+	write_file(path, text, strlen(text));
+}
+
+char *
+read_file(const char *path, size_t *len)
+{
+	FILE *fp = fopen(path, "rb");
+	char *buf = calloc(1, 65536);
+	size_t n;
+
+	if (fp == NULL || buf == NULL)
+		fail_msg("open %s: %s", path, strerror(errno));
+	n = fread(buf, 1, 65535, fp);
+	fclose(fp);
+	if (len != NULL)
+		*len = n;
+	return buf;
+}
+
+int
+count_entries(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	int n = 0;
+
+	if (d == NULL)
+		fail_msg("opendir %s: %s", dir, strerror(errno));
+	while ((de = readdir(d)) != NULL)
+		if (strcmp(de->d_name, ".") != 0 &&
+		    strcmp(de->d_name, "..") != 0)
+			n++;
+	closedir(d);
+	return n;
+}
+
+const char *
+string_member(const json_t *obj, const char *name)
+{
+	const json_t *v = json_object_get(obj, name);
+
+	if (!json_is_string(v))
+		fail_msg("member \"%s\" missing or not a string", name);
+	return json_string_value(v);
+}
+
+json_t *
+decode_b64url_json(const char *b64)
+{
+	unsigned char *buf;
+	json_error_t jerr;
+	size_t len;
+	json_t *v;
+
+	if ((buf = b64url_decode(b64, &len)) == NULL)
+		fail_msg("not base64url: %s", b64);
+	v = json_loadb((const char *)buf, len, JSON_DECODE_ANY, &jerr);
+	if (v == NULL)
+		fail_msg("not JSON (%s): %.*s", jerr.text, (int)len, buf);
+	free(buf);
+	return v;
+}
+
+char *
+signing_input_of(const json_t *jws)
+{
+	char *in;
+
+	if (asprintf(&in, "%s.%s", string_member(jws, "protected"),
+	    string_member(jws, "payload")) < 0)
+		fail_msg("asprintf");
+	return in;
+}
