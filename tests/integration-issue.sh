@@ -371,6 +371,24 @@ check_same_key "--csr certificate key is the CSR's key" \
     "$(pub_of_csr "$T/csr.pem")" "$(pub_of_cert "$T/csrout/cert.pem")"
 check "--csr writes no privkey.pem" test ! -e "$T/csrout/privkey.pem"
 
+# ------------------------------------------------------------ default output
+
+# Without --out the files go to STATE/live/FIRSTNAME, and a second run
+# there keeps the key (renewal).
+fresh d1
+run live1 -q issue -d "$d1" -w "$WEBROOT"
+check_exit live1 0 "issue without --out exits 0"
+check "without --out the files are in STATE/live/$d1" \
+    test -s "$STATE/live/$d1/fullchain.pem"
+check "STATE/live/$d1 is 0700" test "$(mode_of "$STATE/live/$d1")" = 700
+live_key=$(pub_of_key "$STATE/live/$d1/privkey.pem")
+run live2 -q issue -d "$d1" -w "$WEBROOT"
+check_exit live2 0 "second issue without --out exits 0"
+check_same_key "second issue without --out keeps the key" \
+    "$live_key" "$(pub_of_key "$STATE/live/$d1/privkey.pem")"
+check_same_key "and the new certificate is for that key" \
+    "$live_key" "$(pub_of_cert "$STATE/live/$d1/cert.pem")"
+
 # ------------------------------------------------------------ deploy hook
 
 # The hook runs after the files are written, without a shell, with the
