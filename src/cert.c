@@ -74,7 +74,8 @@ cert_chain_pem(STACK_OF(X509) *chain, int from, int to, struct err *e)
 	len = BIO_get_mem_data(bio, &data);
 	if ((out = malloc((size_t)len + 1)) == NULL)
 		goto fail;
-	memcpy(out, data, (size_t)len);
+	if (len > 0)	/* an empty range (a chain of one) has no data */
+		memcpy(out, data, (size_t)len);
 	out[len] = '\0';
 	BIO_free(bio);
 	return out;
