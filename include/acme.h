@@ -34,7 +34,10 @@ struct acme *acme_new(struct http *http, const char *directory_url,
     struct err *e);
 void acme_free(struct acme *a);
 
-/* meta.termsOfService and meta.externalAccountRequired (borrowed / bool). */
+/*
+ * meta.termsOfService (borrowed; NULL if absent or not a printable URL)
+ * and meta.externalAccountRequired.
+ */
 const char *acme_terms_of_service(const struct acme *a);
 bool acme_eab_required(const struct acme *a);
 /* A directory URL by name ("newAccount", "keyChange", ...), borrowed. */

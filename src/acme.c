@@ -274,7 +274,13 @@ acme_terms_of_service(const struct acme *a)
 	const char *tos = json_str(json_object_get(a->dir, "meta"),
 	    "termsOfService");
 
-	return url_is_https(tos) ? tos : NULL;
+	/* Only shown, never fetched: any scheme, but nothing unprintable. */
+	if (tos == NULL || strlen(tos) > TEXT_MAX)
+		return NULL;
+	for (const char *p = tos; *p != '\0'; p++)
+		if (*p <= 0x20 || *p >= 0x7f)
+			return NULL;
+	return tos;
 }
 
 bool

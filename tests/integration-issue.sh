@@ -248,6 +248,25 @@ else
 	grep -F -- "$NEW_ACCOUNT" "$T/second.err" | diag
 fi
 check_names "second certificate names are exactly $N3 and $N4" "$T/out2/cert.pem" "$N3" "$N4"
+NEW_NONCE=$(dir_url newNonce)
+nonces=$(grep -cF -- "HEAD $NEW_NONCE " "$T/second.err")
+check "newNonce is asked at most once per run ($nonces times)" test "$nonces" -le 1
+
+# ------------------------------------------------------------ no account
+
+# Without --agree-tos a missing account is an error that shows the CA's
+# terms of service and says how to go on; nothing is created.
+TOS=$(curl --noproxy '*' -sS --cacert "$ACME_CA_BUNDLE" "$ACME_DIRECTORY" |
+    python3 -c 'import json, sys; print(json.load(sys.stdin)["meta"]["termsOfService"])')
+fresh NT
+"$ACMEC" --directory "$ACME_DIRECTORY" --ca-bundle "$ACME_CA_BUNDLE" \
+    --state-dir "$T/tos-state" issue -d "$NT" -w "$WEBROOT" \
+    --out "$T/tos-out" >"$T/tos.out" 2>"$T/tos.err"
+rc=$?
+check_exit tos 1 "issue without an account and without --agree-tos exits 1"
+check "its message shows the terms of service ($TOS)" grep -qF -- "$TOS" "$T/tos.err"
+check "its message says to re-run with --agree-tos" grep -qF -- "--agree-tos" "$T/tos.err"
+check "no account key is created without --agree-tos" test ! -e "$T/tos-state/account-key.pem"
 
 # ------------------------------------------------------------ 6. failure
 
