@@ -1,5 +1,7 @@
 /*
- * acme.c - the ACME protocol (RFC 8555).
+ * acme.c - the ACME protocol (RFC 8555): directory, nonces, signed
+ * requests, problem documents and polling.  Accounts are in acme_account.c,
+ * orders in acme_order.c.
  *
  * All requests to the CA pass through acme_post(), the one place that
  * handles nonces, badNonce retries, Retry-After and problem documents.
@@ -12,7 +14,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "acme.h"
+#include "acme_private.h"
 #include "b64url.h"
 #include "interrupt.h"
 #include "jws.h"
@@ -25,18 +27,7 @@
 #define BUSY_WAIT_MAX		60	/* seconds we wait for a busy CA */
 #define POLL_DELAY_MIN_MS	500
 #define POLL_DELAY_MAX_MS	5000
-#define TEXT_MAX		512	/* server text shown to the user */
 
-struct acme {
-	struct http		*http;
-	char			*directory_url;
-	json_t			*dir;
-	const struct signer	*key;		/* account key, borrowed */
-	char			*account_url;
-	char			*nonce;
-	char			*last_problem;
-	long			 last_status;
-};
 
 /* -------------------------------------------------------------- helpers */
 
@@ -56,8 +47,8 @@ acme_sanitize(const char *s)
 	return out;
 }
 
-static bool
-url_is_https(const char *url)
+bool
+acme_url_is_https(const char *url)
 {
 	if (url == NULL || strncmp(url, "https://", 8) != 0 || url[8] == '\0')
 		return false;
@@ -68,12 +59,12 @@ url_is_https(const char *url)
 }
 
 /* A copy of the https URL member name of obj; NULL (and *e) otherwise. */
-static char *
-json_url_dup(const json_t *obj, const char *name, struct err *e)
+char *
+acme_json_url(const json_t *obj, const char *name, struct err *e)
 {
 	const char *url = json_string_value(json_object_get(obj, name));
 
-	if (!url_is_https(url)) {
+	if (!acme_url_is_https(url)) {
 		char *shown = acme_sanitize(url ? url : "(none)");
 		err_set(e, "the CA sent %s \"%s\", not an https URL", name,
 		    shown ? shown : "");
@@ -83,14 +74,14 @@ json_url_dup(const json_t *obj, const char *name, struct err *e)
 	return strdup(url);
 }
 
-static const char *
-json_str(const json_t *obj, const char *name)
+const char *
+acme_json_str(const json_t *obj, const char *name)
 {
 	return json_string_value(json_object_get(obj, name));
 }
 
-static void
-append(char *buf, size_t size, const char *text)
+void
+acme_append(char *buf, size_t size, const char *text)
 {
 	size_t used = strlen(buf);
 
@@ -98,12 +89,12 @@ append(char *buf, size_t size, const char *text)
 		snprintf(buf + used, size - used, "%s", text);
 }
 
-static void
-append_clean(char *buf, size_t size, const char *text)
+void
+acme_append_clean(char *buf, size_t size, const char *text)
 {
 	char *clean = acme_sanitize(text ? text : "");
 
-	append(buf, size, clean ? clean : "");
+	acme_append(buf, size, clean ? clean : "");
 	free(clean);
 }
 
@@ -114,24 +105,24 @@ acme_problem_describe(const json_t *problem)
 	char buf[2048] = "";
 	size_t i;
 
-	append_clean(buf, sizeof(buf), json_str(problem, "type") ?
-	    json_str(problem, "type") : "unknown problem");
-	if (json_str(problem, "detail") != NULL) {
-		append(buf, sizeof(buf), ": ");
-		append_clean(buf, sizeof(buf), json_str(problem, "detail"));
+	acme_append_clean(buf, sizeof(buf), acme_json_str(problem, "type") ?
+	    acme_json_str(problem, "type") : "unknown problem");
+	if (acme_json_str(problem, "detail") != NULL) {
+		acme_append(buf, sizeof(buf), ": ");
+		acme_append_clean(buf, sizeof(buf), acme_json_str(problem, "detail"));
 	}
 	subs = json_object_get(problem, "subproblems");
 	json_array_foreach(subs, i, sub) {
-		append(buf, sizeof(buf), i == 0 ? " [" : "; ");
-		append_clean(buf, sizeof(buf), json_str(json_object_get(sub,
+		acme_append(buf, sizeof(buf), i == 0 ? " [" : "; ");
+		acme_append_clean(buf, sizeof(buf), acme_json_str(json_object_get(sub,
 		    "identifier"), "value"));
-		append(buf, sizeof(buf), ": ");
-		append_clean(buf, sizeof(buf), json_str(sub, "type"));
-		append(buf, sizeof(buf), ": ");
-		append_clean(buf, sizeof(buf), json_str(sub, "detail"));
+		acme_append(buf, sizeof(buf), ": ");
+		acme_append_clean(buf, sizeof(buf), acme_json_str(sub, "type"));
+		acme_append(buf, sizeof(buf), ": ");
+		acme_append_clean(buf, sizeof(buf), acme_json_str(sub, "detail"));
 	}
 	if (json_array_size(subs) > 0)
-		append(buf, sizeof(buf), "]");
+		acme_append(buf, sizeof(buf), "]");
 	return strdup(buf);
 }
 
@@ -171,8 +162,8 @@ acme_key_authorization(const char *token, const struct signer *key)
 
 /* ---------------------------------------------------- directory & nonce */
 
-static json_t *
-parse_json(const struct http_response *r, const char *url, struct err *e)
+json_t *
+acme_parse_json(const struct http_response *r, const char *url, struct err *e)
 {
 	json_error_t jerr;
 	json_t *v;
@@ -203,7 +194,7 @@ check_directory(json_t *dir, const char *url, struct err *e)
 	}
 	json_object_foreach(dir, name, value) {
 		if (json_is_string(value) &&
-		    !url_is_https(json_string_value(value))) {
+		    !acme_url_is_https(json_string_value(value))) {
 			err_set(e, "%s: directory entry %s is not an https URL",
 			    url, name);
 			return -1;
@@ -218,7 +209,7 @@ acme_new(struct http *http, const char *directory_url, struct err *e)
 	struct http_response *r = NULL;
 	struct acme *a;
 
-	if (!url_is_https(directory_url)) {
+	if (!acme_url_is_https(directory_url)) {
 		err_set(e, "the ACME directory must be an https URL, not %s",
 		    directory_url);
 		return NULL;
@@ -238,7 +229,7 @@ acme_new(struct http *http, const char *directory_url, struct err *e)
 		    "--directory", directory_url, r->status);
 		goto fail;
 	}
-	if ((a->dir = parse_json(r, directory_url, e)) == NULL ||
+	if ((a->dir = acme_parse_json(r, directory_url, e)) == NULL ||
 	    check_directory(a->dir, directory_url, e) == -1)
 		goto fail;
 	http_response_free(r);
@@ -265,13 +256,13 @@ acme_free(struct acme *a)
 const char *
 acme_directory_get(const struct acme *a, const char *name)
 {
-	return json_str(a->dir, name);
+	return acme_json_str(a->dir, name);
 }
 
 const char *
 acme_terms_of_service(const struct acme *a)
 {
-	const char *tos = json_str(json_object_get(a->dir, "meta"),
+	const char *tos = acme_json_str(json_object_get(a->dir, "meta"),
 	    "termsOfService");
 
 	/* Only shown, never fetched: any scheme, but nothing unprintable. */
@@ -332,7 +323,7 @@ static char *
 take_nonce(struct acme *a, struct err *e)
 {
 	struct http_response *r = NULL;
-	const char *url = json_str(a->dir, "newNonce");
+	const char *url = acme_json_str(a->dir, "newNonce");
 	char *nonce;
 
 	if (a->nonce == NULL) {
@@ -359,7 +350,7 @@ record_problem(struct acme *a, const char *url, const struct http_response *r,
     struct err *e)
 {
 	json_t *problem = json_loadb(r->body, r->body_len, 0, NULL);
-	const char *type = json_str(problem, "type");
+	const char *type = acme_json_str(problem, "type");
 	char *desc, *shown_url;
 
 	free(a->last_problem);
@@ -476,8 +467,8 @@ acme_post(struct acme *a, const char *url, const json_t *payload,
 }
 
 /* POST (or POST-as-GET with payload NULL) and parse a JSON object answer. */
-static json_t *
-post_json(struct acme *a, const char *url, const json_t *payload,
+json_t *
+acme_post_json(struct acme *a, const char *url, const json_t *payload,
     struct http_response **resp, struct err *e)
 {
 	struct http_response *r;
@@ -485,7 +476,7 @@ post_json(struct acme *a, const char *url, const json_t *payload,
 
 	if (acme_post(a, url, payload, NULL, false, NULL, &r, e) == -1)
 		return NULL;
-	obj = parse_json(r, url, e);
+	obj = acme_parse_json(r, url, e);
 	if (resp != NULL && obj != NULL)
 		*resp = r;
 	else
@@ -495,8 +486,8 @@ post_json(struct acme *a, const char *url, const json_t *payload,
 
 /* ------------------------------------------------------------- polling */
 
-static bool
-status_in(const char *status, const char *const *list)
+bool
+acme_status_in(const char *status, const char *const *list)
 {
 	for (; *list != NULL; list++)
 		if (status != NULL && strcmp(status, *list) == 0)
@@ -508,8 +499,8 @@ status_in(const char *status, const char *const *list)
  * POST-as-GET url until its status leaves waiting, honouring Retry-After
  * (RFC 8555 section 7.5.1), otherwise backing off; new reference.
  */
-static json_t *
-poll_until(struct acme *a, const char *url, const char *const *waiting,
+json_t *
+acme_poll(struct acme *a, const char *url, const char *const *waiting,
     struct err *e)
 {
 	time_t deadline = time(NULL) + ACME_POLL_TIMEOUT;
@@ -518,9 +509,9 @@ poll_until(struct acme *a, const char *url, const char *const *waiting,
 	json_t *obj;
 
 	for (;;) {
-		if ((obj = post_json(a, url, NULL, &r, e)) == NULL)
+		if ((obj = acme_post_json(a, url, NULL, &r, e)) == NULL)
 			return NULL;
-		if (!status_in(json_str(obj, "status"), waiting)) {
+		if (!acme_status_in(acme_json_str(obj, "status"), waiting)) {
 			http_response_free(r);
 			return obj;
 		}
@@ -545,532 +536,4 @@ poll_until(struct acme *a, const char *url, const char *const *waiting,
 		if ((delay_ms *= 2) > POLL_DELAY_MAX_MS)
 			delay_ms = POLL_DELAY_MAX_MS;
 	}
-}
-
-/* ------------------------------------------------------------ accounts */
-
-/* The account URL from a newAccount answer's Location header. */
-static int
-take_account_location(struct acme *a, const struct http_response *r,
-    struct err *e)
-{
-	if (!url_is_https(r->location)) {
-		err_set(e, "the CA gave no https account URL (Location)");
-		return -1;
-	}
-	free(a->account_url);
-	a->account_url = strdup(r->location);
-	return 0;
-}
-
-int
-acme_account_lookup(struct acme *a, struct err *e)
-{
-	const char *url = json_str(a->dir, "newAccount");
-	struct http_response *r;
-	json_t *payload;
-	int rc;
-
-	payload = json_pack("{s:b}", "onlyReturnExisting", 1);
-	rc = acme_post(a, url, payload, NULL, true, NULL, &r, e);
-	json_decref(payload);
-	if (rc == -1)
-		return a->last_problem != NULL &&
-		    strcmp(a->last_problem, "accountDoesNotExist") == 0 ? 1 : -1;
-	rc = take_account_location(a, r, e);
-	http_response_free(r);
-	return rc;
-}
-
-static json_t *
-contacts_array(const char *const *contacts, size_t n)
-{
-	json_t *arr = json_array();
-
-	for (size_t i = 0; i < n; i++)
-		json_array_append_new(arr, json_string(contacts[i]));
-	return arr;
-}
-
-int
-acme_account_create(struct acme *a, const struct acme_account_request *req,
-    json_t **account, struct err *e)
-{
-	const char *url = json_str(a->dir, "newAccount");
-	struct http_response *r = NULL;
-	json_t *payload, *eab, *obj = NULL;
-	int rc = -1;
-
-	if (acme_eab_required(a) && req->eab_kid == NULL) {
-		err_set(e, "this CA requires external account binding: get a "
-		    "key ID and HMAC key from the CA and pass --eab-kid and "
-		    "--eab-hmac-key");
-		return -1;
-	}
-	payload = json_pack("{s:b, s:o}", "termsOfServiceAgreed",
-	    req->agree_tos, "contact", contacts_array(req->contacts,
-	    req->ncontacts));
-	if (req->eab_kid != NULL) {
-		json_t *jwk = signer_jwk(a->key);
-		eab = jws_eab_new(jwk, req->eab_kid, req->eab_hmac_key, url, e);
-		json_decref(jwk);
-		if (eab == NULL)
-			goto out;
-		json_object_set_new(payload, "externalAccountBinding", eab);
-	}
-	if (acme_post(a, url, payload, NULL, true, NULL, &r, e) == -1 ||
-	    take_account_location(a, r, e) == -1 ||
-	    (obj = parse_json(r, url, e)) == NULL)
-		goto out;
-	rc = 0;
-	if (account != NULL)
-		*account = json_incref(obj);
-out:
-	json_decref(obj);
-	json_decref(payload);
-	http_response_free(r);
-	return rc;
-}
-
-int
-acme_account_fetch(struct acme *a, json_t **account, struct err *e)
-{
-	if (a->account_url == NULL) {
-		err_set(e, "no account URL known");
-		return -1;
-	}
-	*account = post_json(a, a->account_url, NULL, NULL, e);
-	return *account != NULL ? 0 : -1;
-}
-
-static int
-account_post(struct acme *a, json_t *payload, json_t **account, struct err *e)
-{
-	json_t *obj = NULL;
-
-	if (a->account_url != NULL)
-		obj = post_json(a, a->account_url, payload, NULL, e);
-	else
-		err_set(e, "no account URL known");
-	json_decref(payload);
-	if (obj == NULL)
-		return -1;
-	if (account != NULL)
-		*account = obj;
-	else
-		json_decref(obj);
-	return 0;
-}
-
-int
-acme_account_update(struct acme *a, const char *const *contacts,
-    size_t ncontacts, json_t **account, struct err *e)
-{
-	return account_post(a, json_pack("{s:o}", "contact",
-	    contacts_array(contacts, ncontacts)), account, e);
-}
-
-int
-acme_account_deactivate(struct acme *a, struct err *e)
-{
-	return account_post(a, json_pack("{s:s}", "status", "deactivated"),
-	    NULL, e);
-}
-
-json_t *
-acme_key_change_body(const char *key_change_url, const char *account_url,
-    const struct signer *old_key, const struct signer *new_key, struct err *e)
-{
-	json_t *payload, *inner;
-
-	/* Section 7.3.5: the inner JWS has the new key's jwk and no nonce. */
-	payload = json_pack("{s:s, s:o}", "account", account_url, "oldKey",
-	    signer_jwk(old_key));
-	if (payload == NULL) {
-		err_set(e, "out of memory");
-		return NULL;
-	}
-	inner = jws_new(new_key, key_change_url, NULL, NULL, payload, e);
-	json_decref(payload);
-	return inner;
-}
-
-int
-acme_account_key_change(struct acme *a, const struct signer *new_key,
-    struct err *e)
-{
-	const char *url = json_str(a->dir, "keyChange");
-	struct http_response *r = NULL;
-	json_t *inner;
-	int rc;
-
-	if (url == NULL) {
-		err_set(e, "this CA does not support account key rollover");
-		return -1;
-	}
-	if (a->account_url == NULL) {
-		err_set(e, "no account URL known");
-		return -1;
-	}
-	if ((inner = acme_key_change_body(url, a->account_url, a->key,
-	    new_key, e)) == NULL)
-		return -1;
-	rc = acme_post(a, url, inner, NULL, false, NULL, &r, e);
-	json_decref(inner);
-	http_response_free(r);
-	if (rc == -1 && a->last_status == 409)
-		err_prefix(e, "the new key already belongs to another account "
-		    "at this CA; choose another key");
-	return rc;
-}
-
-/* -------------------------------------------------------------- orders */
-
-void
-acme_order_free(struct acme_order *o)
-{
-	if (o == NULL)
-		return;
-	free(o->url);
-	free(o->status);
-	free(o->finalize);
-	free(o->certificate);
-	for (size_t i = 0; i < o->nauthorizations; i++)
-		free(o->authorizations[i]);
-	free(o->authorizations);
-	free(o);
-}
-
-static const char *const order_statuses[] = {
-	"pending", "ready", "processing", "valid", "invalid", NULL
-};
-
-/* Refresh order from a JSON order object, checking every value. */
-static int
-order_update(struct acme_order *o, const json_t *obj, struct err *e)
-{
-	const char *status = json_str(obj, "status");
-	const json_t *authzs = json_object_get(obj, "authorizations");
-	size_t i, n = json_array_size(authzs);
-	const json_t *v;
-
-	if (!status_in(status, order_statuses)) {
-		err_set(e, "%s: the CA sent an unknown order status", o->url);
-		return -1;
-	}
-	free(o->status);
-	o->status = strdup(status);
-	if (o->finalize == NULL &&
-	    (o->finalize = json_url_dup(obj, "finalize", e)) == NULL)
-		return -1;
-	if (json_object_get(obj, "certificate") != NULL) {
-		free(o->certificate);
-		if ((o->certificate = json_url_dup(obj, "certificate", e)) ==
-		    NULL)
-			return -1;
-	}
-	if (o->authorizations != NULL || n == 0)
-		return 0;
-	if ((o->authorizations = calloc(n, sizeof(char *))) == NULL) {
-		err_set(e, "out of memory");
-		return -1;
-	}
-	json_array_foreach(authzs, i, v) {
-		if (!url_is_https(json_string_value(v))) {
-			err_set(e, "%s: an authorization URL is not https", o->url);
-			return -1;
-		}
-		o->authorizations[o->nauthorizations++] =
-		    strdup(json_string_value(v));
-	}
-	return 0;
-}
-
-/* "NAME: why" for an invalid order or authorization object. */
-static void
-describe_failure(const json_t *obj, const char *what, struct err *e)
-{
-	char *desc = acme_problem_describe(json_object_get(obj, "error"));
-
-	err_set(e, "%s: %s", what, json_object_get(obj, "error") && desc ?
-	    desc : "the CA gave no reason");
-	free(desc);
-}
-
-int
-acme_order_new(struct acme *a, const struct names *names,
-    struct acme_order **order, struct err *e)
-{
-	const char *url = json_str(a->dir, "newOrder");
-	struct http_response *r = NULL;
-	struct acme_order *o = NULL;
-	json_t *ids, *payload, *obj = NULL;
-	int rc = -1;
-
-	ids = json_array();
-	for (size_t i = 0; i < names->n; i++)
-		json_array_append_new(ids, json_pack("{s:s, s:s}", "type",
-		    "dns", "value", names->v[i]));
-	payload = json_pack("{s:o}", "identifiers", ids);
-	*order = NULL;
-	if (acme_post(a, url, payload, NULL, false, NULL, &r, e) == -1 ||
-	    (obj = parse_json(r, url, e)) == NULL)
-		goto out;
-	if ((o = calloc(1, sizeof(*o))) == NULL) {
-		err_set(e, "out of memory");
-		goto out;
-	}
-	if (!url_is_https(r->location)) {
-		err_set(e, "%s: the CA gave no https order URL", url);
-		goto out;
-	}
-	o->url = strdup(r->location);
-	if (order_update(o, obj, e) == -1)
-		goto out;
-	if (strcmp(o->status, "invalid") == 0) {
-		describe_failure(obj, "the CA refused the order", e);
-		goto out;
-	}
-	*order = o;
-	o = NULL;
-	rc = 0;
-out:
-	acme_order_free(o);
-	json_decref(obj);
-	json_decref(payload);
-	http_response_free(r);
-	return rc;
-}
-
-int
-acme_order_finalize(struct acme *a, struct acme_order *order,
-    const char *csr_b64url, struct err *e)
-{
-	static const char *const waiting[] = { "processing", NULL };
-	json_t *payload, *obj;
-	int rc = -1;
-
-	payload = json_pack("{s:s}", "csr", csr_b64url);
-	obj = post_json(a, order->finalize, payload, NULL, e);
-	json_decref(payload);
-	if (obj == NULL)
-		return -1;
-	if (order_update(order, obj, e) == -1)
-		goto out;
-	if (strcmp(order->status, "processing") == 0) {
-		json_decref(obj);
-		if ((obj = poll_until(a, order->url, waiting, e)) == NULL ||
-		    order_update(order, obj, e) == -1)
-			goto out;
-	}
-	if (strcmp(order->status, "valid") != 0) {
-		describe_failure(obj, "the CA did not issue the certificate", e);
-		goto out;
-	}
-	if (order->certificate == NULL) {
-		err_set(e, "%s: valid order without a certificate URL",
-		    order->url);
-		goto out;
-	}
-	rc = 0;
-out:
-	json_decref(obj);
-	return rc;
-}
-
-/* ------------------------------------------------------ authorizations */
-
-void
-acme_authz_free(struct acme_authz *z)
-{
-	if (z == NULL)
-		return;
-	free(z->url);
-	free(z->identifier);
-	free(z->status);
-	free(z->challenge_url);
-	free(z->token);
-	free(z);
-}
-
-/* Pick the http-01 challenge of a pending authorization. */
-static int
-authz_take_http01(struct acme_authz *z, const json_t *obj, struct err *e)
-{
-	const json_t *ch;
-	char offered[256] = "";
-	size_t i;
-
-	json_array_foreach(json_object_get(obj, "challenges"), i, ch) {
-		const char *type = json_str(ch, "type");
-
-		if (type == NULL || strcmp(type, "http-01") != 0) {
-			append(offered, sizeof(offered), i ? ", " : "");
-			append_clean(offered, sizeof(offered), type);
-			continue;
-		}
-		if (!b64url_is_valid(json_str(ch, "token"))) {
-			err_set(e, "%s: the CA sent an http-01 token that is "
-			    "not base64url; refusing it", z->identifier);
-			return -1;
-		}
-		if ((z->challenge_url = json_url_dup(ch, "url", e)) == NULL)
-			return -1;
-		z->token = strdup(json_str(ch, "token"));
-		return 0;
-	}
-	err_set(e, "%s: the CA offers no http-01 challenge (offered: %s)",
-	    z->identifier, offered[0] ? offered : "none");
-	return -1;
-}
-
-int
-acme_authz_fetch(struct acme *a, const char *url, struct acme_authz **authz,
-    struct err *e)
-{
-	struct acme_authz *z;
-	const char *name, *status;
-	json_t *obj;
-	int rc = -1;
-
-	*authz = NULL;
-	if ((obj = post_json(a, url, NULL, NULL, e)) == NULL)
-		return -1;
-	if ((z = calloc(1, sizeof(*z))) == NULL) {
-		err_set(e, "out of memory");
-		goto out;
-	}
-	name = json_str(json_object_get(obj, "identifier"), "value");
-	status = json_str(obj, "status");
-	z->url = strdup(url);
-	z->identifier = acme_sanitize(name ? name : "(no identifier)");
-	z->status = acme_sanitize(status ? status : "");
-	if (strcmp(z->status, "valid") == 0) {
-		rc = 0;
-	} else if (strcmp(z->status, "pending") == 0) {
-		rc = authz_take_http01(z, obj, e);
-	} else {
-		err_set(e, "%s: the authorization is %s; order again",
-		    z->identifier, z->status[0] ? z->status : "without status");
-	}
-out:
-	json_decref(obj);
-	if (rc == 0)
-		*authz = z;
-	else
-		acme_authz_free(z);
-	return rc;
-}
-
-int
-acme_challenge_respond(struct acme *a, const struct acme_authz *authz,
-    struct err *e)
-{
-	json_t *payload = json_object(), *obj;
-
-	/* Section 7.5.1: an empty object says "ready, validate now". */
-	obj = post_json(a, authz->challenge_url, payload, NULL, e);
-	json_decref(payload);
-	if (obj == NULL) {
-		err_prefix(e, "%s", authz->identifier);
-		return -1;
-	}
-	json_decref(obj);
-	return 0;
-}
-
-/* The reason of the challenge that failed, for an invalid authorization. */
-static void
-describe_invalid_authz(const struct acme_authz *z, const json_t *obj,
-    struct err *e)
-{
-	const json_t *ch;
-	size_t i;
-
-	json_array_foreach(json_object_get(obj, "challenges"), i, ch) {
-		if (json_object_get(ch, "error") != NULL) {
-			char what[512];
-			snprintf(what, sizeof(what), "%s: validation failed",
-			    z->identifier);
-			describe_failure(ch, what, e);
-			return;
-		}
-	}
-	err_set(e, "%s: validation failed: the CA gave no reason",
-	    z->identifier);
-}
-
-int
-acme_authz_wait(struct acme *a, struct acme_authz *authz, struct err *e)
-{
-	static const char *const waiting[] = { "pending", NULL };
-	const char *status;
-	json_t *obj;
-	int rc = -1;
-
-	if ((obj = poll_until(a, authz->url, waiting, e)) == NULL) {
-		err_prefix(e, "%s", authz->identifier);
-		return -1;
-	}
-	status = json_str(obj, "status");
-	if (status != NULL && strcmp(status, "valid") == 0)
-		rc = 0;
-	else if (status != NULL && strcmp(status, "invalid") == 0)
-		describe_invalid_authz(authz, obj, e);
-	else
-		err_set(e, "%s: the authorization became %s", authz->identifier,
-		    status ? "something other than valid" : "statusless");
-	json_decref(obj);
-	return rc;
-}
-
-/* -------------------------------------------------------- certificates */
-
-int
-acme_certificate_download(struct acme *a, const char *url, char **pem,
-    size_t *len, struct err *e)
-{
-	struct http_response *r;
-
-	if (acme_post(a, url, NULL, NULL, false,
-	    "application/pem-certificate-chain", &r, e) == -1)
-		return -1;
-	*pem = r->body;
-	*len = r->body_len;
-	r->body = NULL;
-	http_response_free(r);
-	return 0;
-}
-
-int
-acme_certificate_revoke(struct acme *a, X509 *cert, int reason,
-    const struct signer *cert_key, struct err *e)
-{
-	const char *url = json_str(a->dir, "revokeCert");
-	struct http_response *r = NULL;
-	unsigned char *der = NULL;
-	char *b64 = NULL;
-	json_t *payload;
-	int len, rc;
-
-	if (url == NULL) {
-		err_set(e, "this CA's directory has no revokeCert");
-		return -1;
-	}
-	if ((len = i2d_X509(cert, &der)) <= 0 ||
-	    (b64 = b64url_encode(der, (size_t)len)) == NULL) {
-		OPENSSL_free(der);
-		err_set(e, "cannot encode the certificate");
-		return -1;
-	}
-	OPENSSL_free(der);
-	payload = json_pack("{s:s}", "certificate", b64);
-	free(b64);
-	if (reason >= 0)
-		json_object_set_new(payload, "reason", json_integer(reason));
-	rc = acme_post(a, url, payload, cert_key, cert_key != NULL, NULL, &r,
-	    e);
-	json_decref(payload);
-	http_response_free(r);
-	return rc;
 }
