@@ -6,17 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "account.h"
-#include "acme.h"
 #include "commands.h"
-#include "http.h"
-#include "interrupt.h"
 #include "key.h"
 #include "log.h"
-#include "store.h"
+#include "session.h"
 
 #define MAX_CONTACTS	16
-#define LOCK_WAIT	60
 
 struct account_args {
 	const char	*contacts[MAX_CONTACTS];
@@ -27,14 +22,6 @@ struct account_args {
 	const char	*eab_hmac_key;
 	const char	*new_key_path;
 	const char	*key_type;
-};
-
-/* What every account sub-command holds; freed in one place. */
-struct session {
-	struct http	*http;
-	struct acme	*acme;
-	struct account	*account;
-	int		 lock;
 };
 
 static int
@@ -89,36 +76,20 @@ parse_account_args(int argc, char **argv, struct account_args *a)
 	return 0;
 }
 
-static void
-session_close(struct session *s)
-{
-	account_free(s->account);
-	acme_free(s->acme);
-	http_free(s->http);
-	store_unlock(s->lock);
-}
-
 /* Lock the state, reach the CA, and open the account (creating it if asked). */
 static int
-session_open(struct session *s, const struct config *cfg,
+open_account_session(struct session *s, const struct config *cfg,
     const struct account_args *a, bool create, struct err *e)
 {
-	struct http_options hopts = { cfg->ca_bundle, cfg->timeout, 10,
-	    interrupt_requested };
 	struct account_options opts = {
 		.create = create,
 		.request = { a->contacts, a->ncontacts, a->agree_tos,
 		    a->eab_kid, a->eab_hmac_key },
 	};
 
-	s->lock = -1;
-	if (store_mkdirs(cfg->state_dir, 0700, e) == -1 ||
-	    (s->lock = store_lock(cfg->state_dir, LOCK_WAIT, e)) == -1 ||
-	    (s->http = http_new(&hopts, e)) == NULL ||
-	    (s->acme = acme_new(s->http, cfg->directory_url, e)) == NULL ||
-	    account_open(cfg, s->acme, &opts, &s->account, e) == -1)
+	if (session_lock(s, cfg, e) == -1)
 		return -1;
-	return 0;
+	return session_connect(s, cfg, &opts, e);
 }
 
 static void
@@ -163,7 +134,7 @@ account_new(struct session *s, const struct account_args *a,
     struct err *e)
 {
 	(void)e, (void)a;
-	/* session_open found or created it; say which URL it is. */
+	/* Opening the session found or created it; say which URL it is. */
 	printf("account: %s\n", s->account->url);
 	return 0;
 }
@@ -268,7 +239,7 @@ cmd_account(const struct config *cfg, int argc, char **argv)
 {
 	const struct account_command *cmd = NULL;
 	struct account_args a = { 0 };
-	struct session s = { .lock = -1 };
+	struct session s;
 	struct err e = { "" };
 	int rc;
 
@@ -284,7 +255,8 @@ cmd_account(const struct config *cfg, int argc, char **argv)
 		account_usage();
 		return EXIT_USAGE;
 	}
-	rc = session_open(&s, cfg, &a, cmd->create, &e);
+	session_init(&s);
+	rc = open_account_session(&s, cfg, &a, cmd->create, &e);
 	if (rc == 0)
 		rc = cmd->run(&s, &a, &e);
 	if (rc == -1)

@@ -9,21 +9,17 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "account.h"
-#include "acme.h"
 #include "cert.h"
 #include "commands.h"
 #include "csr.h"
 #include "hook.h"
-#include "http.h"
-#include "interrupt.h"
 #include "key.h"
 #include "log.h"
+#include "session.h"
 #include "store.h"
 #include "webroot.h"
 
 #define MAX_CONTACTS	16
-#define LOCK_WAIT	60	/* seconds a second run waits for the first */
 
 struct issue_options {
 	struct names		 names;
@@ -39,9 +35,7 @@ struct issue_options {
 
 /* Everything one run holds; freed in one place. */
 struct issue_run {
-	struct http		*http;
-	struct acme		*acme;
-	struct account		*account;
+	struct session		 session;
 	struct webroot		*webroot;
 	struct acme_order	*order;
 	EVP_PKEY		*key;		/* NULL with --csr */
@@ -49,7 +43,6 @@ struct issue_run {
 	X509_REQ		*csr;
 	STACK_OF(X509)		*chain;
 	char			*out_dir;
-	int			 lock;
 };
 
 static void
@@ -214,14 +207,14 @@ order_new(struct issue_run *run, struct issue_options *o, struct err *e)
 {
 	const char *problem;
 
-	if (acme_order_new(run->acme, &o->names, &run->order, e) == 0)
+	if (acme_order_new(run->session.acme, &o->names, &run->order, e) == 0)
 		return 0;
-	problem = acme_last_problem(run->acme);
+	problem = acme_last_problem(run->session.acme);
 	if (problem == NULL || strcmp(problem, "accountDoesNotExist") != 0)
 		return -1;
-	if (account_recover(run->account, run->acme, &o->account, e) == -1)
+	if (account_recover(run->session.account, run->session.acme, &o->account, e) == -1)
 		return -1;
-	return acme_order_new(run->acme, &o->names, &run->order, e);
+	return acme_order_new(run->session.acme, &o->names, &run->order, e);
 }
 
 /*
@@ -240,7 +233,7 @@ authorize(struct issue_run *run, struct issue_options *o, struct err *e)
 	    (run->webroot = webroot_new(o->webroot, e)) == NULL)
 		goto out;
 	for (i = 0; i < n; i++) {
-		if (acme_authz_fetch(run->acme, run->order->authorizations[i],
+		if (acme_authz_fetch(run->session.acme, run->order->authorizations[i],
 		    &authz[i], e) == -1)
 			goto out;
 		if (authz[i]->challenge_url == NULL) {
@@ -248,7 +241,7 @@ authorize(struct issue_run *run, struct issue_options *o, struct err *e)
 			continue;
 		}
 		keyauth = acme_key_authorization(authz[i]->token,
-		    run->account->signer);
+		    run->session.account->signer);
 		if (keyauth == NULL || webroot_put(run->webroot,
 		    authz[i]->token, keyauth, e) == -1) {
 			free(keyauth);
@@ -259,12 +252,12 @@ authorize(struct issue_run *run, struct issue_options *o, struct err *e)
 	}
 	for (i = 0; i < n; i++)
 		if (authz[i]->challenge_url != NULL &&
-		    acme_challenge_respond(run->acme, authz[i], e) == -1)
+		    acme_challenge_respond(run->session.acme, authz[i], e) == -1)
 			goto out;
 	for (i = 0; i < n; i++) {
 		if (authz[i]->challenge_url == NULL)
 			continue;
-		if (acme_authz_wait(run->acme, authz[i], e) == -1)
+		if (acme_authz_wait(run->session.acme, authz[i], e) == -1)
 			goto out;
 		log_info("%s: validated", authz[i]->identifier);
 	}
@@ -288,9 +281,9 @@ finalize_and_download(struct issue_run *run, struct issue_options *o,
 
 	if ((csr64 = csr_to_b64url(run->csr, e)) == NULL)
 		return -1;
-	rc = acme_order_finalize(run->acme, run->order, csr64, e);
+	rc = acme_order_finalize(run->session.acme, run->order, csr64, e);
 	free(csr64);
-	if (rc == -1 || acme_certificate_download(run->acme,
+	if (rc == -1 || acme_certificate_download(run->session.acme,
 	    run->order->certificate, &pem, &len, e) == -1)
 		return -1;
 	run->chain = cert_chain_parse(pem, len, e);
@@ -375,15 +368,12 @@ issue_run_free(struct issue_run *run)
 {
 	webroot_free(run->webroot);
 	acme_order_free(run->order);
-	account_free(run->account);
-	acme_free(run->acme);
-	http_free(run->http);
 	EVP_PKEY_free(run->key);
 	X509_REQ_free(run->csr);
 	if (run->chain != NULL)
 		cert_chain_free(run->chain);
 	free(run->out_dir);
-	store_unlock(run->lock);
+	session_close(&run->session);
 }
 
 static void
@@ -402,18 +392,14 @@ log_issued(struct issue_run *run)
 static int
 issue(const struct config *cfg, struct issue_options *o, struct err *e)
 {
-	struct http_options hopts = { cfg->ca_bundle, cfg->timeout, 10,
-	    interrupt_requested };
-	struct issue_run run = { .lock = -1 };
+	struct issue_run run = { 0 };
 	int rc = -1;
 
-	if (store_mkdirs(cfg->state_dir, 0700, e) == -1 ||
-	    (run.lock = store_lock(cfg->state_dir, LOCK_WAIT, e)) == -1)
-		goto out;
-	if (prepare_request(&run, cfg, o, e) == -1 ||
-	    (run.http = http_new(&hopts, e)) == NULL ||
-	    (run.acme = acme_new(run.http, cfg->directory_url, e)) == NULL ||
-	    account_open(cfg, run.acme, &o->account, &run.account, e) == -1)
+	/* Locked before privkey.pem is read: an overlapping run may write it. */
+	session_init(&run.session);
+	if (session_lock(&run.session, cfg, e) == -1 ||
+	    prepare_request(&run, cfg, o, e) == -1 ||
+	    session_connect(&run.session, cfg, &o->account, e) == -1)
 		goto out;
 	log_info("ordering a certificate for %zu name(s), first %s",
 	    o->names.n, o->names.v[0]);

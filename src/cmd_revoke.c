@@ -10,14 +10,11 @@
 
 #include <openssl/x509.h>
 
-#include "account.h"
-#include "acme.h"
 #include "cert.h"
 #include "commands.h"
-#include "http.h"
-#include "interrupt.h"
 #include "key.h"
 #include "log.h"
+#include "session.h"
 #include "store.h"
 
 /* RFC 5280 section 5.3.1 CRLReason codes that ACME CAs accept. */
@@ -165,40 +162,39 @@ explain_failure(struct acme *a, const struct revoke_args *r, struct err *e)
 static int
 revoke(const struct config *cfg, const struct revoke_args *r, struct err *e)
 {
-	struct http_options hopts = { cfg->ca_bundle, cfg->timeout, 10,
-	    interrupt_requested };
 	struct account_options opts = { 0 };
-	struct account *acct = NULL;
 	struct signer *cert_key = NULL;
-	struct http *http = NULL;
-	struct acme *acme = NULL;
+	struct session s;
 	char *serial = NULL;
 	X509 *cert;
 	int rc = -1;
 
-	if ((cert = cert_load(r->cert_path, e)) == NULL ||
-	    (serial = serial_hex(cert)) == NULL ||
-	    (r->key_path != NULL &&
-	    (cert_key = certificate_signer(r->key_path, cert, e)) == NULL))
+	session_init(&s);
+	if ((cert = cert_load(r->cert_path, e)) == NULL)
 		goto out;
-	if ((http = http_new(&hopts, e)) == NULL ||
-	    (acme = acme_new(http, cfg->directory_url, e)) == NULL)
+	if ((serial = serial_hex(cert)) == NULL) {
+		err_set(e, "%s: cannot read the serial number", r->cert_path);
 		goto out;
-	/* With the certificate's key no account is involved at all. */
-	if (cert_key == NULL &&
-	    account_open(cfg, acme, &opts, &acct, e) == -1)
+	}
+	if (r->key_path != NULL &&
+	    (cert_key = certificate_signer(r->key_path, cert, e)) == NULL)
 		goto out;
-	if (acme_certificate_revoke(acme, cert, r->reason, cert_key, e) == -1) {
-		rc = explain_failure(acme, r, e);
+	/*
+	 * With the certificate's key no account and no state are involved:
+	 * it must work from an empty or unwritable state directory.
+	 */
+	if ((cert_key == NULL && session_lock(&s, cfg, e) == -1) ||
+	    session_connect(&s, cfg, cert_key == NULL ? &opts : NULL, e) == -1)
+		goto out;
+	if (acme_certificate_revoke(s.acme, cert, r->reason, cert_key, e) == -1) {
+		rc = explain_failure(s.acme, r, e);
 		goto out;
 	}
 	log_info("revoked %s (serial %s)", r->cert_path, serial);
 	record_revocation(cfg, serial, r);
 	rc = 0;
 out:
-	account_free(acct);
-	acme_free(acme);
-	http_free(http);
+	session_close(&s);
 	signer_free(cert_key);
 	X509_free(cert);
 	free(serial);
