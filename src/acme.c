@@ -178,25 +178,35 @@ acme_parse_json(const struct http_response *r, const char *url, struct err *e)
 	return v;
 }
 
+/*
+ * The entries we use must be https URLs (the required ones must exist);
+ * anything else in the directory is ignored, not trusted.
+ */
 static int
 check_directory(json_t *dir, const char *url, struct err *e)
 {
-	static const char *required[] = { "newNonce", "newAccount", "newOrder" };
-	const char *name;
-	json_t *value;
+	static const struct {
+		const char	*name;
+		bool		 required;
+	} entries[] = {
+		{ "newNonce", true }, { "newAccount", true },
+		{ "newOrder", true }, { "revokeCert", false },
+		{ "keyChange", false },
+	};
+	const json_t *value;
 
-	for (size_t i = 0; i < sizeof(required) / sizeof(required[0]); i++) {
-		if (json_object_get(dir, required[i]) == NULL) {
+	for (size_t i = 0; i < sizeof(entries) / sizeof(entries[0]); i++) {
+		value = json_object_get(dir, entries[i].name);
+		if (value == NULL && !entries[i].required)
+			continue;
+		if (value == NULL) {
 			err_set(e, "%s is not an ACME directory (no %s); check "
-			    "--directory", url, required[i]);
+			    "--directory", url, entries[i].name);
 			return -1;
 		}
-	}
-	json_object_foreach(dir, name, value) {
-		if (json_is_string(value) &&
-		    !acme_url_is_https(json_string_value(value))) {
+		if (!acme_url_is_https(json_string_value(value))) {
 			err_set(e, "%s: directory entry %s is not an https URL",
-			    url, name);
+			    url, entries[i].name);
 			return -1;
 		}
 	}
@@ -504,7 +514,7 @@ acme_poll(struct acme *a, const char *url, const char *const *waiting,
     struct err *e)
 {
 	time_t deadline = time(NULL) + ACME_POLL_TIMEOUT;
-	long delay_ms = POLL_DELAY_MIN_MS, wait_ms;
+	long delay_ms = POLL_DELAY_MIN_MS, wait_ms, retry_after, left;
 	struct http_response *r;
 	json_t *obj;
 
@@ -515,20 +525,28 @@ acme_poll(struct acme *a, const char *url, const char *const *waiting,
 			http_response_free(r);
 			return obj;
 		}
-		wait_ms = acme_retry_after_parse(r->retry_after, time(NULL));
-		/* A server cannot make us sleep past the deadline (or overflow). */
-		if (wait_ms > ACME_POLL_TIMEOUT)
-			wait_ms = ACME_POLL_TIMEOUT;
-		wait_ms = wait_ms >= 0 ? wait_ms * 1000 : delay_ms;
-		if (wait_ms < POLL_DELAY_MIN_MS)
-			wait_ms = POLL_DELAY_MIN_MS;
+		retry_after = acme_retry_after_parse(r->retry_after, time(NULL));
 		http_response_free(r);
 		json_decref(obj);
-		if (time(NULL) + wait_ms / 1000 > deadline) {
+		left = deadline - time(NULL);
+		/* Sleeping past the deadline would only end in failure. */
+		if (retry_after > left) {
+			err_set(e, "%s: the CA asks to check again in %ld seconds "
+			    "(Retry-After), beyond the %d seconds acmec waits; "
+			    "try again later", url, retry_after,
+			    ACME_POLL_TIMEOUT);
+			return NULL;
+		}
+		if (left <= 0) {
 			err_set(e, "%s: the CA did not decide within %d seconds; "
 			    "try again later", url, ACME_POLL_TIMEOUT);
 			return NULL;
 		}
+		wait_ms = retry_after >= 0 ? retry_after * 1000 : delay_ms;
+		if (wait_ms < POLL_DELAY_MIN_MS)
+			wait_ms = POLL_DELAY_MIN_MS;
+		if (wait_ms > left * 1000)
+			wait_ms = left * 1000;
 		if (interrupt_sleep_ms(wait_ms) == -1) {
 			err_set(e, "interrupted while waiting for %s", url);
 			return NULL;

@@ -10,6 +10,9 @@
 #include "acme_private.h"
 #include "b64url.h"
 
+/* Tokens become file names; real ones are 43 characters. */
+#define TOKEN_MAX	255
+
 /* -------------------------------------------------------------- orders */
 
 void
@@ -188,21 +191,28 @@ authz_take_http01(struct acme_authz *z, const json_t *obj, struct err *e)
 	size_t i;
 
 	json_array_foreach(json_object_get(obj, "challenges"), i, ch) {
-		const char *type = acme_json_str(ch, "type");
+		const char *type = acme_json_str(ch, "type"), *token;
 
 		if (type == NULL || strcmp(type, "http-01") != 0) {
 			acme_append(offered, sizeof(offered), i ? ", " : "");
 			acme_append_clean(offered, sizeof(offered), type);
 			continue;
 		}
-		if (!b64url_is_valid(acme_json_str(ch, "token"))) {
+		token = acme_json_str(ch, "token");
+		if (!b64url_is_valid(token)) {
 			err_set(e, "%s: the CA sent an http-01 token that is "
 			    "not base64url; refusing it", z->identifier);
 			return -1;
 		}
+		if (strlen(token) > TOKEN_MAX) {
+			err_set(e, "%s: the CA sent an http-01 token too long "
+			    "for a file name (%zu characters); refusing it",
+			    z->identifier, strlen(token));
+			return -1;
+		}
 		if ((z->challenge_url = acme_json_url(ch, "url", e)) == NULL)
 			return -1;
-		z->token = strdup(acme_json_str(ch, "token"));
+		z->token = strdup(token);
 		return 0;
 	}
 	err_set(e, "%s: the CA offers no http-01 challenge (offered: %s)",

@@ -1,0 +1,678 @@
+#!/bin/bash
+#
+# integration-hostile.sh - acmec against a hostile CA: a fake ACME server
+# (tests/lib/hostile_ca.py) that gives malformed or hostile answers, the
+# one thing a real CA such as pebble cannot be made to do.  Everything else
+# is tested against pebble (integration-issue.sh, integration-account.sh).
+#
+# Run by `make check` (automake sets srcdir to the top source dir and ACMEC
+# to the built client), or by hand from the top of the tree:
+#
+#   ACMEC=./acmec srcdir=. bash tests/integration-hostile.sh
+#
+# Each scenario starts the fake CA on https://127.0.0.1:$HOSTILE_PORT
+# (default 14443, away from the pebble harness's ports) with a throwaway
+# TLS certificate made here with openssl, runs `acmec issue` against it
+# with --ca-bundle, checks, and stops the server.  No root, pebble or nginx.
+#
+# HOSTILE_KEEP=1 keeps the work dir (client output, server request logs).
+# `python3 tests/lib/hostile_ca.py --list` lists the scenarios.
+#
+# Exit status: 0 all checks passed, 1 some failed, 77 skipped (python3 or
+# openssl missing).  One "ok"/"not ok" line per check, then "N passed, M
+# failed".
+
+set -u
+
+: "${srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
+ACMEC=${ACMEC:-./acmec}
+# A client that hangs on a hostile answer is a failure, not a stuck build.
+ACMEC_RUN_TIMEOUT=${ACMEC_RUN_TIMEOUT:-60}
+
+# shellcheck source=lib/report.sh
+. "$srcdir/tests/lib/report.sh"
+
+for prog in python3 openssl timeout; do
+	command -v "$prog" >/dev/null 2>&1 || { echo "$prog missing"; exit 77; }
+done
+python3 -c 'import ssl, http.server' 2>/dev/null ||
+    { echo "python3 without ssl"; exit 77; }
+
+resolve_client
+
+PORT=${HOSTILE_PORT:-14443}
+BASE=https://127.0.0.1:$PORT
+SERVER=$srcdir/tests/lib/hostile_ca.py
+NAME=hostile.example.com	# the name every issue asks for
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/acmec-hostile.XXXXXX") || exit 1
+PKI=$T/pki
+ACME_DIRECTORY=$BASE/dir
+ACME_CA_BUNDLE=$PKI/ca.pem
+STATE=		# per scenario (case_dirs)
+WEB=		# the webroot of a scenario
+OUT=		# the --out dir of a scenario
+srvlog=		# the request log of the running server
+server_pid=
+client_pid=
+
+# Never through a proxy: the fake CA is on loopback.
+no_proxy=${no_proxy:+$no_proxy,}localhost,127.0.0.1
+NO_PROXY=$no_proxy
+export no_proxy NO_PROXY
+
+# ------------------------------------------------------------ helpers
+
+stop_server() {
+	if [ -n "$server_pid" ]; then
+		kill "$server_pid" 2>/dev/null
+		wait "$server_pid" 2>/dev/null
+		server_pid=
+	fi
+}
+
+cleanup() {
+	[ -n "$client_pid" ] && kill -KILL "$client_pid" 2>/dev/null
+	stop_server
+	if [ "${HOSTILE_KEEP:-}" = 1 ]; then
+		echo "# work dir kept: $T"
+	else
+		rm -rf "$T"
+	fi
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM HUP
+
+now_ms() {
+	date +%s%3N
+}
+
+port_answers() {
+	(exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null
+}
+
+# Throwaway PKI: a CA, the server's TLS certificate (localhost and
+# 127.0.0.1), and certificates the hostile CA hands out instead of the
+# right one.
+make_pki() {
+	local ec=(-newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes)
+	mkdir -p "$PKI" && (
+	cd "$PKI" || exit 1
+	set -e
+	openssl req -x509 "${ec[@]}" -keyout ca.key -out ca.pem -days 2 \
+	    -subj "/CN=acmec hostile test CA" \
+	    -addext basicConstraints=critical,CA:TRUE \
+	    -addext keyUsage=critical,keyCertSign,cRLSign
+	# leaf NAME KEYFILE SAN: a certificate for KEYFILE's key (new if
+	# absent), signed by the test CA.
+	leaf() {
+		if [ -e "$2" ]; then
+			openssl req -new -key "$2" -out "$1.csr" -subj "/CN=$1"
+		else
+			openssl req -new "${ec[@]}" -keyout "$2" -out "$1.csr" \
+			    -subj "/CN=$1"
+		fi
+		printf '%s\n' "subjectAltName=$3" \
+		    basicConstraints=critical,CA:FALSE \
+		    keyUsage=critical,digitalSignature \
+		    extendedKeyUsage=serverAuth >"$1.ext"
+		openssl x509 -req -in "$1.csr" -CA ca.pem -CAkey ca.key \
+		    -set_serial "$((RANDOM * 32768 + RANDOM))" -days 2 \
+		    -extfile "$1.ext" -out "$1.pem"
+	}
+	leaf server server.key "DNS:localhost,IP:127.0.0.1"
+	# Another key and other names; another key with our name.
+	leaf other other.key "DNS:other.example.net"
+	leaf otherkey other.key "DNS:$NAME"
+	cat other.pem ca.pem >wrong-chain.pem
+	cat otherkey.pem ca.pem >wrong-key-chain.pem
+	# The files of a fake earlier run: a key and its certificate.
+	leaf earlier earlier.key "DNS:$NAME"
+	) >"$T/pki.log" 2>&1
+}
+
+# start_server LABEL SCENARIO [ARGS...]: start the fake CA and wait
+# (bounded) until it logged that it listens and its port answers.
+start_server() {
+	local label=$1 sc=$2 i
+	shift 2
+	srvlog=$T/$label.srv
+	python3 "$SERVER" --scenario "$sc" --port "$PORT" \
+	    --cert "$PKI/server.pem" --key "$PKI/server.key" \
+	    --ca-cert "$PKI/ca.pem" --ca-key "$PKI/ca.key" \
+	    --log "$srvlog" "$@" >"$T/$label.srvout" 2>&1 &
+	server_pid=$!
+	for ((i = 0; i < 100; i++)); do
+		kill -0 "$server_pid" 2>/dev/null || break
+		if grep -q '^listening' "$srvlog" 2>/dev/null && port_answers
+		then
+			return 0
+		fi
+		sleep 0.1
+	done
+	not_ok "$label: the fake CA ($sc) answers on port $PORT"
+	{ echo "server output:"; cat "$T/$label.srvout"; } | diag
+	stop_server
+	return 1
+}
+
+# case_dirs LABEL: a fresh state dir, webroot and (absent) --out dir.
+case_dirs() {
+	local d=$T/case-$1
+	STATE=$d/state
+	WEB=$d/www
+	OUT=$d/out
+	mkdir -p "$WEB"
+}
+
+# issue LABEL [GLOBAL-OPTIONS...]: acmec issue -d NAME against the fake.
+issue() {
+	local label=$1
+	shift
+	run "$label" "$@" issue -d "$NAME" -w "$WEB" --agree-tos --out "$OUT"
+}
+
+# The command line of issue, for diagnostics.
+issue_cmd() {
+	echo "command: $ACMEC [--timeout ...] --directory $ACME_DIRECTORY" \
+	    "--ca-bundle $ACME_CA_BUNDLE --state-dir $STATE issue -d $NAME" \
+	    "-w $WEB --agree-tos --out $OUT"
+}
+
+# check_says LABEL ERE DESCRIPTION: stderr of run LABEL matches ERE.
+check_says() {
+	if grep -Eq -- "$2" "$T/$1.err"; then
+		ok "$3"
+	else
+		not_ok "$3"
+		echo "want stderr matching: $2" | diag
+		issue_cmd | diag
+		show_run "$1"
+	fi
+}
+
+# check_says_nourl LABEL ERE DESCRIPTION: as check_says, with the URLs
+# taken out of stderr first (so that "https" must be in the words).
+check_says_nourl() {
+	if sed 's#https\{0,1\}://[^ "]*##g' "$T/$1.err" | grep -Eq -- "$2"; then
+		ok "$3"
+	else
+		not_ok "$3"
+		echo "want stderr (URLs removed) matching: $2" | diag
+		issue_cmd | diag
+		show_run "$1"
+	fi
+}
+
+# check_says_url LABEL URL DESCRIPTION: stderr of run LABEL names URL.
+check_says_url() {
+	if grep -qF -- "$2" "$T/$1.err"; then
+		ok "$3"
+	else
+		not_ok "$3"
+		echo "want stderr naming: $2" | diag
+		issue_cmd | diag
+		show_run "$1"
+	fi
+}
+
+# check_failed LABEL DESCRIPTION: exit status 1 (not 0, not a crash).
+check_failed() {
+	if [ "$rc" != 1 ]; then
+		issue_cmd >>"$T/$1.err"
+	fi
+	check_exit "$1" 1 "$2"
+}
+
+# The files under DIR (none if DIR is absent), one a line.
+files_in() {
+	[ -e "$1" ] && find "$1" ! -type d | sort
+}
+
+# check_no_files DIR DESCRIPTION: nothing but directories under DIR.
+check_no_files() {
+	local got
+	got=$(files_in "$1")
+	if [ -z "$got" ]; then
+		ok "$2"
+	else
+		not_ok "$2"
+		{ echo "files found:"; echo "$got"; } | diag
+	fi
+}
+
+# check_clean LABEL: no challenge file left in the webroot, no certificate
+# file in the --out dir.
+check_clean() {
+	check_no_files "$WEB" "$1: nothing left in the webroot"
+	check_no_files "$OUT" "$1: no file in the --out dir"
+}
+
+# check_printable LABEL: stdout and stderr of run LABEL are printable
+# ASCII lines only: no ESC, BEL, CR, backspace, C1 or other byte a
+# terminal would act on.
+check_printable() {
+	local f bad
+	for f in out err; do
+		bad=$(LC_ALL=C tr -d '\n\040-\176' <"$T/$1.$f" | od -An -c |
+		    head -n 5)
+		if [ -z "$bad" ]; then
+			ok "$1: std$f holds no control or non-ASCII byte"
+		else
+			not_ok "$1: std$f holds no control or non-ASCII byte"
+			{ echo "bytes found:"; echo "$bad"; echo "std$f:"
+			  od -An -c "$T/$1.$f" | head -n 20; } | diag
+		fi
+	done
+}
+
+# check_one_line LABEL: stderr of run LABEL is one line (no newline from
+# the server starts a line of its own that could pass for ours).
+check_one_line() {
+	local n
+	n=$(wc -l <"$T/$1.err")
+	if [ "$n" = 1 ]; then
+		ok "$1: the error is one line"
+	else
+		not_ok "$1: the error is one line ($n lines)"
+		show_run "$1"
+	fi
+}
+
+# requests ERE: how many requests in the server's log match ERE.
+requests() {
+	grep -cE -- "$1" "$srvlog" 2>/dev/null
+}
+
+# ----------------------------------------------------------- scenarios
+
+# refused LABEL SCENARIO ERE WHAT [SERVER-ARGS...]: the client exits 1 and
+# its stderr (URLs removed) matches ERE; nothing written to the webroot or
+# the --out dir.
+refused() {
+	local label=$1 sc=$2 ere=$3 what=$4
+	shift 4
+	case_dirs "$label"
+	start_server "$label" "$sc" "$@" || return
+	issue "$label"
+	stop_server
+	check_failed "$label" "$label: exits 1"
+	check_says_nourl "$label" "$ere" "$label: the message $what"
+	check_clean "$label"
+}
+
+# The fake works: with honest answers, issue succeeds.  Without this, a
+# hostile scenario could pass for the wrong reason.
+case_honest() {
+	case_dirs honest
+	start_server honest honest || return
+	issue honest
+	stop_server
+	check_exit honest 0 "honest: the fake CA's normal flow issues (control)"
+	check "honest: cert.pem, fullchain.pem and privkey.pem written" \
+	    test -s "$OUT/cert.pem" -a -s "$OUT/fullchain.pem" \
+	    -a -s "$OUT/privkey.pem"
+	check_no_files "$WEB" "honest: the challenge file is removed"
+	check "honest: the client answered the challenge" \
+	    test "$(requests '^POST /chall/0 ')" -ge 1
+}
+
+case_http_urls() {
+	refused http-url http-url 'https' 'mentions https'
+	refused http-url-authz http-url-authz 'https' 'mentions https'
+	refused http-url-challenge http-url-challenge 'https' 'mentions https'
+	refused http-url-cert http-url-cert 'https' 'mentions https'
+	refused location-http location-http 'https' 'mentions https'
+	refused location-http-order location-http-order 'https' \
+	    'mentions https'
+	check "location-http-order: no request to the http order URL" \
+	    test "$(requests '^[A-Z]+ /order/')" = 0
+}
+
+# max_rss_kb LABEL: run issue under GNU time; the peak RSS in KiB on
+# stdout (empty without /usr/bin/time).
+max_rss_kb() {
+	local label=$1
+	shift
+	[ -x /usr/bin/time ] || return 0
+	/usr/bin/time -f %M -o "$T/$label.rss" timeout "$ACMEC_RUN_TIMEOUT" \
+	    "$ACMEC" --directory "$ACME_DIRECTORY" --ca-bundle \
+	    "$ACME_CA_BUNDLE" --state-dir "$STATE" issue -d "$NAME" -w "$WEB" \
+	    --agree-tos --out "$OUT" >/dev/null 2>&1
+	tail -n 1 "$T/$label.rss"
+}
+
+# huge LABEL SCENARIO: a directory bigger than the 1 MiB cap.
+huge() {
+	local label=$1 sc=$2 t0 t1 rss
+	case_dirs "$label"
+	start_server "$label" "$sc" || return
+	t0=$(now_ms)
+	issue "$label"
+	t1=$(now_ms)
+	rss=$(max_rss_kb "$label")
+	stop_server
+	check_failed "$label" "$label: exits 1"
+	check_says "$label" 'larger than' \
+	    "$label: the message says the answer is larger than the limit"
+	check "$label: gives up within 10 s ($((t1 - t0)) ms)" \
+	    test $((t1 - t0)) -le 10000
+	if [ -n "$rss" ]; then
+		# The cap is 1 MiB; allow the libraries' own footprint.
+		check "$label: peak memory ${rss} KiB stays under 48 MiB" \
+		    test "$rss" -le 49152
+	fi
+}
+
+# hang LABEL SCENARIO: the CA never finishes an answer; with --timeout 2
+# the client gives up within 10 s, naming the URL.
+hang() {
+	local label=$1 sc=$2 t0 t1
+	case_dirs "$label"
+	start_server "$label" "$sc" || return
+	t0=$(date +%s)
+	issue "$label" --timeout 2
+	t1=$(date +%s)
+	stop_server
+	check_failed "$label" "$label: exits 1"
+	check "$label: gives up within 10 s with --timeout 2 ($((t1 - t0)) s)" \
+	    test $((t1 - t0)) -le 10
+	check_says_url "$label" "$ACME_DIRECTORY" \
+	    "$label: the message names the URL"
+}
+
+# bad_token LABEL TOKEN: an http-01 token that is not base64url.
+bad_token() {
+	local label=$1 token=$2 before=''
+	[ -e /tmp/pwned ] && before=$(cksum </tmp/pwned)
+	case_dirs "$label"
+	start_server "$label" bad-token --token "$token" || return
+	issue "$label"
+	stop_server
+	check_failed "$label" "$label: token '$token': exits 1"
+	check_says "$label" 'base64url' \
+	    "$label: the message says the token is not base64url"
+	check_no_files "$WEB" "$label: nothing written in the webroot"
+	check "$label: nothing written next to the webroot" \
+	    test -z "$(find "$T/case-$label" -path "$STATE" -prune -o \
+	    ! -type d -print)"
+	if [ -z "$before" ]; then
+		check "$label: /tmp/pwned does not exist" test ! -e /tmp/pwned
+	else
+		check "$label: /tmp/pwned (there before) is unchanged" \
+		    test "$(cksum </tmp/pwned)" = "$before"
+	fi
+	check "$label: the client did not answer the challenge" \
+	    test "$(requests '^POST /chall/')" = 0
+}
+
+case_bad_tokens() {
+	local esc
+	bad_token token-dotdot '../../../../tmp/pwned'
+	# Relative to WEBROOT/.well-known/acme-challenge: into case-*/escape.
+	mkdir -p "$T/case-token-dotdot-t/escape"
+	esc=../../../escape/pwned
+	bad_token token-dotdot-t "$esc"
+	bad_token token-absolute '/tmp/pwned'
+	bad_token token-slash 'abc/def'
+	bad_token token-dot 'abc.def'
+	bad_token token-dots '..'
+	bad_token token-pct '..%2f..%2f..%2f..%2ftmp%2fpwned'
+	bad_token token-space 'abc def'
+	bad_token token-empty ''
+	bad_token token-newline $'abc\ndef'
+	bad_token token-utf8 $'abc\xc3\xa9def'
+
+	# Valid base64url, but longer than any file name can be.
+	case_dirs long-token
+	start_server long-token long-token || return
+	issue long-token
+	stop_server
+	check_failed long-token "long-token: a 5000-character token: exits 1"
+	check_says long-token '[Tt]oo long' \
+	    "long-token: the message says why (too long)"
+	check_clean long-token
+}
+
+# The problem document's text never reaches the terminal raw.
+case_escapes() {
+	case_dirs escape-text
+	if start_server escape-text escape-text; then
+		issue escape-text
+		stop_server
+		check_failed escape-text "escape-text: exits 1"
+		check_printable escape-text
+		check_one_line escape-text
+		check_says escape-text 'rejectedIdentifier' \
+		    "escape-text: the CA's problem is still reported"
+	fi
+
+	# An entry the client does not use is ignored, whatever its name or
+	# value: nothing of it may reach the terminal.
+	case_dirs escape-key
+	if start_server escape-key escape-key; then
+		issue escape-key
+		stop_server
+		check_exit escape-key 0 "escape-key: an unused directory entry is ignored"
+		check_printable escape-key
+	fi
+
+	case_dirs escape-authz
+	if start_server escape-authz escape-authz; then
+		issue escape-authz
+		stop_server
+		check_failed escape-authz "escape-authz: exits 1"
+		check_printable escape-authz
+		check_one_line escape-authz
+		check_says escape-authz 'http-01' \
+		    "escape-authz: the message says there is no http-01"
+	fi
+
+	case_dirs long-text
+	if start_server long-text long-text; then
+		issue long-text
+		stop_server
+		check_failed long-text "long-text: exits 1"
+		check_one_line long-text
+		check "long-text: the message is at most 4 KiB ($(wc -c \
+		    <"$T/long-text.err") bytes)" \
+		    test "$(wc -c <"$T/long-text.err")" -le 4096
+	fi
+}
+
+case_malformed() {
+	case_dirs bad-json
+	if start_server bad-json bad-json; then
+		issue bad-json
+		stop_server
+		check_failed bad-json "bad-json: exits 1"
+		check_says_url bad-json "$BASE/new-order" \
+		    "bad-json: the message names the newOrder URL"
+		check_clean bad-json
+	fi
+
+	refused bad-status bad-status 'status' 'mentions the status'
+	refused garbage-cert garbage-cert 'certificate' \
+	    'says the certificate is bad'
+
+	refused bad-nonce bad-nonce '[Nn]once' 'mentions the nonce'
+	check "bad-nonce: gives up after few requests ($(requests .))" \
+	    test "$(requests .)" -le 10
+
+	refused nonstring-nonce nonstring-nonce 'newNonce' \
+	    'names the newNonce entry'
+	refused nonstring-account nonstring-account 'newAccount' \
+	    'names the newAccount entry'
+	refused nonstring-order nonstring-order 'newOrder' \
+	    'names the newOrder entry'
+}
+
+case_redirect() {
+	case_dirs redirect
+	start_server redirect redirect || return
+	issue redirect
+	stop_server
+	check_failed redirect "redirect: a 302 directory: exits 1"
+	check "redirect: the redirect is not followed (no GET /other)" \
+	    test "$(requests '^GET /other ')" = 0
+	check_clean redirect
+}
+
+# Retries a hostile CA asks for stay bounded.
+case_loops() {
+	local t0 t1
+	case_dirs badnonce-loop
+	if start_server badnonce-loop badnonce-loop; then
+		issue badnonce-loop
+		stop_server
+		check_failed badnonce-loop "badnonce-loop: exits 1"
+		check_says badnonce-loop 'badNonce' \
+		    "badnonce-loop: the message says badNonce"
+		check "badnonce-loop: at most 10 POSTs ($(requests '^POST '))" \
+		    test "$(requests '^POST ')" -le 10
+	fi
+
+	case_dirs busy-loop
+	if start_server busy-loop busy-loop; then
+		t0=$(date +%s)
+		issue busy-loop
+		t1=$(date +%s)
+		stop_server
+		check_failed busy-loop "busy-loop: 503 forever: exits 1"
+		check "busy-loop: gives up within 20 s ($((t1 - t0)) s)" \
+		    test $((t1 - t0)) -le 20
+		check "busy-loop: at most 10 POSTs ($(requests '^POST '))" \
+		    test "$(requests '^POST ')" -le 10
+	fi
+
+	case_dirs busy-long
+	if start_server busy-long busy-long; then
+		t0=$(date +%s)
+		issue busy-long
+		t1=$(date +%s)
+		stop_server
+		check_failed busy-long "busy-long: 429 Retry-After 999999: exits 1"
+		check "busy-long: does not wait 11 days: exits within 10 s" \
+		    test $((t1 - t0)) -le 10
+	fi
+}
+
+# pending LABEL SCENARIO SECONDS: Retry-After: 999999 on a pending
+# authorization: the client waits (it clamps the wait to its 300 s poll
+# timeout); after SECONDS it is still waiting with its challenge file in
+# place, and SIGTERM ends the wait at once and removes the file.
+pending() {
+	local label=$1 sc=$2 secs=$3 i t0 t1 files
+	case_dirs "$label"
+	start_server "$label" "$sc" || return
+	"$ACMEC" --directory "$ACME_DIRECTORY" --ca-bundle "$ACME_CA_BUNDLE" \
+	    --state-dir "$STATE" issue -d "$NAME" -w "$WEB" --agree-tos \
+	    --out "$OUT" >"$T/$label.out" 2>"$T/$label.err" &
+	client_pid=$!
+	sleep "$secs"
+	files=$(files_in "$WEB")
+	if kill -0 "$client_pid" 2>/dev/null; then
+		ok "$label: still waiting after $secs s"
+	else
+		not_ok "$label: still waiting after $secs s"
+		issue_cmd | diag
+		{ echo "stdout:"; cat "$T/$label.out"
+		  echo "stderr:"; cat "$T/$label.err"; } | diag
+	fi
+	check "$label: the challenge file is in place while waiting" \
+	    test -n "$files"
+	kill -TERM "$client_pid" 2>/dev/null
+	t0=$(now_ms)
+	for ((i = 0; i < 100; i++)); do
+		kill -0 "$client_pid" 2>/dev/null || break
+		sleep 0.05
+	done
+	t1=$(now_ms)
+	if kill -0 "$client_pid" 2>/dev/null; then
+		kill -KILL "$client_pid" 2>/dev/null
+		echo "# killed: still running 5 s after SIGTERM" >>"$T/$label.err"
+	fi
+	wait "$client_pid"
+	rc=$?
+	client_pid=
+	stop_server
+	check "$label: exits within 2 s of SIGTERM ($((t1 - t0)) ms)" \
+	    test $((t1 - t0)) -le 2000
+	check_failed "$label" "$label: exits 1 after SIGTERM"
+	check_no_files "$WEB" "$label: the challenge file is removed"
+	check_no_files "$OUT" "$label: no file in the --out dir"
+}
+
+# The certificate the CA returns is not the one asked for.
+case_wrong_cert() {
+	local f
+	refused wrong-cert wrong-cert 'refus' 'says it refuses the certificate' \
+	    --pem "$PKI/wrong-chain.pem"
+	refused wrong-cert-key wrong-cert 'refus' \
+	    'says it refuses the certificate' --pem "$PKI/wrong-key-chain.pem"
+	refused wrong-cert-names wrong-cert-names 'refus' \
+	    'says it refuses the certificate'
+
+	# A fake earlier run left privkey.pem and cert.pem: kept byte for byte.
+	case_dirs wrong-cert-earlier
+	mkdir -p "$OUT" "$T/case-wrong-cert-earlier/before"
+	cp "$PKI/earlier.key" "$OUT/privkey.pem"
+	cp "$PKI/earlier.pem" "$OUT/cert.pem"
+	chmod 600 "$OUT/privkey.pem"
+	cp -p "$OUT/privkey.pem" "$OUT/cert.pem" \
+	    "$T/case-wrong-cert-earlier/before/"
+	start_server wrong-cert-earlier wrong-cert \
+	    --pem "$PKI/wrong-chain.pem" || return
+	issue wrong-cert-earlier
+	stop_server
+	check_failed wrong-cert-earlier "wrong-cert-earlier: exits 1"
+	check_says wrong-cert-earlier 'refus' \
+	    "wrong-cert-earlier: the message says it refuses the certificate"
+	for f in privkey.pem cert.pem; do
+		check "wrong-cert-earlier: $f unchanged byte for byte" \
+		    cmp -s "$OUT/$f" "$T/case-wrong-cert-earlier/before/$f"
+	done
+	check "wrong-cert-earlier: privkey.pem still mode 600" \
+	    test "$(mode_of "$OUT/privkey.pem")" = 600
+	check "wrong-cert-earlier: no other file in the --out dir" \
+	    test "$(files_in "$OUT")" = "$OUT/cert.pem"$'\n'"$OUT/privkey.pem"
+	check_no_files "$WEB" "wrong-cert-earlier: nothing left in the webroot"
+}
+
+# ---------------------------------------------------------------- main
+
+if port_answers; then
+	not_ok "port $PORT is free for the fake CA (set HOSTILE_PORT)"
+	summary
+	exit 1
+fi
+if ! make_pki; then
+	not_ok "openssl makes the test certificates"
+	diag <"$T/pki.log"
+	summary
+	exit 1
+fi
+
+case_honest
+case_http_urls
+huge huge-body huge-body
+huge endless-body endless-body
+hang silent silent
+hang silent-http silent-http
+hang slow-drip slow-drip
+case_bad_tokens
+case_escapes
+case_malformed
+case_redirect
+case_loops
+pending forever-pending forever-pending 2
+# A Retry-After beyond the poll budget: give up at once and say why,
+# rather than sleep for days under cron.
+refused retry-after-huge retry-after-huge 'Retry-After' \
+    'says the CA asks to wait longer than acmec waits'
+# Each answer takes 1.2 s: the first poll ends in another second than it
+# began, which must not turn the clamped wait into giving up at once.
+pending forever-pending-slow forever-pending-slow 4
+case_wrong_cert
+
+summary

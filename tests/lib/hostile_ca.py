@@ -1,0 +1,734 @@
+#!/usr/bin/env python3
+"""hostile_ca.py - a fake ACME CA (RFC 8555) that misbehaves on purpose.
+
+Used by tests/integration-hostile.sh for what a real CA (pebble) cannot be
+made to do: malformed or hostile answers.  It speaks just enough ACME to
+lead the client to the one hostile answer of a SCENARIO, and no more:
+
+    hostile_ca.py --scenario NAME --port PORT --cert CERT --key KEY
+                  [--log FILE] [--token TOKEN] [--pem FILE]
+                  [--ca-cert FILE --ca-key FILE]
+    hostile_ca.py --list           # the scenarios, one a line
+
+It listens on 127.0.0.1:PORT with HTTPS (CERT and KEY, PEM, made by the
+test script); the directory is https://127.0.0.1:PORT/dir.  It never
+verifies a JWS signature: it only decodes the payload.  Every answer
+carries a base64url Replay-Nonce (unless the scenario is about nonces) and
+HEAD/GET newNonce are answered.
+
+--log FILE gets "listening PORT" once the socket is bound, then one line
+"METHOD PATH -> STATUS" per request (STATUS "-" for one never answered), so
+that the test can wait for the server and count requests.
+
+--pem FILE is served as the certificate chain (wrong-cert scenarios); the
+honest flow and wrong-cert-names sign the client's CSR with openssl and
+--ca-cert/--ca-key instead.  --token is the http-01 token (bad-token).
+
+Python 3 standard library only (and the openssl program for signing).
+"""
+
+import argparse
+import base64
+import json
+import os
+import socket
+import ssl
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+STOP = threading.Event()	# never set: silent answers wait on it forever
+ERR = "urn:ietf:params:acme:error:"
+
+
+def b64u(data):
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def unb64u(text):
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+class Reply:
+    """One answer: status, headers, body (bytes), or a special kind."""
+
+    def __init__(self, status=200, body=b"", ctype="application/json",
+                 headers=None, stream=None, silent=False):
+        self.status = status
+        self.body = body
+        self.ctype = ctype
+        self.headers = dict(headers or {})
+        self.stream = stream	# iterable of byte chunks, no Content-Length
+        self.silent = silent	# read the request, never answer
+
+
+def js(status, obj, **headers):
+    return Reply(status, json.dumps(obj).encode(), "application/json",
+                 headers)
+
+
+def problem(status, kind, detail, **extra):
+    doc = {"type": ERR + kind, "detail": detail}
+    doc.update(extra)
+    return Reply(status, json.dumps(doc).encode(),
+                 "application/problem+json")
+
+
+class Request:
+    def __init__(self, method, path, body):
+        self.method = method
+        self.path = path
+        self.payload = None	# decoded JWS payload; None for POST-as-GET
+        if method == "POST" and body:
+            try:
+                jws = json.loads(body)
+                raw = unb64u(jws.get("payload", ""))
+                self.payload = json.loads(raw) if raw else None
+            except (ValueError, AttributeError):
+                pass
+
+
+class CA:
+    """The honest part of the fake: orders, authorizations, challenges.
+
+    Scenarios replace attributes of one instance (a method, the token, the
+    directory) to make one answer hostile.
+    """
+
+    def __init__(self, port, args):
+        self.base = "https://127.0.0.1:%d" % port
+        self.port = port
+        self.args = args
+        self.names = ["hostile.example.com"]
+        self.token = args.token if args.token is not None else \
+            b64u(os.urandom(32))
+        self.validated = False
+        self.extra_names = []	# added to the certificate (wrong-cert-names)
+        self.csr_der = None
+        self.dir_extra = {}	# merged into the directory
+        self.serial = int.from_bytes(os.urandom(8), "big")
+
+    def url(self, path):
+        return self.base + path
+
+    # ------------------------------------------------------------ hooks
+    def nonce(self):
+        return b64u(os.urandom(16))
+
+    def before_post(self, req):
+        """A reply for every POST before routing, or None."""
+        return None
+
+    # --------------------------------------------------------- resources
+    def directory_obj(self):
+        d = {
+            "newNonce": self.url("/nonce"),
+            "newAccount": self.url("/new-acct"),
+            "newOrder": self.url("/new-order"),
+            "revokeCert": self.url("/revoke"),
+            "keyChange": self.url("/key-change"),
+            "meta": {"termsOfService": self.url("/tos")},
+        }
+        d.update(self.dir_extra)
+        return d
+
+    def directory(self, req):
+        return js(200, self.directory_obj())
+
+    def new_nonce(self, req):
+        return Reply(200 if req.method == "HEAD" else 204, b"", None,
+                     {"Cache-Control": "no-store"})
+
+    def new_account(self, req):
+        if (req.payload or {}).get("onlyReturnExisting"):
+            return problem(400, "accountDoesNotExist",
+                           "no account for this key")
+        return js(201, {"status": "valid", "orders": self.url("/orders")},
+                  Location=self.url("/acct/1"))
+
+    def account(self, req):
+        return js(200, {"status": "valid"})
+
+    def order_obj(self):
+        o = {
+            "status": "valid" if self.csr_der else
+                      "ready" if self.validated else "pending",
+            "expires": "2099-01-01T00:00:00Z",
+            "identifiers": [{"type": "dns", "value": n} for n in self.names],
+            "authorizations": [self.url("/authz/%d" % i)
+                               for i in range(len(self.names))],
+            "finalize": self.url("/finalize/1"),
+        }
+        if self.csr_der:
+            o["certificate"] = self.url("/cert/1")
+        return o
+
+    def new_order(self, req):
+        ids = (req.payload or {}).get("identifiers") or []
+        names = [i.get("value") for i in ids if isinstance(i, dict)]
+        if names:
+            self.names = names
+        self.validated = False	# each order starts afresh
+        self.csr_der = None
+        return js(201, self.order_obj(), Location=self.url("/order/1"))
+
+    def order(self, req):
+        return js(200, self.order_obj())
+
+    def challenge_obj(self, i):
+        return {"type": "http-01", "url": self.url("/chall/%d" % i),
+                "token": self.token,
+                "status": "valid" if self.validated else "pending"}
+
+    def authz_obj(self, i):
+        return {"status": "valid" if self.validated else "pending",
+                "expires": "2099-01-01T00:00:00Z",
+                "identifier": {"type": "dns", "value": self.names[i]},
+                "challenges": [self.challenge_obj(i)]}
+
+    def authz(self, req):
+        return js(200, self.authz_obj(self.index(req)))
+
+    def challenge(self, req):
+        # A real CA would fetch the file now; the fake trusts it.
+        self.validated = True
+        return js(200, self.challenge_obj(self.index(req)))
+
+    def finalize(self, req):
+        csr = (req.payload or {}).get("csr")
+        if not isinstance(csr, str):
+            return problem(400, "badCSR", "no csr")
+        self.csr_der = unb64u(csr)
+        return js(200, self.order_obj(), Location=self.url("/order/1"))
+
+    def certificate(self, req):
+        return Reply(200, self.cert_pem(), "application/pem-certificate-chain")
+
+    def cert_pem(self):
+        if self.args.pem:
+            with open(self.args.pem, "rb") as f:
+                return f.read()
+        return self.sign_csr(self.names + self.extra_names)
+
+    def sign_csr(self, names):
+        """The CSR's key in a certificate for names, signed by --ca-*."""
+        a = self.args
+        if not (a.ca_cert and a.ca_key and self.csr_der):
+            raise RuntimeError("no --ca-cert/--ca-key or CSR to sign")
+        with tempfile.TemporaryDirectory() as tmp:
+            csr = os.path.join(tmp, "csr.pem")
+            ext = os.path.join(tmp, "ext")
+            with open(csr, "w") as f:
+                f.write("-----BEGIN CERTIFICATE REQUEST-----\n")
+                f.write(base64.encodebytes(self.csr_der).decode())
+                f.write("-----END CERTIFICATE REQUEST-----\n")
+            with open(ext, "w") as f:
+                f.write("subjectAltName=%s\n" % ",".join(
+                    "DNS:" + n for n in names))
+                f.write("basicConstraints=critical,CA:FALSE\n")
+                f.write("keyUsage=critical,digitalSignature\n")
+                f.write("extendedKeyUsage=serverAuth\n")
+            leaf = subprocess.run(
+                ["openssl", "x509", "-req", "-in", csr, "-CA", a.ca_cert,
+                 "-CAkey", a.ca_key, "-set_serial", str(self.serial),
+                 "-days", "2", "-extfile", ext],
+                check=True, capture_output=True).stdout
+        with open(a.ca_cert, "rb") as f:
+            return leaf + f.read()
+
+    @staticmethod
+    def index(req):
+        try:
+            return int(req.path.rsplit("/", 1)[1])
+        except ValueError:
+            return 0
+
+    # ------------------------------------------------------------ routes
+    ROUTES = [
+        ("GET", "/dir", "directory"),
+        ("HEAD", "/nonce", "new_nonce"),
+        ("GET", "/nonce", "new_nonce"),
+        ("POST", "/new-acct", "new_account"),
+        ("POST", "/acct/", "account"),
+        ("POST", "/new-order", "new_order"),
+        ("POST", "/order/", "order"),
+        ("POST", "/authz/", "authz"),
+        ("POST", "/chall/", "challenge"),
+        ("POST", "/finalize/", "finalize"),
+        ("POST", "/cert/", "certificate"),
+    ]
+
+    def route(self, req):
+        if req.method == "POST":
+            early = self.before_post(req)
+            if early is not None:
+                return early
+        for method, path, name in self.ROUTES:
+            if method == req.method and (req.path == path or
+                    (path.endswith("/") and req.path.startswith(path))):
+                return getattr(self, name)(req)
+        return problem(404, "malformed", "no such resource")
+
+
+# ---------------------------------------------------------------- scenarios
+# Each one makes one answer hostile and says what the client should do.
+
+SCENARIOS = {}
+
+
+def scenario(fn):
+    SCENARIOS[fn.__name__.replace("_", "-")] = fn
+    return fn
+
+
+@scenario
+def honest(ca):
+    """Control: the whole flow succeeds (proves the fake itself works)."""
+
+
+@scenario
+def http_url(ca):
+    """The directory's newOrder is an http:// URL: refuse the directory."""
+    ca.dir_extra["newOrder"] = "http://127.0.0.1:%d/new-order" % ca.port
+
+
+@scenario
+def http_url_authz(ca):
+    """The order lists an http:// authorization URL."""
+    honest_order = ca.order_obj
+
+    def order_obj():
+        o = honest_order()
+        o["authorizations"] = ["http://127.0.0.1:%d/authz/0" % ca.port]
+        return o
+    ca.order_obj = order_obj
+
+
+@scenario
+def http_url_challenge(ca):
+    """The http-01 challenge URL is http://."""
+    honest_challenge = ca.challenge_obj
+
+    def challenge_obj(i):
+        c = honest_challenge(i)
+        c["url"] = "http://127.0.0.1:%d/chall/%d" % (ca.port, i)
+        return c
+    ca.challenge_obj = challenge_obj
+
+
+@scenario
+def http_url_cert(ca):
+    """The valid order's certificate URL is http://."""
+    honest_order = ca.order_obj
+
+    def order_obj():
+        o = honest_order()
+        if "certificate" in o:
+            o["certificate"] = "http://127.0.0.1:%d/cert/1" % ca.port
+        return o
+    ca.order_obj = order_obj
+
+
+@scenario
+def huge_body(ca):
+    """A 2 MiB directory with Content-Length: more than the client's cap."""
+    pad = "A" * (2 * 1024 * 1024)
+    body = dict(ca.directory_obj(), padding=pad)
+    ca.directory = lambda req: js(200, body)
+
+
+@scenario
+def endless_body(ca):
+    """A chunked directory that never ends: the cap must stop the read."""
+    def chunks():
+        yield b'{"padding": "'
+        block = b"A" * 65536
+        while True:
+            yield block
+    ca.directory = lambda req: Reply(200, ctype="application/json",
+                                     stream=chunks())
+
+
+@scenario
+def silent(ca):
+    """Accepts TCP connections and never says a word (not even TLS)."""
+    # Handled by serve_silent(): no TLS server at all.
+
+
+@scenario
+def silent_http(ca):
+    """TLS handshake done, request read, never answered."""
+    ca.directory = lambda req: Reply(silent=True)
+
+
+@scenario
+def slow_drip(ca):
+    """Answers the directory one byte a second, forever."""
+    def drip():
+        while True:
+            yield b" "
+            time.sleep(1)
+    ca.directory = lambda req: Reply(200, ctype="application/json",
+                                     stream=drip(),
+                                     headers={"Content-Length": "100000"})
+
+
+@scenario
+def bad_token(ca):
+    """The http-01 token (--token) is not base64url: a path, dots, etc."""
+    # ca.token comes from --token.
+
+
+@scenario
+def long_token(ca):
+    """A base64url token far too long for a file name."""
+    ca.token = "A" * 5000
+
+
+@scenario
+def location_http(ca):
+    """newAccount creates the account at an http:// Location."""
+    def new_account(req):
+        if (req.payload or {}).get("onlyReturnExisting"):
+            return problem(400, "accountDoesNotExist", "no account")
+        return js(201, {"status": "valid"},
+                  Location="http://127.0.0.1:%d/acct/1" % ca.port)
+    ca.new_account = new_account
+
+
+@scenario
+def location_http_order(ca):
+    """newOrder answers 201 with an http:// order Location."""
+    ca.new_order = lambda req: js(
+        201, ca.order_obj(),
+        Location="http://127.0.0.1:%d/order/1" % ca.port)
+
+
+@scenario
+def escape_text(ca):
+    """newOrder fails with a problem full of terminal escapes and newlines."""
+    ca.new_order = lambda req: problem(
+        400, "rejectedIdentifier\u001b[31m",
+        "\u001b[31mred\u001b[0m\nacmec: certificate written to /etc/fake\r"
+        "\u001b]0;title\u0007\u009b2J\u001b[2J\u0008end",
+        subproblems=[{
+            "type": ERR + "caa\u001b[5m",
+            "detail": "blink\u001b[5m\nnext line\u0007",
+            "identifier": {"type": "dns",
+                           "value": "x\u001b]0;t\u0007.example.com"},
+        }])
+
+
+@scenario
+def escape_key(ca):
+    """A directory member *name* holds escapes (its value is http://)."""
+    ca.dir_extra["\u001b]0;pwned\u0007\u001b[2Jx\nnewline"] = \
+        "http://127.0.0.1:%d/x" % ca.port
+
+
+@scenario
+def escape_authz(ca):
+    """Authorization identifier and challenge types with escapes."""
+    def authz(req):
+        return js(200, {
+            "status": "pending",
+            "identifier": {"type": "dns",
+                           "value": "\u001b]0;t\u0007evil\n.example.com"},
+            "challenges": [{"type": "dns-01\u001b[2J", "url": ca.url("/c"),
+                            "token": "abc"}]})
+    ca.authz = authz
+
+
+@scenario
+def long_text(ca):
+    """A 300 KB detail and 3000 subproblems: the message stays short."""
+    subs = [{"type": ERR + "rejectedIdentifier", "detail": "B" * 100,
+             "identifier": {"type": "dns", "value": "n%d.example.com" % i}}
+            for i in range(3000)]
+    ca.new_order = lambda req: problem(400, "rejectedIdentifier",
+                                       "A" * 300000, subproblems=subs)
+
+
+@scenario
+def bad_json(ca):
+    """newOrder answers 201 with a body that is not JSON."""
+    ca.new_order = lambda req: Reply(
+        201, b"<html><body>Order created!</body></html>", "text/html",
+        {"Location": ca.url("/order/1")})
+
+
+@scenario
+def bad_status(ca):
+    """The order's status is "wat"."""
+    honest_order = ca.order_obj
+
+    def order_obj():
+        return dict(honest_order(), status="wat")
+    ca.order_obj = order_obj
+
+
+@scenario
+def redirect(ca):
+    """The directory answers 302 to another (valid) directory."""
+    honest_directory = ca.directory
+    ca.directory = lambda req: Reply(
+        302, b"", None, {"Location": ca.url("/other")})
+    ca.ROUTES = [("GET", "/other", "other")] + CA.ROUTES
+    ca.other = honest_directory
+
+
+def pending_authz(ca, retry_after):
+    """The authorization stays pending, answered with this Retry-After."""
+    honest_authz = ca.authz_obj
+
+    def authz(req):
+        obj = dict(honest_authz(ca.index(req)), status="pending")
+        obj["challenges"][0]["status"] = "processing"
+        return js(200, obj, **{"Retry-After": retry_after})
+    ca.authz = authz
+
+
+@scenario
+def forever_pending(ca):
+    """The authorization stays pending forever, Retry-After: 1."""
+    pending_authz(ca, "1")
+
+
+@scenario
+def retry_after_huge(ca):
+    """The authorization stays pending with Retry-After: 999999 (11 days)."""
+    pending_authz(ca, "999999")
+
+
+@scenario
+def forever_pending_slow(ca):
+    """As forever-pending, and each authorization answer takes 1.2 s."""
+    forever_pending(ca)
+    pending = ca.authz
+
+    def authz(req):
+        time.sleep(1.2)
+        return pending(req)
+    ca.authz = authz
+
+
+@scenario
+def wrong_cert(ca):
+    """The certificate is --pem: another key and/or other names."""
+    # ca.cert_pem reads --pem.
+
+
+@scenario
+def wrong_cert_names(ca):
+    """The certificate has the client's key but one name more."""
+    ca.extra_names = ["evil.example.net"]
+
+
+@scenario
+def garbage_cert(ca):
+    """The certificate download is an HTML page."""
+    ca.cert_pem = lambda: b"<html>-----BEGIN nothing-----</html>\n"
+
+
+@scenario
+def bad_nonce(ca):
+    """Every Replay-Nonce is not base64url."""
+    ca.nonce = lambda: "bad nonce/+="
+
+
+@scenario
+def badnonce_loop(ca):
+    """Every POST is refused with badNonce (and a fresh nonce)."""
+    ca.before_post = lambda req: problem(400, "badNonce", "try again")
+
+
+@scenario
+def busy_loop(ca):
+    """Every POST: 503 with Retry-After: 1."""
+    def busy(req):
+        r = problem(503, "serverInternal", "busy")
+        r.headers["Retry-After"] = "1"
+        return r
+    ca.before_post = busy
+
+
+@scenario
+def busy_long(ca):
+    """Every POST: 429 with Retry-After: 999999."""
+    def busy(req):
+        r = problem(429, "rateLimited", "come back in 11 days")
+        r.headers["Retry-After"] = "999999"
+        return r
+    ca.before_post = busy
+
+
+@scenario
+def nonstring_nonce(ca):
+    """The directory's newNonce is a number."""
+    ca.dir_extra["newNonce"] = 42
+
+
+@scenario
+def nonstring_account(ca):
+    """The directory's newAccount is an object."""
+    ca.dir_extra["newAccount"] = {"url": ca.url("/new-acct")}
+
+
+@scenario
+def nonstring_order(ca):
+    """The directory's newOrder is an array."""
+    ca.dir_extra["newOrder"] = [ca.url("/new-order")]
+
+
+# ------------------------------------------------------------------ server
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "hostile-ca/1"
+    sys_version = ""
+    ca = None
+    logf = None
+
+    def setup(self):
+        self.request.settimeout(60)
+        self.request.do_handshake()
+        super().setup()
+
+    def log_message(self, fmt, *args):
+        pass
+
+    def log_request(self, code="-", size="-"):
+        pass
+
+    def note(self, status):
+        self.logf.write("%s %s -> %s\n" % (self.command, self.path, status))
+        self.logf.flush()
+
+    def do_GET(self):
+        self.serve(None)
+
+    def do_HEAD(self):
+        self.serve(None)
+
+    def do_POST(self):
+        n = int(self.headers.get("Content-Length") or 0)
+        self.serve(self.rfile.read(min(n, 1 << 20)))
+
+    def serve(self, body):
+        req = Request(self.command, self.path, body)
+        try:
+            reply = self.ca.route(req)
+        except Exception as exc:	# a bug in the fake: say so loudly
+            reply = problem(500, "serverInternal", "fake CA bug: %r" % exc)
+            sys.stderr.write("fake CA bug: %r\n" % exc)
+        if reply.silent:
+            self.note("-")
+            STOP.wait()
+            return
+        self.note(reply.status)
+        self.send_response(reply.status)
+        self.send_header("Replay-Nonce", self.ca.nonce())
+        self.send_header("Cache-Control", "no-store")
+        if reply.ctype:
+            self.send_header("Content-Type", reply.ctype)
+        if reply.stream is None and "Content-Length" not in reply.headers:
+            self.send_header("Content-Length", str(len(reply.body)))
+        if reply.stream is not None and "Content-Length" not in reply.headers:
+            self.send_header("Transfer-Encoding", "chunked")
+        for name, value in reply.headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+        if self.command == "HEAD":
+            return
+        try:
+            if reply.stream is None:
+                self.wfile.write(reply.body)
+                return
+            chunked = "Content-Length" not in reply.headers
+            for chunk in reply.stream:
+                if chunked:
+                    self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+                else:
+                    self.wfile.write(chunk)
+                self.wfile.flush()
+        except OSError:
+            self.close_connection = True	# the client gave up: fine
+
+
+class TLSServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, addr, handler, context):
+        self.context = context
+        super().__init__(addr, handler)
+
+    def get_request(self):
+        sock, addr = self.socket.accept()
+        # Handshake in the handler's thread: a silent client blocks no one.
+        return self.context.wrap_socket(sock, server_side=True,
+                                        do_handshake_on_connect=False), addr
+
+    def handle_error(self, request, client_address):
+        pass	# probes of the port, clients that hang up: not our concern
+
+
+def serve_silent(port, logf):
+    """Accept connections and hold them open without a byte."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(("127.0.0.1", port))
+    s.listen(16)
+    logf.write("listening %d\n" % port)
+    logf.flush()
+    held = []
+    while True:
+        conn, _ = s.accept()
+        logf.write("CONNECT -> -\n")
+        logf.flush()
+        held.append(conn)
+
+
+def main():
+    p = argparse.ArgumentParser(description="A hostile fake ACME CA.")
+    p.add_argument("--scenario")
+    p.add_argument("--port", type=int, default=14443)
+    p.add_argument("--cert")
+    p.add_argument("--key")
+    p.add_argument("--log")
+    p.add_argument("--token")
+    p.add_argument("--pem")
+    p.add_argument("--ca-cert")
+    p.add_argument("--ca-key")
+    p.add_argument("--list", action="store_true")
+    args = p.parse_args()
+    if args.list:
+        for name, fn in SCENARIOS.items():
+            print("%-20s %s" % (name, (fn.__doc__ or "").strip()))
+        return 0
+    if args.scenario not in SCENARIOS:
+        p.error("unknown scenario %r (see --list)" % args.scenario)
+    logf = open(args.log, "a") if args.log else sys.stderr
+    if args.scenario == "silent":
+        serve_silent(args.port, logf)
+        return 0
+    if not (args.cert and args.key):
+        p.error("--cert and --key are required")
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(args.cert, args.key)
+    ca = CA(args.port, args)
+    SCENARIOS[args.scenario](ca)
+    Handler.ca = ca
+    Handler.logf = logf
+    server = TLSServer(("127.0.0.1", args.port), Handler, ctx)
+    logf.write("listening %d\n" % args.port)
+    logf.flush()
+    server.serve_forever()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
