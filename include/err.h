@@ -26,6 +26,10 @@ void err_errno(struct err *e, const char *fmt, ...)
 void err_ssl(struct err *e, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* Add text at the end of the current message. */
+void err_append(struct err *e, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
 /* Put "context: " in front of the current message. */
 void err_prefix(struct err *e, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

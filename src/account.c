@@ -75,8 +75,10 @@ account_record_save(struct account *acct, struct err *e)
 	json_t *rec;
 	int rc = -1;
 
-	if (dir == NULL || (slash = strrchr(dir, '/')) == NULL)
+	if (dir == NULL || (slash = strrchr(dir, '/')) == NULL) {
+		err_set(e, "out of memory");
 		goto out;
+	}
 	*slash = '\0';
 	if (store_mkdirs(dir, 0700, e) == -1)
 		goto out;
@@ -97,21 +99,28 @@ out:
 	return rc;
 }
 
+/* Append to *e how to create an account: agree to the CA's terms. */
+static void
+explain_agree_tos(const struct acme *acme, struct err *e)
+{
+	const char *tos = acme_terms_of_service(acme);
+
+	err_append(e, ": to create an account, read the CA's terms of "
+	    "service%s%s and re-run with --agree-tos", tos ? " at " : "",
+	    tos ? tos : "");
+}
+
 static int
 load_or_create_key(struct account *acct, const struct config *cfg,
     bool create, struct acme *acme, struct err *e)
 {
-	const char *tos;
-
 	if (store_exists(acct->key_path)) {
 		acct->key = key_load(acct->key_path, e);
 		return acct->key != NULL ? 0 : -1;
 	}
 	if (!create) {
-		tos = acme_terms_of_service(acme);
-		err_set(e, "no account key in %s: to create an account, read "
-		    "the CA's terms of service%s%s and re-run with --agree-tos",
-		    cfg->state_dir, tos ? " at " : "", tos ? tos : "");
+		err_set(e, "no account key in %s", cfg->state_dir);
+		explain_agree_tos(acme, e);
 		return -1;
 	}
 	if (store_mkdirs(cfg->state_dir, 0700, e) == -1 ||
@@ -127,17 +136,14 @@ static int
 find_or_create(struct account *acct, struct acme *acme,
     const struct account_options *opts, struct err *e)
 {
-	const char *tos;
 	int found;
 
 	if ((found = acme_account_lookup(acme, e)) == -1)
 		return -1;
 	if (found == 1) {
 		if (!opts->create) {
-			tos = acme_terms_of_service(acme);
-			err_set(e, "the CA has no account for this key: read the "
-			    "terms of service%s%s and re-run with --agree-tos",
-			    tos ? " at " : "", tos ? tos : "");
+			err_set(e, "the CA has no account for this key");
+			explain_agree_tos(acme, e);
 			return -1;
 		}
 		if (acme_account_create(acme, &opts->request, NULL, e) == -1)
@@ -243,7 +249,16 @@ account_rollover(struct account *acct, struct acme *acme, EVP_PKEY *new_key,
 	if (key_save(new_key, pending, e) == -1)
 		goto out;
 	if (acme_account_key_change(acme, signer, e) == -1) {
-		(void)unlink(pending);
+		/*
+		 * Only a refusal proves the CA kept the old key; when the
+		 * answer was lost, the next run asks the CA which key it has.
+		 */
+		if (acme_last_status(acme) >= 400)
+			(void)unlink(pending);
+		else
+			err_append(e, "; the next acmec run will ask the CA "
+			    "whether the change happened and keep the right "
+			    "key (%s or %s)", acct->key_path, pending);
 		goto out;
 	}
 	if (promote_pending_key(acct, pending, e) == -1)

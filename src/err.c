@@ -17,7 +17,7 @@ err_vset(struct err *e, const char *fmt, va_list ap)
 }
 
 static void
-err_append(struct err *e, const char *text)
+append_text(struct err *e, const char *text)
 {
 	size_t used = strlen(e->msg);
 
@@ -44,8 +44,8 @@ err_errno(struct err *e, const char *fmt, ...)
 	va_start(ap, fmt);
 	err_vset(e, fmt, ap);
 	va_end(ap);
-	err_append(e, ": ");
-	err_append(e, strerror(saved));
+	append_text(e, ": ");
+	append_text(e, strerror(saved));
 }
 
 void
@@ -61,9 +61,21 @@ err_ssl(struct err *e, const char *fmt, ...)
 	/* Report the deepest reason OpenSSL gives; drain the rest. */
 	while ((code = ERR_get_error()) != 0) {
 		ERR_error_string_n(code, buf, sizeof(buf));
-		err_append(e, ": ");
-		err_append(e, buf);
+		append_text(e, ": ");
+		append_text(e, buf);
 	}
+}
+
+void
+err_append(struct err *e, const char *fmt, ...)
+{
+	char more[sizeof(e->msg)];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(more, sizeof(more), fmt, ap);
+	va_end(ap);
+	append_text(e, more);
 }
 
 void
@@ -76,6 +88,6 @@ err_prefix(struct err *e, const char *fmt, ...)
 	va_start(ap, fmt);
 	err_vset(e, fmt, ap);
 	va_end(ap);
-	err_append(e, ": ");
-	err_append(e, old);
+	append_text(e, ": ");
+	append_text(e, old);
 }

@@ -377,6 +377,35 @@ scenario_pending() {
 	check "pending: no backup key made" test -z "$(backups "$s")"
 }
 
+# 10. An interrupted rollover the CA did accept: the client died after the
+# key change and before the rename.  Recreate that state by hand from a real
+# rollover; the next run must find out and finish the job.
+scenario_pending_accepted() {
+	local s=$T/accepted tp_new tp
+	STATE=$s
+	new_account "$s" acc-new
+	check_exit acc-new 0 "accepted: account new exits 0"
+	cp -p "$s/account-key.pem" "$T/accepted-old.pem"
+	run acc-roll account rollover
+	check_exit acc-roll 0 "accepted: account rollover exits 0"
+	run acc-show1 account show
+	tp_new=$(field acc-show1 thumbprint)
+	# The state a crash between key change and rename leaves behind.
+	mv "$s/account-key.pem" "$s/account-key.pem.new"
+	cp -p "$T/accepted-old.pem" "$s/account-key.pem"
+	rm -f "$s"/account-key.2*.pem
+
+	run acc-show2 account show
+	check_exit acc-show2 0 "accepted: account show after the crash exits 0"
+	check_says acc-show2 'completing an interrupted' \
+	    "accepted: the client says it completes the rollover"
+	tp=$(field acc-show2 thumbprint)
+	check "accepted: it now uses the new key (thumbprint $tp)" \
+	    test -n "$tp_new" -a "$tp" = "$tp_new"
+	check "accepted: account-key.pem.new is gone" test ! -e "$s/account-key.pem.new"
+	check "accepted: the old key is kept as a backup" test -n "$(backups "$s")"
+}
+
 # 7. External account binding: a CA restarted with EAB required.
 scenario_eab() {
 	local s=$T/eab n
@@ -415,6 +444,7 @@ scenario_deactivate
 scenario_revoke_account
 scenario_revoke_certkey
 scenario_pending
+scenario_pending_accepted
 scenario_eab
 
 # ------------------------------------------------------------ summary

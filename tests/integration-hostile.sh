@@ -641,6 +641,29 @@ case_wrong_cert() {
 	check_no_files "$WEB" "wrong-cert-earlier: nothing left in the webroot"
 }
 
+# A key change whose answer is lost may have happened: the new key must
+# stay for the next run to sort out.  One the CA refused must not.
+case_key_change() {
+	local label
+	for label in keychange-silent keychange-refused; do
+		case_dirs "$label"
+		start_server "$label" "$label" || continue
+		run "$label-new" account new --agree-tos
+		cp -p "$STATE/account-key.pem" "$T/$label-old.pem"
+		run "$label" --timeout 2 account rollover
+		stop_server
+		check_failed "$label" "$label: account rollover exits 1"
+		check "$label: account-key.pem is still the old key" \
+		    cmp -s "$STATE/account-key.pem" "$T/$label-old.pem"
+	done
+	check "keychange-silent: the new key is kept as account-key.pem.new" \
+	    test -s "$T/case-keychange-silent/state/account-key.pem.new"
+	check_says keychange-silent 'next acmec run' \
+	    "keychange-silent: the message says the next run sorts it out"
+	check "keychange-refused: no account-key.pem.new is left" \
+	    test ! -e "$T/case-keychange-refused/state/account-key.pem.new"
+}
+
 # ---------------------------------------------------------------- main
 
 if port_answers; then
@@ -676,5 +699,6 @@ refused retry-after-huge retry-after-huge 'Retry-After' \
 # began, which must not turn the clamped wait into giving up at once.
 pending forever-pending-slow forever-pending-slow 4
 case_wrong_cert
+case_key_change
 
 summary

@@ -152,6 +152,9 @@ class CA:
     def account(self, req):
         return js(200, {"status": "valid"})
 
+    def key_change(self, req):
+        return js(200, {"status": "valid"})
+
     def order_obj(self):
         o = {
             "status": "valid" if self.csr_der else
@@ -253,6 +256,7 @@ class CA:
         ("GET", "/nonce", "new_nonce"),
         ("POST", "/new-acct", "new_account"),
         ("POST", "/acct/", "account"),
+        ("POST", "/key-change", "key_change"),
         ("POST", "/new-order", "new_order"),
         ("POST", "/order/", "order"),
         ("POST", "/authz/", "authz"),
@@ -362,6 +366,18 @@ def silent(ca):
 def silent_http(ca):
     """TLS handshake done, request read, never answered."""
     ca.directory = lambda req: Reply(silent=True)
+
+
+@scenario
+def keychange_silent(ca):
+    """The key change is received, its answer never comes."""
+    ca.key_change = lambda req: Reply(silent=True)
+
+
+@scenario
+def keychange_refused(ca):
+    """The key change is refused with a problem document."""
+    ca.key_change = lambda req: problem(403, "unauthorized", "no")
 
 
 @scenario
