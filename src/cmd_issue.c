@@ -217,6 +217,31 @@ order_new(struct issue_run *run, struct issue_options *o, struct err *e)
 	return acme_order_new(run->session.acme, &o->names, &run->order, e);
 }
 
+/* Write the http-01 response of a pending authorization into the webroot. */
+static int
+place_response(struct issue_run *run, const struct acme_authz *authz,
+    struct err *e)
+{
+	char *keyauth;
+	int rc;
+
+	if (authz->challenge_url == NULL) {
+		log_info("%s: already authorized", authz->identifier);
+		return 0;
+	}
+	keyauth = acme_key_authorization(authz->token,
+	    run->session.account->signer);
+	if (keyauth == NULL) {
+		err_set(e, "out of memory");
+		return -1;
+	}
+	rc = webroot_put(run->webroot, authz->token, keyauth, e);
+	free(keyauth);
+	if (rc == -1)
+		err_prefix(e, "%s", authz->identifier);
+	return rc;
+}
+
 /*
  * Write every challenge file, answer every challenge, then wait: the CA
  * validates all names in parallel.
@@ -224,40 +249,31 @@ order_new(struct issue_run *run, struct issue_options *o, struct err *e)
 static int
 authorize(struct issue_run *run, struct issue_options *o, struct err *e)
 {
+	struct acme *acme = run->session.acme;
 	struct acme_authz **authz;
 	size_t n = run->order->nauthorizations, i;
-	char *keyauth;
 	int rc = -1;
 
-	if ((authz = calloc(n + 1, sizeof(*authz))) == NULL ||
-	    (run->webroot = webroot_new(o->webroot, e)) == NULL)
+	if ((authz = calloc(n + 1, sizeof(*authz))) == NULL) {
+		err_set(e, "out of memory");
+		return -1;
+	}
+	if ((run->webroot = webroot_new(o->webroot, e)) == NULL)
 		goto out;
 	for (i = 0; i < n; i++) {
-		if (acme_authz_fetch(run->session.acme, run->order->authorizations[i],
-		    &authz[i], e) == -1)
+		if (acme_authz_fetch(acme, run->order->authorizations[i],
+		    &authz[i], e) == -1 ||
+		    place_response(run, authz[i], e) == -1)
 			goto out;
-		if (authz[i]->challenge_url == NULL) {
-			log_info("%s: already authorized", authz[i]->identifier);
-			continue;
-		}
-		keyauth = acme_key_authorization(authz[i]->token,
-		    run->session.account->signer);
-		if (keyauth == NULL || webroot_put(run->webroot,
-		    authz[i]->token, keyauth, e) == -1) {
-			free(keyauth);
-			err_prefix(e, "%s", authz[i]->identifier);
-			goto out;
-		}
-		free(keyauth);
 	}
 	for (i = 0; i < n; i++)
 		if (authz[i]->challenge_url != NULL &&
-		    acme_challenge_respond(run->session.acme, authz[i], e) == -1)
+		    acme_challenge_respond(acme, authz[i], e) == -1)
 			goto out;
 	for (i = 0; i < n; i++) {
 		if (authz[i]->challenge_url == NULL)
 			continue;
-		if (acme_authz_wait(run->session.acme, authz[i], e) == -1)
+		if (acme_authz_wait(acme, authz[i], e) == -1)
 			goto out;
 		log_info("%s: validated", authz[i]->identifier);
 	}
