@@ -27,6 +27,7 @@
 #define BUSY_WAIT_MAX		60	/* seconds we wait for a busy CA */
 #define POLL_DELAY_MIN_MS	500
 #define POLL_DELAY_MAX_MS	5000
+#define POLL_LOST_RETRIES	2	/* polls repeated after a lost answer */
 
 
 /* -------------------------------------------------------------- helpers */
@@ -515,12 +516,22 @@ acme_poll(struct acme *a, const char *url, const char *const *waiting,
 {
 	time_t deadline = time(NULL) + ACME_POLL_TIMEOUT;
 	long delay_ms = POLL_DELAY_MIN_MS, wait_ms, retry_after, left;
+	int lost = 0;
 	struct http_response *r;
 	json_t *obj;
 
 	for (;;) {
-		if ((obj = acme_post_json(a, url, NULL, &r, e)) == NULL)
-			return NULL;
+		if ((obj = acme_post_json(a, url, NULL, &r, e)) == NULL) {
+			/* A poll is safe to repeat: ride out a lost answer. */
+			if (a->last_status != 0 || interrupt_requested() ||
+			    lost++ == POLL_LOST_RETRIES ||
+			    time(NULL) >= deadline)
+				return NULL;
+			log_verbose("%s; asking again", e->msg);
+			if (interrupt_sleep_ms(delay_ms) == -1)
+				return NULL;
+			continue;
+		}
 		if (!acme_status_in(acme_json_str(obj, "status"), waiting)) {
 			http_response_free(r);
 			return obj;

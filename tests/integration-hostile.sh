@@ -641,6 +641,21 @@ case_wrong_cert() {
 	check_no_files "$WEB" "wrong-cert-earlier: nothing left in the webroot"
 }
 
+# A poll is idempotent: one whose answer is lost is asked again, so a
+# blip at the CA does not throw away validated authorizations.
+case_poll_lost() {
+	case_dirs poll-lost-once
+	start_server poll-lost-once poll-lost-once || return
+	issue poll-lost-once --timeout 2
+	stop_server
+	check_exit poll-lost-once 0 \
+	    "poll-lost-once: a poll whose answer was lost is asked again"
+	check "poll-lost-once: the certificate is written" \
+	    test -s "$OUT/fullchain.pem"
+	check "poll-lost-once: the authorization was polled again" \
+	    test "$(requests '^POST /authz/')" -ge 3
+}
+
 # A key change whose answer is lost may have happened: the new key must
 # stay for the next run to sort out.  One the CA refused must not.
 case_key_change() {
@@ -699,6 +714,7 @@ refused retry-after-huge retry-after-huge 'Retry-After' \
 # began, which must not turn the clamped wait into giving up at once.
 pending forever-pending-slow forever-pending-slow 4
 case_wrong_cert
+case_poll_lost
 case_key_change
 
 summary

@@ -369,6 +369,20 @@ def silent_http(ca):
 
 
 @scenario
+def poll_lost_once(ca):
+    """The first poll of the authorization gets no answer; later ones do."""
+    honest = ca.authz
+    calls = {"n": 0}
+
+    def authz(req):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            return Reply(silent=True)
+        return honest(req)
+    ca.authz = authz
+
+
+@scenario
 def keychange_silent(ca):
     """The key change is received, its answer never comes."""
     ca.key_change = lambda req: Reply(silent=True)
