@@ -1,0 +1,75 @@
+/*
+ * test_config.c - defaults and where things live in the state directory.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <stdlib.h>
+
+#include "config.h"
+
+static void
+config_defaults__are_lets_encrypt_production_and_etc_acmec(void **state)
+{
+	struct config cfg;
+
+	(void)state;
+	config_defaults(&cfg);
+	assert_string_equal(cfg.directory_url,
+	    "https://acme-v02.api.letsencrypt.org/directory");
+	assert_string_equal(cfg.state_dir, "/etc/acmec");
+	assert_null(cfg.ca_bundle);
+	assert_int_equal(cfg.timeout, 30);
+}
+
+static void
+config_paths__live_under_the_state_dir(void **state)
+{
+	struct config cfg;
+	char *p;
+
+	(void)state;
+	config_defaults(&cfg);
+	cfg.state_dir = "/var/lib/acmec";
+	p = config_account_key_path(&cfg);
+	assert_string_equal(p, "/var/lib/acmec/account-key.pem");
+	free(p);
+	p = config_live_dir(&cfg, "example.com");
+	assert_string_equal(p, "/var/lib/acmec/live/example.com");
+	free(p);
+}
+
+static void
+config_account_record_path__is_named_after_the_directory_url(void **state)
+{
+	struct config cfg;
+	char *p;
+
+	(void)state;
+	config_defaults(&cfg);
+	p = config_account_record_path(&cfg);
+	assert_string_equal(p, "/etc/acmec/accounts/"
+	    "acme-v02.api.letsencrypt.org_directory.json");
+	free(p);
+	/* Ports, paths and anything odd become '_': never a path of its own. */
+	cfg.directory_url = "https://localhost:14000/dir/../x?y";
+	p = config_account_record_path(&cfg);
+	assert_string_equal(p, "/etc/acmec/accounts/localhost_14000_dir_.._x_y.json");
+	free(p);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(config_defaults__are_lets_encrypt_production_and_etc_acmec),
+		cmocka_unit_test(config_paths__live_under_the_state_dir),
+		cmocka_unit_test(config_account_record_path__is_named_after_the_directory_url),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
