@@ -22,7 +22,7 @@
 #include "names.h"
 #include "signer.h"
 
-#define ACME_POLL_TIMEOUT	300	/* seconds to wait for the CA to decide */
+#define ACME_POLL_TIMEOUT	300 /* seconds to wait for the CA to decide */
 
 struct acme;
 
@@ -78,7 +78,10 @@ struct acme_account_request {
 	const char	 *eab_kid;	/* both or neither */
 	const char	 *eab_hmac_key;	/* base64url */
 };
-/* Find the account of the key (onlyReturnExisting).  0 found, 1 none, -1 error. */
+/*
+ * Find the account of the key (onlyReturnExisting).  0 found, 1 none,
+ * -1 error.
+ */
 int acme_account_lookup(struct acme *a, struct err *e);
 int acme_account_create(struct acme *a, const struct acme_account_request *req,
     json_t **account, struct err *e);
@@ -90,8 +93,9 @@ int acme_account_deactivate(struct acme *a, struct err *e);
 int acme_account_key_change(struct acme *a, const struct signer *new_key,
     struct err *e);
 /* The nested JWS body of a key change; new reference (exposed for tests). */
-json_t *acme_key_change_body(const char *key_change_url, const char *account_url,
-    const struct signer *old_key, const struct signer *new_key, struct err *e);
+json_t *acme_key_change_body(const char *key_change_url,
+    const char *account_url, const struct signer *old_key,
+    const struct signer *new_key, struct err *e);
 
 /* Orders (section 7.4). */
 struct acme_order {
@@ -122,7 +126,10 @@ int acme_authz_fetch(struct acme *a, const char *url,
 /* Tell the CA the http-01 response is in place. */
 int acme_challenge_respond(struct acme *a, const struct acme_authz *authz,
     struct err *e);
-/* Poll until the authorization is valid; an invalid one fails with the CA's reason. */
+/*
+ * Poll until the authorization is valid; an invalid one fails with the CA's
+ * reason.
+ */
 int acme_authz_wait(struct acme *a, struct acme_authz *authz, struct err *e);
 void acme_authz_free(struct acme_authz *z);
 
@@ -141,11 +148,20 @@ int acme_certificate_revoke(struct acme *a, X509 *cert, int reason,
     const struct signer *cert_key, struct err *e);
 
 /* Helpers exposed for tests. */
-/* One line describing a problem document (type, detail, subproblems), sanitized; new. */
+/*
+ * One line describing a problem document (type, detail, subproblems),
+ * sanitized; new.
+ */
 char *acme_problem_describe(const json_t *problem);
-/* Retry-After (delta-seconds or HTTP-date) as seconds from now; -1 if unparsable. */
+/*
+ * Retry-After (delta-seconds or HTTP-date) as seconds from now; -1 if
+ * unparsable.
+ */
 long acme_retry_after_parse(const char *value, time_t now);
-/* Copy s keeping printable ASCII only (server text must not drive a terminal); new. */
+/*
+ * Copy s keeping printable ASCII only (server text must not drive a
+ * terminal); new.
+ */
 char *acme_sanitize(const char *s);
 
 #endif

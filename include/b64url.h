@@ -1,5 +1,6 @@
 /*
- * b64url.h - base64url without padding (RFC 4648 section 5, RFC 7515 section 2).
+ * b64url.h - base64url without padding (RFC 4648 section 5, RFC 7515
+ * section 2).
  */
 #ifndef ACMEC_B64URL_H
 #define ACMEC_B64URL_H

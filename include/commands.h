@@ -15,7 +15,10 @@ int cmd_issue(const struct config *cfg, int argc, char **argv);
 int cmd_account(const struct config *cfg, int argc, char **argv);
 int cmd_revoke(const struct config *cfg, int argc, char **argv);
 
-/* RFC 5280 reason code of a --reason name ("keyCompromise" -> 1); -1 if unknown. */
+/*
+ * RFC 5280 reason code of a --reason name ("keyCompromise" -> 1); -1 if
+ * unknown.
+ */
 int revoke_reason_parse(const char *name);
 
 #endif

@@ -13,7 +13,8 @@
 #include "log.h"
 
 #define CONFIG_LE_PRODUCTION "https://acme-v02.api.letsencrypt.org/directory"
-#define CONFIG_LE_STAGING "https://acme-staging-v02.api.letsencrypt.org/directory"
+#define CONFIG_LE_STAGING \
+    "https://acme-staging-v02.api.letsencrypt.org/directory"
 #define CONFIG_STATE_DIR "/etc/acmec"
 #define CONFIG_TIMEOUT 30		/* seconds per request */
 

@@ -21,7 +21,9 @@ int names_add(struct names *list, const char *name);
 bool names_contains(const struct names *list, const char *name);
 /* Same set of names, in any order. */
 bool names_equal(const struct names *a, const struct names *b);
-/* "PREFIXa SEP PREFIXb ...", e.g. ("DNS:", ",") -> "DNS:a,DNS:b"; new string. */
+/*
+ * "PREFIXa SEP PREFIXb ...", e.g. ("DNS:", ",") -> "DNS:a,DNS:b"; new string.
+ */
 char *names_join(const struct names *list, const char *prefix,
     const char *sep);
 /* Frees the strings and the array; the struct itself is the caller's. */

@@ -1,7 +1,8 @@
 /*
- * webroot.h - http-01 challenge files under WEBROOT/.well-known/acme-challenge/,
- * the only module that writes there.  It remembers what it wrote so that
- * every file goes away again, on success, failure or interruption.
+ * webroot.h - http-01 challenge files under
+ * WEBROOT/.well-known/acme-challenge/, the only module that writes there.
+ * It remembers what it wrote so that every file goes away again, on
+ * success, failure or interruption.
  */
 #ifndef ACMEC_WEBROOT_H
 #define ACMEC_WEBROOT_H

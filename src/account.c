@@ -53,7 +53,10 @@ record_load(struct account *acct, struct err *e)
 	}
 	url = json_string_value(json_object_get(rec, "url"));
 	thumbprint = json_string_value(json_object_get(rec, "thumbprint"));
-	/* A URL remembered for another key (the key file was replaced) is stale. */
+	/*
+	 * A URL remembered for another key (the key file was replaced) is
+	 * stale.
+	 */
 	if (url != NULL && thumbprint != NULL &&
 	    strcmp(thumbprint, signer_thumbprint(acct->signer)) == 0)
 		acct->url = strdup(url);
@@ -157,7 +160,10 @@ find_or_create(struct account *acct, struct acme *acme,
 	return account_record_save(acct, e);
 }
 
-/* STATE_DIR/account-key.pem.new holds the new key while a rollover is in flight. */
+/*
+ * STATE_DIR/account-key.pem.new holds the new key while a rollover is in
+ * flight.
+ */
 static char *
 pending_key_path(const struct account *acct)
 {
@@ -184,7 +190,8 @@ promote_pending_key(struct account *acct, const char *pending, struct err *e)
 		return -1;
 	}
 	if (link(acct->key_path, backup) == -1)
-		log_error("warning: cannot keep the old account key as %s", backup);
+		log_error("warning: cannot keep the old account key as %s",
+		    backup);
 	if (rename(pending, acct->key_path) == -1) {
 		err_errno(e, "the CA accepted the new account key, but it "
 		    "cannot be moved into place: move %s to %s by hand",
@@ -290,7 +297,8 @@ resolve_pending_rollover(struct account *acct, struct acme *acme,
 	if ((old_found = acme_account_lookup(acme, e)) == -1)
 		return -1;
 	if (old_found == 0) {
-		log_info("discarding %s: the CA still uses the old key", pending);
+		log_info("discarding %s: the CA still uses the old key",
+		    pending);
 		acme_set_account(acme, acct->signer, acct->url);
 		if (unlink(pending) == -1) {
 			err_errno(e, "cannot remove %s", pending);

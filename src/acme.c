@@ -110,17 +110,19 @@ acme_problem_describe(const json_t *problem)
 	    acme_json_str(problem, "type") : "unknown problem");
 	if (acme_json_str(problem, "detail") != NULL) {
 		acme_append(buf, sizeof(buf), ": ");
-		acme_append_clean(buf, sizeof(buf), acme_json_str(problem, "detail"));
+		acme_append_clean(buf, sizeof(buf),
+		    acme_json_str(problem, "detail"));
 	}
 	subs = json_object_get(problem, "subproblems");
 	json_array_foreach(subs, i, sub) {
 		acme_append(buf, sizeof(buf), i == 0 ? " [" : "; ");
-		acme_append_clean(buf, sizeof(buf), acme_json_str(json_object_get(sub,
-		    "identifier"), "value"));
+		acme_append_clean(buf, sizeof(buf),
+		    acme_json_str(json_object_get(sub, "identifier"), "value"));
 		acme_append(buf, sizeof(buf), ": ");
 		acme_append_clean(buf, sizeof(buf), acme_json_str(sub, "type"));
 		acme_append(buf, sizeof(buf), ": ");
-		acme_append_clean(buf, sizeof(buf), acme_json_str(sub, "detail"));
+		acme_append_clean(buf, sizeof(buf),
+		    acme_json_str(sub, "detail"));
 	}
 	if (json_array_size(subs) > 0)
 		acme_append(buf, sizeof(buf), "]");
@@ -172,8 +174,8 @@ acme_parse_json(const struct http_response *r, const char *url, struct err *e)
 	v = json_loadb(r->body, r->body_len, 0, &jerr);
 	if (v == NULL || !json_is_object(v)) {
 		json_decref(v);
-		err_set(e, "%s: the CA's answer (HTTP %ld) is not a JSON object",
-		    url, r->status);
+		err_set(e, "%s: the CA's answer (HTTP %ld) is not a JSON "
+		    "object", url, r->status);
 		return NULL;
 	}
 	return v;
@@ -536,21 +538,22 @@ acme_poll(struct acme *a, const char *url, const char *const *waiting,
 			http_response_free(r);
 			return obj;
 		}
-		retry_after = acme_retry_after_parse(r->retry_after, time(NULL));
+		retry_after = acme_retry_after_parse(r->retry_after,
+		    time(NULL));
 		http_response_free(r);
 		json_decref(obj);
 		left = deadline - time(NULL);
 		/* Sleeping past the deadline would only end in failure. */
 		if (retry_after > left) {
-			err_set(e, "%s: the CA asks to check again in %ld seconds "
-			    "(Retry-After), beyond the %d seconds acmec waits; "
-			    "try again later", url, retry_after,
+			err_set(e, "%s: the CA asks to check again in %ld "
+			    "seconds (Retry-After), beyond the %d seconds "
+			    "acmec waits; try again later", url, retry_after,
 			    ACME_POLL_TIMEOUT);
 			return NULL;
 		}
 		if (left <= 0) {
-			err_set(e, "%s: the CA did not decide within %d seconds; "
-			    "try again later", url, ACME_POLL_TIMEOUT);
+			err_set(e, "%s: the CA did not decide within %d "
+			    "seconds; try again later", url, ACME_POLL_TIMEOUT);
 			return NULL;
 		}
 		wait_ms = retry_after >= 0 ? retry_after * 1000 : delay_ms;

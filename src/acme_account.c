@@ -38,7 +38,8 @@ acme_account_lookup(struct acme *a, struct err *e)
 	json_decref(payload);
 	if (rc == -1)
 		return a->last_problem != NULL &&
-		    strcmp(a->last_problem, "accountDoesNotExist") == 0 ? 1 : -1;
+		    strcmp(a->last_problem, "accountDoesNotExist") == 0 ?
+		    1 : -1;
 	rc = take_account_location(a, r, e);
 	http_response_free(r);
 	return rc;

@@ -66,7 +66,8 @@ order_update(struct acme_order *o, const json_t *obj, struct err *e)
 	}
 	json_array_foreach(authzs, i, v) {
 		if (!acme_url_is_https(json_string_value(v))) {
-			err_set(e, "%s: an authorization URL is not https", o->url);
+			err_set(e, "%s: an authorization URL is not https",
+			    o->url);
 			return -1;
 		}
 		o->authorizations[o->nauthorizations++] =
@@ -153,7 +154,8 @@ acme_order_finalize(struct acme *a, struct acme_order *order,
 			goto out;
 	}
 	if (strcmp(order->status, "valid") != 0) {
-		describe_failure(obj, "the CA did not issue the certificate", e);
+		describe_failure(obj, "the CA did not issue the certificate",
+		    e);
 		goto out;
 	}
 	if (order->certificate == NULL) {

@@ -18,8 +18,10 @@ static const struct command {
 	int		(*run)(const struct config *, int, char **);
 	const char	*summary;
 } commands[] = {
-	{ "issue",   cmd_issue,   "get a certificate, proving control with http-01" },
-	{ "account", cmd_account, "show, create, update, roll over or deactivate the account" },
+	{ "issue",   cmd_issue,   "get a certificate, proving control with "
+	    "http-01" },
+	{ "account", cmd_account, "show, create, update, roll over or "
+	    "deactivate the account" },
 	{ "revoke",  cmd_revoke,  "revoke a certificate" },
 };
 
@@ -32,13 +34,15 @@ usage(FILE *out)
 	    "             [--timeout SECONDS] [-v | -q] COMMAND [ARGS]\n\n"
 	    "commands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(out, "  %-8s %s\n", commands[i].name, commands[i].summary);
+		fprintf(out, "  %-8s %s\n", commands[i].name,
+		    commands[i].summary);
 	fprintf(out, "\n"
 	    "  issue -d NAME [-d NAME ...] -w WEBROOT [--agree-tos] "
 	    "[--contact mailto:ADDR ...]\n"
 	    "        [--key-type ec-256|ec-384|rsa-2048|rsa-3072|rsa-4096] "
 	    "[--csr FILE] [--out DIR]\n"
-	    "        [--eab-kid ID --eab-hmac-key KEY] [--deploy-hook COMMAND]\n"
+	    "        [--eab-kid ID --eab-hmac-key KEY] "
+	    "[--deploy-hook COMMAND]\n"
 	    "  account show | new | update | rollover | deactivate "
 	    "(see acmec(1))\n"
 	    "  revoke CERT [--key CERTKEY] [--reason NAME]\n\n"

@@ -162,8 +162,9 @@ account_key_rollover(struct session *s, const struct account_args *a,
 	EVP_PKEY *key;
 	int rc;
 
+	/* args_fit() has already refused an unknown type. */
 	if (a->key_type != NULL)
-		(void)key_type_parse(a->key_type, &type);	/* checked by args_fit */
+		(void)key_type_parse(a->key_type, &type);
 	key = a->new_key_path != NULL ? key_load(a->new_key_path, e) :
 	    key_generate(type, e);
 	if (key == NULL)
@@ -249,7 +250,8 @@ cmd_account(const struct config *cfg, int argc, char **argv)
 			cmd = &account_commands[i];
 	if (cmd == NULL || parse_account_args(argc - 1, argv + 1, &a) == -1 ||
 	    !args_fit(cmd->name, &a)) {
-		if (cmd != NULL && strcmp(cmd->name, "deactivate") == 0 && !a.yes)
+		if (cmd != NULL && strcmp(cmd->name, "deactivate") == 0 &&
+		    !a.yes)
 			fprintf(stderr, "acmec: deactivation cannot be undone; "
 			    "add --yes to confirm\n");
 		account_usage();

@@ -48,8 +48,8 @@ struct issue_run {
 static void
 issue_usage(void)
 {
-	fprintf(stderr, "usage: acmec [global options] issue -d NAME [-d NAME ...] "
-	    "-w WEBROOT\n"
+	fprintf(stderr, "usage: acmec [global options] issue -d NAME "
+	    "[-d NAME ...] -w WEBROOT\n"
 	    "           [--agree-tos] [--contact mailto:ADDR ...] "
 	    "[--key-type TYPE] [--csr FILE]\n"
 	    "           [--out DIR] [--eab-kid ID --eab-hmac-key KEY] "
@@ -82,9 +82,10 @@ parse_issue_options(int argc, char **argv, struct issue_options *o)
 		switch (c) {
 		case 'd':
 			if (!names_is_valid_dns(optarg) || optarg[0] == '*') {
-				fprintf(stderr, "acmec: %s is not a domain name "
-				    "http-01 can prove (no wildcards; give "
-				    "international names in xn-- form)\n", optarg);
+				fprintf(stderr, "acmec: %s is not a domain "
+				    "name http-01 can prove (no wildcards; "
+				    "give international names in xn-- "
+				    "form)\n", optarg);
 				return -1;
 			}
 			if (names_add(&o->names, optarg) == -1)
@@ -172,7 +173,8 @@ prepare_key_and_csr(struct issue_run *run, struct issue_options *o,
 	if (store_exists(key_path)) {
 		if (o->key_type_given)
 			log_info("reusing %s; --key-type applies to new keys "
-			    "only (move the file away for a new key)", key_path);
+			    "only (move the file away for a new key)",
+			    key_path);
 		run->key = key_load(key_path, e);
 	} else {
 		run->key = key_generate(o->key_type, e);
@@ -212,7 +214,8 @@ order_new(struct issue_run *run, struct issue_options *o, struct err *e)
 	problem = acme_last_problem(run->session.acme);
 	if (problem == NULL || strcmp(problem, "accountDoesNotExist") != 0)
 		return -1;
-	if (account_recover(run->session.account, run->session.acme, &o->account, e) == -1)
+	if (account_recover(run->session.account, run->session.acme,
+	    &o->account, e) == -1)
 		return -1;
 	return acme_order_new(run->session.acme, &o->names, &run->order, e);
 }
@@ -342,7 +345,8 @@ write_output(struct issue_run *run, struct err *e)
 		goto out;
 	if (run->key_is_new) {
 		if ((keypem = key_to_pem(run->key, e)) == NULL ||
-		    write_pem(run->out_dir, "privkey.pem", keypem, 0600, e) == -1)
+		    write_pem(run->out_dir, "privkey.pem", keypem,
+		    0600, e) == -1)
 			goto out;
 	}
 	if (write_pem(run->out_dir, "cert.pem", leaf, 0644, e) == -1 ||
@@ -375,7 +379,8 @@ deploy(const char *hook, const char *out_dir, const struct names *names,
 	rc = hook_run(hook, out_dir, joined, e);
 	free(joined);
 	if (rc == -1)
-		err_prefix(e, "the certificate was written to %s, but", out_dir);
+		err_prefix(e, "the certificate was written to %s, but",
+		    out_dir);
 	return rc;
 }
 
@@ -398,9 +403,10 @@ log_issued(struct issue_run *run)
 	time_t expiry;
 	char when[32] = "?";
 
-	if (cert_not_after(sk_X509_value(run->chain, 0), &expiry, &(struct err){ 0 })
-	    == 0)
-		strftime(when, sizeof(when), "%Y-%m-%d %H:%M UTC", gmtime(&expiry));
+	if (cert_not_after(sk_X509_value(run->chain, 0), &expiry,
+	    &(struct err){ 0 }) == 0)
+		strftime(when, sizeof(when), "%Y-%m-%d %H:%M UTC",
+		    gmtime(&expiry));
 	log_info("certificate written to %s/fullchain.pem, expires %s",
 	    run->out_dir, when);
 }
@@ -411,7 +417,9 @@ issue(const struct config *cfg, struct issue_options *o, struct err *e)
 	struct issue_run run = { 0 };
 	int rc = -1;
 
-	/* Locked before privkey.pem is read: an overlapping run may write it. */
+	/*
+	 * Locked before privkey.pem is read: an overlapping run may write it.
+	 */
 	session_init(&run.session);
 	if (session_lock(&run.session, cfg, e) == -1 ||
 	    prepare_request(&run, cfg, o, e) == -1 ||

@@ -152,8 +152,9 @@ explain_failure(struct acme *a, const struct revoke_args *r, struct err *e)
 		return 0;
 	}
 	if (problem != NULL && strcmp(problem, "unauthorized") == 0)
-		err_prefix(e, "the CA refused: %s cannot revoke this certificate"
-		    "%s", r->key_path ? "this key" : "this account",
+		err_prefix(e, "the CA refused: %s cannot revoke this "
+		    "certificate" "%s",
+		    r->key_path ? "this key" : "this account",
 		    r->key_path ? "" : " (use --key with the certificate's "
 		    "private key)");
 	return -1;
@@ -186,7 +187,8 @@ revoke(const struct config *cfg, const struct revoke_args *r, struct err *e)
 	if ((cert_key == NULL && session_lock(&s, cfg, e) == -1) ||
 	    session_connect(&s, cfg, cert_key == NULL ? &opts : NULL, e) == -1)
 		goto out;
-	if (acme_certificate_revoke(s.acme, cert, r->reason, cert_key, e) == -1) {
+	if (acme_certificate_revoke(s.acme, cert, r->reason,
+	    cert_key, e) == -1) {
 		rc = explain_failure(s.acme, r, e);
 		goto out;
 	}
@@ -210,8 +212,8 @@ cmd_revoke(const struct config *cfg, int argc, char **argv)
 	if (parse_revoke_args(argc, argv, &r) == -1) {
 		fprintf(stderr, "usage: acmec [global options] revoke CERT "
 		    "[--key CERTKEY]\n"
-		    "             [--reason unspecified|keyCompromise|superseded|"
-		    "affiliationChanged|cessationOfOperation]\n");
+		    "             [--reason unspecified|keyCompromise|"
+		    "superseded|affiliationChanged|cessationOfOperation]\n");
 		return EXIT_USAGE;
 	}
 	if (revoke(cfg, &r, &e) == -1) {

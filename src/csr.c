@@ -120,7 +120,8 @@ add_common_name(X509_NAME *subject, struct names *out, struct err *e)
 	char cn[256];
 	int len;
 
-	len = X509_NAME_get_text_by_NID(subject, NID_commonName, cn, sizeof(cn));
+	len = X509_NAME_get_text_by_NID(subject, NID_commonName, cn,
+	    sizeof(cn));
 	if (len <= 0)
 		return 0;
 	if ((size_t)len != strlen(cn)) {

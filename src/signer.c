@@ -53,8 +53,10 @@ make_jwk(struct signer *s, const char *crv, struct err *e)
 	json_t *jwk = NULL;
 
 	if (s->coord_len != 0) {
-		a = param_b64url(s->key, OSSL_PKEY_PARAM_EC_PUB_X, s->coord_len, e);
-		b = param_b64url(s->key, OSSL_PKEY_PARAM_EC_PUB_Y, s->coord_len, e);
+		a = param_b64url(s->key, OSSL_PKEY_PARAM_EC_PUB_X,
+		    s->coord_len, e);
+		b = param_b64url(s->key, OSSL_PKEY_PARAM_EC_PUB_Y,
+		    s->coord_len, e);
 		if (a != NULL && b != NULL)
 			jwk = json_pack("{s:s, s:s, s:s, s:s}", "crv", crv,
 			    "kty", "EC", "x", a, "y", b);
@@ -97,7 +99,8 @@ choose_algorithm(struct signer *s, const char **crv, struct err *e)
 
 	if (EVP_PKEY_is_a(s->key, "RSA")) {
 		if (EVP_PKEY_get_bits(s->key) < 2048) {
-			err_set(e, "RSA keys shorter than 2048 bits are refused");
+			err_set(e, "RSA keys shorter than 2048 bits are "
+			    "refused");
 			return -1;
 		}
 		s->alg = "RS256";
@@ -107,7 +110,8 @@ choose_algorithm(struct signer *s, const char **crv, struct err *e)
 	if (!EVP_PKEY_is_a(s->key, "EC") ||
 	    !EVP_PKEY_get_utf8_string_param(s->key,
 	    OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof(group), NULL)) {
-		err_set(e, "unsupported key: use RSA (2048-4096) or EC P-256/P-384");
+		err_set(e, "unsupported key: use RSA (2048-4096) or EC "
+		    "P-256/P-384");
 		return -1;
 	}
 	if (strcmp(group, "prime256v1") == 0) {
@@ -117,7 +121,8 @@ choose_algorithm(struct signer *s, const char **crv, struct err *e)
 		s->alg = "ES384", *crv = "P-384", s->md = EVP_sha384();
 		s->coord_len = 48;
 	} else {
-		err_set(e, "unsupported EC curve %s: use P-256 or P-384", group);
+		err_set(e, "unsupported EC curve %s: use P-256 or P-384",
+		    group);
 		return -1;
 	}
 	return 0;
@@ -220,7 +225,8 @@ signer_sign(const struct signer *s, const void *data, size_t len,
 		goto out;
 	}
 	if (s->coord_len != 0) {
-		rc = ecdsa_der_to_jws(raw, rawlen, s->coord_len, sig, siglen, e);
+		rc = ecdsa_der_to_jws(raw, rawlen, s->coord_len,
+		    sig, siglen, e);
 	} else {
 		*sig = raw;
 		*siglen = rawlen;

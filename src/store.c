@@ -112,7 +112,9 @@ store_write_atomic(const char *path, const void *data, size_t len,
 		return -1;
 	}
 	snprintf(tmp, tlen, "%s.tmp.XXXXXX", path);
-	/* mkstemp creates 0600 whatever the umask; fchmod sets the final mode. */
+	/*
+	 * mkstemp creates 0600 whatever the umask; fchmod sets the final mode.
+	 */
 	if ((fd = mkstemp(tmp)) == -1) {
 		err_errno(e, "cannot create a temporary file next to %s", path);
 		goto out;
