@@ -408,6 +408,28 @@ check_same_key "second issue without --out keeps the key" \
 check_same_key "and the new certificate is for that key" \
     "$live_key" "$(pub_of_cert "$STATE/live/$d1/cert.pem")"
 
+# ------------------------------------------------------------ overlap
+
+# Two runs at once on one state dir (cron and a hand-started run): the
+# second waits for the first's lock, both succeed.
+fresh o1
+fresh o2
+overlap_pids=()
+for n in "$o1" "$o2"; do
+	"$ACMEC" -q --directory "$ACME_DIRECTORY" --ca-bundle "$ACME_CA_BUNDLE" \
+	    --state-dir "$STATE" issue -d "$n" -w "$WEBROOT" \
+	    --out "$T/overlap-$n" >"$T/overlap-$n.out" 2>"$T/overlap-$n.err" &
+	overlap_pids+=("$!")
+done
+overlap_failed=0
+for pid in "${overlap_pids[@]}"; do
+	wait "$pid" || overlap_failed=$((overlap_failed + 1))
+done
+check "two overlapping runs on one state dir both succeed" \
+    test "$overlap_failed" = 0
+check "both overlapping runs wrote their certificates" \
+    test -s "$T/overlap-$o1/fullchain.pem" -a -s "$T/overlap-$o2/fullchain.pem"
+
 # ------------------------------------------------------------ deploy hook
 
 # The hook runs after the files are written, without a shell, with the
