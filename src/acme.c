@@ -25,7 +25,7 @@
 #define BAD_NONCE_RETRIES	5
 #define BUSY_RETRIES		3	/* 503 / 429 with a short Retry-After */
 #define BUSY_WAIT_MAX		60	/* seconds we wait for a busy CA */
-#define POLL_DELAY_MIN_MS	500
+#define POLL_DELAY_MIN_MS	100
 #define POLL_DELAY_MAX_MS	5000
 #define POLL_LOST_RETRIES	2	/* polls repeated after a lost answer */
 

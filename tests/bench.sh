@@ -51,6 +51,44 @@ echo "issuances:            $BENCH_RUNS (2 names each, ec-256)"
 echo "mean wall time:       $((total_ms / BENCH_RUNS)) ms"
 echo "mean HTTP requests:   $((requests / BENCH_RUNS))"
 
+# The same issuances with uacme, if it is installed, for comparison.  uacme
+# has no option for extra trust anchors, so it runs in a mount namespace of
+# its own where the system bundle also holds the test CA's root: nothing
+# outside this script sees the change.  Needs root (unshare -m).
+bench_uacme() {
+	local conf=$work/uacme bundle=$work/bundle.pem
+	cat /etc/ssl/certs/ca-certificates.crt "$ACME_CA_BUNDLE" >"$bundle"
+	mkdir -p "$WEBROOT/.well-known/acme-challenge"
+	# shellcheck disable=SC2016 # expanded by the inner shell
+	unshare -m bash -c '
+		set -e
+		mount --bind "$1" /etc/ssl/certs/ca-certificates.crt
+		u() { uacme -a "$ACME_DIRECTORY" -c "$2" -t EC -b 256 -y \
+		    -h /usr/share/uacme/uacme.sh "$@"; }
+		export UACME_CHALLENGE_PATH=$WEBROOT/.well-known/acme-challenge
+		uacme -a "$ACME_DIRECTORY" -c "$2" -y new >/dev/null 2>&1
+		total=0
+		for i in $(seq 1 "$3"); do
+			a=b$RANDOM$RANDOM.example.com b=b$RANDOM$RANDOM.example.com
+			start=$(date +%s%N)
+			uacme -a "$ACME_DIRECTORY" -c "$2" -t EC -b 256 -y \
+			    -h /usr/share/uacme/uacme.sh issue "$a" "$b" \
+			    >/dev/null 2>&1
+			end=$(date +%s%N)
+			total=$((total + (end - start) / 1000000))
+		done
+		echo "$((total / $3))"
+	' bench "$bundle" "$conf" "$BENCH_RUNS"
+}
+
+if command -v uacme >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+	if uacme_ms=$(bench_uacme 2>/dev/null); then
+		echo "uacme mean wall time: $uacme_ms ms (same CA, names, key type)"
+	else
+		echo "uacme mean wall time: (uacme run failed)"
+	fi
+fi
+
 if command -v valgrind >/dev/null 2>&1; then
 	valgrind --tool=massif --massif-out-file="$work/massif" "$ACMEC" \
 	    --directory "$ACME_DIRECTORY" --ca-bundle "$ACME_CA_BUNDLE" \
