@@ -376,7 +376,7 @@ deploy(const char *hook, const char *out_dir, const struct names *names,
 		err_set(e, "out of memory");
 		return -1;
 	}
-	rc = hook_run(hook, out_dir, joined, e);
+	rc = hook_run(hook, out_dir, joined, HOOK_TIMEOUT, e);
 	free(joined);
 	if (rc == -1)
 		err_prefix(e, "the certificate was written to %s, but",

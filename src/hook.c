@@ -6,9 +6,11 @@
 #include <sys/wait.h>
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "hook.h"
@@ -32,19 +34,37 @@ split_words(char *copy, char **argv, int max)
 	return argc;
 }
 
+/*
+ * Wait for the hook at most timeout seconds, then end it: a hung reload
+ * must not keep the state locked for ever.  SIGINT/SIGTERM sent to acmec
+ * do not cut the wait short: the hook finishes what it started.
+ */
 static int
-wait_for(pid_t pid, int *status)
+wait_for(pid_t pid, int timeout, int *status, struct err *e)
 {
-	/* SIGINT/SIGTERM interrupt waitpid here: the hook still finishes. */
-	while (waitpid(pid, status, 0) == -1)
-		if (errno != EINTR)
-			return -1;
-	return 0;
+	struct timespec tick = { 0, 50 * 1000 * 1000 };
+	time_t deadline = time(NULL) + timeout;
+	pid_t got;
+
+	while ((got = waitpid(pid, status, WNOHANG)) == 0 &&
+	    time(NULL) < deadline)
+		nanosleep(&tick, NULL);
+	if (got == pid)
+		return 0;
+	if (got == 0) {
+		kill(-pid, SIGKILL);	/* the hook's children too */
+		(void)waitpid(pid, status, 0);
+		err_set(e, "it did not finish within %d seconds and was "
+		    "killed", timeout);
+		return -1;
+	}
+	err_errno(e, "cannot wait for it");
+	return -1;
 }
 
 int
 hook_run(const char *command, const char *out_dir, const char *names,
-    struct err *e)
+    int timeout, struct err *e)
 {
 	char *copy, *argv[HOOK_ARGS_MAX];
 	int argc, status, rc = -1;
@@ -64,6 +84,7 @@ hook_run(const char *command, const char *out_dir, const char *names,
 		goto out;
 	}
 	if (pid == 0) {
+		(void)setpgid(0, 0);	/* a group of its own, killed as one */
 		setenv("ACMEC_OUT", out_dir, 1);
 		setenv("ACMEC_NAMES", names, 1);
 		execvp(argv[0], argv);
@@ -71,8 +92,11 @@ hook_run(const char *command, const char *out_dir, const char *names,
 		    strerror(errno));
 		_exit(127);
 	}
-	if (wait_for(pid, &status) == -1 || !WIFEXITED(status) ||
-	    WEXITSTATUS(status) != 0) {
+	if (wait_for(pid, timeout, &status, e) == -1) {
+		err_prefix(e, "--deploy-hook \"%s\"", command);
+		goto out;
+	}
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 		err_set(e, "--deploy-hook \"%s\" failed", command);
 		goto out;
 	}

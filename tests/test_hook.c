@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "err.h"
 #include "hook.h"
@@ -51,7 +52,7 @@ hook_run__passes_words_and_environment_without_a_shell(void **state)
 	/* Quotes and $ mean nothing: no shell parses the command. */
 	if (asprintf(&cmd, "%s  reload '$HOME' a;b", script) < 0)
 		fail_msg("asprintf");
-	assert_int_equal(hook_run(cmd, "/etc/acmec/live/x", "x y", &e), 0);
+	assert_int_equal(hook_run(cmd, "/etc/acmec/live/x", "x y", 10, &e), 0);
 	seen = path_in(t->path, "seen");
 	got = read_file(seen, NULL);
 	assert_string_equal(got, "/etc/acmec/live/x|x y|3|reload '$HOME' a;b\n");
@@ -67,7 +68,7 @@ hook_run__reports_a_failing_program(void **state)
 	struct err e = { "" };
 
 	(void)state;
-	assert_int_equal(hook_run("false", "/out", "x", &e), -1);
+	assert_int_equal(hook_run("false", "/out", "x", 10, &e), -1);
 	assert_non_null(strstr(e.msg, "\"false\" failed"));
 }
 
@@ -77,7 +78,8 @@ hook_run__reports_a_missing_program(void **state)
 	struct err e = { "" };
 
 	(void)state;
-	assert_int_equal(hook_run("/nonexistent/reload now", "/out", "x", &e),
+	assert_int_equal(hook_run("/nonexistent/reload now", "/out", "x", 10,
+	    &e),
 	    -1);
 	assert_non_null(strstr(e.msg, "/nonexistent/reload now"));
 }
@@ -89,12 +91,24 @@ hook_run__refuses_an_empty_or_overlong_command(void **state)
 	char many[400] = "true";
 
 	(void)state;
-	assert_int_equal(hook_run("   ", "/out", "x", &e), -1);
+	assert_int_equal(hook_run("   ", "/out", "x", 10, &e), -1);
 	assert_non_null(strstr(e.msg, "empty"));
 	for (int i = 0; i < 80; i++)
 		strcat(many, " w");
-	assert_int_equal(hook_run(many, "/out", "x", &e), -1);
+	assert_int_equal(hook_run(many, "/out", "x", 10, &e), -1);
 	assert_non_null(strstr(e.msg, "too many words"));
+}
+
+static void
+hook_run__kills_a_hook_that_outlives_its_timeout(void **state)
+{
+	struct err e = { "" };
+	time_t start = time(NULL);
+
+	(void)state;
+	assert_int_equal(hook_run("sleep 30", "/out", "x", 1, &e), -1);
+	assert_non_null(strstr(e.msg, "did not finish within 1 seconds"));
+	assert_true(time(NULL) - start < 10);
 }
 
 int
@@ -107,6 +121,7 @@ main(void)
 		cmocka_unit_test(hook_run__reports_a_failing_program),
 		cmocka_unit_test(hook_run__reports_a_missing_program),
 		cmocka_unit_test(hook_run__refuses_an_empty_or_overlong_command),
+		cmocka_unit_test(hook_run__kills_a_hook_that_outlives_its_timeout),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
