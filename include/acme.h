@@ -40,8 +40,6 @@ void acme_free(struct acme *a);
  */
 const char *acme_terms_of_service(const struct acme *a);
 bool acme_eab_required(const struct acme *a);
-/* A directory URL by name ("newAccount", "keyChange", ...), borrowed. */
-const char *acme_directory_get(const struct acme *a, const char *name);
 
 /*
  * The account that signs requests: key (borrowed) and account URL (copied,

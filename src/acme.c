@@ -267,12 +267,6 @@ acme_free(struct acme *a)
 }
 
 const char *
-acme_directory_get(const struct acme *a, const char *name)
-{
-	return acme_json_str(a->dir, name);
-}
-
-const char *
 acme_terms_of_service(const struct acme *a)
 {
 	const char *tos = acme_json_str(json_object_get(a->dir, "meta"),
