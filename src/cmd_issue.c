@@ -313,9 +313,10 @@ finalize_and_download(struct issue_run *run, struct issue_options *o,
 	return cert_check(sk_X509_value(run->chain, 0), pub, &o->names, e);
 }
 
+/* Add OUT/name to the set of files replaced together. */
 static int
-write_pem(const char *dir, const char *name, const char *text, mode_t mode,
-    struct err *e)
+add_pem(struct store_set *set, const char *dir, const char *name,
+    const char *text, mode_t mode, struct err *e)
 {
 	char *path = store_path(dir, name);
 	int rc;
@@ -324,17 +325,22 @@ write_pem(const char *dir, const char *name, const char *text, mode_t mode,
 		err_set(e, "out of memory");
 		return -1;
 	}
-	rc = store_write_atomic(path, text, strlen(text), mode, e);
+	rc = store_set_add(set, path, text, strlen(text), mode, e);
 	free(path);
 	return rc;
 }
 
-/* Key first, fullchain.pem (what servers usually load) last. */
+/*
+ * All files are written out before any replaces its old version, so a
+ * full disk cannot pair a new key with an old certificate; then key
+ * first, fullchain.pem (what servers usually load) last.
+ */
 static int
 write_output(struct issue_run *run, struct err *e)
 {
 	int n = sk_X509_num(run->chain), rc = -1;
 	char *leaf, *rest = NULL, *full = NULL, *keypem = NULL;
+	struct store_set *set = NULL;
 
 	leaf = cert_chain_pem(run->chain, 0, 1, e);
 	if (leaf != NULL)
@@ -343,18 +349,22 @@ write_output(struct issue_run *run, struct err *e)
 		full = cert_chain_pem(run->chain, 0, n, e);
 	if (full == NULL || store_mkdirs(run->out_dir, 0700, e) == -1)
 		goto out;
-	if (run->key_is_new) {
-		if ((keypem = key_to_pem(run->key, e)) == NULL ||
-		    write_pem(run->out_dir, "privkey.pem", keypem,
-		    0600, e) == -1)
-			goto out;
+	if ((set = store_set_new()) == NULL) {
+		err_set(e, "out of memory");
+		goto out;
 	}
-	if (write_pem(run->out_dir, "cert.pem", leaf, 0644, e) == -1 ||
-	    write_pem(run->out_dir, "chain.pem", rest, 0644, e) == -1 ||
-	    write_pem(run->out_dir, "fullchain.pem", full, 0644, e) == -1)
+	if (run->key_is_new &&
+	    ((keypem = key_to_pem(run->key, e)) == NULL ||
+	    add_pem(set, run->out_dir, "privkey.pem", keypem, 0600, e) == -1))
+		goto out;
+	if (add_pem(set, run->out_dir, "cert.pem", leaf, 0644, e) == -1 ||
+	    add_pem(set, run->out_dir, "chain.pem", rest, 0644, e) == -1 ||
+	    add_pem(set, run->out_dir, "fullchain.pem", full, 0644, e) == -1 ||
+	    store_set_commit(set, e) == -1)
 		goto out;
 	rc = 0;
 out:
+	store_set_free(set);
 	if (keypem != NULL)
 		OPENSSL_cleanse(keypem, strlen(keypem));
 	free(keypem);

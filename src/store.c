@@ -99,50 +99,138 @@ write_all(int fd, const void *data, size_t len)
 	return 0;
 }
 
+/* Write data to a new temporary file next to path, synced; *tmp is new. */
+static int
+stage(const char *path, const void *data, size_t len, mode_t mode,
+    char **tmp, struct err *e)
+{
+	int fd;
+
+	if ((*tmp = str_fmt("%s.tmp.XXXXXX", path)) == NULL) {
+		err_set(e, "out of memory");
+		return -1;
+	}
+	/* mkstemp creates 0600 whatever the umask; fchmod sets the mode. */
+	if ((fd = mkstemp(*tmp)) == -1) {
+		err_errno(e, "cannot create a temporary file next to %s", path);
+		free(*tmp);
+		*tmp = NULL;
+		return -1;
+	}
+	if (fchmod(fd, mode) == -1 || write_all(fd, data, len) == -1 ||
+	    fsync(fd) == -1) {
+		err_errno(e, "cannot write %s", *tmp);
+		(void)close(fd);
+		goto fail;
+	}
+	if (close(fd) == -1) {
+		err_errno(e, "cannot write %s", *tmp);
+		goto fail;
+	}
+	return 0;
+fail:
+	(void)unlink(*tmp);
+	free(*tmp);
+	*tmp = NULL;
+	return -1;
+}
+
+/* Rename a staged file over path and make the rename durable. */
+static int
+commit(const char *tmp, const char *path, struct err *e)
+{
+	if (rename(tmp, path) == -1) {
+		err_errno(e, "cannot rename %s to %s", tmp, path);
+		return -1;
+	}
+	fsync_parent(path);
+	return 0;
+}
+
 int
 store_write_atomic(const char *path, const void *data, size_t len,
     mode_t mode, struct err *e)
 {
-	size_t tlen = strlen(path) + 16;
 	char *tmp;
-	int fd = -1, rc = -1;
+	int rc;
 
-	if ((tmp = malloc(tlen)) == NULL) {
-		err_errno(e, "%s", path);
+	if (stage(path, data, len, mode, &tmp, e) == -1)
 		return -1;
-	}
-	snprintf(tmp, tlen, "%s.tmp.XXXXXX", path);
-	/*
-	 * mkstemp creates 0600 whatever the umask; fchmod sets the final mode.
-	 */
-	if ((fd = mkstemp(tmp)) == -1) {
-		err_errno(e, "cannot create a temporary file next to %s", path);
-		goto out;
-	}
-	if (fchmod(fd, mode) == -1 || write_all(fd, data, len) == -1 ||
-	    fsync(fd) == -1) {
-		err_errno(e, "cannot write %s", tmp);
-		goto out;
-	}
-	if (close(fd) == -1) {
-		fd = -1;
-		err_errno(e, "cannot write %s", tmp);
-		goto out;
-	}
-	fd = -1;
-	if (rename(tmp, path) == -1) {
-		err_errno(e, "cannot rename %s to %s", tmp, path);
-		goto out;
-	}
-	fsync_parent(path);
-	rc = 0;
-out:
-	if (fd != -1)
-		close(fd);
-	if (rc == -1)
+	if ((rc = commit(tmp, path, e)) == -1)
 		(void)unlink(tmp);
 	free(tmp);
 	return rc;
+}
+
+struct store_set {
+	char	**paths;
+	char	**tmps;
+	size_t	  n;
+};
+
+struct store_set *
+store_set_new(void)
+{
+	return calloc(1, sizeof(struct store_set));
+}
+
+int
+store_set_add(struct store_set *set, const char *path, const void *data,
+    size_t len, mode_t mode, struct err *e)
+{
+	char **paths, **tmps, *tmp;
+
+	if ((paths = realloc(set->paths, (set->n + 1) * sizeof(char *))) ==
+	    NULL) {
+		err_set(e, "out of memory");
+		return -1;
+	}
+	set->paths = paths;
+	if ((tmps = realloc(set->tmps, (set->n + 1) * sizeof(char *))) ==
+	    NULL) {
+		err_set(e, "out of memory");
+		return -1;
+	}
+	set->tmps = tmps;
+	if ((set->paths[set->n] = strdup(path)) == NULL) {
+		err_set(e, "out of memory");
+		return -1;
+	}
+	if (stage(path, data, len, mode, &tmp, e) == -1) {
+		free(set->paths[set->n]);
+		return -1;
+	}
+	set->tmps[set->n++] = tmp;
+	return 0;
+}
+
+int
+store_set_commit(struct store_set *set, struct err *e)
+{
+	for (size_t i = 0; i < set->n; i++) {
+		if (commit(set->tmps[i], set->paths[i], e) == -1)
+			return -1;
+		free(set->tmps[i]);
+		set->tmps[i] = NULL;
+	}
+	return 0;
+}
+
+void
+store_set_free(struct store_set *set)
+{
+	if (set == NULL)
+		return;
+	for (size_t i = 0; i < set->n; i++) {
+		if (set->tmps[i] != NULL) {
+			(void)unlink(set->tmps[i]);
+			free(set->tmps[i]);
+		}
+		free(set->paths[i]);
+	}
+	free(set->paths);
+	free(set->tmps);
+	free(set);
 }
 
 int
