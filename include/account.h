@@ -24,6 +24,8 @@ struct account {
 	char		*status;	/* "valid", "deactivated", ... */
 };
 
+#define ACCOUNT_MAX_CONTACTS	16	/* --contact options per command */
+
 struct account_options {
 	bool				 create;	/* --agree-tos given */
 	struct acme_account_request	 request;	/* used when creating */

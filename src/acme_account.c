@@ -95,13 +95,23 @@ out:
 	return rc;
 }
 
+/* Requests to the account itself need its URL (found by account_open). */
+static int
+require_account_url(const struct acme *a, struct err *e)
+{
+	if (a->account_url != NULL)
+		return 0;
+	err_set(e, "no account is known for this key yet; run "
+	    "\"acmec account new --agree-tos\" first");
+	return -1;
+}
+
 int
 acme_account_fetch(struct acme *a, json_t **account, struct err *e)
 {
-	if (a->account_url == NULL) {
-		err_set(e, "no account URL known");
+	*account = NULL;
+	if (require_account_url(a, e) == -1)
 		return -1;
-	}
 	*account = acme_post_json(a, a->account_url, NULL, NULL, e);
 	return *account != NULL ? 0 : -1;
 }
@@ -111,10 +121,8 @@ account_post(struct acme *a, json_t *payload, json_t **account, struct err *e)
 {
 	json_t *obj = NULL;
 
-	if (a->account_url != NULL)
+	if (require_account_url(a, e) == 0)
 		obj = acme_post_json(a, a->account_url, payload, NULL, e);
-	else
-		err_set(e, "no account URL known");
 	json_decref(payload);
 	if (obj == NULL)
 		return -1;
@@ -171,10 +179,8 @@ acme_account_key_change(struct acme *a, const struct signer *new_key,
 		err_set(e, "this CA does not support account key rollover");
 		return -1;
 	}
-	if (a->account_url == NULL) {
-		err_set(e, "no account URL known");
+	if (require_account_url(a, e) == -1)
 		return -1;
-	}
 	if ((inner = acme_key_change_body(url, a->account_url, a->key,
 	    new_key, e)) == NULL)
 		return -1;

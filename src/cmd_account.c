@@ -11,10 +11,9 @@
 #include "log.h"
 #include "session.h"
 
-#define MAX_CONTACTS	16
 
 struct account_args {
-	const char	*contacts[MAX_CONTACTS];
+	const char	*contacts[ACCOUNT_MAX_CONTACTS];
 	size_t		 ncontacts;
 	bool		 agree_tos;
 	bool		 yes;
@@ -45,8 +44,12 @@ parse_account_args(int argc, char **argv, struct account_args *a)
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (c) {
 		case OPT_CONTACT:
-			if (a->ncontacts == MAX_CONTACTS)
+			if (a->ncontacts == ACCOUNT_MAX_CONTACTS) {
+				fprintf(stderr, "acmec: at most %d "
+				    "--contact options\n",
+				    ACCOUNT_MAX_CONTACTS);
 				return -1;
+			}
 			a->contacts[a->ncontacts++] = optarg;
 			break;
 		case OPT_AGREE:

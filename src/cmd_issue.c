@@ -19,7 +19,6 @@
 #include "store.h"
 #include "webroot.h"
 
-#define MAX_CONTACTS	16
 
 struct issue_options {
 	struct names		 names;
@@ -29,7 +28,7 @@ struct issue_options {
 	const char		*deploy_hook;
 	enum key_type		 key_type;
 	bool			 key_type_given;
-	const char		*contacts[MAX_CONTACTS];
+	const char		*contacts[ACCOUNT_MAX_CONTACTS];
 	struct account_options	 account;
 };
 
@@ -98,8 +97,12 @@ parse_issue_options(int argc, char **argv, struct issue_options *o)
 			o->account.create = req->agree_tos = true;
 			break;
 		case OPT_CONTACT:
-			if (req->ncontacts == MAX_CONTACTS)
+			if (req->ncontacts == ACCOUNT_MAX_CONTACTS) {
+				fprintf(stderr, "acmec: at most %d "
+				    "--contact options\n",
+				    ACCOUNT_MAX_CONTACTS);
 				return -1;
+			}
 			o->contacts[req->ncontacts++] = optarg;
 			break;
 		case OPT_KEYTYPE:
