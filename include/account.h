@@ -1,6 +1,14 @@
 /*
- * account.h - the client's side of an ACME account: the account key in the
- * state directory and the remembered account URL for each CA directory.
+ * account.h - the client's side of an ACME account, kept per CA directory:
+ *
+ *   STATE_DIR/accounts/CA/account-key.pem       the account key (0600)
+ *   STATE_DIR/accounts/CA/account-key.pem.new   a rollover in flight
+ *   STATE_DIR/accounts/CA/account.json          URL, status, CA directory
+ *   STATE_DIR/accounts/CA/lock                  held while the files change
+ *
+ * CA is the directory URL made into a file name plus a hash of it, so a
+ * rollover at one CA never touches the account at another.  The key itself
+ * stays behind the signer interface.
  */
 #ifndef ACMEC_ACCOUNT_H
 #define ACMEC_ACCOUNT_H
@@ -15,13 +23,14 @@
 #include "signer.h"
 
 struct account {
-	EVP_PKEY	*key;
 	struct signer	*signer;
+	char		*dir;		/* STATE_DIR/accounts/CA */
 	char		*key_path;
 	char		*record_path;
 	char		*directory_url;	/* the CA the record is for */
 	char		*url;		/* NULL until known */
 	char		*status;	/* "valid", "deactivated", ... */
+	int		 lock;		/* -1 when not held */
 };
 
 #define ACCOUNT_MAX_CONTACTS	16	/* --contact options per command */
@@ -32,25 +41,35 @@ struct account_options {
 };
 
 /*
- * Load the account key (generated only when opts->create) and make it the
- * signer of acme.  A remembered account URL is used as is (no request);
- * otherwise the CA is asked, and a new account is made if opts->create.
+ * Lock this CA's account files, load the key (generated only when
+ * opts->create), settle an interrupted rollover, and find the account URL
+ * (remembered, looked up, or created if opts->create).  The lock is kept
+ * until account_unlock() or account_free().
  */
 int account_open(const struct config *cfg, struct acme *acme,
     const struct account_options *opts, struct account **out, struct err *e);
+void account_unlock(struct account *acct);
+
+/* Who signs requests of this account. */
+struct acme_who account_who(const struct account *acct);
 
 /*
- * The CA no longer knows the remembered URL (it said accountDoesNotExist):
- * forget it, look the key up again, create if allowed.
+ * A request signed by the account failed with *why.  Ask the CA once which
+ * account the key has (creating it if the CA forgot it and opts->create).
+ * 0: the account URL changed, so the request never reached this account
+ * and may be sent again; -1: give up, *e says why (the original error,
+ * with a hint when the CA refuses the key).
  */
 int account_recover(struct account *acct, struct acme *acme,
-    const struct account_options *opts, struct err *e);
+    const struct account_options *opts, const struct acme_outcome *why,
+    struct err *e);
 
 /*
  * Roll the account over to new_key (RFC 8555 section 7.3.5).  The new key
  * is saved as account-key.pem.new first and moves into place only after
- * the CA accepted it; the old one stays as account-key.TIMESTAMP.pem.  An
- * interrupted rollover is resolved by the next account_open().
+ * the CA accepted it; the old one stays as account-key.TIMESTAMP.pem.  If
+ * the CA's answer is lost or is not a clear refusal, the pending key stays
+ * and the next account_open() asks the CA which key it holds.
  */
 int account_rollover(struct account *acct, struct acme *acme,
     EVP_PKEY *new_key, struct err *e);

@@ -1,7 +1,13 @@
 /*
  * acme.h - the ACME protocol (RFC 8555): directory, nonces, signed
- * requests with their retries, accounts, orders, authorizations,
- * challenges, finalization, certificate download and revocation.
+ * requests, accounts, orders, authorizations, challenges, finalization,
+ * certificate download and revocation.
+ *
+ * Every call that talks to the CA reports what came of it in a caller's
+ * struct acme_outcome: there is no "last error" on the shared object.
+ * Nothing here sleeps: a caller that must wait (polling, Retry-After) is
+ * told how long and schedules it, so many orders can share one struct acme.
+ * The signer is passed with each request (struct acme_who).
  *
  * Every value from the server is untrusted: URLs must be https, tokens
  * base64url, statuses from the RFC's lists, text is sanitized before it
@@ -22,18 +28,44 @@
 #include "names.h"
 #include "signer.h"
 
-#define ACME_POLL_TIMEOUT	300 /* seconds to wait for the CA to decide */
+#define ACME_PROBLEM_MAX	48
+
+/*
+ * What one request came to.  REFUSED means the CA answered that it did
+ * not act (4xx with an ACME problem, or 501); UNKNOWN means it may have
+ * acted: no answer came back, or a 5xx or other non-ACME error did.
+ */
+enum acme_verdict {
+	ACME_DONE,
+	ACME_REFUSED,
+	ACME_UNKNOWN,
+};
+
+struct acme_outcome {
+	enum acme_verdict verdict;
+	long	status;		/* HTTP status; 0 when no answer came back */
+	char	problem[ACME_PROBLEM_MAX]; /* "badNonce"...; "" if none */
+	long	retry_after;	/* seconds the CA asked to wait; -1 if none */
+};
+
+/* True if the CA refused with problem type (without the urn prefix). */
+bool acme_refused_with(const struct acme_outcome *o, const char *problem);
+
+/* Who signs a request: the key, and the account URL (kid) or NULL to put
+ * the key's JWK in the header (newAccount, revocation by certificate key). */
+struct acme_who {
+	const struct signer	*key;
+	const char		*kid;
+};
 
 struct acme;
 
-/*
- * Fetch the directory at url (https only); http is borrowed.  Polls sleep
- * with interrupt_sleep_ms(), so SIGINT/SIGTERM end them early.
- */
-struct acme *acme_new(struct http *http, const char *directory_url,
+/* Fetch the directory at url (https only); t is copied. */
+struct acme *acme_new(const struct transport *t, const char *directory_url,
     struct err *e);
 void acme_free(struct acme *a);
 
+const char *acme_directory_url(const struct acme *a);
 /*
  * meta.termsOfService (borrowed; NULL if absent or not a printable URL)
  * and meta.externalAccountRequired.
@@ -41,34 +73,25 @@ void acme_free(struct acme *a);
 const char *acme_terms_of_service(const struct acme *a);
 bool acme_eab_required(const struct acme *a);
 
-/*
- * The account that signs requests: key (borrowed) and account URL (copied,
- * NULL until known).
- */
-void acme_set_account(struct acme *a, const struct signer *key,
-    const char *account_url);
-const char *acme_account_url(const struct acme *a);
+/* One signed POST to a CA endpoint. */
+struct acme_request {
+	const char	*url;
+	const json_t	*payload;	/* NULL: POST-as-GET */
+	struct acme_who	 who;
+	const char	*accept;	/* NULL: JSON */
+};
 
 /*
- * After a failed request: the CA's problem type without the
- * "urn:ietf:params:acme:error:" prefix (e.g. "accountDoesNotExist") and
- * the HTTP status; NULL / 0 if the failure was not an ACME problem.
+ * Sign and send req.  badNonce is answered at once with the nonce it
+ * carries, within a time budget (the CA did not act, so this is safe for
+ * any request).  Nothing else is retried.  0 and *resp (new) for a 2xx or
+ * 3xx answer; -1 otherwise, with *out saying what happened and *e the
+ * CA's words.
  */
-const char *acme_last_problem(const struct acme *a);
-long acme_last_status(const struct acme *a);
+int acme_post(struct acme *a, const struct acme_request *req,
+    struct http_response **resp, struct acme_outcome *out, struct err *e);
 
-/*
- * Signed POST to url (payload NULL: POST-as-GET).  Nonces come from the
- * previous response; badNonce is retried with the nonce it carries.  With
- * use_jwk the signer's JWK goes in the header instead of the account URL.
- * signer NULL: the account key.  A 4xx/5xx answer is an error whose
- * message holds the CA's problem.  *resp is new.
- */
-int acme_post(struct acme *a, const char *url, const json_t *payload,
-    const struct signer *signer, bool use_jwk, const char *accept,
-    struct http_response **resp, struct err *e);
-
-/* Accounts (section 7.3). *account (if not NULL) is a new reference. */
+/* Accounts (section 7.3). */
 struct acme_account_request {
 	const char *const *contacts;	/* "mailto:..." */
 	size_t		  ncontacts;
@@ -77,19 +100,29 @@ struct acme_account_request {
 	const char	 *eab_hmac_key;	/* base64url */
 };
 /*
- * Find the account of the key (onlyReturnExisting).  0 found, 1 none,
- * -1 error.
+ * Find the account of key (onlyReturnExisting): 0 and *url (new) if
+ * found, 1 if the CA has none, -1 on error.
  */
-int acme_account_lookup(struct acme *a, struct err *e);
-int acme_account_create(struct acme *a, const struct acme_account_request *req,
-    json_t **account, struct err *e);
-int acme_account_fetch(struct acme *a, json_t **account, struct err *e);
-int acme_account_update(struct acme *a, const char *const *contacts,
-    size_t ncontacts, json_t **account, struct err *e);
-int acme_account_deactivate(struct acme *a, struct err *e);
-/* Roll the account over to new_key (section 7.3.5). */
-int acme_account_key_change(struct acme *a, const struct signer *new_key,
-    struct err *e);
+int acme_account_lookup(struct acme *a, const struct signer *key, char **url,
+    struct acme_outcome *out, struct err *e);
+/* Create the account of key; *url new; *account (if not NULL) new ref. */
+int acme_account_create(struct acme *a, const struct signer *key,
+    const struct acme_account_request *req, char **url, json_t **account,
+    struct acme_outcome *out, struct err *e);
+/* The account object (POST-as-GET); new reference. */
+int acme_account_fetch(struct acme *a, const struct acme_who *who,
+    json_t **account, struct acme_outcome *out, struct err *e);
+int acme_account_update(struct acme *a, const struct acme_who *who,
+    const char *const *contacts, size_t ncontacts, json_t **account,
+    struct acme_outcome *out, struct err *e);
+int acme_account_deactivate(struct acme *a, const struct acme_who *who,
+    struct acme_outcome *out, struct err *e);
+/*
+ * Roll the account of who over to new_key (section 7.3.5).  Never
+ * repeated here: after an UNKNOWN outcome only a lookup can tell.
+ */
+int acme_account_key_change(struct acme *a, const struct acme_who *who,
+    const struct signer *new_key, struct acme_outcome *out, struct err *e);
 /* The nested JWS body of a key change; new reference (exposed for tests). */
 json_t *acme_key_change_body(const char *key_change_url,
     const char *account_url, const struct signer *old_key,
@@ -103,47 +136,59 @@ struct acme_order {
 	char	 *certificate;	/* NULL until valid */
 	char	**authorizations;
 	size_t	  nauthorizations;
+	char	 *error;	/* the CA's problem, described; or NULL */
+	long	  retry_after;	/* of the last answer; -1 if none */
 };
-int acme_order_new(struct acme *a, const struct names *names,
-    struct acme_order **order, struct err *e);
-/* Submit the CSR (base64url DER) and wait until the order is valid. */
-int acme_order_finalize(struct acme *a, struct acme_order *order,
-    const char *csr_b64url, struct err *e);
+int acme_order_new(struct acme *a, const struct acme_who *who,
+    const struct names *names, struct acme_order **order,
+    struct acme_outcome *out, struct err *e);
+/* POST-as-GET the order and refresh it. */
+int acme_order_fetch(struct acme *a, const struct acme_who *who,
+    struct acme_order *order, struct acme_outcome *out, struct err *e);
+/* Submit the CSR (base64url DER); order is refreshed from the answer. */
+int acme_order_finalize(struct acme *a, const struct acme_who *who,
+    struct acme_order *order, const char *csr_b64url,
+    struct acme_outcome *out, struct err *e);
 void acme_order_free(struct acme_order *o);
 
 /* Authorizations and their http-01 challenge (sections 7.5, 8.3). */
 struct acme_authz {
 	char	*url;
-	char	*identifier;	/* the DNS name */
+	char	*identifier;	/* the name, sanitized */
 	char	*status;
 	char	*challenge_url;	/* http-01; NULL if already valid */
 	char	*token;		/* base64url, checked */
+	char	*error;		/* a challenge's problem, described; or NULL */
 };
-int acme_authz_fetch(struct acme *a, const char *url,
-    struct acme_authz **authz, struct err *e);
-/* Tell the CA the http-01 response is in place. */
-int acme_challenge_respond(struct acme *a, const struct acme_authz *authz,
+int acme_authz_fetch(struct acme *a, const struct acme_who *who,
+    const char *url, struct acme_authz **authz, struct acme_outcome *out,
     struct err *e);
-/*
- * Poll until the authorization is valid; an invalid one fails with the CA's
- * reason.
- */
-int acme_authz_wait(struct acme *a, struct acme_authz *authz, struct err *e);
 void acme_authz_free(struct acme_authz *z);
+
+/*
+ * Tell the CA the http-01 response is in place, and read the challenge
+ * object it answers with: *status is its status (new string) and *error
+ * its problem, described (new, or NULL).  A CA may reject the response
+ * right there (section 8.2) instead of in the authorization.
+ */
+int acme_challenge_respond(struct acme *a, const struct acme_who *who,
+    const struct acme_authz *authz, char **status, char **error,
+    struct acme_outcome *out, struct err *e);
 
 /* token "." thumbprint (section 8.1); new string. */
 char *acme_key_authorization(const char *token, const struct signer *key);
 
 /* Download the PEM chain (application/pem-certificate-chain); *pem new. */
-int acme_certificate_download(struct acme *a, const char *url, char **pem,
-    size_t *len, struct err *e);
+int acme_certificate_download(struct acme *a, const struct acme_who *who,
+    const char *url, char **pem, size_t *len, struct acme_outcome *out,
+    struct err *e);
 
 /*
- * Revoke cert (section 7.6) with reason (RFC 5280 code, or -1 to omit).
- * cert_key NULL: signed by the account; otherwise by the certificate's key.
+ * Revoke cert (section 7.6) with reason (RFC 5280 code, or -1 to omit),
+ * signed by who: the account, or the certificate's key (kid NULL).
  */
-int acme_certificate_revoke(struct acme *a, X509 *cert, int reason,
-    const struct signer *cert_key, struct err *e);
+int acme_certificate_revoke(struct acme *a, const struct acme_who *who,
+    X509 *cert, int reason, struct acme_outcome *out, struct err *e);
 
 /* Helpers exposed for tests. */
 /*

@@ -5,6 +5,8 @@
 #ifndef ACMEC_COMMANDS_H
 #define ACMEC_COMMANDS_H
 
+#include <stdio.h>
+
 #include "config.h"
 
 #define EXIT_OK		0
@@ -12,6 +14,7 @@
 #define EXIT_USAGE	2
 
 int cmd_issue(const struct config *cfg, int argc, char **argv);
+void cmd_issue_usage(FILE *out);
 int cmd_account(const struct config *cfg, int argc, char **argv);
 int cmd_revoke(const struct config *cfg, int argc, char **argv);
 

@@ -1,10 +1,13 @@
 /*
  * config.h - global options and where things live in the state directory.
  *
- *   STATE_DIR/account-key.pem             the account key (0600)
- *   STATE_DIR/accounts/HOST_PATH.json     the account URL per CA directory
+ *   STATE_DIR/accounts/CA/                the account of one CA (account.h)
  *   STATE_DIR/live/NAME/                  default --out of issue
- *   STATE_DIR/lock                        serializes overlapping runs
+ *   STATE_DIR/locks/NAME-HASH.lock        one per output directory
+ *
+ * acmec before 0.2 kept one STATE_DIR/account-key.pem for every CA and
+ * STATE_DIR/accounts/HOST_PATH.json records; account_open() takes them
+ * over.
  */
 #ifndef ACMEC_CONFIG_H
 #define ACMEC_CONFIG_H
@@ -28,8 +31,11 @@ struct config {
 void config_defaults(struct config *cfg);
 
 /* New strings, NULL on ENOMEM. */
-char *config_account_key_path(const struct config *cfg);
-char *config_account_record_path(const struct config *cfg);
+char *config_account_dir(const struct config *cfg);
+/* The lock of the output directory out_dir (made absolute). */
+char *config_output_lock(const struct config *cfg, const char *out_dir);
+char *config_legacy_account_key_path(const struct config *cfg);
+char *config_legacy_account_record_path(const struct config *cfg);
 char *config_live_dir(const struct config *cfg, const char *name);
 
 #endif

@@ -15,7 +15,7 @@
  * in its environment, and wait for it, killing it after timeout seconds.
  * Fails unless it exits 0 in time.
  */
-int hook_run(const char *command, const char *out_dir, const char *names,
-    int timeout, struct err *e);
+int hook_run(const char *command, const char *const *env, int timeout,
+    struct err *e);
 
 #endif

@@ -31,19 +31,39 @@ struct http_response {
 	char	*retry_after;
 };
 
+/* method is "GET", "HEAD" or "POST"; body and content_type only for POST. */
+struct http_request {
+	const char	*method;
+	const char	*url;
+	const char	*content_type;
+	const char	*body;
+	size_t		 body_len;
+	const char	*accept;	/* or NULL */
+};
+
+/*
+ * The transport seam: what the protocol module sends requests through.
+ * A response with any status is a success here (interpreting 4xx is the
+ * caller's job); -1 means no answer came back.  *resp is new.  Tests plug
+ * in a scripted fake.
+ */
+struct transport {
+	int	(*send)(void *ctx, const struct http_request *req,
+		    struct http_response **resp, struct err *e);
+	void	*ctx;
+};
+
 struct http;
 
 struct http *http_new(const struct http_options *opts, struct err *e);
 void http_free(struct http *h);
 
-/*
- * One request.  method is "GET", "HEAD" or "POST"; body and content_type
- * only for POST; accept may be NULL.  A response with any status is a
- * success here: interpreting 4xx is the caller's job.  *resp is new.
- */
-int http_request(struct http *h, const char *method, const char *url,
-    const char *content_type, const char *body, size_t body_len,
-    const char *accept, struct http_response **resp, struct err *e);
+/* One request over h (see struct transport). */
+int http_send(struct http *h, const struct http_request *req,
+    struct http_response **resp, struct err *e);
+
+/* h as a transport; h stays the caller's. */
+struct transport http_transport(struct http *h);
 
 void http_response_free(struct http_response *r);
 

@@ -30,6 +30,7 @@ char *names_join(const struct names *list, const char *prefix,
 void names_clear(struct names *list);
 /* True if name is a syntactically valid DNS name (wildcard allowed). */
 bool names_is_valid_dns(const char *name);
+int names_check_dns(const struct names *names, struct err *e);
 
 /*
  * Add the dNSName entries of a subjectAltName; a name with an embedded NUL

@@ -34,6 +34,9 @@ int signer_sign(const struct signer *s, const void *data, size_t len,
 /* The public JWK (RFC 7517), new reference. */
 json_t *signer_jwk(const struct signer *s);
 
+/* "ec-256", "rsa-2048", ... (borrowed), for humans. */
+const char *signer_key_type(const struct signer *s);
+
 /* JWK thumbprint, base64url of SHA-256 (RFC 7638), borrowed. */
 const char *signer_thumbprint(const struct signer *s);
 

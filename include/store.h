@@ -52,6 +52,7 @@ int store_exists(const char *path);
  */
 int store_lock(const char *dir, int wait_seconds, struct err *e);
 void store_unlock(int fd);
+int store_lock_path(const char *path, int wait_seconds, struct err *e);
 
 /* Join two path parts with '/'; new string or NULL on ENOMEM. */
 char *store_path(const char *dir, const char *name);

@@ -1,6 +1,7 @@
 /*
- * account.c - the account key and the remembered account URL per CA.
+ * account.c - the account key and the remembered account URL, per CA.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,14 +15,26 @@
 #include "str.h"
 
 #define RECORD_MAX	(64 * 1024)
+#define LOCK_WAIT	60	/* seconds, for another run's account change */
+#define BACKUPS_PER_SECOND 100	/* rollovers whose old keys are kept apart */
+
+void
+account_unlock(struct account *acct)
+{
+	if (acct == NULL)
+		return;
+	store_unlock(acct->lock);
+	acct->lock = -1;
+}
 
 void
 account_free(struct account *acct)
 {
 	if (acct == NULL)
 		return;
-	EVP_PKEY_free(acct->key);
+	account_unlock(acct);
 	signer_free(acct->signer);
+	free(acct->dir);
 	free(acct->key_path);
 	free(acct->record_path);
 	free(acct->directory_url);
@@ -30,11 +43,63 @@ account_free(struct account *acct)
 	free(acct);
 }
 
-/* Read the record of this CA directory, if any. */
+struct acme_who
+account_who(const struct account *acct)
+{
+	return (struct acme_who){ acct->signer, acct->url };
+}
+
+/* Replace acct->url and acct->status (url taken). */
+static void
+set_url(struct account *acct, char *url, const char *status)
+{
+	free(acct->url);
+	free(acct->status);
+	acct->url = url;
+	acct->status = url != NULL && status != NULL ? strdup(status) : NULL;
+}
+
+/* A record that cannot be read is kept aside, and the CA asked again. */
+static void
+set_record_aside(struct account *acct, const char *why)
+{
+	char *bad = str_fmt("%s.bad", acct->record_path);
+
+	if (bad != NULL && rename(acct->record_path, bad) == 0)
+		log_error("warning: %s %s; kept as %s, looking the account up "
+		    "again", acct->record_path, why, bad);
+	free(bad);
+}
+
+/* Take url and status from a parsed record, if it is this key's. */
+static void
+record_take(struct account *acct, const json_t *rec)
+{
+	const char *url = json_string_value(json_object_get(rec, "url"));
+	const char *thumb = json_string_value(json_object_get(rec,
+	    "thumbprint"));
+	const char *dir = json_string_value(json_object_get(rec, "directory"));
+
+	if (dir != NULL && strcmp(dir, acct->directory_url) != 0) {
+		log_info("%s is for %s, not %s; looking the account up again",
+		    acct->record_path, dir, acct->directory_url);
+		return;
+	}
+	/* A URL remembered for another key (the key file was replaced). */
+	if (url != NULL && (thumb == NULL ||
+	    strcmp(thumb, signer_thumbprint(acct->signer)) != 0)) {
+		log_info("%s belongs to another account key; looking the "
+		    "account up again", acct->record_path);
+		return;
+	}
+	if (url != NULL)
+		set_url(acct, strdup(url), json_string_value(
+		    json_object_get(rec, "status")));
+}
+
 static int
 record_load(struct account *acct, struct err *e)
 {
-	const char *url, *thumbprint;
 	json_t *rec;
 	char *text;
 	size_t len;
@@ -45,28 +110,10 @@ record_load(struct account *acct, struct err *e)
 		return -1;
 	rec = json_loadb(text, len, 0, NULL);
 	free(text);
-	if (!json_is_object(rec)) {
-		json_decref(rec);
-		err_set(e, "%s is not a JSON account record; move it away to "
-		    "look the account up again", acct->record_path);
-		return -1;
-	}
-	url = json_string_value(json_object_get(rec, "url"));
-	thumbprint = json_string_value(json_object_get(rec, "thumbprint"));
-	/*
-	 * A URL remembered for another key (the key file was replaced) is
-	 * stale.
-	 */
-	if (url != NULL && thumbprint != NULL &&
-	    strcmp(thumbprint, signer_thumbprint(acct->signer)) == 0)
-		acct->url = strdup(url);
-	else if (url != NULL)
-		log_info("%s belongs to another account key; looking the "
-		    "account up again", acct->record_path);
-	if (acct->url != NULL &&
-	    json_string_value(json_object_get(rec, "status")) != NULL)
-		acct->status = strdup(json_string_value(json_object_get(rec,
-		    "status")));
+	if (json_is_object(rec))
+		record_take(acct, rec);
+	else
+		set_record_aside(acct, "is not a JSON account record");
 	json_decref(rec);
 	return 0;
 }
@@ -74,31 +121,22 @@ record_load(struct account *acct, struct err *e)
 int
 account_record_save(struct account *acct, struct err *e)
 {
-	char *dir = strdup(acct->record_path), *slash, *text = NULL;
+	char *text = NULL;
 	json_t *rec;
-	int rc = -1;
+	int rc;
 
-	if (dir == NULL || (slash = strrchr(dir, '/')) == NULL) {
-		err_set(e, "out of memory");
-		goto out;
-	}
-	*slash = '\0';
-	if (store_mkdirs(dir, 0700, e) == -1)
-		goto out;
 	rec = json_pack("{s:s, s:s?, s:s?, s:s}", "directory",
-	    acct->directory_url,
-	    "url", acct->url, "status", acct->status, "thumbprint",
-	    signer_thumbprint(acct->signer));
-	text = json_dumps(rec, JSON_INDENT(2) | JSON_SORT_KEYS);
+	    acct->directory_url, "url", acct->url, "status", acct->status,
+	    "thumbprint", signer_thumbprint(acct->signer));
+	if (rec != NULL)
+		text = json_dumps(rec, JSON_INDENT(2) | JSON_SORT_KEYS);
 	json_decref(rec);
 	if (text == NULL) {
 		err_set(e, "out of memory");
-		goto out;
+		return -1;
 	}
 	rc = store_write_atomic(acct->record_path, text, strlen(text), 0600, e);
-out:
 	free(text);
-	free(dir);
 	return rc;
 }
 
@@ -108,30 +146,99 @@ explain_agree_tos(const struct acme *acme, struct err *e)
 {
 	const char *tos = acme_terms_of_service(acme);
 
-	err_append(e, ": to create an account, read the CA's terms of "
-	    "service%s%s and re-run with --agree-tos", tos ? " at " : "",
-	    tos ? tos : "");
+	err_append(e, ": to create one, read the CA's terms of service%s%s "
+	    "and run \"acmec account new --agree-tos\" (or add --agree-tos "
+	    "to issue)", tos ? " at " : "", tos ? tos : "");
+}
+
+/*
+ * acmec before 0.2 kept one account key for all CAs: each CA's directory
+ * starts with a hard link to it (so it stays 0600), and takes over its
+ * old record and any rollover that was in flight for it.
+ */
+static void
+migrate_legacy(struct account *acct, const struct config *cfg)
+{
+	char *key = config_legacy_account_key_path(cfg);
+	char *rec = config_legacy_account_record_path(cfg);
+	char *pending = key ? str_fmt("%s.new", key) : NULL;
+	char *new_pending = str_fmt("%s.new", acct->key_path);
+
+	if (key != NULL && store_exists(key) && !store_exists(acct->key_path)) {
+		if (link(key, acct->key_path) == 0)
+			log_info("%s now also serves %s as %s", key,
+			    acct->directory_url, acct->key_path);
+		else
+			log_error("warning: cannot link %s to %s: %s", key,
+			    acct->key_path, strerror(errno));
+	}
+	if (rec != NULL && store_exists(rec) &&
+	    !store_exists(acct->record_path) &&
+	    rename(rec, acct->record_path) == 0 && pending != NULL &&
+	    new_pending != NULL && store_exists(pending))
+		(void)rename(pending, new_pending);
+	free(key);
+	free(rec);
+	free(pending);
+	free(new_pending);
+}
+
+/* Paths, the lock, and the files of an older acmec. */
+static int
+account_prepare(struct account *acct, const struct config *cfg,
+    struct err *e)
+{
+	char *lock;
+	int rc;
+
+	if ((acct->dir = config_account_dir(cfg)) == NULL ||
+	    (acct->key_path = store_path(acct->dir, "account-key.pem")) ==
+	    NULL ||
+	    (acct->record_path = store_path(acct->dir, "account.json")) ==
+	    NULL ||
+	    (acct->directory_url = strdup(cfg->directory_url)) == NULL) {
+		err_set(e, "out of memory");
+		return -1;
+	}
+	if (store_mkdirs(acct->dir, 0700, e) == -1)
+		return -1;
+	if ((lock = store_path(acct->dir, "lock")) == NULL) {
+		err_set(e, "out of memory");
+		return -1;
+	}
+	acct->lock = store_lock_path(lock, LOCK_WAIT, e);
+	free(lock);
+	rc = acct->lock == -1 ? -1 : 0;
+	if (rc == 0)
+		migrate_legacy(acct, cfg);
+	return rc;
 }
 
 static int
-load_or_create_key(struct account *acct, const struct config *cfg,
-    bool create, struct acme *acme, struct err *e)
+load_or_create_key(struct account *acct, bool create, struct acme *acme,
+    struct err *e)
 {
+	EVP_PKEY *key;
+
 	if (store_exists(acct->key_path)) {
-		acct->key = key_load(acct->key_path, e);
-		return acct->key != NULL ? 0 : -1;
-	}
-	if (!create) {
-		err_set(e, "no account key in %s", cfg->state_dir);
+		key = key_load(acct->key_path, e);
+	} else if (!create) {
+		err_set(e, "no account key for %s in %s", acct->directory_url,
+		    acct->dir);
 		explain_agree_tos(acme, e);
 		return -1;
-	}
-	if (store_mkdirs(cfg->state_dir, 0700, e) == -1 ||
-	    (acct->key = key_generate(KEY_EC256, e)) == NULL ||
-	    key_save(acct->key, acct->key_path, e) == -1)
+	} else if ((key = key_generate(KEY_EC256, e)) != NULL &&
+	    key_save(key, acct->key_path, e) == 0) {
+		log_info("created account key %s", acct->key_path);
+	} else {
+		EVP_PKEY_free(key);
 		return -1;
-	log_info("created account key %s", acct->key_path);
-	return 0;
+	}
+	if (key == NULL)
+		return -1;
+	acct->signer = signer_new(key, e);
+	EVP_PKEY_free(key);
+	return acct->signer != NULL ? 0 : -1;
 }
 
 /* Ask the CA for the key's account; create it when allowed. */
@@ -139,81 +246,132 @@ static int
 find_or_create(struct account *acct, struct acme *acme,
     const struct account_options *opts, struct err *e)
 {
+	struct acme_outcome out;
+	char *url = NULL;
 	int found;
 
-	if ((found = acme_account_lookup(acme, e)) == -1)
+	if ((found = acme_account_lookup(acme, acct->signer, &url, &out,
+	    e)) == -1)
 		return -1;
 	if (found == 1) {
 		if (!opts->create) {
-			err_set(e, "the CA has no account for this key");
+			err_set(e, "the CA has no account for %s",
+			    acct->key_path);
 			explain_agree_tos(acme, e);
 			return -1;
 		}
-		if (acme_account_create(acme, &opts->request, NULL, e) == -1)
+		if (acme_account_create(acme, acct->signer, &opts->request,
+		    &url, NULL, &out, e) == -1)
 			return -1;
-		log_info("created account %s", acme_account_url(acme));
+		log_info("created account %s", url);
 	}
-	free(acct->url);
-	free(acct->status);
-	acct->url = strdup(acme_account_url(acme));
-	acct->status = strdup("valid");
+	set_url(acct, url, "valid");
 	return account_record_save(acct, e);
 }
 
-/*
- * STATE_DIR/account-key.pem.new holds the new key while a rollover is in
- * flight.
- */
+/* "DIR/account-key.pem" -> "DIR/account-key.STAMP[-N].pem", a new name. */
 static char *
-pending_key_path(const struct account *acct)
+backup_path(const struct account *acct, int n)
 {
-	return str_fmt("%s.new", acct->key_path);
+	char stamp[32];
+	time_t now = time(NULL);
+	int stem = (int)(strlen(acct->key_path) - 4);
+
+	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", gmtime(&now));
+	if (n == 0)
+		return str_fmt("%.*s.%s.pem", stem, acct->key_path, stamp);
+	return str_fmt("%.*s.%s-%d.pem", stem, acct->key_path, stamp, n);
+}
+
+/* Keep the old key under a name no other rollover took (a hard link). */
+static void
+keep_old_key(const struct account *acct)
+{
+	char *backup = NULL;
+	int n, rc = -1;
+
+	for (n = 0; n < BACKUPS_PER_SECOND; n++) {
+		free(backup);
+		if ((backup = backup_path(acct, n)) == NULL)
+			break;
+		if ((rc = link(acct->key_path, backup)) == 0 || errno != EEXIST)
+			break;
+	}
+	if (rc == 0)
+		log_info("old account key kept as %s", backup);
+	else
+		log_error("warning: cannot keep the old account key %s: %s",
+		    acct->key_path, strerror(errno));
+	free(backup);
 }
 
 /*
- * The CA accepted the pending key: keep the old key as
- * account-key.TIMESTAMP.pem (a hard link, so it stays 0600) and rename the
- * pending key into place.  Each step leaves a usable state behind.
+ * The CA accepted the pending key: keep the old one, then rename the
+ * pending one into place.  Each step leaves a usable state behind.
  */
 static int
-promote_pending_key(struct account *acct, const char *pending, struct err *e)
+promote_pending_key(struct account *acct, const char *pending,
+    struct signer *signer, struct err *e)
 {
-	char stamp[32], *backup;
-	time_t now = time(NULL);
-
-	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", gmtime(&now));
-	/* "STATE/account-key.pem" -> "STATE/account-key.STAMP.pem" */
-	backup = str_fmt("%.*s.%s.pem", (int)(strlen(acct->key_path) - 4),
-	    acct->key_path, stamp);
-	if (backup == NULL) {
-		err_set(e, "out of memory");
-		return -1;
-	}
-	if (link(acct->key_path, backup) == -1)
-		log_error("warning: cannot keep the old account key as %s",
-		    backup);
+	keep_old_key(acct);
 	if (rename(pending, acct->key_path) == -1) {
 		err_errno(e, "the CA accepted the new account key, but it "
 		    "cannot be moved into place: move %s to %s by hand",
 		    pending, acct->key_path);
-		free(backup);
 		return -1;
 	}
-	log_info("old account key kept as %s", backup);
-	free(backup);
-	return 0;
+	signer_free(acct->signer);
+	acct->signer = signer;
+	return account_record_save(acct, e);
 }
 
-/* Make key (taken) the account's key and signer. */
-static void
-adopt_key(struct account *acct, struct acme *acme, EVP_PKEY *key,
-    struct signer *signer)
+/*
+ * A rollover was interrupted: if this CA still knows the old key, the
+ * change never happened and the pending key goes; if it knows the new
+ * one, finish the job.  Anything else leaves both for the next run.
+ */
+static int
+settle_pending_rollover(struct account *acct, struct acme *acme,
+    const char *pending, struct err *e)
 {
-	EVP_PKEY_free(acct->key);
-	signer_free(acct->signer);
-	acct->key = key;
-	acct->signer = signer;
-	acme_set_account(acme, acct->signer, acct->url);
+	struct acme_outcome out;
+	struct signer *signer = NULL;
+	EVP_PKEY *key;
+	char *url = NULL;
+	int found, rc = -1;
+
+	if ((found = acme_account_lookup(acme, acct->signer, &url, &out,
+	    e)) == 0) {
+		log_info("discarding %s: the CA still uses the old key",
+		    pending);
+		free(url);
+		if (unlink(pending) == 0)
+			return 0;
+		err_errno(e, "cannot remove %s", pending);
+		return -1;
+	}
+	if (found == -1 || (key = key_load(pending, e)) == NULL)
+		goto out;
+	signer = signer_new(key, e);
+	EVP_PKEY_free(key);
+	if (signer == NULL || (found = acme_account_lookup(acme, signer, &url,
+	    &out, e)) == -1)
+		goto out;
+	if (found == 1) {
+		err_set(e, "the CA knows neither %s nor %s: no account",
+		    acct->key_path, pending);
+		goto out;
+	}
+	log_info("completing an interrupted account key rollover");
+	set_url(acct, url, "valid");
+	if ((rc = promote_pending_key(acct, pending, signer, e)) == 0)
+		signer = NULL;
+out:
+	if (rc == -1)
+		err_prefix(e, "settling the interrupted rollover (%s)",
+		    pending);
+	signer_free(signer);
+	return rc;
 }
 
 /*
@@ -221,113 +379,67 @@ adopt_key(struct account *acct, struct acme *acme, EVP_PKEY *key,
  * not every CA does (pebble says 500): ask first, with the new key.
  */
 static int
-refuse_key_in_use(struct account *acct, struct acme *acme,
-    const struct signer *new_key, struct err *e)
+refuse_key_in_use(struct acme *acme, const struct signer *new_key,
+    struct err *e)
 {
+	struct acme_outcome out;
+	char *url = NULL;
 	int found;
 
-	acme_set_account(acme, new_key, NULL);
-	found = acme_account_lookup(acme, e);
-	if (found == 0)
+	if ((found = acme_account_lookup(acme, new_key, &url, &out, e)) == 0)
 		err_set(e, "the new key already belongs to account %s; choose "
-		    "another key (the old key stays in use)",
-		    acme_account_url(acme));
-	acme_set_account(acme, acct->signer, acct->url);
+		    "another key (the old key stays in use)", url);
+	free(url);
 	return found == 1 ? 0 : -1;
+}
+
+/* What the key change came to, for the pending key at pending. */
+static int
+conclude_key_change(struct account *acct, const struct acme_outcome *out,
+    const char *pending, struct err *e)
+{
+	if (out->verdict == ACME_REFUSED) {
+		/* Only a refusal proves the CA kept the old key. */
+		(void)unlink(pending);
+		err_append(e, "; the old key %s stays in use", acct->key_path);
+		return -1;
+	}
+	err_append(e, "; whether the CA made the change is unknown: the new "
+	    "key is kept as %s, and the next acmec run for this CA asks the "
+	    "CA which key it holds and keeps that one", pending);
+	return -1;
 }
 
 int
 account_rollover(struct account *acct, struct acme *acme, EVP_PKEY *new_key,
     struct err *e)
 {
+	const struct acme_who who = account_who(acct);
+	struct acme_outcome out;
 	struct signer *signer;
 	char *pending = NULL;
 	int rc = -1;
 
 	if ((signer = signer_new(new_key, e)) == NULL)
 		return -1;
-	if (refuse_key_in_use(acct, acme, signer, e) == -1)
+	if (refuse_key_in_use(acme, signer, e) == -1)
 		goto out;
-	if ((pending = pending_key_path(acct)) == NULL) {
+	if ((pending = str_fmt("%s.new", acct->key_path)) == NULL) {
 		err_set(e, "out of memory");
 		goto out;
 	}
 	/* Saved before the CA hears of it, so a crash cannot lose it. */
 	if (key_save(new_key, pending, e) == -1)
 		goto out;
-	if (acme_account_key_change(acme, signer, e) == -1) {
-		/*
-		 * Only a refusal proves the CA kept the old key; when the
-		 * answer was lost, the next run asks the CA which key it has.
-		 */
-		if (acme_last_status(acme) >= 400)
-			(void)unlink(pending);
-		else
-			err_append(e, "; the next acmec run will ask the CA "
-			    "whether the change happened and keep the right "
-			    "key (%s or %s)", acct->key_path, pending);
+	if (acme_account_key_change(acme, &who, signer, &out, e) == -1) {
+		rc = conclude_key_change(acct, &out, pending, e);
 		goto out;
 	}
-	if (promote_pending_key(acct, pending, e) == -1)
-		goto out;
-	EVP_PKEY_up_ref(new_key);
-	adopt_key(acct, acme, new_key, signer);
-	signer = NULL;
-	rc = account_record_save(acct, e);
+	if ((rc = promote_pending_key(acct, pending, signer, e)) == 0)
+		signer = NULL;
 out:
 	signer_free(signer);
 	free(pending);
-	return rc;
-}
-
-/*
- * A rollover was interrupted: if the CA still knows the old key, the
- * change never happened and the pending key goes; if it knows the new
- * one, finish the job.
- */
-static int
-resolve_pending_rollover(struct account *acct, struct acme *acme,
-    const char *pending, struct err *e)
-{
-	struct signer *signer = NULL;
-	EVP_PKEY *key;
-	int old_found, new_found, rc = -1;
-
-	acme_set_account(acme, acct->signer, NULL);
-	if ((old_found = acme_account_lookup(acme, e)) == -1)
-		return -1;
-	if (old_found == 0) {
-		log_info("discarding %s: the CA still uses the old key",
-		    pending);
-		acme_set_account(acme, acct->signer, acct->url);
-		if (unlink(pending) == -1) {
-			err_errno(e, "cannot remove %s", pending);
-			return -1;
-		}
-		return 0;
-	}
-	if ((key = key_load(pending, e)) == NULL ||
-	    (signer = signer_new(key, e)) == NULL)
-		goto out;
-	acme_set_account(acme, signer, NULL);
-	if ((new_found = acme_account_lookup(acme, e)) != 0) {
-		if (new_found == 1)
-			err_set(e, "the CA knows neither %s nor %s: no account",
-			    acct->key_path, pending);
-		goto out;
-	}
-	log_info("completing an interrupted account key rollover");
-	if (promote_pending_key(acct, pending, e) == -1)
-		goto out;
-	adopt_key(acct, acme, key, signer);
-	key = NULL;
-	signer = NULL;
-	rc = account_record_save(acct, e);
-out:
-	signer_free(signer);
-	EVP_PKEY_free(key);
-	if (rc == -1)
-		acme_set_account(acme, acct->signer, acct->url);
 	return rc;
 }
 
@@ -339,34 +451,28 @@ account_open(const struct config *cfg, struct acme *acme,
 	char *pending = NULL;
 
 	*out = NULL;
-	if ((acct = calloc(1, sizeof(*acct))) == NULL ||
-	    (acct->key_path = config_account_key_path(cfg)) == NULL ||
-	    (acct->record_path = config_account_record_path(cfg)) == NULL ||
-	    (acct->directory_url = strdup(cfg->directory_url)) == NULL) {
-		account_free(acct);
+	if ((acct = calloc(1, sizeof(*acct))) == NULL) {
 		err_set(e, "out of memory");
 		return -1;
 	}
-	if (load_or_create_key(acct, cfg, opts->create, acme, e) == -1 ||
-	    (acct->signer = signer_new(acct->key, e)) == NULL ||
+	acct->lock = -1;
+	if (account_prepare(acct, cfg, e) == -1 ||
+	    load_or_create_key(acct, opts->create, acme, e) == -1 ||
 	    record_load(acct, e) == -1)
 		goto fail;
 	if (acct->status != NULL && strcmp(acct->status, "deactivated") == 0) {
 		err_set(e, "the account %s was deactivated and cannot be used "
 		    "again; move %s away to start a new account",
-		    acct->url ? acct->url : "", acct->key_path);
+		    acct->url ? acct->url : "", acct->dir);
 		goto fail;
 	}
-	acme_set_account(acme, acct->signer, acct->url);
-	if ((pending = pending_key_path(acct)) == NULL ||
+	if ((pending = str_fmt("%s.new", acct->key_path)) == NULL ||
 	    (store_exists(pending) &&
-	    resolve_pending_rollover(acct, acme, pending, e) == -1))
+	    settle_pending_rollover(acct, acme, pending, e) == -1))
+		goto fail;
+	if (acct->url == NULL && find_or_create(acct, acme, opts, e) == -1)
 		goto fail;
 	free(pending);
-	pending = NULL;
-	if (acct->url == NULL &&
-	    find_or_create(acct, acme, opts, e) == -1)
-		goto fail;
 	*out = acct;
 	return 0;
 fail:
@@ -377,12 +483,32 @@ fail:
 
 int
 account_recover(struct account *acct, struct acme *acme,
-    const struct account_options *opts, struct err *e)
+    const struct account_options *opts, const struct acme_outcome *why,
+    struct err *e)
 {
-	log_info("the CA no longer knows account %s; looking it up again",
-	    acct->url);
-	free(acct->url);
+	struct err lookup_err = { "" };
+	char *old_url = acct->url;
+	int rc;
+
 	acct->url = NULL;
-	acme_set_account(acme, acct->signer, NULL);
-	return find_or_create(acct, acme, opts, e);
+	rc = find_or_create(acct, acme, opts, &lookup_err);
+	if (rc == 0 && strcmp(acct->url, old_url) != 0) {
+		log_info("the CA no longer knows account %s; now using %s",
+		    old_url, acct->url);
+		free(old_url);
+		return 0;
+	}
+	if (rc == -1) {
+		free(acct->url);
+		acct->url = old_url;	/* keep what we had */
+		err_append(e, "; asking the CA for this key's account failed "
+		    "too (%s): the account may be deactivated (see \"acmec "
+		    "account show\")", lookup_err.msg);
+	} else {
+		free(old_url);
+		if (acme_refused_with(why, "unauthorized"))
+			err_append(e, "; the account may be deactivated (see "
+			    "\"acmec account show\")");
+	}
+	return -1;
 }

@@ -16,21 +16,27 @@
 
 #include "acme_private.h"
 #include "b64url.h"
-#include "interrupt.h"
 #include "jws.h"
 #include "log.h"
 #include "str.h"
 
 #define PROBLEM_PREFIX		"urn:ietf:params:acme:error:"
-#define BAD_NONCE_RETRIES	5
-#define BUSY_RETRIES		3	/* 503 / 429 with a short Retry-After */
-#define BUSY_WAIT_MAX		60	/* seconds we wait for a busy CA */
-#define POLL_DELAY_MIN_MS	100
-#define POLL_DELAY_MAX_MS	5000
-#define POLL_LOST_RETRIES	2	/* polls repeated after a lost answer */
+/*
+ * badNonce is answered at once with the nonce it carries, for as long as
+ * this budget lasts: a busy CA may reject many in a row, an endless
+ * stream still ends.
+ */
+#define BAD_NONCE_BUDGET	20	/* seconds */
+#define BAD_NONCE_MAX		64	/* retries */
 
 
 /* -------------------------------------------------------------- helpers */
+
+bool
+acme_refused_with(const struct acme_outcome *o, const char *problem)
+{
+	return o->verdict == ACME_REFUSED && strcmp(o->problem, problem) == 0;
+}
 
 char *
 acme_sanitize(const char *s)
@@ -129,6 +135,14 @@ acme_problem_describe(const json_t *problem)
 	return strdup(buf);
 }
 
+char *
+acme_error_of(const json_t *obj)
+{
+	const json_t *error = json_object_get(obj, "error");
+
+	return json_is_object(error) ? acme_problem_describe(error) : NULL;
+}
+
 long
 acme_retry_after_parse(const char *value, time_t now)
 {
@@ -216,10 +230,37 @@ check_directory(json_t *dir, const char *url, struct err *e)
 	return 0;
 }
 
-struct acme *
-acme_new(struct http *http, const char *directory_url, struct err *e)
+static int
+send_request(struct acme *a, const struct http_request *req,
+    struct http_response **resp, struct err *e)
 {
+	return a->transport.send(a->transport.ctx, req, resp, e);
+}
+
+static int
+fetch_directory(struct acme *a, struct err *e)
+{
+	const struct http_request req = { "GET", a->directory_url, NULL,
+	    NULL, 0, NULL };
 	struct http_response *r = NULL;
+	int rc = -1;
+
+	if (send_request(a, &req, &r, e) == -1)
+		return -1;
+	if (r->status != 200)
+		err_set(e, "%s answered HTTP %ld, not an ACME directory; check "
+		    "--directory", a->directory_url, r->status);
+	else if ((a->dir = acme_parse_json(r, a->directory_url, e)) != NULL &&
+	    check_directory(a->dir, a->directory_url, e) == 0)
+		rc = 0;
+	http_response_free(r);
+	return rc;
+}
+
+struct acme *
+acme_new(const struct transport *t, const char *directory_url,
+    struct err *e)
+{
 	struct acme *a;
 
 	if (!acme_url_is_https(directory_url)) {
@@ -233,24 +274,12 @@ acme_new(struct http *http, const char *directory_url, struct err *e)
 		err_set(e, "out of memory");
 		return NULL;
 	}
-	a->http = http;
-	if (http_request(http, "GET", directory_url, NULL, NULL, 0, NULL, &r,
-	    e) == -1)
-		goto fail;
-	if (r->status != 200) {
-		err_set(e, "%s answered HTTP %ld, not an ACME directory; check "
-		    "--directory", directory_url, r->status);
-		goto fail;
+	a->transport = *t;
+	if (fetch_directory(a, e) == -1) {
+		acme_free(a);
+		return NULL;
 	}
-	if ((a->dir = acme_parse_json(r, directory_url, e)) == NULL ||
-	    check_directory(a->dir, directory_url, e) == -1)
-		goto fail;
-	http_response_free(r);
 	return a;
-fail:
-	http_response_free(r);
-	acme_free(a);
-	return NULL;
 }
 
 void
@@ -260,10 +289,15 @@ acme_free(struct acme *a)
 		return;
 	free(a->directory_url);
 	json_decref(a->dir);
-	free(a->account_url);
-	free(a->nonce);
-	free(a->last_problem);
+	for (size_t i = 0; i < a->nnonces; i++)
+		free(a->nonces[i]);
 	free(a);
+}
+
+const char *
+acme_directory_url(const struct acme *a)
+{
+	return a->directory_url;
 }
 
 const char *
@@ -288,123 +322,93 @@ acme_eab_required(const struct acme *a)
 	    "externalAccountRequired"));
 }
 
-void
-acme_set_account(struct acme *a, const struct signer *key,
-    const char *account_url)
-{
-	a->key = key;
-	free(a->account_url);
-	a->account_url = account_url ? strdup(account_url) : NULL;
-}
-
-const char *
-acme_account_url(const struct acme *a)
-{
-	return a->account_url;
-}
-
-const char *
-acme_last_problem(const struct acme *a)
-{
-	return a->last_problem;
-}
-
-long
-acme_last_status(const struct acme *a)
-{
-	return a->last_status;
-}
-
-/* Keep the response's nonce for the next request (RFC 8555 section 7.2). */
+/* Keep the response's nonce for a later request (RFC 8555 section 7.2). */
 static void
 keep_nonce(struct acme *a, const struct http_response *r)
 {
-	if (r->replay_nonce == NULL || !b64url_is_valid(r->replay_nonce))
+	char *copy;
+
+	if (r->replay_nonce == NULL || !b64url_is_valid(r->replay_nonce) ||
+	    (copy = strdup(r->replay_nonce)) == NULL)
 		return;
-	free(a->nonce);
-	a->nonce = strdup(r->replay_nonce);
+	if (a->nnonces == NONCE_POOL) {
+		/* The oldest is the likeliest to have expired. */
+		free(a->nonces[0]);
+		memmove(a->nonces, a->nonces + 1,
+		    (NONCE_POOL - 1) * sizeof(a->nonces[0]));
+		a->nnonces--;
+	}
+	a->nonces[a->nnonces++] = copy;
 }
 
-/* Hand out the kept nonce, asking newNonce only when there is none. */
+/* Hand out the newest nonce, asking newNonce only when there is none. */
 static char *
 take_nonce(struct acme *a, struct err *e)
 {
-	struct http_response *r = NULL;
 	const char *url = acme_json_str(a->dir, "newNonce");
-	char *nonce;
+	const struct http_request req = { "HEAD", url, NULL, NULL, 0, NULL };
+	struct http_response *r = NULL;
 
-	if (a->nonce == NULL) {
-		if (http_request(a->http, "HEAD", url, NULL, NULL, 0, NULL, &r,
-		    e) == -1)
+	if (a->nnonces == 0) {
+		if (send_request(a, &req, &r, e) == -1)
 			return NULL;
 		keep_nonce(a, r);
 		http_response_free(r);
-		if (a->nonce == NULL) {
+		if (a->nnonces == 0) {
 			err_set(e, "%s gave no usable Replay-Nonce", url);
 			return NULL;
 		}
 	}
-	nonce = a->nonce;
-	a->nonce = NULL;
-	return nonce;
+	return a->nonces[--a->nnonces];
 }
 
 /* ---------------------------------------------------------- signed POST */
 
-/* Record the problem of a failed answer and describe it in *e. */
+/* Fill *out and *e from an answer of status >= 400. */
 static void
-record_problem(struct acme *a, const char *url, const struct http_response *r,
-    struct err *e)
+read_problem(const char *url, const struct http_response *r,
+    struct acme_outcome *out, struct err *e)
 {
 	json_t *problem = json_loadb(r->body, r->body_len, 0, NULL);
 	const char *type = acme_json_str(problem, "type");
-	char *desc, *shown_url;
+	char *desc, *shown_url = acme_sanitize(url), *name;
 
-	free(a->last_problem);
-	a->last_problem = NULL;
-	a->last_status = r->status;
 	if (type != NULL && strncmp(type, PROBLEM_PREFIX,
-	    strlen(PROBLEM_PREFIX)) == 0)
-		a->last_problem = acme_sanitize(type + strlen(PROBLEM_PREFIX));
-	shown_url = acme_sanitize(url);
+	    strlen(PROBLEM_PREFIX)) == 0 &&
+	    (name = acme_sanitize(type + strlen(PROBLEM_PREFIX))) != NULL) {
+		snprintf(out->problem, sizeof(out->problem), "%s", name);
+		free(name);
+	}
+	/* A 5xx may come from a gateway after the CA acted. */
+	out->verdict = r->status < 500 || r->status == 501 ? ACME_REFUSED :
+	    ACME_UNKNOWN;
 	if (type != NULL && (desc = acme_problem_describe(problem)) != NULL) {
-		err_set(e, "%s: HTTP %ld: %s", shown_url, r->status, desc);
+		err_set(e, "%s: HTTP %ld: %s", shown_url ? shown_url : "",
+		    r->status, desc);
 		free(desc);
 	} else {
 		err_set(e, "%s: HTTP %ld with no ACME problem document",
-		    shown_url, r->status);
+		    shown_url ? shown_url : "", r->status);
 	}
 	free(shown_url);
 	json_decref(problem);
 }
 
-/* Seconds to wait before retrying a busy CA, or -1 to give up. */
-static long
-busy_wait(const struct http_response *r, int attempt)
-{
-	long secs;
-
-	if ((r->status != 503 && r->status != 429) || attempt >= BUSY_RETRIES)
-		return -1;
-	secs = acme_retry_after_parse(r->retry_after, time(NULL));
-	if (secs < 0)
-		secs = 1L << attempt;
-	return secs <= BUSY_WAIT_MAX ? secs : -1;
-}
-
+/* One signed request with a fresh nonce; -1: no answer (or not sent). */
 static int
-post_once(struct acme *a, const char *url, const json_t *payload,
-    const struct signer *signer, bool use_jwk, const char *accept,
+post_once(struct acme *a, const struct acme_request *req,
     struct http_response **resp, struct err *e)
 {
+	struct http_request hreq = { "POST", req->url, "application/jose+json",
+	    NULL, 0, req->accept };
 	char *nonce, *body;
 	json_t *jws;
 	int rc;
 
 	if ((nonce = take_nonce(a, e)) == NULL)
 		return -1;
-	jws = jws_new(signer, url, use_jwk ? NULL : a->account_url, nonce,
-	    payload, e);
+	jws = jws_new(req->who.key, req->url, req->who.kid, nonce,
+	    req->payload, e);
 	free(nonce);
 	if (jws == NULL)
 		return -1;
@@ -414,84 +418,73 @@ post_once(struct acme *a, const char *url, const json_t *payload,
 		err_set(e, "out of memory");
 		return -1;
 	}
-	rc = http_request(a->http, "POST", url, "application/jose+json", body,
-	    strlen(body), accept, resp, e);
+	hreq.body = body;
+	hreq.body_len = strlen(body);
+	rc = send_request(a, &hreq, resp, e);
 	free(body);
 	if (rc == 0)
 		keep_nonce(a, *resp);
 	return rc;
 }
 
-int
-acme_post(struct acme *a, const char *url, const json_t *payload,
-    const struct signer *signer, bool use_jwk, const char *accept,
-    struct http_response **resp, struct err *e)
+/* Start a fresh outcome: nothing known yet, no answer. */
+static void
+outcome_reset(struct acme_outcome *out)
 {
+	out->verdict = ACME_UNKNOWN;
+	out->status = 0;
+	out->problem[0] = '\0';
+	out->retry_after = -1;
+}
+
+int
+acme_post(struct acme *a, const struct acme_request *req,
+    struct http_response **resp, struct acme_outcome *out, struct err *e)
+{
+	time_t budget_end = time(NULL) + BAD_NONCE_BUDGET;
 	struct http_response *r = NULL;
-	int bad_nonces = 0, busy = 0;
-	long wait;
 
 	*resp = NULL;
-	/* A problem describes this request's failure, never an older one's. */
-	free(a->last_problem);
-	a->last_problem = NULL;
-	a->last_status = 0;
-	if (signer == NULL)
-		signer = a->key;
-	if (!use_jwk && a->account_url == NULL) {
-		err_set(e, "%s: no account URL to sign with", url);
-		return -1;
-	}
-	for (;;) {
-		if (post_once(a, url, payload, signer, use_jwk, accept, &r,
-		    e) == -1)
+	for (int bad_nonces = 0; ; bad_nonces++) {
+		/* Each attempt's outcome replaces the one before. */
+		outcome_reset(out);
+		if (post_once(a, req, &r, e) == -1)
 			return -1;
+		out->status = r->status;
+		out->retry_after = acme_retry_after_parse(r->retry_after,
+		    time(NULL));
 		if (r->status < 400) {
+			out->verdict = ACME_DONE;
 			*resp = r;
 			return 0;
 		}
-		record_problem(a, url, r, e);
-		if (a->last_problem != NULL &&
-		    strcmp(a->last_problem, "badNonce") == 0 &&
-		    bad_nonces++ < BAD_NONCE_RETRIES) {
-			/* The rejection carries a fresh nonce (section 6.5). */
-			log_verbose("badNonce, retrying with the new nonce");
-			http_response_free(r);
-			continue;
-		}
-		if ((wait = busy_wait(r, busy++)) >= 0) {
-			log_verbose("CA busy, retrying in %ld s", wait);
-			http_response_free(r);
-			if (interrupt_sleep_ms(wait * 1000) == -1) {
-				err_set(e, "%s: interrupted", url);
-				return -1;
-			}
-			continue;
-		}
+		read_problem(req->url, r, out, e);
 		http_response_free(r);
-		return -1;
+		/* The rejection carries a fresh nonce (section 6.5). */
+		if (!acme_refused_with(out, "badNonce") ||
+		    bad_nonces == BAD_NONCE_MAX || time(NULL) >= budget_end)
+			return -1;
+		log_verbose("badNonce, retrying with the new nonce");
 	}
 }
 
-/* POST (or POST-as-GET with payload NULL) and parse a JSON object answer. */
 json_t *
-acme_post_json(struct acme *a, const char *url, const json_t *payload,
-    struct http_response **resp, struct err *e)
+acme_post_json(struct acme *a, const struct acme_request *req,
+    struct http_response **resp, struct acme_outcome *out, struct err *e)
 {
 	struct http_response *r;
 	json_t *obj;
 
-	if (acme_post(a, url, payload, NULL, false, NULL, &r, e) == -1)
+	if (acme_post(a, req, &r, out, e) == -1)
 		return NULL;
-	obj = acme_parse_json(r, url, e);
+	if ((obj = acme_parse_json(r, req->url, e)) == NULL)
+		out->verdict = ACME_UNKNOWN;	/* it acted, but said what? */
 	if (resp != NULL && obj != NULL)
 		*resp = r;
 	else
 		http_response_free(r);
 	return obj;
 }
-
-/* ------------------------------------------------------------- polling */
 
 bool
 acme_status_in(const char *status, const char *const *list)
@@ -500,66 +493,4 @@ acme_status_in(const char *status, const char *const *list)
 		if (status != NULL && strcmp(status, *list) == 0)
 			return true;
 	return false;
-}
-
-/*
- * POST-as-GET url until its status leaves waiting, honouring Retry-After
- * (RFC 8555 section 7.5.1), otherwise backing off; new reference.
- */
-json_t *
-acme_poll(struct acme *a, const char *url, const char *const *waiting,
-    struct err *e)
-{
-	time_t deadline = time(NULL) + ACME_POLL_TIMEOUT;
-	long delay_ms = POLL_DELAY_MIN_MS, wait_ms, retry_after, left;
-	int lost = 0;
-	struct http_response *r;
-	json_t *obj;
-
-	for (;;) {
-		if ((obj = acme_post_json(a, url, NULL, &r, e)) == NULL) {
-			/* A poll is safe to repeat: ride out a lost answer. */
-			if (a->last_status != 0 || interrupt_requested() ||
-			    lost++ == POLL_LOST_RETRIES ||
-			    time(NULL) >= deadline)
-				return NULL;
-			log_verbose("%s; asking again", e->msg);
-			if (interrupt_sleep_ms(delay_ms) == -1)
-				return NULL;
-			continue;
-		}
-		if (!acme_status_in(acme_json_str(obj, "status"), waiting)) {
-			http_response_free(r);
-			return obj;
-		}
-		retry_after = acme_retry_after_parse(r->retry_after,
-		    time(NULL));
-		http_response_free(r);
-		json_decref(obj);
-		left = deadline - time(NULL);
-		/* Sleeping past the deadline would only end in failure. */
-		if (retry_after > left) {
-			err_set(e, "%s: the CA asks to check again in %ld "
-			    "seconds (Retry-After), beyond the %d seconds "
-			    "acmec waits; try again later", url, retry_after,
-			    ACME_POLL_TIMEOUT);
-			return NULL;
-		}
-		if (left <= 0) {
-			err_set(e, "%s: the CA did not decide within %d "
-			    "seconds; try again later", url, ACME_POLL_TIMEOUT);
-			return NULL;
-		}
-		wait_ms = retry_after >= 0 ? retry_after * 1000 : delay_ms;
-		if (wait_ms < POLL_DELAY_MIN_MS)
-			wait_ms = POLL_DELAY_MIN_MS;
-		if (wait_ms > left * 1000)
-			wait_ms = left * 1000;
-		if (interrupt_sleep_ms(wait_ms) == -1) {
-			err_set(e, "interrupted while waiting for %s", url);
-			return NULL;
-		}
-		if ((delay_ms *= 2) > POLL_DELAY_MAX_MS)
-			delay_ms = POLL_DELAY_MAX_MS;
-	}
 }

@@ -9,40 +9,43 @@
 #include "acme_private.h"
 #include "jws.h"
 
-/* ------------------------------------------------------------ accounts */
-
-/* The account URL from a newAccount answer's Location header. */
-static int
-take_account_location(struct acme *a, const struct http_response *r,
+/* The account URL from a newAccount answer's Location header; new. */
+static char *
+account_location(const struct http_response *r, struct acme_outcome *out,
     struct err *e)
 {
+	char *url;
+
 	if (!acme_url_is_https(r->location)) {
 		err_set(e, "the CA gave no https account URL (Location)");
-		return -1;
+		out->verdict = ACME_UNKNOWN;
+		return NULL;
 	}
-	free(a->account_url);
-	a->account_url = strdup(r->location);
-	return 0;
+	if ((url = strdup(r->location)) == NULL)
+		err_set(e, "out of memory");
+	return url;
 }
 
 int
-acme_account_lookup(struct acme *a, struct err *e)
+acme_account_lookup(struct acme *a, const struct signer *key, char **url,
+    struct acme_outcome *out, struct err *e)
 {
-	const char *url = acme_json_str(a->dir, "newAccount");
+	struct acme_request req = { acme_json_str(a->dir, "newAccount"), NULL,
+	    { key, NULL }, NULL };
 	struct http_response *r;
 	json_t *payload;
 	int rc;
 
+	*url = NULL;
 	payload = json_pack("{s:b}", "onlyReturnExisting", 1);
-	rc = acme_post(a, url, payload, NULL, true, NULL, &r, e);
+	req.payload = payload;
+	rc = acme_post(a, &req, &r, out, e);
 	json_decref(payload);
 	if (rc == -1)
-		return a->last_problem != NULL &&
-		    strcmp(a->last_problem, "accountDoesNotExist") == 0 ?
-		    1 : -1;
-	rc = take_account_location(a, r, e);
+		return acme_refused_with(out, "accountDoesNotExist") ? 1 : -1;
+	*url = account_location(r, out, e);
 	http_response_free(r);
-	return rc;
+	return *url != NULL ? 0 : -1;
 }
 
 static json_t *
@@ -55,35 +58,59 @@ contacts_array(const char *const *contacts, size_t n)
 	return arr;
 }
 
-int
-acme_account_create(struct acme *a, const struct acme_account_request *req,
-    json_t **account, struct err *e)
+/* The newAccount payload, with external account binding if given. */
+static json_t *
+new_account_payload(struct acme *a, const struct signer *key,
+    const struct acme_account_request *req, struct err *e)
 {
 	const char *url = acme_json_str(a->dir, "newAccount");
+	json_t *payload, *eab, *jwk;
+
+	payload = json_pack("{s:b, s:o}", "termsOfServiceAgreed",
+	    req->agree_tos, "contact", contacts_array(req->contacts,
+	    req->ncontacts));
+	if (payload == NULL) {
+		err_set(e, "out of memory");
+		return NULL;
+	}
+	if (req->eab_kid == NULL)
+		return payload;
+	jwk = signer_jwk(key);
+	eab = jws_eab_new(jwk, req->eab_kid, req->eab_hmac_key, url, e);
+	json_decref(jwk);
+	if (eab == NULL) {
+		json_decref(payload);
+		return NULL;
+	}
+	json_object_set_new(payload, "externalAccountBinding", eab);
+	return payload;
+}
+
+int
+acme_account_create(struct acme *a, const struct signer *key,
+    const struct acme_account_request *areq, char **url, json_t **account,
+    struct acme_outcome *out, struct err *e)
+{
+	struct acme_request req = { acme_json_str(a->dir, "newAccount"), NULL,
+	    { key, NULL }, NULL };
 	struct http_response *r = NULL;
-	json_t *payload, *eab, *obj = NULL;
+	json_t *payload, *obj = NULL;
 	int rc = -1;
 
-	if (acme_eab_required(a) && req->eab_kid == NULL) {
+	*url = NULL;
+	out->verdict = ACME_REFUSED;	/* until something is sent */
+	if (acme_eab_required(a) && areq->eab_kid == NULL) {
 		err_set(e, "this CA requires external account binding: get a "
 		    "key ID and HMAC key from the CA and pass --eab-kid and "
 		    "--eab-hmac-key");
 		return -1;
 	}
-	payload = json_pack("{s:b, s:o}", "termsOfServiceAgreed",
-	    req->agree_tos, "contact", contacts_array(req->contacts,
-	    req->ncontacts));
-	if (req->eab_kid != NULL) {
-		json_t *jwk = signer_jwk(a->key);
-		eab = jws_eab_new(jwk, req->eab_kid, req->eab_hmac_key, url, e);
-		json_decref(jwk);
-		if (eab == NULL)
-			goto out;
-		json_object_set_new(payload, "externalAccountBinding", eab);
-	}
-	if (acme_post(a, url, payload, NULL, true, NULL, &r, e) == -1 ||
-	    take_account_location(a, r, e) == -1 ||
-	    (obj = acme_parse_json(r, url, e)) == NULL)
+	if ((payload = new_account_payload(a, key, areq, e)) == NULL)
+		return -1;
+	req.payload = payload;
+	if (acme_post(a, &req, &r, out, e) == -1 ||
+	    (*url = account_location(r, out, e)) == NULL ||
+	    (obj = acme_parse_json(r, req.url, e)) == NULL)
 		goto out;
 	rc = 0;
 	if (account != NULL)
@@ -97,32 +124,27 @@ out:
 
 /* Requests to the account itself need its URL (found by account_open). */
 static int
-require_account_url(const struct acme *a, struct err *e)
+require_account_url(const struct acme_who *who, struct acme_outcome *out,
+    struct err *e)
 {
-	if (a->account_url != NULL)
+	if (who->kid != NULL)
 		return 0;
+	out->verdict = ACME_REFUSED;
 	err_set(e, "no account is known for this key yet; run "
 	    "\"acmec account new --agree-tos\" first");
 	return -1;
 }
 
-int
-acme_account_fetch(struct acme *a, json_t **account, struct err *e)
-{
-	*account = NULL;
-	if (require_account_url(a, e) == -1)
-		return -1;
-	*account = acme_post_json(a, a->account_url, NULL, NULL, e);
-	return *account != NULL ? 0 : -1;
-}
-
+/* POST payload (taken; NULL: POST-as-GET) to the account URL. */
 static int
-account_post(struct acme *a, json_t *payload, json_t **account, struct err *e)
+account_post(struct acme *a, const struct acme_who *who, json_t *payload,
+    json_t **account, struct acme_outcome *out, struct err *e)
 {
+	const struct acme_request req = { who->kid, payload, *who, NULL };
 	json_t *obj = NULL;
 
-	if (require_account_url(a, e) == 0)
-		obj = acme_post_json(a, a->account_url, payload, NULL, e);
+	if (require_account_url(who, out, e) == 0)
+		obj = acme_post_json(a, &req, NULL, out, e);
 	json_decref(payload);
 	if (obj == NULL)
 		return -1;
@@ -134,18 +156,28 @@ account_post(struct acme *a, json_t *payload, json_t **account, struct err *e)
 }
 
 int
-acme_account_update(struct acme *a, const char *const *contacts,
-    size_t ncontacts, json_t **account, struct err *e)
+acme_account_fetch(struct acme *a, const struct acme_who *who,
+    json_t **account, struct acme_outcome *out, struct err *e)
 {
-	return account_post(a, json_pack("{s:o}", "contact",
-	    contacts_array(contacts, ncontacts)), account, e);
+	*account = NULL;
+	return account_post(a, who, NULL, account, out, e);
 }
 
 int
-acme_account_deactivate(struct acme *a, struct err *e)
+acme_account_update(struct acme *a, const struct acme_who *who,
+    const char *const *contacts, size_t ncontacts, json_t **account,
+    struct acme_outcome *out, struct err *e)
 {
-	return account_post(a, json_pack("{s:s}", "status", "deactivated"),
-	    NULL, e);
+	return account_post(a, who, json_pack("{s:o}", "contact",
+	    contacts_array(contacts, ncontacts)), account, out, e);
+}
+
+int
+acme_account_deactivate(struct acme *a, const struct acme_who *who,
+    struct acme_outcome *out, struct err *e)
+{
+	return account_post(a, who, json_pack("{s:s}", "status",
+	    "deactivated"), NULL, out, e);
 }
 
 json_t *
@@ -167,27 +199,33 @@ acme_key_change_body(const char *key_change_url, const char *account_url,
 }
 
 int
-acme_account_key_change(struct acme *a, const struct signer *new_key,
-    struct err *e)
+acme_account_key_change(struct acme *a, const struct acme_who *who,
+    const struct signer *new_key, struct acme_outcome *out, struct err *e)
 {
-	const char *url = acme_json_str(a->dir, "keyChange");
+	struct acme_request req = { acme_json_str(a->dir, "keyChange"), NULL,
+	    *who, NULL };
 	struct http_response *r = NULL;
 	json_t *inner;
 	int rc;
 
-	if (url == NULL) {
-		err_set(e, "this CA does not support account key rollover");
+	out->verdict = ACME_REFUSED;	/* until something is sent */
+	if (req.url == NULL) {
+		err_set(e, "this CA does not implement account key rollover "
+		    "(no keyChange in its directory)");
 		return -1;
 	}
-	if (require_account_url(a, e) == -1)
-		return -1;
-	if ((inner = acme_key_change_body(url, a->account_url, a->key,
+	if (require_account_url(who, out, e) == -1 ||
+	    (inner = acme_key_change_body(req.url, who->kid, who->key,
 	    new_key, e)) == NULL)
 		return -1;
-	rc = acme_post(a, url, inner, NULL, false, NULL, &r, e);
+	req.payload = inner;
+	rc = acme_post(a, &req, &r, out, e);
 	json_decref(inner);
 	http_response_free(r);
-	if (rc == -1 && a->last_status == 409)
+	if (rc == -1 && out->status == 501)
+		err_set(e, "this CA does not implement account key rollover "
+		    "(keyChange answered HTTP 501)");
+	else if (rc == -1 && out->status == 409)
 		err_prefix(e, "the new key already belongs to another account "
 		    "at this CA; choose another key");
 	return rc;

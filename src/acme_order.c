@@ -1,7 +1,8 @@
 /*
  * acme_order.c - ACME orders (RFC 8555 sections 7.4 to 7.6): new order,
  * authorizations and their http-01 challenge, finalization, certificate
- * download and revocation.
+ * download and revocation.  One request per call: waiting and polling
+ * are the caller's (the engine schedules them).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,7 +11,7 @@
 #include "acme_private.h"
 #include "b64url.h"
 
-/* Tokens become file names; real ones are 43 characters. */
+/* Tokens become file names and store keys; real ones are 43 characters. */
 #define TOKEN_MAX	255
 
 /* -------------------------------------------------------------- orders */
@@ -27,6 +28,7 @@ acme_order_free(struct acme_order *o)
 	for (size_t i = 0; i < o->nauthorizations; i++)
 		free(o->authorizations[i]);
 	free(o->authorizations);
+	free(o->error);
 	free(o);
 }
 
@@ -34,30 +36,14 @@ static const char *const order_statuses[] = {
 	"pending", "ready", "processing", "valid", "invalid", NULL
 };
 
-/* Refresh order from a JSON order object, checking every value. */
+/* The authorization URLs of a new order, each checked. */
 static int
-order_update(struct acme_order *o, const json_t *obj, struct err *e)
+order_take_authorizations(struct acme_order *o, const json_t *authzs,
+    struct err *e)
 {
-	const char *status = acme_json_str(obj, "status");
-	const json_t *authzs = json_object_get(obj, "authorizations");
 	size_t i, n = json_array_size(authzs);
 	const json_t *v;
 
-	if (!acme_status_in(status, order_statuses)) {
-		err_set(e, "%s: the CA sent an unknown order status", o->url);
-		return -1;
-	}
-	free(o->status);
-	o->status = strdup(status);
-	if (o->finalize == NULL &&
-	    (o->finalize = acme_json_url(obj, "finalize", e)) == NULL)
-		return -1;
-	if (json_object_get(obj, "certificate") != NULL) {
-		free(o->certificate);
-		if ((o->certificate = acme_json_url(obj, "certificate", e)) ==
-		    NULL)
-			return -1;
-	}
 	if (o->authorizations != NULL || n == 0)
 		return 0;
 	if ((o->authorizations = calloc(n, sizeof(char *))) == NULL) {
@@ -70,57 +56,94 @@ order_update(struct acme_order *o, const json_t *obj, struct err *e)
 			    o->url);
 			return -1;
 		}
-		o->authorizations[o->nauthorizations++] =
-		    strdup(json_string_value(v));
+		if ((o->authorizations[i] = strdup(json_string_value(v))) ==
+		    NULL) {
+			err_set(e, "out of memory");
+			return -1;
+		}
+		o->nauthorizations++;
 	}
 	return 0;
 }
 
-/* "NAME: why" for an invalid order or authorization object. */
-static void
-describe_failure(const json_t *obj, const char *what, struct err *e)
+/* Refresh order from a JSON order object, checking every value. */
+static int
+order_update(struct acme_order *o, const json_t *obj, struct err *e)
 {
-	char *desc = acme_problem_describe(json_object_get(obj, "error"));
+	const char *status = acme_json_str(obj, "status");
+	char *copy;
 
-	err_set(e, "%s: %s", what, json_object_get(obj, "error") && desc ?
-	    desc : "the CA gave no reason");
-	free(desc);
+	if (!acme_status_in(status, order_statuses)) {
+		err_set(e, "%s: the CA sent an unknown order status", o->url);
+		return -1;
+	}
+	if ((copy = strdup(status)) == NULL) {
+		err_set(e, "out of memory");
+		return -1;
+	}
+	free(o->status);
+	o->status = copy;
+	free(o->error);
+	o->error = acme_error_of(obj);
+	if (o->finalize == NULL &&
+	    (o->finalize = acme_json_url(obj, "finalize", e)) == NULL)
+		return -1;
+	if (json_object_get(obj, "certificate") != NULL) {
+		free(o->certificate);
+		if ((o->certificate = acme_json_url(obj, "certificate", e)) ==
+		    NULL)
+			return -1;
+	}
+	return order_take_authorizations(o, json_object_get(obj,
+	    "authorizations"), e);
 }
 
-int
-acme_order_new(struct acme *a, const struct names *names,
-    struct acme_order **order, struct err *e)
+static json_t *
+new_order_payload(const struct names *names)
 {
-	const char *url = acme_json_str(a->dir, "newOrder");
-	struct http_response *r = NULL;
-	struct acme_order *o = NULL;
-	json_t *ids, *payload, *obj = NULL;
-	int rc = -1;
+	json_t *ids = json_array(), *payload;
 
-	ids = json_array();
 	for (size_t i = 0; i < names->n; i++)
 		json_array_append_new(ids, json_pack("{s:s, s:s}", "type",
 		    "dns", "value", names->v[i]));
 	payload = json_pack("{s:o}", "identifiers", ids);
+	return json_array_size(ids) == names->n ? payload : NULL;
+}
+
+int
+acme_order_new(struct acme *a, const struct acme_who *who,
+    const struct names *names, struct acme_order **order,
+    struct acme_outcome *out, struct err *e)
+{
+	struct acme_request req = { acme_json_str(a->dir, "newOrder"), NULL,
+	    *who, NULL };
+	struct http_response *r = NULL;
+	struct acme_order *o = NULL;
+	json_t *payload, *obj = NULL;
+	int rc = -1;
+
 	*order = NULL;
-	if (acme_post(a, url, payload, NULL, false, NULL, &r, e) == -1 ||
-	    (obj = acme_parse_json(r, url, e)) == NULL)
+	out->verdict = ACME_REFUSED;	/* until something is sent */
+	if ((payload = new_order_payload(names)) == NULL) {
+		err_set(e, "out of memory");
+		return -1;
+	}
+	req.payload = payload;
+	if ((obj = acme_post_json(a, &req, &r, out, e)) == NULL)
 		goto out;
+	/* From here on the CA made an order, even if we cannot use it. */
 	if ((o = calloc(1, sizeof(*o))) == NULL) {
 		err_set(e, "out of memory");
 		goto out;
 	}
-	if (!acme_url_is_https(r->location)) {
-		err_set(e, "%s: the CA gave no https order URL", url);
+	o->retry_after = -1;
+	if (!acme_url_is_https(r->location) ||
+	    (o->url = strdup(r->location)) == NULL) {
+		err_set(e, "%s: the CA gave no https order URL", req.url);
 		goto out;
 	}
-	o->url = strdup(r->location);
 	if (order_update(o, obj, e) == -1)
 		goto out;
-	if (strcmp(o->status, "invalid") == 0) {
-		describe_failure(obj, "the CA refused the order", e);
-		goto out;
-	}
 	*order = o;
 	o = NULL;
 	rc = 0;
@@ -132,40 +155,48 @@ out:
 	return rc;
 }
 
-int
-acme_order_finalize(struct acme *a, struct acme_order *order,
-    const char *csr_b64url, struct err *e)
+/* POST payload (NULL: POST-as-GET) to url and refresh order from it. */
+static int
+order_post(struct acme *a, const struct acme_who *who,
+    struct acme_order *order, const char *url, const json_t *payload,
+    struct acme_outcome *out, struct err *e)
 {
-	static const char *const waiting[] = { "processing", NULL };
-	json_t *payload, *obj;
-	int rc = -1;
+	const struct acme_request req = { url, payload, *who, NULL };
+	struct http_response *r = NULL;
+	json_t *obj;
+	int rc;
 
-	payload = json_pack("{s:s}", "csr", csr_b64url);
-	obj = acme_post_json(a, order->finalize, payload, NULL, e);
-	json_decref(payload);
-	if (obj == NULL)
+	if ((obj = acme_post_json(a, &req, &r, out, e)) == NULL)
 		return -1;
-	if (order_update(order, obj, e) == -1)
-		goto out;
-	if (strcmp(order->status, "processing") == 0) {
-		json_decref(obj);
-		if ((obj = acme_poll(a, order->url, waiting, e)) == NULL ||
-		    order_update(order, obj, e) == -1)
-			goto out;
-	}
-	if (strcmp(order->status, "valid") != 0) {
-		describe_failure(obj, "the CA did not issue the certificate",
-		    e);
-		goto out;
-	}
-	if (order->certificate == NULL) {
-		err_set(e, "%s: valid order without a certificate URL",
-		    order->url);
-		goto out;
-	}
-	rc = 0;
-out:
+	order->retry_after = out->retry_after;
+	rc = order_update(order, obj, e);
 	json_decref(obj);
+	http_response_free(r);
+	return rc;
+}
+
+int
+acme_order_fetch(struct acme *a, const struct acme_who *who,
+    struct acme_order *order, struct acme_outcome *out, struct err *e)
+{
+	return order_post(a, who, order, order->url, NULL, out, e);
+}
+
+int
+acme_order_finalize(struct acme *a, const struct acme_who *who,
+    struct acme_order *order, const char *csr_b64url,
+    struct acme_outcome *out, struct err *e)
+{
+	json_t *payload;
+	int rc;
+
+	out->verdict = ACME_REFUSED;	/* until something is sent */
+	if ((payload = json_pack("{s:s}", "csr", csr_b64url)) == NULL) {
+		err_set(e, "out of memory");
+		return -1;
+	}
+	rc = order_post(a, who, order, order->finalize, payload, out, e);
+	json_decref(payload);
 	return rc;
 }
 
@@ -181,76 +212,88 @@ acme_authz_free(struct acme_authz *z)
 	free(z->status);
 	free(z->challenge_url);
 	free(z->token);
+	free(z->error);
 	free(z);
 }
 
-/* Pick the http-01 challenge of a pending authorization. */
+/* Check an http-01 challenge's token and take it and its URL. */
 static int
-authz_take_http01(struct acme_authz *z, const json_t *obj, struct err *e)
+take_http01(struct acme_authz *z, const json_t *ch, struct err *e)
+{
+	const char *token = acme_json_str(ch, "token");
+
+	if (!b64url_is_valid(token)) {
+		err_set(e, "%s: the CA sent an http-01 token that is not "
+		    "base64url; refusing it", z->identifier);
+		return -1;
+	}
+	if (strlen(token) > TOKEN_MAX) {
+		err_set(e, "%s: the CA sent an http-01 token too long for a "
+		    "file name (%zu characters); refusing it", z->identifier,
+		    strlen(token));
+		return -1;
+	}
+	if ((z->challenge_url = acme_json_url(ch, "url", e)) == NULL)
+		return -1;
+	if ((z->token = strdup(token)) == NULL) {
+		err_set(e, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Find the http-01 challenge: a pending authorization needs it; an invalid
+ * one keeps the reason in it.
+ */
+static int
+authz_read_challenges(struct acme_authz *z, const json_t *obj, struct err *e)
 {
 	const json_t *ch;
 	char offered[256] = "";
 	size_t i;
 
 	json_array_foreach(json_object_get(obj, "challenges"), i, ch) {
-		const char *type = acme_json_str(ch, "type"), *token;
+		const char *type = acme_json_str(ch, "type");
 
-		if (type == NULL || strcmp(type, "http-01") != 0) {
-			acme_append(offered, sizeof(offered), i ? ", " : "");
-			acme_append_clean(offered, sizeof(offered), type);
-			continue;
-		}
-		token = acme_json_str(ch, "token");
-		if (!b64url_is_valid(token)) {
-			err_set(e, "%s: the CA sent an http-01 token that is "
-			    "not base64url; refusing it", z->identifier);
-			return -1;
-		}
-		if (strlen(token) > TOKEN_MAX) {
-			err_set(e, "%s: the CA sent an http-01 token too long "
-			    "for a file name (%zu characters); refusing it",
-			    z->identifier, strlen(token));
-			return -1;
-		}
-		if ((z->challenge_url = acme_json_url(ch, "url", e)) == NULL)
-			return -1;
-		z->token = strdup(token);
-		return 0;
+		if (z->error == NULL)
+			z->error = acme_error_of(ch);
+		if (type != NULL && strcmp(type, "http-01") == 0)
+			return strcmp(z->status, "pending") == 0 ?
+			    take_http01(z, ch, e) : 0;
+		acme_append(offered, sizeof(offered), i ? ", " : "");
+		acme_append_clean(offered, sizeof(offered), type);
 	}
+	if (strcmp(z->status, "pending") != 0)
+		return 0;
 	err_set(e, "%s: the CA offers no http-01 challenge (offered: %s)",
 	    z->identifier, offered[0] ? offered : "none");
 	return -1;
 }
 
 int
-acme_authz_fetch(struct acme *a, const char *url, struct acme_authz **authz,
-    struct err *e)
+acme_authz_fetch(struct acme *a, const struct acme_who *who, const char *url,
+    struct acme_authz **authz, struct acme_outcome *out, struct err *e)
 {
+	const struct acme_request req = { url, NULL, *who, NULL };
 	struct acme_authz *z;
 	const char *name, *status;
 	json_t *obj;
 	int rc = -1;
 
 	*authz = NULL;
-	if ((obj = acme_post_json(a, url, NULL, NULL, e)) == NULL)
+	if ((obj = acme_post_json(a, &req, NULL, out, e)) == NULL)
 		return -1;
-	if ((z = calloc(1, sizeof(*z))) == NULL) {
+	name = acme_json_str(json_object_get(obj, "identifier"), "value");
+	status = acme_json_str(obj, "status");
+	if ((z = calloc(1, sizeof(*z))) == NULL ||
+	    (z->url = strdup(url)) == NULL ||
+	    (z->identifier = acme_sanitize(name ? name : "(no identifier)")) ==
+	    NULL || (z->status = acme_sanitize(status ? status : "")) == NULL) {
 		err_set(e, "out of memory");
 		goto out;
 	}
-	name = acme_json_str(json_object_get(obj, "identifier"), "value");
-	status = acme_json_str(obj, "status");
-	z->url = strdup(url);
-	z->identifier = acme_sanitize(name ? name : "(no identifier)");
-	z->status = acme_sanitize(status ? status : "");
-	if (strcmp(z->status, "valid") == 0) {
-		rc = 0;
-	} else if (strcmp(z->status, "pending") == 0) {
-		rc = authz_take_http01(z, obj, e);
-	} else {
-		err_set(e, "%s: the authorization is %s; order again",
-		    z->identifier, z->status[0] ? z->status : "without status");
-	}
+	rc = authz_read_challenges(z, obj, e);
 out:
 	json_decref(obj);
 	if (rc == 0)
@@ -260,78 +303,59 @@ out:
 	return rc;
 }
 
-int
-acme_challenge_respond(struct acme *a, const struct acme_authz *authz,
-    struct err *e)
-{
-	json_t *payload = json_object(), *obj;
+static const char *const challenge_statuses[] = {
+	"pending", "processing", "valid", "invalid", NULL
+};
 
+int
+acme_challenge_respond(struct acme *a, const struct acme_who *who,
+    const struct acme_authz *authz, char **status, char **error,
+    struct acme_outcome *out, struct err *e)
+{
 	/* Section 7.5.1: an empty object says "ready, validate now". */
-	obj = acme_post_json(a, authz->challenge_url, payload, NULL, e);
+	json_t *payload = json_object(), *obj;
+	const struct acme_request req = { authz->challenge_url, payload, *who,
+	    NULL };
+
+	*status = *error = NULL;
+	obj = acme_post_json(a, &req, NULL, out, e);
 	json_decref(payload);
 	if (obj == NULL) {
 		err_prefix(e, "%s", authz->identifier);
 		return -1;
 	}
-	json_decref(obj);
-	return 0;
-}
-
-/* The reason of the challenge that failed, for an invalid authorization. */
-static void
-describe_invalid_authz(const struct acme_authz *z, const json_t *obj,
-    struct err *e)
-{
-	const json_t *ch;
-	size_t i;
-
-	json_array_foreach(json_object_get(obj, "challenges"), i, ch) {
-		if (json_object_get(ch, "error") != NULL) {
-			char what[512];
-			snprintf(what, sizeof(what), "%s: validation failed",
-			    z->identifier);
-			describe_failure(ch, what, e);
-			return;
-		}
-	}
-	err_set(e, "%s: validation failed: the CA gave no reason",
-	    z->identifier);
-}
-
-int
-acme_authz_wait(struct acme *a, struct acme_authz *authz, struct err *e)
-{
-	static const char *const waiting[] = { "pending", NULL };
-	const char *status;
-	json_t *obj;
-	int rc = -1;
-
-	if ((obj = acme_poll(a, authz->url, waiting, e)) == NULL) {
-		err_prefix(e, "%s", authz->identifier);
+	if (!acme_status_in(acme_json_str(obj, "status"),
+	    challenge_statuses)) {
+		err_set(e, "%s: the CA sent an unknown challenge status",
+		    authz->identifier);
+		json_decref(obj);
 		return -1;
 	}
-	status = acme_json_str(obj, "status");
-	if (status != NULL && strcmp(status, "valid") == 0)
-		rc = 0;
-	else if (status != NULL && strcmp(status, "invalid") == 0)
-		describe_invalid_authz(authz, obj, e);
-	else
-		err_set(e, "%s: the authorization became %s", authz->identifier,
-		    status ? "something other than valid" : "statusless");
+	*status = strdup(acme_json_str(obj, "status"));
+	*error = acme_error_of(obj);
 	json_decref(obj);
-	return rc;
+	if (*status == NULL) {
+		err_set(e, "out of memory");
+		free(*error);
+		*error = NULL;
+		return -1;
+	}
+	return 0;
 }
 
 /* -------------------------------------------------------- certificates */
 
 int
-acme_certificate_download(struct acme *a, const char *url, char **pem,
-    size_t *len, struct err *e)
+acme_certificate_download(struct acme *a, const struct acme_who *who,
+    const char *url, char **pem, size_t *len, struct acme_outcome *out,
+    struct err *e)
 {
+	const struct acme_request req = { url, NULL, *who,
+	    "application/pem-certificate-chain" };
 	struct http_response *r;
 
-	if (acme_post(a, url, NULL, NULL, false,
-	    "application/pem-certificate-chain", &r, e) == -1)
+	*pem = NULL;
+	if (acme_post(a, &req, &r, out, e) == -1)
 		return -1;
 	*pem = r->body;
 	*len = r->body_len;
@@ -341,17 +365,19 @@ acme_certificate_download(struct acme *a, const char *url, char **pem,
 }
 
 int
-acme_certificate_revoke(struct acme *a, X509 *cert, int reason,
-    const struct signer *cert_key, struct err *e)
+acme_certificate_revoke(struct acme *a, const struct acme_who *who,
+    X509 *cert, int reason, struct acme_outcome *out, struct err *e)
 {
-	const char *url = acme_json_str(a->dir, "revokeCert");
+	struct acme_request req = { acme_json_str(a->dir, "revokeCert"), NULL,
+	    *who, NULL };
 	struct http_response *r = NULL;
 	unsigned char *der = NULL;
 	char *b64 = NULL;
 	json_t *payload;
 	int len, rc;
 
-	if (url == NULL) {
+	out->verdict = ACME_REFUSED;	/* until something is sent */
+	if (req.url == NULL) {
 		err_set(e, "this CA's directory has no revokeCert");
 		return -1;
 	}
@@ -364,10 +390,12 @@ acme_certificate_revoke(struct acme *a, X509 *cert, int reason,
 	OPENSSL_free(der);
 	payload = json_pack("{s:s}", "certificate", b64);
 	free(b64);
-	if (reason >= 0)
+	if (payload != NULL && reason >= 0)
 		json_object_set_new(payload, "reason", json_integer(reason));
-	rc = acme_post(a, url, payload, cert_key, cert_key != NULL, NULL, &r,
-	    e);
+	req.payload = payload;
+	rc = payload != NULL ? acme_post(a, &req, &r, out, e) : -1;
+	if (payload == NULL)
+		err_set(e, "out of memory");
 	json_decref(payload);
 	http_response_free(r);
 	return rc;

@@ -1,7 +1,7 @@
 /*
  * acme_private.h - what the three parts of the protocol module share:
- * acme.c (directory, nonces, signed requests, polling), acme_account.c
- * (accounts) and acme_order.c (orders, authorizations, certificates).
+ * acme.c (directory, nonces, signed requests), acme_account.c (accounts)
+ * and acme_order.c (orders, authorizations, certificates).
  * Not for the rest of acmec: it uses include/acme.h.
  */
 #ifndef ACMEC_ACME_PRIVATE_H
@@ -15,16 +15,15 @@
 #include "acme.h"
 
 #define TEXT_MAX	512	/* server text shown to the user */
+#define NONCE_POOL	16	/* nonces kept for requests in flight */
 
 struct acme {
-	struct http		*http;
+	struct transport	 transport;
 	char			*directory_url;
 	json_t			*dir;
-	const struct signer	*key;		/* account key, borrowed */
-	char			*account_url;
-	char			*nonce;
-	char			*last_problem;
-	long			 last_status;
+	/* Every answer brings a nonce; orders in flight take from here. */
+	char			*nonces[NONCE_POOL];
+	size_t			 nnonces;
 };
 
 /* True for an https URL of printable ASCII. */
@@ -40,18 +39,14 @@ void acme_append_clean(char *buf, size_t size, const char *text);
 json_t *acme_parse_json(const struct http_response *r, const char *url,
     struct err *e);
 /*
- * Signed POST (payload NULL: POST-as-GET) whose answer is a JSON object;
- * new reference; *resp (if not NULL) gets the response.
+ * acme_post whose answer is a JSON object; new reference; *resp (if not
+ * NULL) gets the response.
  */
-json_t *acme_post_json(struct acme *a, const char *url, const json_t *payload,
-    struct http_response **resp, struct err *e);
+json_t *acme_post_json(struct acme *a, const struct acme_request *req,
+    struct http_response **resp, struct acme_outcome *out, struct err *e);
 /* True if status is one of the NULL-terminated list. */
 bool acme_status_in(const char *status, const char *const *list);
-/*
- * POST-as-GET url until its status leaves waiting, honouring Retry-After,
- * at most ACME_POLL_TIMEOUT seconds; new reference.
- */
-json_t *acme_poll(struct acme *a, const char *url, const char *const *waiting,
-    struct err *e);
+/* The "error" member of obj described (new), or NULL if it has none. */
+char *acme_error_of(const json_t *obj);
 
 #endif

@@ -90,8 +90,6 @@ open_account_session(struct session *s, const struct config *cfg,
 		    a->eab_kid, a->eab_hmac_key },
 	};
 
-	if (session_lock(s, cfg, e) == -1)
-		return -1;
 	return session_connect(s, cfg, &opts, e);
 }
 
@@ -114,7 +112,8 @@ print_account(const struct account *acct, const json_t *obj)
 	}
 	printf("%s\n", json_array_size(json_object_get(obj, "contact")) ?
 	    "" : " (none)");
-	printf("key:        %s %s\n", key_describe(acct->key), acct->key_path);
+	printf("key:        %s %s\n", signer_key_type(acct->signer),
+	    acct->key_path);
 	printf("thumbprint: %s\n", signer_thumbprint(acct->signer));
 }
 
@@ -122,10 +121,12 @@ static int
 account_show(struct session *s, const struct account_args *a,
     struct err *e)
 {
+	const struct acme_who who = account_who(s->account);
+	struct acme_outcome out;
 	json_t *obj;
 
 	(void)a;
-	if (acme_account_fetch(s->acme, &obj, e) == -1)
+	if (acme_account_fetch(s->acme, &who, &obj, &out, e) == -1)
 		return -1;
 	print_account(s->account, obj);
 	json_decref(obj);
@@ -146,10 +147,12 @@ static int
 account_update(struct session *s, const struct account_args *a,
     struct err *e)
 {
+	const struct acme_who who = account_who(s->account);
+	struct acme_outcome out;
 	json_t *obj;
 
-	if (acme_account_update(s->acme, a->contacts, a->ncontacts, &obj,
-	    e) == -1)
+	if (acme_account_update(s->acme, &who, a->contacts, a->ncontacts, &obj,
+	    &out, e) == -1)
 		return -1;
 	if (log_get_level() >= LOG_NORMAL)
 		print_account(s->account, obj);
@@ -185,8 +188,11 @@ static int
 account_deactivate(struct session *s, const struct account_args *a,
     struct err *e)
 {
+	const struct acme_who who = account_who(s->account);
+	struct acme_outcome out;
+
 	(void)a;
-	if (acme_account_deactivate(s->acme, e) == -1)
+	if (acme_account_deactivate(s->acme, &who, &out, e) == -1)
 		return -1;
 	free(s->account->status);
 	s->account->status = strdup("deactivated");

@@ -143,15 +143,14 @@ certificate_signer(const char *key_path, X509 *cert, struct err *e)
 
 /* Turn the CA's refusals an operator will meet into advice. */
 static int
-explain_failure(struct acme *a, const struct revoke_args *r, struct err *e)
+explain_failure(const struct acme_outcome *out, const struct revoke_args *r,
+    struct err *e)
 {
-	const char *problem = acme_last_problem(a);
-
-	if (problem != NULL && strcmp(problem, "alreadyRevoked") == 0) {
+	if (acme_refused_with(out, "alreadyRevoked")) {
 		log_info("%s was already revoked", r->cert_path);
 		return 0;
 	}
-	if (problem != NULL && strcmp(problem, "unauthorized") == 0)
+	if (acme_refused_with(out, "unauthorized"))
 		err_prefix(e, "the CA refused: %s cannot revoke this "
 		    "certificate" "%s",
 		    r->key_path ? "this key" : "this account",
@@ -165,6 +164,8 @@ revoke(const struct config *cfg, const struct revoke_args *r, struct err *e)
 {
 	struct account_options opts = { 0 };
 	struct signer *cert_key = NULL;
+	struct acme_outcome out;
+	struct acme_who who;
 	struct session s;
 	char *serial = NULL;
 	X509 *cert;
@@ -184,12 +185,14 @@ revoke(const struct config *cfg, const struct revoke_args *r, struct err *e)
 	 * With the certificate's key no account and no state are involved:
 	 * it must work from an empty or unwritable state directory.
 	 */
-	if ((cert_key == NULL && session_lock(&s, cfg, e) == -1) ||
-	    session_connect(&s, cfg, cert_key == NULL ? &opts : NULL, e) == -1)
+	if (session_connect(&s, cfg, cert_key == NULL ? &opts : NULL, e) ==
+	    -1)
 		goto out;
-	if (acme_certificate_revoke(s.acme, cert, r->reason,
-	    cert_key, e) == -1) {
-		rc = explain_failure(s.acme, r, e);
+	who = cert_key != NULL ? (struct acme_who){ cert_key, NULL } :
+	    account_who(s.account);
+	if (acme_certificate_revoke(s.acme, &who, cert, r->reason, &out,
+	    e) == -1) {
+		rc = explain_failure(&out, r, e);
 		goto out;
 	}
 	log_info("revoked %s (serial %s)", r->cert_path, serial);

@@ -5,10 +5,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
 
 #include "config.h"
 #include "store.h"
 #include "str.h"
+
+#define SLUG_MAX	64	/* readable part of a CA's directory name */
 
 void
 config_defaults(struct config *cfg)
@@ -19,34 +24,76 @@ config_defaults(struct config *cfg)
 	cfg->timeout = CONFIG_TIMEOUT;
 }
 
+/* The directory URL without its scheme, [A-Za-z0-9.-] kept, the rest '_'. */
+static void
+url_slug(const char *url, char *out, size_t size)
+{
+	size_t n = 0;
+
+	if (strncmp(url, "https://", 8) == 0)
+		url += 8;
+	for (; *url != '\0' && n + 1 < size; url++)
+		out[n++] = isalnum((unsigned char)*url) || *url == '.' ||
+		    *url == '-' ? *url : '_';
+	out[n] = '\0';
+}
+
+/*
+ * DIR/SLUG-HASH: readable, and distinct for every key: two keys that
+ * differ only in characters the slug folds (or past SLUG_MAX) differ in
+ * the hash.
+ */
+static char *
+slug_path(const char *dir, const char *key, const char *suffix)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	char slug[SLUG_MAX + 1];
+	unsigned int mdlen;
+
+	if (!EVP_Digest(key, strlen(key), md, &mdlen, EVP_sha256(), NULL))
+		return NULL;
+	url_slug(key, slug, sizeof(slug));
+	return str_fmt("%s/%s-%02x%02x%02x%02x%s", dir, slug, md[0], md[1],
+	    md[2], md[3], suffix);
+}
+
 char *
-config_account_key_path(const struct config *cfg)
+config_account_dir(const struct config *cfg)
+{
+	char *dir = store_path(cfg->state_dir, "accounts"), *path;
+
+	path = dir ? slug_path(dir, cfg->directory_url, "") : NULL;
+	free(dir);
+	return path;
+}
+
+char *
+config_output_lock(const struct config *cfg, const char *out_dir)
+{
+	char *dir = store_path(cfg->state_dir, "locks"), *abs = NULL, *path;
+	char cwd[4096];
+
+	if (out_dir[0] != '/' && getcwd(cwd, sizeof(cwd)) != NULL)
+		abs = store_path(cwd, out_dir);
+	path = dir ? slug_path(dir, abs ? abs : out_dir, ".lock") : NULL;
+	free(dir);
+	free(abs);
+	return path;
+}
+
+char *
+config_legacy_account_key_path(const struct config *cfg)
 {
 	return store_path(cfg->state_dir, "account-key.pem");
 }
 
-/*
- * One record per CA directory, named after its URL with everything but
- * [A-Za-z0-9.-] turned into '_': readable, and distinct for the URLs in use.
- */
 char *
-config_account_record_path(const struct config *cfg)
+config_legacy_account_record_path(const struct config *cfg)
 {
-	const char *url = cfg->directory_url;
-	size_t len = strlen(cfg->state_dir) + strlen(url) + 32;
-	char *path, *p;
+	char slug[1024];
 
-	if (strncmp(url, "https://", 8) == 0)
-		url += 8;
-	if ((path = malloc(len)) == NULL)
-		return NULL;
-	snprintf(path, len, "%s/accounts/", cfg->state_dir);
-	p = path + strlen(path);
-	for (; *url != '\0'; url++)
-		*p++ = isalnum((unsigned char)*url) || *url == '.' ||
-		    *url == '-' ? *url : '_';
-	strcpy(p, ".json");
-	return path;
+	url_slug(cfg->directory_url, slug, sizeof(slug));
+	return str_fmt("%s/accounts/%s.json", cfg->state_dir, slug);
 }
 
 char *

@@ -63,8 +63,8 @@ wait_for(pid_t pid, int timeout, int *status, struct err *e)
 }
 
 int
-hook_run(const char *command, const char *out_dir, const char *names,
-    int timeout, struct err *e)
+hook_run(const char *command, const char *const *env, int timeout,
+    struct err *e)
 {
 	char *copy, *argv[HOOK_ARGS_MAX];
 	int argc, status, rc = -1;
@@ -85,8 +85,8 @@ hook_run(const char *command, const char *out_dir, const char *names,
 	}
 	if (pid == 0) {
 		(void)setpgid(0, 0);	/* a group of its own, killed as one */
-		setenv("ACMEC_OUT", out_dir, 1);
-		setenv("ACMEC_NAMES", names, 1);
+		for (; *env != NULL; env++)
+			putenv((char *)*env);
 		execvp(argv[0], argv);
 		fprintf(stderr, "acmec: cannot run %s: %s\n", argv[0],
 		    strerror(errno));

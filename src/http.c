@@ -229,10 +229,10 @@ collect_response(struct http *h, struct body *b, struct http_response **resp,
 }
 
 int
-http_request(struct http *h, const char *method, const char *url,
-    const char *content_type, const char *body, size_t body_len,
-    const char *accept, struct http_response **resp, struct err *e)
+http_send(struct http *h, const struct http_request *req,
+    struct http_response **resp, struct err *e)
 {
+	const char *method = req->method, *url = req->url;
 	struct body b = { NULL, 0, 0 };
 	struct curl_slist *headers;
 	CURLcode rc;
@@ -240,11 +240,11 @@ http_request(struct http *h, const char *method, const char *url,
 
 	*resp = NULL;
 	h->errbuf[0] = '\0';
-	headers = request_headers(content_type, accept);
+	headers = request_headers(req->content_type, req->accept);
 	curl_easy_setopt(h->curl, CURLOPT_URL, url);
 	curl_easy_setopt(h->curl, CURLOPT_HTTPHEADER, headers);
 	curl_easy_setopt(h->curl, CURLOPT_WRITEDATA, &b);
-	set_method(h, method, body, body_len);
+	set_method(h, method, req->body, req->body_len);
 	rc = curl_easy_perform(h->curl);
 	if (rc == CURLE_ABORTED_BY_CALLBACK)
 		err_set(e, "%s %s: interrupted", method, url);
@@ -264,4 +264,17 @@ http_request(struct http *h, const char *method, const char *url,
 	curl_slist_free_all(headers);
 	free(b.data);
 	return ret;
+}
+
+static int
+transport_send(void *ctx, const struct http_request *req,
+    struct http_response **resp, struct err *e)
+{
+	return http_send(ctx, req, resp, e);
+}
+
+struct transport
+http_transport(struct http *h)
+{
+	return (struct transport){ transport_send, h };
 }

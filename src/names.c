@@ -141,3 +141,18 @@ names_add_general(const STACK_OF(GENERAL_NAME) *gens, struct names *out,
 	}
 	return 0;
 }
+
+/* TEMPORARY until the names rework lands. */
+int
+names_check_dns(const struct names *names, struct err *e)
+{
+	for (size_t i = 0; i < names->n; i++) {
+		if (!names_is_valid_dns(names->v[i]) ||
+		    names->v[i][0] == '*') {
+			err_set(e, "%s is not a domain name http-01 can prove",
+			    names->v[i]);
+			return -1;
+		}
+	}
+	return 0;
+}

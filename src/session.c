@@ -1,27 +1,18 @@
 /*
- * session.c - lock, transport, protocol and account, opened in that order
- * and closed in the reverse one.
+ * session.c - transport, protocol and account, opened in that order and
+ * closed in the reverse one.
  */
 #include "interrupt.h"
 #include "session.h"
-#include "store.h"
+
+#define CONNECT_TIMEOUT	10	/* seconds */
 
 void
 session_init(struct session *s)
 {
-	s->lock = -1;
 	s->http = NULL;
 	s->acme = NULL;
 	s->account = NULL;
-}
-
-int
-session_lock(struct session *s, const struct config *cfg, struct err *e)
-{
-	if (store_mkdirs(cfg->state_dir, 0700, e) == -1 ||
-	    (s->lock = store_lock(cfg->state_dir, SESSION_LOCK_WAIT, e)) == -1)
-		return -1;
-	return 0;
 }
 
 int
@@ -31,12 +22,15 @@ session_connect(struct session *s, const struct config *cfg,
 	struct http_options hopts = {
 		.ca_bundle = cfg->ca_bundle,
 		.timeout = cfg->timeout,
-		.connect_timeout = 10,
+		.connect_timeout = CONNECT_TIMEOUT,
 		.interrupted = interrupt_requested,
 	};
+	struct transport t;
 
-	if ((s->http = http_new(&hopts, e)) == NULL ||
-	    (s->acme = acme_new(s->http, cfg->directory_url, e)) == NULL)
+	if ((s->http = http_new(&hopts, e)) == NULL)
+		return -1;
+	t = http_transport(s->http);
+	if ((s->acme = acme_new(&t, cfg->directory_url, e)) == NULL)
 		return -1;
 	if (opts != NULL &&
 	    account_open(cfg, s->acme, opts, &s->account, e) == -1)
@@ -50,6 +44,5 @@ session_close(struct session *s)
 	account_free(s->account);
 	acme_free(s->acme);
 	http_free(s->http);
-	store_unlock(s->lock);
 	session_init(s);
 }

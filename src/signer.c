@@ -10,6 +10,7 @@
 #include <openssl/evp.h>
 
 #include "b64url.h"
+#include "key.h"
 #include "signer.h"
 
 struct signer {
@@ -237,4 +238,10 @@ out:
 	free(raw);
 	EVP_MD_CTX_free(ctx);
 	return rc;
+}
+
+const char *
+signer_key_type(const struct signer *s)
+{
+	return key_describe(s->key);
 }

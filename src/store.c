@@ -312,3 +312,25 @@ store_unlock(int fd)
 	if (fd != -1)
 		close(fd);
 }
+
+/* TEMPORARY until the store rework lands. */
+int
+store_lock_path(const char *path, int wait_seconds, struct err *e)
+{
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+
+	if (fd == -1) {
+		err_errno(e, "cannot open lock file %s", path);
+		return -1;
+	}
+	for (int waited = 0; flock(fd, LOCK_EX | LOCK_NB) == -1; waited++) {
+		if (errno != EWOULDBLOCK || waited >= wait_seconds) {
+			err_set(e, "another acmec run holds %s; try again "
+			    "when it has finished", path);
+			close(fd);
+			return -1;
+		}
+		sleep(1);
+	}
+	return fd;
+}

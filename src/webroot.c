@@ -1,112 +1,78 @@
-/*
- * webroot.c - http-01 challenge files.  The token comes from the CA and is
- * untrusted: only base64url tokens become file names, so no path can leave
- * WEBROOT/.well-known/acme-challenge/.
- */
+/* TEMPORARY */
 #include <sys/stat.h>
-
 #include <errno.h>
-#include <fcntl.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "b64url.h"
 #include "store.h"
 #include "webroot.h"
 
-#define CHALLENGE_DIR ".well-known/acme-challenge"
-
-struct webroot {
-	char	 *dir;		/* WEBROOT/.well-known/acme-challenge */
-	char	**written;	/* full paths, removed by cleanup */
-	size_t	  nwritten;
-};
-
-struct webroot *
-webroot_new(const char *dir, struct err *e)
+static int
+w_check(void *ctx, struct err *e)
 {
-	struct webroot *w;
 	struct stat st;
 
-	if (stat(dir, &st) == -1 || !S_ISDIR(st.st_mode)) {
-		err_errno(e, "webroot %s is not a directory", dir);
-		return NULL;
-	}
-	if ((w = calloc(1, sizeof(*w))) == NULL ||
-	    (w->dir = store_path(dir, CHALLENGE_DIR)) == NULL) {
-		free(w);
-		err_set(e, "out of memory");
-		return NULL;
-	}
-	return w;
-}
-
-void
-webroot_cleanup(struct webroot *w)
-{
-	if (w == NULL)
-		return;
-	for (size_t i = 0; i < w->nwritten; i++) {
-		(void)unlink(w->written[i]);
-		free(w->written[i]);
-	}
-	w->nwritten = 0;
-}
-
-void
-webroot_free(struct webroot *w)
-{
-	if (w == NULL)
-		return;
-	webroot_cleanup(w);
-	free(w->written);
-	free(w->dir);
-	free(w);
-}
-
-static int
-remember(struct webroot *w, char *path)
-{
-	char **grown;
-
-	grown = realloc(w->written, (w->nwritten + 1) * sizeof(*grown));
-	if (grown == NULL)
+	if (stat(ctx, &st) == -1) {
+		err_errno(e, "webroot %s", (char *)ctx);
 		return -1;
-	w->written = grown;
-	w->written[w->nwritten++] = path;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		err_set(e, "webroot %s is not a directory", (char *)ctx);
+		return -1;
+	}
 	return 0;
 }
 
-int
-webroot_put(struct webroot *w, const char *token,
-    const char *key_authorization, struct err *e)
+static char *
+w_path(void *ctx, const char *token)
 {
-	char *path;
-	mode_t old;
-	int rc;
+	char *d = store_path(ctx, ".well-known/acme-challenge"), *p;
 
-	if (!b64url_is_valid(token)) {
-		err_set(e, "the CA sent a challenge token that is not "
-		    "base64url; refusing to use it as a file name");
-		return -1;
-	}
-	/* The web server, not only us, must read these: 0755 and 0644. */
-	old = umask(022);
-	rc = store_mkdirs(w->dir, 0755, e);
+	p = d ? store_path(d, token) : NULL;
+	free(d);
+	return p;
+}
+
+static int
+w_put(void *ctx, const char *token, const char *ka, struct err *e)
+{
+	char *d = store_path(ctx, ".well-known/acme-challenge"), *p;
+	mode_t old = umask(022);
+	int rc = store_mkdirs(d, 0755, e);
+
 	umask(old);
+	free(d);
 	if (rc == -1)
 		return -1;
-	if ((path = store_path(w->dir, token)) == NULL) {
+	p = w_path(ctx, token);
+	rc = store_write_atomic(p, ka, strlen(ka), 0644, e);
+	free(p);
+	return rc;
+}
+
+static void
+w_remove(void *ctx, const char *token)
+{
+	char *p = w_path(ctx, token);
+
+	if (p != NULL)
+		unlink(p);
+	free(p);
+}
+
+static const struct challenge_sink_ops ops = { "webroot", w_check, w_put,
+    w_remove, free };
+
+struct challenge_sink *
+webroot_sink_new(const char *webroot, struct err *e)
+{
+	char *copy = strdup(webroot);
+	struct challenge_sink *s;
+
+	if (copy == NULL || (s = challenge_sink_new(&ops, copy)) == NULL) {
 		err_set(e, "out of memory");
-		return -1;
+		return NULL;
 	}
-	if (remember(w, path) == -1) {
-		free(path);
-		err_set(e, "out of memory");
-		return -1;
-	}
-	return store_write_atomic(path, key_authorization,
-	    strlen(key_authorization), 0644, e);
+	return s;
 }

@@ -185,9 +185,9 @@ else
 	not_ok "fullchain.pem is cert.pem followed by chain.pem"
 fi
 
-# The account key (STATE/account-key.pem in acmec's layout) is 0600 and
+# The account key (STATE/accounts/CA/account-key.pem) is 0600 and
 # every directory of the state dir is 0700.
-acct_key=$STATE/account-key.pem
+acct_key=$(ls "$STATE"/accounts/*/account-key.pem 2>/dev/null | head -n 1)
 check "account key $acct_key exists with mode 0600 (is $(mode_of "$acct_key"))" \
     test "$(mode_of "$acct_key")" = 600
 bad_dirs=$(find "$STATE" -type d ! -perm 0700 2>/dev/null)

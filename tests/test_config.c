@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "config.h"
 
@@ -35,7 +36,7 @@ config_paths__live_under_the_state_dir(void **state)
 	(void)state;
 	config_defaults(&cfg);
 	cfg.state_dir = "/var/lib/acmec";
-	p = config_account_key_path(&cfg);
+	p = config_legacy_account_key_path(&cfg);
 	assert_string_equal(p, "/var/lib/acmec/account-key.pem");
 	free(p);
 	p = config_live_dir(&cfg, "example.com");
@@ -44,20 +45,50 @@ config_paths__live_under_the_state_dir(void **state)
 }
 
 static void
-config_account_record_path__is_named_after_the_directory_url(void **state)
+config_account_dir__is_named_after_the_url_and_its_hash(void **state)
+{
+	struct config cfg;
+	char *a, *b;
+
+	(void)state;
+	config_defaults(&cfg);
+	a = config_account_dir(&cfg);
+	assert_non_null(a);
+	assert_int_equal(strncmp(a, "/etc/acmec/accounts/"
+	    "acme-v02.api.letsencrypt.org_directory-", 59), 0);
+	assert_int_equal(strlen(a), 59 + 8);
+	/* These two fold to the same slug; the hash keeps them apart. */
+	cfg.directory_url = "https://ca.test/a?b";
+	free(a);
+	a = config_account_dir(&cfg);
+	cfg.directory_url = "https://ca.test/a_b";
+	b = config_account_dir(&cfg);
+	assert_int_equal(strncmp(a, b, strlen(a) - 8), 0);
+	assert_string_not_equal(a, b);
+	/* A long URL: the slug is cut, the name stays one path component. */
+	cfg.directory_url = "https://ca.test/../../" "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx";
+	free(b);
+	b = config_account_dir(&cfg);
+	assert_null(strchr(b + strlen("/etc/acmec/accounts/"), '/'));
+	free(a);
+	free(b);
+}
+
+static void
+config_legacy_account_record_path__is_named_after_the_directory_url(void **state)
 {
 	struct config cfg;
 	char *p;
 
 	(void)state;
 	config_defaults(&cfg);
-	p = config_account_record_path(&cfg);
+	p = config_legacy_account_record_path(&cfg);
 	assert_string_equal(p, "/etc/acmec/accounts/"
 	    "acme-v02.api.letsencrypt.org_directory.json");
 	free(p);
 	/* Ports, paths and anything odd become '_': never a path of its own. */
 	cfg.directory_url = "https://localhost:14000/dir/../x?y";
-	p = config_account_record_path(&cfg);
+	p = config_legacy_account_record_path(&cfg);
 	assert_string_equal(p, "/etc/acmec/accounts/localhost_14000_dir_.._x_y.json");
 	free(p);
 }
@@ -68,7 +99,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(config_defaults__are_lets_encrypt_production_and_etc_acmec),
 		cmocka_unit_test(config_paths__live_under_the_state_dir),
-		cmocka_unit_test(config_account_record_path__is_named_after_the_directory_url),
+		cmocka_unit_test(config_account_dir__is_named_after_the_url_and_its_hash),
+		cmocka_unit_test(config_legacy_account_record_path__is_named_after_the_directory_url),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

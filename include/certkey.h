@@ -1,0 +1,58 @@
+/*
+ * certkey.h - custody of a certificate's private key: the only module
+ * that generates, loads or hands out that key, and that signs the CSR
+ * with it.  Other modules see the CSR and, for a new key, its PEM for the
+ * output set.
+ */
+#ifndef ACMEC_CERTKEY_H
+#define ACMEC_CERTKEY_H
+
+#include <stdbool.h>
+
+#include <openssl/x509.h>
+
+#include "err.h"
+#include "key.h"
+#include "names.h"
+
+struct certkey;
+
+/*
+ * The key in key_path if there is one (a renewal keeps it), else a new
+ * key of type; and a CSR for names.
+ */
+struct certkey *certkey_open(const char *key_path, enum key_type type,
+    bool type_given, const struct names *names, struct err *e);
+
+/*
+ * A user's CSR at csr_path, whose key acmec never sees: its names (each
+ * checked like -d) go into *names (empty on entry).
+ */
+struct certkey *certkey_from_csr(const char *csr_path, struct names *names,
+    struct err *e);
+
+/*
+ * An existing key_path must hold the CSR's key, or the output set would
+ * pair a key with a certificate for another (always true for a key of
+ * acmec's own, which is loaded from there).
+ */
+int certkey_fits(const struct certkey *ck, const char *key_path,
+    struct err *e);
+
+/* The CSR as finalize wants it (base64url DER); borrowed. */
+const char *certkey_csr(const struct certkey *ck);
+
+/* Refuse a certificate not for this key or not for exactly names. */
+int certkey_check(const struct certkey *ck, X509 *leaf,
+    const struct names *names, struct err *e);
+
+/*
+ * *pem: the PEM of a key that is new in this run, for the output set (the
+ * caller cleanses and frees it); NULL when there is nothing to write (an
+ * existing key, or a user's CSR).
+ */
+int certkey_new_pem(const struct certkey *ck, char **pem, struct err *e);
+
+void certkey_free(struct certkey *ck);
+
+#endif

@@ -1,0 +1,32 @@
+/*
+ * spec.h - a certificate spec: everything the engine needs to know about
+ * one certificate.  Commands fill it (issue from its options, renew from
+ * the config file); the engine does the work.
+ */
+#ifndef ACMEC_SPEC_H
+#define ACMEC_SPEC_H
+
+#include <stdbool.h>
+
+#include "key.h"
+#include "names.h"
+
+struct cert_spec {
+	/* Identifiers; left empty with csr_path, whose names are used. */
+	struct names	 names;
+	/* A user's CSR instead of a key acmec keeps (NULL: none). */
+	const char	*csr_path;
+	/* The type of a new key; an existing OUT/privkey.pem is kept. */
+	enum key_type	 key_type;
+	bool		 key_type_given;
+	/*
+	 * Where privkey.pem, cert.pem, chain.pem and fullchain.pem go.
+	 * NULL: STATE_DIR/live/FIRST-NAME, which never silently takes over
+	 * a certificate for other names.
+	 */
+	const char	*out_dir;
+	const char	*webroot;	/* the http-01 challenge sink */
+	const char	*deploy_hook;	/* run after a new certificate */
+};
+
+#endif

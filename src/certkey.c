@@ -1,0 +1,136 @@
+/*
+ * certkey.c - the certificate's private key and its CSR.  The key never
+ * leaves this module but as the PEM of a new key for the output set.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+
+#include "cert.h"
+#include "certkey.h"
+#include "csr.h"
+#include "log.h"
+#include "store.h"
+
+struct certkey {
+	EVP_PKEY	*key;		/* NULL with a user's CSR */
+	bool		 is_new;	/* to be written with the certificate */
+	X509_REQ	*req;
+	char		*csr_b64url;
+};
+
+void
+certkey_free(struct certkey *ck)
+{
+	if (ck == NULL)
+		return;
+	EVP_PKEY_free(ck->key);
+	X509_REQ_free(ck->req);
+	free(ck->csr_b64url);
+	free(ck);
+}
+
+static struct certkey *
+certkey_alloc(struct err *e)
+{
+	struct certkey *ck = calloc(1, sizeof(*ck));
+
+	if (ck == NULL)
+		err_set(e, "out of memory");
+	return ck;
+}
+
+struct certkey *
+certkey_open(const char *key_path, enum key_type type, bool type_given,
+    const struct names *names, struct err *e)
+{
+	struct certkey *ck;
+
+	if ((ck = certkey_alloc(e)) == NULL)
+		return NULL;
+	if (store_exists(key_path)) {
+		if (type_given)
+			log_info("reusing %s; --key-type applies to new keys "
+			    "only (move the file away for a new key)",
+			    key_path);
+		ck->key = key_load(key_path, e);
+	} else {
+		ck->key = key_generate(type, e);
+		ck->is_new = true;
+	}
+	if (ck->key == NULL ||
+	    (ck->req = csr_new(ck->key, names, e)) == NULL ||
+	    (ck->csr_b64url = csr_to_b64url(ck->req, e)) == NULL) {
+		certkey_free(ck);
+		return NULL;
+	}
+	return ck;
+}
+
+int
+certkey_fits(const struct certkey *ck, const char *key_path, struct err *e)
+{
+	EVP_PKEY *key;
+	int same;
+
+	if (ck->key != NULL || !store_exists(key_path))
+		return 0;
+	if ((key = key_load(key_path, e)) == NULL)
+		return -1;
+	same = EVP_PKEY_eq(key, X509_REQ_get0_pubkey(ck->req)) == 1;
+	EVP_PKEY_free(key);
+	if (same)
+		return 0;
+	err_set(e, "%s is not the key of the CSR: a new certificate there "
+	    "would not match it; give another --out, or move %s away",
+	    key_path, key_path);
+	return -1;
+}
+
+struct certkey *
+certkey_from_csr(const char *csr_path, struct names *names, struct err *e)
+{
+	struct certkey *ck;
+
+	if ((ck = certkey_alloc(e)) == NULL)
+		return NULL;
+	if ((ck->req = csr_load(csr_path, e)) == NULL ||
+	    csr_names(ck->req, names, e) == -1)
+		goto fail;
+	/* A name from a file must never become a path of its own. */
+	if (names_check_dns(names, e) == -1) {
+		err_prefix(e, "%s", csr_path);
+		goto fail;
+	}
+	if ((ck->csr_b64url = csr_to_b64url(ck->req, e)) == NULL)
+		goto fail;
+	return ck;
+fail:
+	certkey_free(ck);
+	return NULL;
+}
+
+const char *
+certkey_csr(const struct certkey *ck)
+{
+	return ck->csr_b64url;
+}
+
+int
+certkey_check(const struct certkey *ck, X509 *leaf, const struct names *names,
+    struct err *e)
+{
+	EVP_PKEY *pub = ck->key ? ck->key : X509_REQ_get0_pubkey(ck->req);
+
+	return cert_check(leaf, pub, names, e);
+}
+
+int
+certkey_new_pem(const struct certkey *ck, char **pem, struct err *e)
+{
+	*pem = NULL;
+	if (!ck->is_new)
+		return 0;
+	return (*pem = key_to_pem(ck->key, e)) != NULL ? 0 : -1;
+}

@@ -1,0 +1,270 @@
+/*
+ * engine.c - the scheduler and the preparation of jobs; the steps of an
+ * order are in engine_steps.c.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "engine_private.h"
+#include "hook.h"
+#include "interrupt.h"
+#include "log.h"
+#include "webroot.h"
+
+long
+engine_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void
+engine_result_clear(struct engine_result *r)
+{
+	free(r->out_dir);
+	r->out_dir = NULL;
+}
+
+static void
+job_free(struct job *job)
+{
+	challenge_sink_free(job->sink);
+	for (size_t i = 0; i < job->ntasks; i++)
+		acme_authz_free(job->tasks[i].authz);
+	free(job->tasks);
+	acme_order_free(job->order);
+	if (job->chain != NULL)
+		cert_chain_free(job->chain);
+	certkey_free(job->key);
+	output_free(job->out);
+	names_clear(&job->names);
+	names_clear(&job->old_names);
+}
+
+/* The names, from -d or the user's CSR. */
+static int
+job_names(struct job *job, struct err *e)
+{
+	const struct cert_spec *spec = job->spec;
+
+	if (spec->csr_path != NULL)
+		return (job->key = certkey_from_csr(spec->csr_path,
+		    &job->names, e)) != NULL ? 0 : -1;
+	for (size_t i = 0; i < spec->names.n; i++)
+		if (names_add(&job->names, spec->names.v[i]) == -1) {
+			err_set(e, "out of memory");
+			return -1;
+		}
+	return names_check_dns(&job->names, e);
+}
+
+/*
+ * The default directory is named after the first name only: it must not
+ * take over a certificate for other names (two certificates that share
+ * their first name).  A directory given on purpose may change its names.
+ */
+static int
+job_compare_names(struct job *job, bool is_default, struct err *e)
+{
+	char *held;
+
+	if (output_current_names(job->out, &job->old_names, e) == -1)
+		return -1;
+	if (job->old_names.n == 0 || names_equal(&job->old_names, &job->names))
+		return 0;
+	if (!is_default)
+		return 0;
+	held = names_join(&job->old_names, "", ", ");
+	err_set(e, "%s holds a certificate for other names (%s); to replace "
+	    "it, give --out %s; to keep both, give another --out",
+	    output_dir(job->out), held ? held : "?", output_dir(job->out));
+	free(held);
+	return -1;
+}
+
+/* Everything that can fail before the CA is asked for anything. */
+static int
+job_prepare(struct job *job, const struct config *cfg, struct err *e)
+{
+	const struct cert_spec *spec = job->spec;
+	char *dir, *lock = NULL;
+
+	if (job_names(job, e) == -1)
+		return -1;
+	dir = spec->out_dir ? strdup(spec->out_dir) :
+	    config_live_dir(cfg, job->names.v[0]);
+	if (dir == NULL || (lock = config_output_lock(cfg, dir)) == NULL) {
+		free(dir);
+		err_set(e, "out of memory");
+		return -1;
+	}
+	job->out = output_open(dir, lock, e);
+	free(dir);
+	free(lock);
+	if (job->out == NULL ||
+	    job_compare_names(job, spec->out_dir == NULL, e) == -1)
+		return -1;
+	if (job->key == NULL)
+		job->key = certkey_open(output_key_path(job->out),
+		    spec->key_type, spec->key_type_given, &job->names, e);
+	if (job->key == NULL ||
+	    certkey_fits(job->key, output_key_path(job->out), e) == -1)
+		return -1;
+	if ((job->sink = webroot_sink_new(spec->webroot, e)) == NULL ||
+	    challenge_sink_check(job->sink, e) == -1)
+		return -1;
+	job->state = JOB_ORDER;
+	return 0;
+}
+
+/* The job due first, or NULL when every job has finished. */
+static struct job *
+next_job(struct job *jobs, size_t n)
+{
+	struct job *best = NULL;
+
+	for (size_t i = 0; i < n; i++)
+		if (jobs[i].state != JOB_DONE && jobs[i].state != JOB_FAILED &&
+		    (best == NULL || jobs[i].due_ms < best->due_ms))
+			best = &jobs[i];
+	return best;
+}
+
+static void
+fail_unfinished(struct job *jobs, size_t n, const char *why)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (jobs[i].state == JOB_DONE || jobs[i].state == JOB_FAILED)
+			continue;
+		err_set(&jobs[i].result->err, "%s", why);
+		jobs[i].state = JOB_FAILED;
+	}
+}
+
+static void
+schedule(struct engine *eng, struct job *jobs, size_t n)
+{
+	struct job *job;
+	long wait;
+
+	while ((job = next_job(jobs, n)) != NULL) {
+		wait = job->due_ms - engine_now_ms();
+		if ((wait > 0 && interrupt_sleep_ms(wait) == -1) ||
+		    interrupt_requested()) {
+			fail_unfinished(jobs, n, "interrupted; nothing was "
+			    "replaced");
+			return;
+		}
+		engine_step(eng, job);
+	}
+}
+
+/* Deploy hook, with the certificate's name, directory and names. */
+static void
+run_hook(struct job *job)
+{
+	char *names = names_join(&job->names, "", " ");
+	char *env_name = NULL, *env_out = NULL, *env_names = NULL;
+	struct err *e = &job->result->err;
+
+	if (names != NULL) {
+		env_name = str_fmt("ACMEC_NAME=%s", job->names.v[0]);
+		env_out = str_fmt("ACMEC_OUT=%s", output_dir(job->out));
+		env_names = str_fmt("ACMEC_NAMES=%s", names);
+	}
+	if (env_name == NULL || env_out == NULL || env_names == NULL) {
+		err_set(e, "out of memory");
+	} else {
+		const char *env[] = { env_name, env_out, env_names, NULL };
+		if (hook_run(job->spec->deploy_hook, env, HOOK_TIMEOUT, e) ==
+		    0)
+			job->result->ok = true;
+		else
+			err_prefix(e, "the certificate was written to %s, but",
+			    output_dir(job->out));
+	}
+	free(names);
+	free(env_name);
+	free(env_out);
+	free(env_names);
+}
+
+/* Locks go first: a hook may itself run acmec for the same certificate. */
+static void
+finish(struct job *jobs, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (jobs[i].out != NULL)
+			jobs[i].result->out_dir = strdup(output_dir(
+			    jobs[i].out));
+		output_unlock(jobs[i].out);
+		challenge_sink_free(jobs[i].sink);
+		jobs[i].sink = NULL;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (jobs[i].state != JOB_DONE)
+			continue;
+		jobs[i].result->written = true;
+		if (jobs[i].spec->deploy_hook == NULL)
+			jobs[i].result->ok = true;
+		else
+			run_hook(&jobs[i]);
+	}
+}
+
+static int
+connect_and_run(struct engine *eng, struct job *jobs, size_t n,
+    size_t ready)
+{
+	struct err e = { "" };
+
+	if (session_connect(&eng->session, eng->cfg, eng->acct_opts, &e) ==
+	    -1) {
+		fail_unfinished(jobs, n, e.msg);
+		return -1;
+	}
+	/* Orders need the account, not its lock: other runs may use it. */
+	account_unlock(eng->session.account);
+	if (ready > 0)
+		schedule(eng, jobs, n);
+	return 0;
+}
+
+int
+engine_run(const struct config *cfg, const struct account_options *acct,
+    const struct cert_spec *specs, size_t n, struct engine_result *results)
+{
+	struct engine eng = { cfg, acct, { NULL, NULL, NULL } };
+	struct job *jobs;
+	size_t ready = 0, i;
+	int rc = 0;
+
+	memset(results, 0, n * sizeof(*results));
+	if ((jobs = calloc(n, sizeof(*jobs))) == NULL) {
+		for (i = 0; i < n; i++)
+			err_set(&results[i].err, "out of memory");
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		jobs[i].spec = &specs[i];
+		jobs[i].result = &results[i];
+		if (job_prepare(&jobs[i], cfg, &results[i].err) == 0)
+			ready++;
+		else
+			jobs[i].state = JOB_FAILED;
+	}
+	if (ready > 0)
+		(void)connect_and_run(&eng, jobs, n, ready);
+	finish(jobs, n);
+	for (i = 0; i < n; i++) {
+		if (!results[i].ok)
+			rc = -1;
+		job_free(&jobs[i]);
+	}
+	free(jobs);
+	session_close(&eng.session);
+	return rc;
+}

@@ -1,0 +1,73 @@
+/*
+ * engine_private.h - what the scheduler (engine.c) and the steps of an
+ * order (engine_steps.c) share.  Not for the rest of acmec.
+ */
+#ifndef ACMEC_ENGINE_PRIVATE_H
+#define ACMEC_ENGINE_PRIVATE_H
+
+#include <stdbool.h>
+
+#include <openssl/x509.h>
+
+#include "acme.h"
+#include "cert.h"
+#include "certkey.h"
+#include "challenge.h"
+#include "engine.h"
+#include "output.h"
+#include "session.h"
+#include "str.h"
+
+enum job_state {
+	JOB_ORDER,		/* send newOrder */
+	JOB_AUTHORIZE,		/* fetch the next authorization */
+	JOB_RESPOND,		/* answer the challenges that are due */
+	JOB_WAIT_READY,		/* poll the order until validation ends */
+	JOB_FINALIZE,		/* send the CSR */
+	JOB_WAIT_VALID,		/* poll the order until issued */
+	JOB_DOWNLOAD,		/* fetch, check and write the certificate */
+	JOB_DONE,
+	JOB_FAILED,
+};
+
+/* One authorization's http-01 challenge. */
+struct task {
+	struct acme_authz	*authz;
+	int			 rejected;	/* answers with an error */
+	long			 due_ms;	/* next POST; -1: answered */
+};
+
+struct job {
+	const struct cert_spec	*spec;
+	struct engine_result	*result;
+	struct names		 names;
+	struct names		 old_names;	/* of the certificate in place */
+	struct output		*out;
+	struct certkey		*key;
+	struct challenge_sink	*sink;
+	struct acme_order	*order;
+	struct task		*tasks;		/* one per authorization */
+	size_t			 ntasks;
+	STACK_OF(X509)		*chain;
+	enum job_state		 state;
+	long			 due_ms;	/* when the next step runs */
+	long			 wait_end_ms;	/* deadline of the wait */
+	long			 delay_ms;	/* next poll interval */
+	int			 lost;		/* answers lost in a row */
+	bool			 recovered;	/* account looked up again */
+	bool			 refinalized;	/* CSR sent a second time */
+};
+
+struct engine {
+	const struct config		*cfg;
+	const struct account_options	*acct_opts;
+	struct session			 session;
+};
+
+/* Milliseconds on a clock that never jumps. */
+long engine_now_ms(void);
+
+/* Run the step the job is due for (requests, then a new state). */
+void engine_step(struct engine *eng, struct job *job);
+
+#endif

@@ -1,0 +1,529 @@
+/*
+ * engine_steps.c - the steps of one order (RFC 8555 section 7.1): each
+ * sends what the order needs next, and sets the job's next state and the
+ * time it is due.  Nothing here sleeps.
+ *
+ * Requests that may have changed state at the CA (newOrder, finalize) are
+ * never sent again blindly: finalize is followed by polling the order,
+ * which says whether the CA acted.  Requests that only read (POST-as-GET)
+ * are asked again when their answer was lost.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine_private.h"
+#include "interrupt.h"
+#include "log.h"
+
+#define POLL_DELAY_MIN_MS	300	/* a CA validates in about this time */
+#define POLL_DELAY_MAX_MS	5000
+#define LOST_RETRIES		3	/* reads asked again after a lost answer */
+#define LOST_DELAY_MS		500
+#define CHALLENGE_TRIES		4	/* answers to a challenge the CA rejects */
+#define CHALLENGE_DELAY_MS	2000	/* doubled after each rejection */
+
+static struct acme_who
+job_who(const struct engine *eng)
+{
+	return account_who(eng->session.account);
+}
+
+static void
+job_fail(struct job *job)
+{
+	job->state = JOB_FAILED;
+}
+
+/* Go to state now; a new wait starts its deadline and its backoff. */
+static void
+job_goto(struct job *job, enum job_state state, long delay_ms)
+{
+	long now = engine_now_ms();
+
+	if (state == JOB_WAIT_READY || state == JOB_WAIT_VALID) {
+		job->wait_end_ms = now + ENGINE_WAIT_MAX * 1000L;
+		job->delay_ms = POLL_DELAY_MIN_MS;
+	}
+	job->lost = 0;
+	job->state = state;
+	job->due_ms = now + delay_ms;
+}
+
+/*
+ * A read whose answer was lost (no answer, or a 5xx from a gateway) is
+ * asked again a few times; true if it was rescheduled.
+ */
+static bool
+retry_lost_read(struct job *job, const struct acme_outcome *out)
+{
+	long delay;
+
+	if (out->verdict != ACME_UNKNOWN || interrupt_requested() ||
+	    job->lost >= LOST_RETRIES)
+		return false;
+	delay = out->retry_after >= 0 ? out->retry_after * 1000L :
+	    LOST_DELAY_MS << job->lost;
+	if (delay > 60 * 1000L)
+		return false;
+	job->lost++;
+	log_verbose("%s; asking again in %ld ms", job->result->err.msg, delay);
+	job->due_ms = engine_now_ms() + delay;
+	return true;
+}
+
+/* ---------------------------------------------------------------- order */
+
+/*
+ * newOrder was refused or went unanswered with an error: if the account
+ * may be the cause, ask the CA once which account the key has.
+ */
+static bool
+recover_account(struct engine *eng, struct job *job,
+    const struct acme_outcome *out)
+{
+	if (job->recovered || (!acme_refused_with(out, "accountDoesNotExist") &&
+	    !acme_refused_with(out, "unauthorized") && out->status < 500))
+		return false;
+	job->recovered = true;
+	return account_recover(eng->session.account, eng->session.acme,
+	    eng->acct_opts, out, &job->result->err) == 0;
+}
+
+static void
+after_order(struct job *job)
+{
+	const char *status = job->order->status;
+
+	if (strcmp(status, "pending") == 0) {
+		job->ntasks = 0;
+		job_goto(job, JOB_AUTHORIZE, 0);
+	} else if (strcmp(status, "ready") == 0) {
+		job_goto(job, JOB_FINALIZE, 0);
+	} else if (strcmp(status, "processing") == 0) {
+		job_goto(job, JOB_WAIT_VALID, 0);
+	} else if (strcmp(status, "valid") == 0) {
+		job_goto(job, JOB_DOWNLOAD, 0);
+	} else {
+		err_set(&job->result->err, "the CA refused the order: %s",
+		    job->order->error ? job->order->error :
+		    "it gave no reason");
+		job_fail(job);
+	}
+}
+
+static void
+step_order(struct engine *eng, struct job *job)
+{
+	const struct acme_who who = job_who(eng);
+	struct acme_outcome out;
+
+	log_info("ordering a certificate for %zu name(s), first %s",
+	    job->names.n, job->names.v[0]);
+	if (acme_order_new(eng->session.acme, &who, &job->names, &job->order,
+	    &out, &job->result->err) == 0) {
+		after_order(job);
+		return;
+	}
+	if (recover_account(eng, job, &out)) {
+		job_goto(job, JOB_ORDER, 0);
+		return;
+	}
+	if (out.verdict == ACME_UNKNOWN && out.status == 0)
+		err_append(&job->result->err, "; the CA may have made the "
+		    "order, but nothing was issued; run acmec again");
+	job_fail(job);
+}
+
+/* ------------------------------------------------------- authorizations */
+
+static int
+add_task(struct job *job, struct acme_authz *authz, struct err *e)
+{
+	struct task *grown;
+
+	grown = realloc(job->tasks, (job->ntasks + 1) * sizeof(*grown));
+	if (grown == NULL) {
+		err_set(e, "out of memory");
+		acme_authz_free(authz);
+		return -1;
+	}
+	job->tasks = grown;
+	job->tasks[job->ntasks++] = (struct task){ authz, 0, 0 };
+	return 0;
+}
+
+/* Put the response in place: the CA may fetch it once told. */
+static int
+place_response(struct engine *eng, struct job *job,
+    const struct acme_authz *authz, struct err *e)
+{
+	char *keyauth;
+	int rc;
+
+	keyauth = acme_key_authorization(authz->token,
+	    eng->session.account->signer);
+	if (keyauth == NULL) {
+		err_set(e, "out of memory");
+		return -1;
+	}
+	rc = challenge_put(job->sink, authz->token, keyauth, e);
+	free(keyauth);
+	if (rc == -1)
+		err_prefix(e, "%s", authz->identifier);
+	return rc;
+}
+
+/* One authorization a step: a lost answer is asked again alone. */
+static void
+step_authorize(struct engine *eng, struct job *job)
+{
+	const struct acme_who who = job_who(eng);
+	struct err *e = &job->result->err;
+	struct acme_outcome out;
+	struct acme_authz *authz;
+
+	if (acme_authz_fetch(eng->session.acme, &who,
+	    job->order->authorizations[job->ntasks], &authz, &out, e) == -1) {
+		if (!retry_lost_read(job, &out))
+			job_fail(job);
+		return;
+	}
+	if (strcmp(authz->status, "valid") == 0) {
+		log_info("%s: already authorized", authz->identifier);
+		acme_authz_free(authz);
+		authz = NULL;
+	} else if (strcmp(authz->status, "pending") != 0) {
+		err_set(e, "%s: the authorization is %s%s%s; order again",
+		    authz->identifier, authz->status[0] ? authz->status :
+		    "without status", authz->error ? ": " : "",
+		    authz->error ? authz->error : "");
+		acme_authz_free(authz);
+		job_fail(job);
+		return;
+	}
+	if (authz != NULL && (add_task(job, authz, e) == -1 ||
+	    place_response(eng, job, authz, e) == -1)) {
+		job_fail(job);
+		return;
+	}
+	if (authz == NULL)	/* keep the count of authorizations seen */
+		(void)add_task(job, NULL, e);
+	if (job->ntasks == job->order->nauthorizations)
+		job_goto(job, JOB_RESPOND, 0);
+	else
+		job_goto(job, JOB_AUTHORIZE, 0);
+}
+
+/* ------------------------------------------------------------ challenges */
+
+/*
+ * The challenge object the CA answers with: a CA may reject the response
+ * right there (step-ca does) and never touch the authorization.
+ */
+static int
+read_challenge_answer(struct task *t, const char *status, const char *error,
+    struct err *e)
+{
+	long now = engine_now_ms();
+
+	if (strcmp(status, "invalid") == 0 ||
+	    (error != NULL && ++t->rejected >= CHALLENGE_TRIES)) {
+		err_set(e, "%s: validation failed: %s", t->authz->identifier,
+		    error ? error : "the CA gave no reason");
+		return -1;
+	}
+	if (error != NULL) {
+		/* Section 8.2: the client may ask the CA to try again. */
+		log_info("%s: the CA could not validate yet (%s); asking "
+		    "again", t->authz->identifier, error);
+		t->due_ms = now + ((long)CHALLENGE_DELAY_MS << (t->rejected - 1));
+		return 0;
+	}
+	t->due_ms = -1;
+	return 0;
+}
+
+static int
+respond(struct engine *eng, struct job *job, struct task *t, struct err *e)
+{
+	const struct acme_who who = job_who(eng);
+	struct acme_outcome out;
+	char *status, *error;
+	int rc;
+
+	if (acme_challenge_respond(eng->session.acme, &who, t->authz, &status,
+	    &error, &out, e) == -1)
+		return retry_lost_read(job, &out) ? 1 : -1;
+	job->lost = 0;
+	rc = read_challenge_answer(t, status, error, e);
+	free(status);
+	free(error);
+	return rc;
+}
+
+/* Answer every challenge that is due; then wait for the order. */
+static void
+step_respond(struct engine *eng, struct job *job)
+{
+	long now = engine_now_ms(), next = -1;
+	int rc;
+
+	for (size_t i = 0; i < job->ntasks; i++) {
+		struct task *t = &job->tasks[i];
+
+		if (t->authz == NULL || t->due_ms < 0)
+			continue;
+		if (t->due_ms <= now) {
+			if ((rc = respond(eng, job, t, &job->result->err)) ==
+			    -1) {
+				job_fail(job);
+				return;
+			}
+			if (rc == 1)	/* answer lost: asked again later */
+				return;
+		}
+		if (t->due_ms >= 0 && (next < 0 || t->due_ms < next))
+			next = t->due_ms;
+	}
+	if (next >= 0)
+		job->due_ms = next;
+	else
+		job_goto(job, JOB_WAIT_READY, POLL_DELAY_MIN_MS);
+}
+
+/* --------------------------------------------------------------- polling */
+
+/* Which name failed and why: only asked when the order is invalid. */
+static void
+describe_invalid_order(struct engine *eng, struct job *job)
+{
+	const struct acme_who who = job_who(eng);
+	struct err *e = &job->result->err, ignored;
+	struct acme_outcome out;
+	struct acme_authz *z;
+
+	for (size_t i = 0; i < job->order->nauthorizations; i++) {
+		if (acme_authz_fetch(eng->session.acme, &who,
+		    job->order->authorizations[i], &z, &out, &ignored) == -1)
+			continue;
+		if (strcmp(z->status, "invalid") == 0) {
+			err_set(e, "%s: validation failed: %s", z->identifier,
+			    z->error ? z->error : "the CA gave no reason");
+			acme_authz_free(z);
+			return;
+		}
+		acme_authz_free(z);
+	}
+	err_set(e, "the CA refused the order: %s", job->order->error ?
+	    job->order->error : "it gave no reason");
+}
+
+/* Poll again later, honouring Retry-After, within the wait's deadline. */
+static void
+poll_later(struct job *job)
+{
+	long now = engine_now_ms(), left = job->wait_end_ms - now, wait;
+	long retry_after = job->order->retry_after;
+
+	if (left <= 0) {
+		err_set(&job->result->err, "%s: the CA did not decide within "
+		    "%d seconds; try again later", job->order->url,
+		    ENGINE_WAIT_MAX);
+		job_fail(job);
+		return;
+	}
+	if (retry_after >= 0 && retry_after * 1000L > left) {
+		err_set(&job->result->err, "%s: the CA asks to check again in "
+		    "%ld seconds (Retry-After), later than acmec waits (%ld "
+		    "more seconds); try again later", job->order->url,
+		    retry_after, (left + 999) / 1000);
+		job_fail(job);
+		return;
+	}
+	wait = retry_after >= 0 ? retry_after * 1000L : job->delay_ms;
+	if (wait < POLL_DELAY_MIN_MS)
+		wait = POLL_DELAY_MIN_MS;
+	job->due_ms = now + (wait < left ? wait : left);
+	if ((job->delay_ms *= 2) > POLL_DELAY_MAX_MS)
+		job->delay_ms = POLL_DELAY_MAX_MS;
+}
+
+static void
+step_wait(struct engine *eng, struct job *job)
+{
+	const struct acme_who who = job_who(eng);
+	struct acme_outcome out;
+	const char *status;
+	bool ready_wait = job->state == JOB_WAIT_READY;
+
+	if (acme_order_fetch(eng->session.acme, &who, job->order, &out,
+	    &job->result->err) == -1) {
+		if (!retry_lost_read(job, &out))
+			job_fail(job);
+		return;
+	}
+	job->lost = 0;
+	status = job->order->status;
+	if (strcmp(status, ready_wait ? "pending" : "processing") == 0) {
+		poll_later(job);
+	} else if (strcmp(status, "ready") == 0 &&
+	    (ready_wait || !job->refinalized)) {
+		/* After a lost finalize answer: the CA did not act. */
+		job->refinalized = !ready_wait;
+		job_goto(job, JOB_FINALIZE, 0);
+	} else if (strcmp(status, "valid") == 0) {
+		job_goto(job, JOB_DOWNLOAD, 0);
+	} else if (strcmp(status, "processing") == 0) {
+		job_goto(job, JOB_WAIT_VALID, POLL_DELAY_MIN_MS);
+	} else {
+		if (strcmp(status, "invalid") == 0)
+			describe_invalid_order(eng, job);
+		else
+			err_set(&job->result->err, "%s: the order stays %s",
+			    job->order->url, status);
+		job_fail(job);
+	}
+}
+
+/* ---------------------------------------------------------- finalization */
+
+static void
+step_finalize(struct engine *eng, struct job *job)
+{
+	const struct acme_who who = job_who(eng);
+	struct acme_outcome out;
+
+	if (acme_order_finalize(eng->session.acme, &who, job->order,
+	    certkey_csr(job->key), &out, &job->result->err) == -1) {
+		/* Only the order can tell whether the CA took the CSR. */
+		if (out.verdict == ACME_UNKNOWN)
+			job_goto(job, JOB_WAIT_VALID, LOST_DELAY_MS);
+		else
+			job_fail(job);
+		return;
+	}
+	if (strcmp(job->order->status, "valid") == 0)
+		job_goto(job, JOB_DOWNLOAD, 0);
+	else if (strcmp(job->order->status, "processing") == 0)
+		job_goto(job, JOB_WAIT_VALID, job->order->retry_after > 0 ?
+		    job->order->retry_after * 1000L : POLL_DELAY_MIN_MS);
+	else {
+		err_set(&job->result->err, "the CA did not issue the "
+		    "certificate: %s", job->order->error ? job->order->error :
+		    "it gave no reason");
+		job_fail(job);
+	}
+}
+
+/* ---------------------------------------------------------- certificate */
+
+/* Say what a certificate for other names changes: also under -q. */
+static void
+announce_name_changes(const struct job *job)
+{
+	char added[512] = "", dropped[512] = "";
+
+	if (job->old_names.n == 0 || names_equal(&job->old_names, &job->names))
+		return;
+	for (size_t i = 0; i < job->names.n; i++)
+		if (!names_contains(&job->old_names, job->names.v[i]))
+			str_append(added, sizeof(added), job->names.v[i]);
+	for (size_t i = 0; i < job->old_names.n; i++)
+		if (!names_contains(&job->names, job->old_names.v[i]))
+			str_append(dropped, sizeof(dropped),
+			    job->old_names.v[i]);
+	log_error("%s now serves other names: added: %s; dropped: %s",
+	    output_dir(job->out), added[0] ? added : "none",
+	    dropped[0] ? dropped : "none");
+}
+
+static void
+log_issued(const struct job *job)
+{
+	struct err ignored;
+	time_t expiry;
+	char when[32] = "?";
+
+	if (cert_not_after(sk_X509_value(job->chain, 0), &expiry,
+	    &ignored) == 0)
+		strftime(when, sizeof(when), "%Y-%m-%d %H:%M UTC",
+		    gmtime(&expiry));
+	log_info("certificate written to %s/fullchain.pem, expires %s",
+	    output_dir(job->out), when);
+}
+
+/* Check the chain against the request, then replace the set. */
+static int
+check_and_write(struct job *job, const char *pem, size_t len, struct err *e)
+{
+	char *key_pem = NULL;
+	int rc = -1;
+
+	if ((job->chain = cert_chain_parse(pem, len, e)) == NULL ||
+	    certkey_check(job->key, sk_X509_value(job->chain, 0),
+	    &job->names, e) == -1)
+		return -1;
+	if (certkey_new_pem(job->key, &key_pem, e) == -1)
+		return -1;
+	rc = output_write(job->out, key_pem, job->chain, e);
+	if (key_pem != NULL)
+		OPENSSL_cleanse(key_pem, strlen(key_pem));
+	free(key_pem);
+	return rc;
+}
+
+static void
+step_download(struct engine *eng, struct job *job)
+{
+	const struct acme_who who = job_who(eng);
+	struct err *e = &job->result->err;
+	struct acme_outcome out;
+	char *pem;
+	size_t len;
+	int rc;
+
+	if (acme_certificate_download(eng->session.acme, &who,
+	    job->order->certificate, &pem, &len, &out, e) == -1) {
+		if (!retry_lost_read(job, &out))
+			job_fail(job);
+		return;
+	}
+	rc = check_and_write(job, pem, len, e);
+	free(pem);
+	if (rc == -1) {
+		job_fail(job);
+		return;
+	}
+	log_issued(job);
+	announce_name_changes(job);
+	job->state = JOB_DONE;
+}
+
+void
+engine_step(struct engine *eng, struct job *job)
+{
+	switch (job->state) {
+	case JOB_ORDER:
+		step_order(eng, job);
+		break;
+	case JOB_AUTHORIZE:
+		step_authorize(eng, job);
+		break;
+	case JOB_RESPOND:
+		step_respond(eng, job);
+		break;
+	case JOB_WAIT_READY:
+	case JOB_WAIT_VALID:
+		step_wait(eng, job);
+		break;
+	case JOB_FINALIZE:
+		step_finalize(eng, job);
+		break;
+	case JOB_DOWNLOAD:
+		step_download(eng, job);
+		break;
+	case JOB_DONE:
+	case JOB_FAILED:
+		break;
+	}
+}
