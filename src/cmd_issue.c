@@ -44,10 +44,10 @@ struct issue_run {
 	char			*out_dir;
 };
 
-static void
-issue_usage(void)
+void
+cmd_issue_usage(FILE *out)
 {
-	fprintf(stderr, "usage: acmec [global options] issue -d NAME "
+	fprintf(out, "usage: acmec [global options] issue -d NAME "
 	    "[-d NAME ...] -w WEBROOT\n"
 	    "           [--agree-tos] [--contact mailto:ADDR ...] "
 	    "[--key-type TYPE] [--csr FILE]\n"
@@ -71,13 +71,14 @@ parse_issue_options(int argc, char **argv, struct issue_options *o)
 		{ "eab-kid",	  required_argument, NULL, OPT_EABKID },
 		{ "eab-hmac-key", required_argument, NULL, OPT_EABKEY },
 		{ "deploy-hook",  required_argument, NULL, OPT_HOOK },
+		{ "help",	  no_argument,	     NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct acme_account_request *req = &o->account.request;
 	int c;
 
 	optind = 0;	/* glibc: also reset its permutation state */
-	while ((c = getopt_long(argc, argv, "d:w:", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "d:w:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
 			if (!names_is_valid_dns(optarg) || optarg[0] == '*') {
@@ -128,6 +129,9 @@ parse_issue_options(int argc, char **argv, struct issue_options *o)
 		case OPT_HOOK:
 			o->deploy_hook = optarg;
 			break;
+		case 'h':
+			cmd_issue_usage(stdout);
+			exit(EXIT_OK);
 		default:
 			return -1;
 		}
@@ -464,7 +468,7 @@ cmd_issue(const struct config *cfg, int argc, char **argv)
 	int rc;
 
 	if (parse_issue_options(argc, argv, &o) == -1) {
-		issue_usage();
+		cmd_issue_usage(stderr);
 		names_clear(&o.names);
 		return EXIT_USAGE;
 	}
