@@ -119,12 +119,22 @@ account_update(struct session *s, const struct account_args *a,
     struct err *e)
 {
 	json_t *obj;
+	char *mismatch;
 
 	if (acme_account_update(s->acme, a->contacts, a->ncontacts, &obj,
 	    e) == -1)
 		return -1;
 	if (log_get_level() >= LOG_NORMAL)
 		print_account(s->account, obj);
+	/*
+	 * The CA may keep contacts it does not let an account change; the
+	 * update still succeeded, but the user should not believe otherwise.
+	 */
+	mismatch = contact_answer_mismatch(a->contacts, a->ncontacts,
+	    json_object_get(obj, "contact"));
+	if (mismatch != NULL)
+		log_error("warning: %s", mismatch);
+	free(mismatch);
 	json_decref(obj);
 	return 0;
 }
@@ -326,6 +336,22 @@ parse_account_args(const struct account_command *cmd, int argc, char **argv,
 	return check_rules(cmd, a);
 }
 
+/*
+ * account.c advises "re-run with --agree-tos", right for issue; the
+ * account commands other than new ignore --agree-tos, so point to the
+ * command that creates the account instead.
+ */
+static void
+advise_account_new(struct err *e)
+{
+	static const char rerun[] = " and re-run with --agree-tos";
+	size_t len = strlen(e->msg), n = sizeof(rerun) - 1;
+
+	if (len >= n && strcmp(e->msg + len - n, rerun) == 0)
+		snprintf(e->msg + len - n, sizeof(e->msg) - (len - n),
+		    ", then run 'acmec account new --agree-tos'");
+}
+
 static const struct account_command *
 find_account_command(const char *name)
 {
@@ -366,8 +392,11 @@ cmd_account(const struct config *cfg, int argc, char **argv)
 	rc = open_account_session(&s, cfg, &a, cmd->create, &e);
 	if (rc == 0)
 		rc = cmd->run(&s, &a, &e);
-	if (rc == -1)
+	if (rc == -1) {
+		if (!cmd->create)
+			advise_account_new(&e);
 		log_error("account %s: %s", cmd->name, e.msg);
+	}
 	session_close(&s);
 	return rc == 0 ? EXIT_OK : EXIT_FAIL;
 }
