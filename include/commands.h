@@ -31,4 +31,12 @@ void cmd_revoke_usage(FILE *out);
  */
 int revoke_reason_parse(const char *name);
 
+/*
+ * Note a revocation in STATE_DIR/revoked/SERIAL (JSON, 0600) so that
+ * renewal treats the certificate as due.  reason -1: none was sent.
+ * Exposed for tests.
+ */
+int revoke_record(const struct config *cfg, const char *serial,
+    const char *cert_path, int reason, struct err *e);
+
 #endif

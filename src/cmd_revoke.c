@@ -118,33 +118,40 @@ serial_hex(X509 *cert)
 	return out;
 }
 
-/*
- * Note the revocation in STATE_DIR/revoked/SERIAL so renewal treats the
- * certificate as due.  Best effort: the revocation itself has happened.
- */
-static void
-record_revocation(const struct config *cfg, const char *serial,
-    const struct revoke_args *r)
+int
+revoke_record(const struct config *cfg, const char *serial,
+    const char *cert_path, int reason, struct err *e)
 {
-	char *dir = store_path(cfg->state_dir, "revoked"), *path = NULL;
-	char *text = NULL;
-	struct err e = { "" };
+	char *dir = NULL, *path = NULL, *text = NULL;
 	json_t *rec;
+	int rc = -1;
 
 	rec = json_pack("{s:s, s:s, s:i, s:I, s:s}", "serial", serial,
-	    "certificate", r->cert_path, "reason", r->reason < 0 ? 0 :
-	    r->reason, "revoked_at", (json_int_t)time(NULL), "directory",
+	    "certificate", cert_path, "reason", reason < 0 ? 0 : reason,
+	    "revoked_at", (json_int_t)time(NULL), "directory",
 	    cfg->directory_url);
-	if (dir != NULL && rec != NULL &&
-	    (path = store_path(dir, serial)) != NULL &&
-	    (text = json_dumps(rec, JSON_INDENT(2) | JSON_SORT_KEYS)) != NULL &&
-	    (store_mkdirs(dir, 0700, &e) == -1 ||
-	    store_write_atomic(path, text, strlen(text), 0600, &e) == -1))
-		log_error("warning: revoked, but not recorded: %s", e.msg);
+	/* Every step that fails says so: none may skip the warning. */
+	if (rec == NULL ||
+	    (text = json_dumps(rec, JSON_INDENT(2) | JSON_SORT_KEYS)) == NULL) {
+		err_set(e, "cannot make the record: out of memory, or %s "
+		    "is not a UTF-8 file name", cert_path);
+		goto out;
+	}
+	if ((dir = store_path(cfg->state_dir, "revoked")) == NULL ||
+	    (path = store_path(dir, serial)) == NULL) {
+		err_set(e, "out of memory");
+		goto out;
+	}
+	if (store_mkdirs(dir, 0700, e) == -1 ||
+	    store_write_atomic(path, text, strlen(text), 0600, e) == -1)
+		goto out;
+	rc = 0;
+out:
 	json_decref(rec);
 	free(text);
 	free(path);
 	free(dir);
+	return rc;
 }
 
 /* Sign with the certificate's key: refuse a key that does not match. */
@@ -216,7 +223,9 @@ revoke(const struct config *cfg, const struct revoke_args *r, struct err *e)
 		goto out;
 	}
 	log_info("revoked %s (serial %s)", r->cert_path, serial);
-	record_revocation(cfg, serial, r);
+	/* Best effort: the revocation itself has happened. */
+	if (revoke_record(cfg, serial, r->cert_path, r->reason, e) == -1)
+		log_error("warning: revoked, but not recorded: %s", e->msg);
 	rc = 0;
 out:
 	session_close(&s);
