@@ -49,7 +49,8 @@ usage(FILE *out)
 	    "[--state-dir DIR]\n"
 	    "             [--timeout SECONDS] [-v | -q] COMMAND [ARGS]\n"
 	    "       acmec help [COMMAND]\n"
-	    "       acmec -h | --help | --version\n\n"
+	    "       acmec [COMMAND] -h | --help\n"
+	    "       acmec --version\n\n"
 	    "commands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(out, "  %-8s %s\n", commands[i].name,
