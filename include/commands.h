@@ -1,6 +1,9 @@
 /*
  * commands.h - the sub-commands of acmec.  Each parses its own options
- * (argv[0] is the sub-command's name) and returns an exit status.
+ * (argv[0] is the sub-command's name) and returns an exit status; each
+ * prints its usage to out for "acmec help COMMAND" and "COMMAND --help".
+ * A usage error is one line that says what is wrong (usage_error() in
+ * usage.h), not the whole usage.
  */
 #ifndef ACMEC_COMMANDS_H
 #define ACMEC_COMMANDS_H
@@ -8,20 +11,32 @@
 #include <stdio.h>
 
 #include "config.h"
+#include "err.h"
 
 #define EXIT_OK		0
 #define EXIT_FAIL	1
 #define EXIT_USAGE	2
 
 int cmd_issue(const struct config *cfg, int argc, char **argv);
-void cmd_issue_usage(FILE *out);
 int cmd_account(const struct config *cfg, int argc, char **argv);
 int cmd_revoke(const struct config *cfg, int argc, char **argv);
+
+void cmd_issue_usage(FILE *out);
+void cmd_account_usage(FILE *out);
+void cmd_revoke_usage(FILE *out);
 
 /*
  * RFC 5280 reason code of a --reason name ("keyCompromise" -> 1); -1 if
  * unknown.
  */
 int revoke_reason_parse(const char *name);
+
+/*
+ * Note a revocation in STATE_DIR/revoked/SERIAL (JSON, 0600) so that
+ * renewal treats the certificate as due.  reason -1: none was sent.
+ * Exposed for tests.
+ */
+int revoke_record(const struct config *cfg, const char *serial,
+    const char *cert_path, int reason, struct err *e);
 
 #endif

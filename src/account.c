@@ -146,9 +146,9 @@ explain_agree_tos(const struct acme *acme, struct err *e)
 {
 	const char *tos = acme_terms_of_service(acme);
 
-	err_append(e, ": to create one, read the CA's terms of service%s%s "
-	    "and run \"acmec account new --agree-tos\" (or add --agree-tos "
-	    "to issue)", tos ? " at " : "", tos ? tos : "");
+	err_append(e, ": to create one, read the CA's terms of service%s%s, "
+	    "then run 'acmec account new --agree-tos' (or give issue "
+	    "--agree-tos)", tos ? " at " : "", tos ? tos : "");
 }
 
 /*

@@ -7,77 +7,48 @@
 #include <string.h>
 
 #include "commands.h"
+#include "contact.h"
 #include "key.h"
 #include "log.h"
 #include "session.h"
+#include "usage.h"
 
+/*
+ * The options of account, as bits: each is getopt_long's value for the
+ * option (above any character) and its bit in the masks below.
+ */
+enum {
+	OPT_CONTACT	= 1 << 8,
+	OPT_AGREE	= 1 << 9,
+	OPT_YES		= 1 << 10,
+	OPT_EABKID	= 1 << 11,
+	OPT_EABKEY	= 1 << 12,
+	OPT_NEWKEY	= 1 << 13,
+	OPT_KEYTYPE	= 1 << 14,
+};
+
+static const struct option longopts[] = {
+	{ "contact",	  required_argument, NULL, OPT_CONTACT },
+	{ "agree-tos",	  no_argument,	     NULL, OPT_AGREE },
+	{ "yes",	  no_argument,	     NULL, OPT_YES },
+	{ "eab-kid",	  required_argument, NULL, OPT_EABKID },
+	{ "eab-hmac-key", required_argument, NULL, OPT_EABKEY },
+	{ "new-key",	  required_argument, NULL, OPT_NEWKEY },
+	{ "key-type",	  required_argument, NULL, OPT_KEYTYPE },
+	{ "help",	  no_argument,	     NULL, 'h' },
+	{ NULL, 0, NULL, 0 }
+};
 
 struct account_args {
+	unsigned	 given;		/* OPT_ bits */
+	bool		 help;
 	const char	*contacts[ACCOUNT_MAX_CONTACTS];
 	size_t		 ncontacts;
-	bool		 agree_tos;
-	bool		 yes;
 	const char	*eab_kid;
 	const char	*eab_hmac_key;
 	const char	*new_key_path;
 	const char	*key_type;
 };
-
-static int
-parse_account_args(int argc, char **argv, struct account_args *a)
-{
-	enum { OPT_CONTACT = 256, OPT_AGREE, OPT_YES, OPT_EABKID, OPT_EABKEY,
-	    OPT_NEWKEY, OPT_KEYTYPE };
-	static const struct option longopts[] = {
-		{ "contact",	  required_argument, NULL, OPT_CONTACT },
-		{ "agree-tos",	  no_argument,	     NULL, OPT_AGREE },
-		{ "yes",	  no_argument,	     NULL, OPT_YES },
-		{ "eab-kid",	  required_argument, NULL, OPT_EABKID },
-		{ "eab-hmac-key", required_argument, NULL, OPT_EABKEY },
-		{ "new-key",	  required_argument, NULL, OPT_NEWKEY },
-		{ "key-type",	  required_argument, NULL, OPT_KEYTYPE },
-		{ NULL, 0, NULL, 0 }
-	};
-	int c;
-
-	optind = 0;	/* glibc: also reset its permutation state */
-	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		switch (c) {
-		case OPT_CONTACT:
-			if (a->ncontacts == ACCOUNT_MAX_CONTACTS) {
-				fprintf(stderr, "acmec: at most %d "
-				    "--contact options\n",
-				    ACCOUNT_MAX_CONTACTS);
-				return -1;
-			}
-			a->contacts[a->ncontacts++] = optarg;
-			break;
-		case OPT_AGREE:
-			a->agree_tos = true;
-			break;
-		case OPT_YES:
-			a->yes = true;
-			break;
-		case OPT_EABKID:
-			a->eab_kid = optarg;
-			break;
-		case OPT_EABKEY:
-			a->eab_hmac_key = optarg;
-			break;
-		case OPT_NEWKEY:
-			a->new_key_path = optarg;
-			break;
-		case OPT_KEYTYPE:
-			a->key_type = optarg;
-			break;
-		default:
-			return -1;
-		}
-	}
-	if (optind != argc || (a->eab_kid == NULL) != (a->eab_hmac_key == NULL))
-		return -1;
-	return 0;
-}
 
 /* Lock the state, reach the CA, and open the account (creating it if asked). */
 static int
@@ -86,8 +57,9 @@ open_account_session(struct session *s, const struct config *cfg,
 {
 	struct account_options opts = {
 		.create = create,
-		.request = { a->contacts, a->ncontacts, a->agree_tos,
-		    a->eab_kid, a->eab_hmac_key },
+		.request = { a->contacts, a->ncontacts,
+		    (a->given & OPT_AGREE) != 0, a->eab_kid,
+		    a->eab_hmac_key },
 	};
 
 	return session_connect(s, cfg, &opts, e);
@@ -150,12 +122,22 @@ account_update(struct session *s, const struct account_args *a,
 	const struct acme_who who = account_who(s->account);
 	struct acme_outcome out;
 	json_t *obj;
+	char *mismatch;
 
 	if (acme_account_update(s->acme, &who, a->contacts, a->ncontacts, &obj,
 	    &out, e) == -1)
 		return -1;
 	if (log_get_level() >= LOG_NORMAL)
 		print_account(s->account, obj);
+	/*
+	 * The CA may keep contacts it does not let an account change; the
+	 * update still succeeded, but the user should not believe otherwise.
+	 */
+	mismatch = contact_answer_mismatch(a->contacts, a->ncontacts,
+	    json_object_get(obj, "contact"));
+	if (mismatch != NULL)
+		log_error("warning: %s", mismatch);
+	free(mismatch);
 	json_decref(obj);
 	return 0;
 }
@@ -168,7 +150,7 @@ account_key_rollover(struct session *s, const struct account_args *a,
 	EVP_PKEY *key;
 	int rc;
 
-	/* args_fit() has already refused an unknown type. */
+	/* check_rules() has already refused an unknown type. */
 	if (a->key_type != NULL)
 		(void)key_type_parse(a->key_type, &type);
 	key = a->new_key_path != NULL ? key_load(a->new_key_path, e) :
@@ -205,66 +187,196 @@ account_deactivate(struct session *s, const struct account_args *a,
 static const struct account_command {
 	const char	*name;
 	bool		 create;
+	unsigned	 options;	/* the OPT_ bits that apply */
 	int		(*run)(struct session *, const struct account_args *,
 			    struct err *);
 } account_commands[] = {
-	{ "show",	false,	account_show },
-	{ "new",	true,	account_new },
-	{ "update",	false,	account_update },
-	{ "rollover",	false,	account_key_rollover },
-	{ "deactivate",	false,	account_deactivate },
+	{ "show",	false,	0,		account_show },
+	{ "new",	true,	OPT_AGREE | OPT_CONTACT | OPT_EABKID |
+			    OPT_EABKEY,		account_new },
+	{ "update",	false,	OPT_CONTACT,	account_update },
+	{ "rollover",	false,	OPT_KEYTYPE | OPT_NEWKEY,
+					account_key_rollover },
+	{ "deactivate",	false,	OPT_YES,	account_deactivate },
 };
+#define NCOMMANDS (sizeof(account_commands) / sizeof(account_commands[0]))
 
-static void
-account_usage(void)
+void
+cmd_account_usage(FILE *out)
 {
-	fprintf(stderr,
+	fprintf(out,
 	    "usage: acmec [global options] account show\n"
-	    "       acmec [global options] account new --agree-tos "
-	    "[--contact mailto:ADDR ...]\n"
-	    "             [--eab-kid ID --eab-hmac-key KEY]\n"
+	    "       acmec [global options] account new --agree-tos\n"
+	    "             [--contact mailto:ADDR ...] "
+	    "[--eab-kid ID --eab-hmac-key KEY]\n"
 	    "       acmec [global options] account update "
 	    "[--contact mailto:ADDR ...]\n"
-	    "       acmec [global options] account rollover "
-	    "[--key-type TYPE | --new-key FILE]\n"
-	    "       acmec [global options] account deactivate --yes\n");
+	    "       acmec [global options] account rollover\n"
+	    "             [--key-type TYPE | --new-key FILE]\n"
+	    "       acmec [global options] account deactivate --yes\n"
+	    "TYPE: ec-256 (the default), ec-384, rsa-2048, rsa-3072, "
+	    "rsa-4096\n");
 }
 
-/* Usage rules the option parser cannot express. */
-static bool
-args_fit(const char *name, const struct account_args *a)
+/* Remember the value of option c.  0, or a usage error (printed). */
+static int
+take_option(const char *context, int c, const char *value,
+    struct account_args *a)
 {
-	if (strcmp(name, "new") == 0)
-		return a->agree_tos;
-	if (strcmp(name, "deactivate") == 0)
-		return a->yes;
-	if (strcmp(name, "rollover") == 0)
-		return a->key_type == NULL || (a->new_key_path == NULL &&
-		    key_type_parse(a->key_type, &(enum key_type){ 0 }) == 0);
-	return true;
+	const char **slot = NULL, *name = NULL;
+
+	for (size_t i = 0; longopts[i].name != NULL; i++)
+		if (longopts[i].val == c)
+			name = longopts[i].name;
+	if (c == OPT_CONTACT) {
+		if (a->ncontacts == ACCOUNT_MAX_CONTACTS)
+			return usage_error("account", "%s: at most %d "
+			    "--contact options", context,
+			    ACCOUNT_MAX_CONTACTS);
+		a->contacts[a->ncontacts++] = value;
+	} else if (c == OPT_EABKID)
+		slot = &a->eab_kid;
+	else if (c == OPT_EABKEY)
+		slot = &a->eab_hmac_key;
+	else if (c == OPT_NEWKEY)
+		slot = &a->new_key_path;
+	else if (c == OPT_KEYTYPE)
+		slot = &a->key_type;
+	if (slot != NULL && *slot != NULL)
+		return usage_error("account", "%s: --%s given twice; give it "
+		    "once", context, name);
+	if (slot != NULL)
+		*slot = value;
+	a->given |= (unsigned)c;
+	return 0;
+}
+
+/* "account new and account update": the commands where opt applies. */
+static void
+applies_to(unsigned opt, char *buf, size_t size)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < NCOMMANDS && used < size; i++)
+		if (account_commands[i].options & opt)
+			used += (size_t)snprintf(buf + used, size - used,
+			    "%saccount %s", used ? " and " : "",
+			    account_commands[i].name);
+}
+
+/* Options given that do not apply to cmd are refused, not ignored. */
+static int
+check_applies(const struct account_command *cmd, const struct account_args *a)
+{
+	unsigned extra = a->given & ~cmd->options;
+	char where[64];
+
+	for (size_t i = 0; extra != 0 && longopts[i].name != NULL; i++) {
+		if (longopts[i].val < OPT_CONTACT ||
+		    !(extra & (unsigned)longopts[i].val))
+			continue;
+		applies_to((unsigned)longopts[i].val, where, sizeof(where));
+		return usage_error("account", "account %s: --%s applies to %s "
+		    "only", cmd->name, longopts[i].name, where);
+	}
+	return 0;
+}
+
+/* What each command needs, beyond the options that apply to it. */
+static int
+check_rules(const struct account_command *cmd, const struct account_args *a)
+{
+	enum key_type type;
+	struct err e = { "" };
+
+	/* Before anything is written or sent. */
+	for (size_t i = 0; i < a->ncontacts; i++)
+		if (contact_check(a->contacts[i], &e) == -1)
+			return usage_error("account", "%s", e.msg);
+	if (cmd->options & OPT_AGREE && !(a->given & OPT_AGREE))
+		return usage_error("account", "account %s needs --agree-tos "
+		    "(read the CA's terms of service first)", cmd->name);
+	if (cmd->options & OPT_YES && !(a->given & OPT_YES))
+		return usage_error("account", "account %s cannot be undone; "
+		    "add --yes to confirm", cmd->name);
+	if ((a->eab_kid == NULL) != (a->eab_hmac_key == NULL))
+		return usage_error("account", "account %s: --eab-kid and "
+		    "--eab-hmac-key go together; give both", cmd->name);
+	if (a->key_type != NULL && a->new_key_path != NULL)
+		return usage_error("account", "account %s: --key-type and "
+		    "--new-key exclude each other", cmd->name);
+	if (a->key_type != NULL && key_type_parse(a->key_type, &type) == -1)
+		return usage_error("account", "account %s: unknown --key-type "
+		    "%s (ec-256, ec-384, rsa-2048, rsa-3072 or rsa-4096)",
+		    cmd->name, a->key_type);
+	return 0;
+}
+
+/* argv[0] is cmd's name.  0, or a usage error (printed). */
+static int
+parse_account_args(const struct account_command *cmd, int argc, char **argv,
+    struct account_args *a)
+{
+	char context[32];
+	int c, rc;
+
+	snprintf(context, sizeof(context), "account %s", cmd->name);
+	opterr = 0;	/* our messages, not getopt's */
+	optind = 0;	/* glibc: also reset its permutation state */
+	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+		if (c == '?' || c == ':')
+			return usage_bad_option("account", context, c, argv);
+		if (c == 'h') {
+			a->help = true;
+			return 0;
+		}
+		if ((rc = take_option(context, c, optarg, a)) != 0)
+			return rc;
+	}
+	if (optind != argc)
+		return usage_error("account", "%s: unexpected argument %s",
+		    context, argv[optind]);
+	if ((rc = check_applies(cmd, a)) != 0)
+		return rc;
+	return check_rules(cmd, a);
+}
+
+static const struct account_command *
+find_account_command(const char *name)
+{
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		if (strcmp(name, account_commands[i].name) == 0)
+			return &account_commands[i];
+	return NULL;
 }
 
 int
 cmd_account(const struct config *cfg, int argc, char **argv)
 {
-	const struct account_command *cmd = NULL;
+	const struct account_command *cmd;
 	struct account_args a = { 0 };
 	struct session s;
 	struct err e = { "" };
 	int rc;
 
-	for (size_t i = 0; argc > 1 && i < sizeof(account_commands) /
-	    sizeof(account_commands[0]); i++)
-		if (strcmp(argv[1], account_commands[i].name) == 0)
-			cmd = &account_commands[i];
-	if (cmd == NULL || parse_account_args(argc - 1, argv + 1, &a) == -1 ||
-	    !args_fit(cmd->name, &a)) {
-		if (cmd != NULL && strcmp(cmd->name, "deactivate") == 0 &&
-		    !a.yes)
-			fprintf(stderr, "acmec: deactivation cannot be undone; "
-			    "add --yes to confirm\n");
-		account_usage();
-		return EXIT_USAGE;
+	if (argc < 2 || argv[1][0] == '-') {
+		if (argc >= 2 && (strcmp(argv[1], "-h") == 0 ||
+		    strcmp(argv[1], "--help") == 0)) {
+			cmd_account_usage(stdout);
+			return EXIT_OK;
+		}
+		return usage_error("account", "account needs a command first: "
+		    "show, new, update, rollover or deactivate");
+	}
+	if ((cmd = find_account_command(argv[1])) == NULL)
+		return usage_error("account", "unknown account command %s "
+		    "(show, new, update, rollover or deactivate)", argv[1]);
+	if ((rc = parse_account_args(cmd, argc - 1, argv + 1, &a)) != 0)
+		return rc;
+	if (a.help) {
+		cmd_account_usage(stdout);
+		return EXIT_OK;
 	}
 	session_init(&s);
 	rc = open_account_session(&s, cfg, &a, cmd->create, &e);

@@ -8,8 +8,10 @@
 #include <string.h>
 
 #include "commands.h"
+#include "contact.h"
 #include "engine.h"
 #include "log.h"
+#include "usage.h"
 
 struct issue_options {
 	struct cert_spec	 spec;
@@ -29,12 +31,11 @@ cmd_issue_usage(FILE *out)
 	    "[--deploy-hook COMMAND]\n");
 }
 
-/* One line saying what is wrong, then where to read more. */
+/* One line saying what is wrong, then where to read more; -1. */
 static int
 issue_usage_error(const char *what, const char *arg)
 {
-	fprintf(stderr, "acmec: issue: %s%s\n", what, arg ? arg : "");
-	fprintf(stderr, "run \"acmec help issue\" for usage\n");
+	(void)usage_error("issue", "issue: %s%s", what, arg ? arg : "");
 	return -1;
 }
 
@@ -73,6 +74,7 @@ take_option(struct issue_options *o, int c, const char *arg)
 			return issue_usage_error("too many --contact options "
 			    "(at most 16)", NULL);
 		o->contacts[req->ncontacts++] = arg;
+		req->contacts = o->contacts;
 		return 0;
 	case 'k':
 		if (key_type_parse(arg, &o->spec.key_type) == -1)
@@ -97,8 +99,7 @@ take_option(struct issue_options *o, int c, const char *arg)
 	case 'h':
 		o->help = true;
 		return 0;
-	default:	/* getopt said what */
-		fprintf(stderr, "run \"acmec help issue\" for usage\n");
+	default:
 		return -1;
 	}
 }
@@ -126,6 +127,12 @@ check_options(const struct issue_options *o)
 		    "together", NULL);
 	if (o->spec.out_dir != NULL && o->spec.out_dir[0] == '\0')
 		return issue_usage_error("--out needs a directory", NULL);
+	/* Before anything is written or sent: the CA would refuse it. */
+	for (size_t i = 0; i < req->ncontacts; i++) {
+		struct err e = { "" };
+		if (contact_check(req->contacts[i], &e) == -1)
+			return issue_usage_error(e.msg, NULL);
+	}
 	return 0;
 }
 
@@ -149,10 +156,16 @@ parse_issue_options(int argc, char **argv, struct issue_options *o)
 	int c;
 
 	optind = 0;	/* glibc: also reset its permutation state */
+	opterr = 0;	/* usage_bad_option says it in one line */
 	/* Short forms only for -d, -w and -h: the rest are long options. */
-	while ((c = getopt_long(argc, argv, "d:w:h", longopts, NULL)) != -1)
+	while ((c = getopt_long(argc, argv, ":d:w:h", longopts, NULL)) != -1) {
+		if (c == '?' || c == ':') {
+			(void)usage_bad_option("issue", "issue: ", c, argv);
+			return -1;
+		}
 		if (take_option(o, c, optarg) == -1)
 			return -1;
+	}
 	o->account.request.contacts = o->contacts;
 	if (o->help)
 		return 0;

@@ -16,6 +16,7 @@
 #include "log.h"
 #include "session.h"
 #include "store.h"
+#include "usage.h"
 
 /* RFC 5280 section 5.3.1 CRLReason codes that ACME CAs accept. */
 static const struct {
@@ -42,8 +43,20 @@ struct revoke_args {
 	const char	*cert_path;
 	const char	*key_path;
 	int		 reason;	/* -1: not sent */
+	bool		 help;
 };
 
+void
+cmd_revoke_usage(FILE *out)
+{
+	fprintf(out, "usage: acmec [global options] revoke CERT "
+	    "[--key CERTKEY] [--reason REASON]\n"
+	    "REASON: unspecified, keyCompromise, affiliationChanged, "
+	    "superseded,\n"
+	    "        cessationOfOperation\n");
+}
+
+/* Options, then CERT.  0, or a usage error (printed). */
 static int
 parse_revoke_args(int argc, char **argv, struct revoke_args *r)
 {
@@ -51,29 +64,39 @@ parse_revoke_args(int argc, char **argv, struct revoke_args *r)
 	static const struct option longopts[] = {
 		{ "key",    required_argument, NULL, OPT_KEY },
 		{ "reason", required_argument, NULL, OPT_REASON },
+		{ "help",   no_argument,       NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	int c;
 
+	opterr = 0;	/* our messages, not getopt's */
 	optind = 0;	/* glibc: also reset its permutation state */
-	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		switch (c) {
-		case OPT_KEY:
-			r->key_path = optarg;
-			break;
-		case OPT_REASON:
-			if ((r->reason = revoke_reason_parse(optarg)) == -1) {
-				fprintf(stderr, "acmec: unknown reason %s\n",
-				    optarg);
-				return -1;
-			}
-			break;
-		default:
-			return -1;
+	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+		if (c == '?' || c == ':')
+			return usage_bad_option("revoke", "revoke", c, argv);
+		if (c == 'h') {
+			r->help = true;
+			return 0;
 		}
+		if ((c == OPT_KEY && r->key_path != NULL) ||
+		    (c == OPT_REASON && r->reason != -1))
+			return usage_error("revoke", "revoke: --%s given "
+			    "twice; give it once", c == OPT_KEY ? "key" :
+			    "reason");
+		if (c == OPT_KEY)
+			r->key_path = optarg;
+		else if ((r->reason = revoke_reason_parse(optarg)) == -1)
+			return usage_error("revoke", "revoke: unknown --reason "
+			    "%s (unspecified, keyCompromise, "
+			    "affiliationChanged, superseded or "
+			    "cessationOfOperation)", optarg);
 	}
+	if (optind == argc)
+		return usage_error("revoke", "revoke needs the certificate "
+		    "file");
 	if (optind != argc - 1)
-		return -1;
+		return usage_error("revoke", "revoke: one certificate file, "
+		    "not %s and %s", argv[optind], argv[optind + 1]);
 	r->cert_path = argv[optind];
 	return 0;
 }
@@ -95,33 +118,40 @@ serial_hex(X509 *cert)
 	return out;
 }
 
-/*
- * Note the revocation in STATE_DIR/revoked/SERIAL so renewal treats the
- * certificate as due.  Best effort: the revocation itself has happened.
- */
-static void
-record_revocation(const struct config *cfg, const char *serial,
-    const struct revoke_args *r)
+int
+revoke_record(const struct config *cfg, const char *serial,
+    const char *cert_path, int reason, struct err *e)
 {
-	char *dir = store_path(cfg->state_dir, "revoked"), *path = NULL;
-	char *text = NULL;
-	struct err e = { "" };
+	char *dir = NULL, *path = NULL, *text = NULL;
 	json_t *rec;
+	int rc = -1;
 
 	rec = json_pack("{s:s, s:s, s:i, s:I, s:s}", "serial", serial,
-	    "certificate", r->cert_path, "reason", r->reason < 0 ? 0 :
-	    r->reason, "revoked_at", (json_int_t)time(NULL), "directory",
+	    "certificate", cert_path, "reason", reason < 0 ? 0 : reason,
+	    "revoked_at", (json_int_t)time(NULL), "directory",
 	    cfg->directory_url);
-	if (dir != NULL && rec != NULL &&
-	    (path = store_path(dir, serial)) != NULL &&
-	    (text = json_dumps(rec, JSON_INDENT(2) | JSON_SORT_KEYS)) != NULL &&
-	    (store_mkdirs(dir, 0700, &e) == -1 ||
-	    store_write_atomic(path, text, strlen(text), 0600, &e) == -1))
-		log_error("warning: revoked, but not recorded: %s", e.msg);
+	/* Every step that fails says so: none may skip the warning. */
+	if (rec == NULL ||
+	    (text = json_dumps(rec, JSON_INDENT(2) | JSON_SORT_KEYS)) == NULL) {
+		err_set(e, "cannot make the record: out of memory, or %s "
+		    "is not a UTF-8 file name", cert_path);
+		goto out;
+	}
+	if ((dir = store_path(cfg->state_dir, "revoked")) == NULL ||
+	    (path = store_path(dir, serial)) == NULL) {
+		err_set(e, "out of memory");
+		goto out;
+	}
+	if (store_mkdirs(dir, 0700, e) == -1 ||
+	    store_write_atomic(path, text, strlen(text), 0600, e) == -1)
+		goto out;
+	rc = 0;
+out:
 	json_decref(rec);
 	free(text);
 	free(path);
 	free(dir);
+	return rc;
 }
 
 /* Sign with the certificate's key: refuse a key that does not match. */
@@ -196,7 +226,9 @@ revoke(const struct config *cfg, const struct revoke_args *r, struct err *e)
 		goto out;
 	}
 	log_info("revoked %s (serial %s)", r->cert_path, serial);
-	record_revocation(cfg, serial, r);
+	/* Best effort: the revocation itself has happened. */
+	if (revoke_record(cfg, serial, r->cert_path, r->reason, e) == -1)
+		log_error("warning: revoked, but not recorded: %s", e->msg);
 	rc = 0;
 out:
 	session_close(&s);
@@ -209,15 +241,15 @@ out:
 int
 cmd_revoke(const struct config *cfg, int argc, char **argv)
 {
-	struct revoke_args r = { NULL, NULL, -1 };
+	struct revoke_args r = { NULL, NULL, -1, false };
 	struct err e = { "" };
+	int rc;
 
-	if (parse_revoke_args(argc, argv, &r) == -1) {
-		fprintf(stderr, "usage: acmec [global options] revoke CERT "
-		    "[--key CERTKEY]\n"
-		    "             [--reason unspecified|keyCompromise|"
-		    "superseded|affiliationChanged|cessationOfOperation]\n");
-		return EXIT_USAGE;
+	if ((rc = parse_revoke_args(argc, argv, &r)) != 0)
+		return rc;
+	if (r.help) {
+		cmd_revoke_usage(stdout);
+		return EXIT_OK;
 	}
 	if (revoke(cfg, &r, &e) == -1) {
 		log_error("revoke: %s", e.msg);

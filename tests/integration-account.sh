@@ -213,8 +213,8 @@ scenario_rollover() {
 	STATE=$old
 	run roll-oldkey account show
 	check_exit roll-oldkey 1 "rollover: account show with the old key exits 1"
-	check_says roll-oldkey 'no account.*--agree-tos' \
-	    "rollover: the CA has no account for the old key (message says no account, --agree-tos)"
+	check_says roll-oldkey 'no account.*acmec account new --agree-tos' \
+	    "rollover: the CA has no account for the old key (message says no account, run acmec account new --agree-tos)"
 	STATE=$s
 }
 
@@ -256,6 +256,8 @@ scenario_contacts() {
 	run contacts-set account update --contact mailto:a@example.com \
 	    --contact mailto:b@example.com
 	check_exit contacts-set 0 "contacts: account update with two contacts exits 0"
+	check "contacts: no warning when the CA kept the contacts asked for" \
+	    test ! -s "$T/contacts-set.err"
 	run contacts-show1 account show
 	got=$(field contacts-show1 contacts)
 	if [ "$got" = "mailto:a@example.com, mailto:b@example.com" ]; then
@@ -266,6 +268,8 @@ scenario_contacts() {
 	fi
 	run contacts-clear account update
 	check_exit contacts-clear 0 "contacts: account update without --contact exits 0"
+	check "contacts: no warning when the CA cleared the contacts" \
+	    test ! -s "$T/contacts-clear.err"
 	run contacts-show2 account show
 	got=$(field contacts-show2 contacts)
 	if [ "$got" = "(none)" ]; then
@@ -317,8 +321,13 @@ scenario_revoke_account() {
 	run rev-bogus revoke "$out/cert.pem" --reason bogus
 	check_exit rev-bogus 2 "revoke: --reason bogus exits 2"
 
+	# A file where the record directory belongs: the revocation counts,
+	# and a warning says it was not recorded.
+	: >"$s/revoked"
 	run rev revoke "$out/cert.pem" --reason superseded
 	check_exit rev 0 "revoke: revoke CERT --reason superseded exits 0"
+	check_says_fixed rev "warning: revoked, but not recorded: cannot create directory $s/revoked" \
+	    "revoke: warns that the revocation was not recorded"
 	check_revoked "revoke: pebble says serial $serial is Revoked, reason 4 (superseded)" "$serial" 4
 
 	run rev-again revoke "$out/cert.pem" --reason superseded
@@ -352,7 +361,32 @@ scenario_revoke_certkey() {
 	check_revoked "revoke --key: pebble says serial $serial is Revoked, reason 1 (keyCompromise)" "$serial" 1
 	check "revoke --key: no account key was created in the empty state dir" \
 	    test ! -e "$STATE/account-key.pem"
+	check "revoke --key: the revocation is recorded in revoked/$serial" \
+	    test -s "$STATE/revoked/$serial"
 	STATE=$s
+}
+
+# 11. No account at all: the commands that need one say how to make it,
+# and make nothing themselves.
+scenario_no_account() {
+	local s=$T/noacct label
+	STATE=$s
+	for cmd in show update rollover "deactivate --yes"; do
+		label=noacct-${cmd%% *}
+		# shellcheck disable=SC2086 # "deactivate --yes" is two words
+		run "$label" account $cmd
+		check_exit "$label" 1 "no account: account $cmd exits 1"
+		check_says_fixed "$label" "then run 'acmec account new --agree-tos'" \
+		    "no account: account $cmd says to run acmec account new --agree-tos"
+		if grep -q 're-run with' "$T/$label.err"; then
+			not_ok "no account: account $cmd does not say re-run with --agree-tos"
+			show_run "$label"
+		else
+			ok "no account: account $cmd does not say re-run with --agree-tos"
+		fi
+		check "no account: account $cmd made no account key" \
+		    test ! -e "$s/account-key.pem"
+	done
 }
 
 # 9. An interrupted rollover: a pending key the CA never heard of.
@@ -443,6 +477,7 @@ scenario_contacts
 scenario_deactivate
 scenario_revoke_account
 scenario_revoke_certkey
+scenario_no_account
 scenario_pending
 scenario_pending_accepted
 scenario_eab

@@ -1,0 +1,26 @@
+/*
+ * usage.h - telling the user that a command line is wrong: one line that
+ * says what is wrong, then where the usage is, never the whole usage.
+ */
+#ifndef ACMEC_USAGE_H
+#define ACMEC_USAGE_H
+
+/*
+ * Print "acmec: WHAT" and "run 'acmec help COMMAND' for usage" (command
+ * NULL: 'acmec help') on stderr.  Returns EXIT_USAGE, so that callers can
+ * write "return usage_error(...)".
+ */
+int usage_error(const char *command, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/*
+ * The usage error for what getopt_long(3) returned, c: '?' (an unknown or
+ * ambiguous option, or a value given to an option that takes none) or ':'
+ * (a value missing).  It needs opterr = 0 and an optstring that starts
+ * with ':', and must be called before the next getopt_long call.  context
+ * ("account show", or NULL) starts the message.  Returns EXIT_USAGE.
+ */
+int usage_bad_option(const char *command, const char *context, int c,
+    char *const *argv);
+
+#endif
