@@ -32,7 +32,10 @@ int store_set_add(struct store_set *set, const char *path, const void *data,
 int store_set_commit(struct store_set *set, struct err *e);
 void store_set_free(struct store_set *set);
 
-/* Create path and missing parents with mode (existing ones are left as is). */
+/*
+ * Create path and missing parents with mode (existing ones are left as is).
+ * An empty path is refused.
+ */
 int store_mkdirs(const char *path, mode_t mode, struct err *e);
 
 /*

@@ -38,6 +38,12 @@ store_mkdirs(const char *path, mode_t mode, struct err *e)
 	char *copy, *p;
 	int rc = -1;
 
+	/* The walk below starts past the first byte: "" has none. */
+	if (*path == '\0') {
+		err_set(e, "cannot create a directory with an empty name; "
+		    "give a directory path");
+		return -1;
+	}
 	if ((copy = strdup(path)) == NULL) {
 		err_errno(e, "%s", path);
 		return -1;

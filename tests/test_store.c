@@ -241,6 +241,17 @@ store_mkdirs__fails_when_the_path_is_a_file(void **state)
 }
 
 static void
+store_mkdirs__refuses_empty_path(void **state)
+{
+	struct err e = { "" };
+
+	(void)state;
+	/* Used to read past the end of the copy: run this under ASan. */
+	assert_int_equal(store_mkdirs("", 0700, &e), -1);
+	assert_non_null(strstr(e.msg, "empty name"));
+}
+
+static void
 store_read__reads_whole_file_nul_terminated(void **state)
 {
 	struct tmpdir *t = *state;
@@ -525,6 +536,7 @@ main(void)
 		T(store_mkdirs__leaves_existing_directories_as_they_are),
 		T(store_mkdirs__fails_when_a_parent_is_a_file),
 		T(store_mkdirs__fails_when_the_path_is_a_file),
+		cmocka_unit_test(store_mkdirs__refuses_empty_path),
 		T(store_read__reads_whole_file_nul_terminated),
 		T(store_read__refuses_a_file_larger_than_max),
 		T(store_read__reads_an_empty_file),
