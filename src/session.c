@@ -2,6 +2,8 @@
  * session.c - lock, transport, protocol and account, opened in that order
  * and closed in the reverse one.
  */
+#include <stdlib.h>
+
 #include "interrupt.h"
 #include "session.h"
 #include "store.h"
@@ -18,10 +20,17 @@ session_init(struct session *s)
 int
 session_lock(struct session *s, const struct config *cfg, struct err *e)
 {
-	if (store_mkdirs(cfg->state_dir, 0700, e) == -1 ||
-	    (s->lock = store_lock(cfg->state_dir, SESSION_LOCK_WAIT, e)) == -1)
+	char *path;
+
+	if (store_mkdirs(cfg->state_dir, 0700, e) == -1)
 		return -1;
-	return 0;
+	if ((path = store_path(cfg->state_dir, "lock")) == NULL) {
+		err_set(e, "out of memory");
+		return -1;
+	}
+	s->lock = store_lock_path(path, SESSION_LOCK_WAIT, e);
+	free(path);
+	return s->lock == -1 ? -1 : 0;
 }
 
 int
