@@ -17,6 +17,7 @@
 #include "log.h"
 #include "session.h"
 #include "store.h"
+#include "str.h"
 #include "webroot.h"
 
 
@@ -382,14 +383,19 @@ static int
 deploy(const char *hook, const char *out_dir, const struct names *names,
     struct err *e)
 {
-	char *joined;
-	int rc;
+	char *joined, *out_var = NULL, *names_var = NULL;
+	int rc = -1;
 
-	if ((joined = names_join(names, "", " ")) == NULL) {
+	if ((joined = names_join(names, "", " ")) != NULL &&
+	    (out_var = str_fmt("ACMEC_OUT=%s", out_dir)) != NULL &&
+	    (names_var = str_fmt("ACMEC_NAMES=%s", joined)) != NULL) {
+		const char *env[] = { out_var, names_var, NULL };
+
+		rc = hook_run(hook, env, HOOK_TIMEOUT, e);
+	} else
 		err_set(e, "out of memory");
-		return -1;
-	}
-	rc = hook_run(hook, out_dir, joined, HOOK_TIMEOUT, e);
+	free(names_var);
+	free(out_var);
 	free(joined);
 	if (rc == -1)
 		err_prefix(e, "the certificate was written to %s, but",
