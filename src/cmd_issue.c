@@ -36,7 +36,7 @@ struct issue_options {
 /* Everything one run holds; freed in one place. */
 struct issue_run {
 	struct session		 session;
-	struct webroot		*webroot;
+	struct challenge_sink	*webroot;
 	struct acme_order	*order;
 	EVP_PKEY		*key;		/* NULL with --csr */
 	bool			 key_is_new;
@@ -242,7 +242,7 @@ place_response(struct issue_run *run, const struct acme_authz *authz,
 		err_set(e, "out of memory");
 		return -1;
 	}
-	rc = webroot_put(run->webroot, authz->token, keyauth, e);
+	rc = challenge_put(run->webroot, authz->token, keyauth, e);
 	free(keyauth);
 	if (rc == -1)
 		err_prefix(e, "%s", authz->identifier);
@@ -265,7 +265,8 @@ authorize(struct issue_run *run, struct issue_options *o, struct err *e)
 		err_set(e, "out of memory");
 		return -1;
 	}
-	if ((run->webroot = webroot_new(o->webroot, e)) == NULL)
+	if ((run->webroot = webroot_sink_new(o->webroot, e)) == NULL ||
+	    challenge_sink_check(run->webroot, e) == -1)
 		goto out;
 	for (i = 0; i < n; i++) {
 		if (acme_authz_fetch(acme, run->order->authorizations[i],
@@ -289,7 +290,7 @@ out:
 	for (i = 0; authz != NULL && i < n; i++)
 		acme_authz_free(authz[i]);
 	free(authz);
-	webroot_cleanup(run->webroot);
+	challenge_remove_all(run->webroot);
 	return rc;
 }
 
@@ -406,7 +407,7 @@ deploy(const char *hook, const char *out_dir, const struct names *names,
 static void
 issue_run_free(struct issue_run *run)
 {
-	webroot_free(run->webroot);
+	challenge_sink_free(run->webroot);
 	acme_order_free(run->order);
 	EVP_PKEY_free(run->key);
 	X509_REQ_free(run->csr);

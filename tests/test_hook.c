@@ -177,10 +177,12 @@ hook_run__the_hook_sees_only_descriptors_0_1_and_2(void **state)
 	nine = dup2(extra, 9);
 	assert_int_equal(nine, 9);
 	assert_int_equal(hook_run(lister, NULL, 10, &e), 0);
-	for (int fd = 0; fd <= 2; fd++)
+	for (int fd = 0; fd <= 2; fd++) {
+		size_t used = strlen(want);
+
 		if (fcntl(fd, F_GETFD) != -1)
-			snprintf(want + strlen(want), sizeof(want) - strlen(want),
-			    " %d", fd);
+			snprintf(want + used, sizeof(want) - used, " %d", fd);
+	}
 	strcat(want, "\n");
 	got = seen(t);
 	assert_string_equal(got, want);
