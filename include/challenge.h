@@ -33,12 +33,15 @@ struct challenge_sink *challenge_sink_new(const struct challenge_sink_ops *ops,
 void challenge_sink_free(struct challenge_sink *s);
 
 int challenge_sink_check(struct challenge_sink *s, struct err *e);
-/* Put the response for token (base64url, else refused). */
+/*
+ * Put the response for token (base64url of at most 255 characters, else
+ * refused before ops->put sees it).  Putting a token again replaces it.
+ */
 int challenge_put(struct challenge_sink *s, const char *token,
     const char *key_authorization, struct err *e);
-/* Remove one response put earlier (unknown tokens are ignored). */
+/* Remove one response put earlier (unknown tokens, NULL s: ignored). */
 void challenge_remove(struct challenge_sink *s, const char *token);
-/* Remove every response put so far. */
+/* Remove every response put so far.  NULL is fine. */
 void challenge_remove_all(struct challenge_sink *s);
 
 #endif

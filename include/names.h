@@ -30,6 +30,13 @@ char *names_join(const struct names *list, const char *prefix,
 void names_clear(struct names *list);
 /* True if name is a syntactically valid DNS name (wildcard allowed). */
 bool names_is_valid_dns(const char *name);
+
+/*
+ * Refuse the list unless every name is a DNS name http-01 can prove: valid
+ * (names_is_valid_dns) and no wildcard.  Names may come from a user's CSR
+ * and end up in paths: "../../x" or "a/b" never pass.  The message shows
+ * the name with non-printable bytes as '?'.  An empty list passes.
+ */
 int names_check_dns(const struct names *names, struct err *e);
 
 /*

@@ -32,7 +32,10 @@ int store_set_add(struct store_set *set, const char *path, const void *data,
 int store_set_commit(struct store_set *set, struct err *e);
 void store_set_free(struct store_set *set);
 
-/* Create path and missing parents with mode (existing ones are left as is). */
+/*
+ * Create path and missing parents with mode (existing ones are left as is).
+ * An empty path is refused.
+ */
 int store_mkdirs(const char *path, mode_t mode, struct err *e);
 
 /*
@@ -46,13 +49,17 @@ int store_read(const char *path, size_t max, char **data, size_t *len,
 int store_exists(const char *path);
 
 /*
- * Take an exclusive lock on DIR/lock so that overlapping runs (cron and a
- * manual run) do not interleave.  Waits up to wait_seconds.  Returns the
- * descriptor to pass to store_unlock(), or -1.
+ * Take an exclusive lock on path (created 0600 if missing; a symbolic link
+ * there is refused) so that overlapping runs (cron and a manual run) do
+ * not interleave.  If another run holds it, say so once (log_info) and
+ * wait up to wait_seconds; SIGINT/SIGTERM/SIGHUP end the wait at once
+ * (see interrupt.h).  Returns the descriptor to pass to store_unlock(),
+ * or -1.  The lock goes with the descriptor: close it before running
+ * anything that might outlive us.
  */
-int store_lock(const char *dir, int wait_seconds, struct err *e);
-void store_unlock(int fd);
 int store_lock_path(const char *path, int wait_seconds, struct err *e);
+/* Release the lock; -1 is fine. */
+void store_unlock(int fd);
 
 /* Join two path parts with '/'; new string or NULL on ENOMEM. */
 char *store_path(const char *dir, const char *name);

@@ -1,40 +1,39 @@
-/* TEMPORARY minimal sink until the webroot rework lands. */
+/*
+ * challenge.c - what every challenge sink does the same way: refuse tokens
+ * that are not base64url, remember every token put, and remove whatever
+ * is still in place when the sink goes away.
+ */
+#include <sys/types.h>
+
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "b64url.h"
 #include "challenge.h"
 
+/* NAME_MAX on every system we know: a token becomes a file name. */
+#define TOKEN_MAX	255
+
 struct challenge_sink {
 	const struct challenge_sink_ops	*ops;
 	void				*ctx;
-	char				**tokens;
-	size_t				 n;
+	char				**tokens;	/* put, not removed */
+	size_t				  ntokens;
 };
 
 struct challenge_sink *
 challenge_sink_new(const struct challenge_sink_ops *ops, void *ctx)
 {
-	struct challenge_sink *s = calloc(1, sizeof(*s));
+	struct challenge_sink *s;
 
-	if (s == NULL) {
+	if ((s = calloc(1, sizeof(*s))) == NULL) {
 		ops->free(ctx);
 		return NULL;
 	}
 	s->ops = ops;
 	s->ctx = ctx;
 	return s;
-}
-
-void
-challenge_remove_all(struct challenge_sink *s)
-{
-	for (size_t i = 0; s != NULL && i < s->n; i++) {
-		s->ops->remove(s->ctx, s->tokens[i]);
-		free(s->tokens[i]);
-	}
-	if (s != NULL)
-		s->n = 0;
 }
 
 void
@@ -51,34 +50,73 @@ challenge_sink_free(struct challenge_sink *s)
 int
 challenge_sink_check(struct challenge_sink *s, struct err *e)
 {
-	return s->ops->check(s->ctx, e);
+	return s->ops->check != NULL ? s->ops->check(s->ctx, e) : 0;
+}
+
+static ssize_t
+find(const struct challenge_sink *s, const char *token)
+{
+	for (size_t i = 0; i < s->ntokens; i++)
+		if (strcmp(s->tokens[i], token) == 0)
+			return (ssize_t)i;
+	return -1;
 }
 
 int
 challenge_put(struct challenge_sink *s, const char *token,
     const char *key_authorization, struct err *e)
 {
-	char **grown;
+	char **grown, *copy;
 
-	if (!b64url_is_valid(token) || strlen(token) > 255) {
+	if (strnlen(token, TOKEN_MAX + 1) > TOKEN_MAX ||
+	    !b64url_is_valid(token)) {
 		err_set(e, "the CA sent a challenge token that is not "
-		    "base64url; refusing it");
+		    "base64url of at most %d characters; refusing to put it "
+		    "in the %s", TOKEN_MAX, s->ops->kind);
 		return -1;
 	}
-	if ((grown = realloc(s->tokens, (s->n + 1) * sizeof(*grown))) == NULL ||
-	    (grown[s->n] = strdup(token)) == NULL) {
-		if (grown != NULL)
-			s->tokens = grown;
+	if (find(s, token) != -1)	/* the same again: replace it */
+		return s->ops->put(s->ctx, token, key_authorization, e);
+	/* Room first: a response in place is always one we can remove. */
+	grown = realloc(s->tokens, (s->ntokens + 1) * sizeof(*grown));
+	if (grown == NULL) {
 		err_set(e, "out of memory");
 		return -1;
 	}
 	s->tokens = grown;
-	s->n++;
-	return s->ops->put(s->ctx, token, key_authorization, e);
+	if ((copy = strdup(token)) == NULL) {
+		err_set(e, "out of memory");
+		return -1;
+	}
+	if (s->ops->put(s->ctx, token, key_authorization, e) == -1) {
+		free(copy);
+		return -1;
+	}
+	s->tokens[s->ntokens++] = copy;
+	return 0;
 }
 
 void
 challenge_remove(struct challenge_sink *s, const char *token)
 {
-	(void)s, (void)token;
+	ssize_t i;
+
+	/* Never one we did not put: it may be someone else's. */
+	if (s == NULL || (i = find(s, token)) == -1)
+		return;
+	s->ops->remove(s->ctx, s->tokens[i]);
+	free(s->tokens[i]);
+	s->tokens[i] = s->tokens[--s->ntokens];
+}
+
+void
+challenge_remove_all(struct challenge_sink *s)
+{
+	if (s == NULL)
+		return;
+	for (size_t i = 0; i < s->ntokens; i++) {
+		s->ops->remove(s->ctx, s->tokens[i]);
+		free(s->tokens[i]);
+	}
+	s->ntokens = 0;
 }

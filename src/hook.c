@@ -1,7 +1,7 @@
 /*
- * hook.c - run the deploy hook with fork + execvp on an argument vector:
- * no shell ever parses a string we built, and the data travels in the
- * environment (the uacme and OpenBSD way).
+ * hook.c - run a hook with fork + execvpe on an argument vector: no shell
+ * ever parses a string we built, and the data travels in the environment
+ * (the uacme and OpenBSD way).
  */
 #include <sys/wait.h>
 
@@ -16,6 +16,8 @@
 #include "hook.h"
 
 #define HOOK_ARGS_MAX	64
+
+extern char **environ;
 
 /* Split copy in place at spaces into argv; -1 if there are too many words. */
 static int
@@ -32,6 +34,83 @@ split_words(char *copy, char **argv, int max)
 	}
 	argv[argc] = NULL;
 	return argc;
+}
+
+/* True if entry "NAME=..." sets the same name as one in env. */
+static int
+overridden(const char *entry, const char *const *env)
+{
+	size_t len = strcspn(entry, "=");
+
+	for (; env != NULL && *env != NULL; env++)
+		if (strncmp(*env, entry, len) == 0 && (*env)[len] == '=')
+			return 1;
+	return 0;
+}
+
+/*
+ * Our environment with env added: built before fork, so that the child
+ * only calls async-signal-safe functions.  New array of borrowed strings.
+ */
+static char **
+build_envp(const char *command, const char *const *env, struct err *e)
+{
+	size_t n = 0, k = 0, i;
+	char **envp;
+
+	for (i = 0; env != NULL && env[i] != NULL; i++, k++) {
+		if (env[i][0] == '=' || strchr(env[i], '=') == NULL) {
+			err_set(e, "hook \"%s\": environment entry \"%s\" is "
+			    "not NAME=value", command, env[i]);
+			return NULL;
+		}
+	}
+	while (environ != NULL && environ[n] != NULL)
+		n++;
+	if ((envp = calloc(n + k + 1, sizeof(*envp))) == NULL) {
+		err_set(e, "out of memory");
+		return NULL;
+	}
+	for (n = 0, i = 0; environ != NULL && environ[i] != NULL; i++)
+		if (!overridden(environ[i], env))
+			envp[n++] = environ[i];
+	for (i = 0; i < k; i++)
+		envp[n++] = (char *)env[i];
+	return envp;
+}
+
+/* write(2) a string; the child after fork cannot use stdio. */
+static void
+say(const char *s)
+{
+	(void)!write(STDERR_FILENO, s, strlen(s));
+}
+
+/*
+ * In the child: a process group of its own (killed as one on timeout),
+ * no signal blocked (the mask survives exec), nothing open but 0, 1, 2
+ * (our TLS socket and lock files are not the hook's business).
+ */
+static void __attribute__((noreturn))
+exec_hook(char **argv, char **envp, long open_max)
+{
+	sigset_t none;
+
+	(void)setpgid(0, 0);
+	sigemptyset(&none);
+	(void)sigprocmask(SIG_SETMASK, &none, NULL);
+#ifdef HAVE_CLOSE_RANGE
+	if (close_range(3, ~0U, 0) == -1)
+#endif
+		for (long fd = 3; fd < open_max; fd++)
+			(void)close((int)fd);
+	execvpe(argv[0], argv, envp);
+	say("acmec: cannot run ");
+	say(argv[0]);
+	say(": ");
+	say(strerror(errno));
+	say("\n");
+	_exit(127);
 }
 
 /*
@@ -62,11 +141,31 @@ wait_for(pid_t pid, int timeout, int *status, struct err *e)
 	return -1;
 }
 
+/* How the hook ended, unless it exited 0. */
+static int
+check_status(const char *command, int status, struct err *e)
+{
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return 0;
+	if (WIFEXITED(status))
+		err_set(e, "hook \"%s\" failed (exit status %d%s)", command,
+		    WEXITSTATUS(status), WEXITSTATUS(status) == 127 ?
+		    ": the program was not found or could not be run" : "");
+	else if (WIFSIGNALED(status))
+		err_set(e, "hook \"%s\" failed (killed by signal %d)",
+		    command, WTERMSIG(status));
+	else
+		err_set(e, "hook \"%s\" failed (wait status %d)", command,
+		    status);
+	return -1;
+}
+
 int
 hook_run(const char *command, const char *const *env, int timeout,
     struct err *e)
 {
-	char *copy, *argv[HOOK_ARGS_MAX];
+	char *copy, *argv[HOOK_ARGS_MAX], **envp = NULL;
+	long open_max = sysconf(_SC_OPEN_MAX);
 	int argc, status, rc = -1;
 	pid_t pid;
 
@@ -75,33 +174,31 @@ hook_run(const char *command, const char *const *env, int timeout,
 		return -1;
 	}
 	if ((argc = split_words(copy, argv, HOOK_ARGS_MAX)) <= 0) {
-		err_set(e, "--deploy-hook \"%s\": %s", command, argc == 0 ?
-		    "empty" : "too many words; use a script");
+		err_set(e, argc == 0 ? "hook \"%s\" is empty; give a program "
+		    "to run" : "hook \"%s\" has too many words; put them in "
+		    "a script and give its path", command);
 		goto out;
 	}
+	if ((envp = build_envp(command, env, e)) == NULL)
+		goto out;
 	if ((pid = fork()) == -1) {
-		err_errno(e, "cannot start --deploy-hook \"%s\"", command);
+		err_errno(e, "cannot start hook \"%s\"", command);
 		goto out;
 	}
-	if (pid == 0) {
-		(void)setpgid(0, 0);	/* a group of its own, killed as one */
-		for (; *env != NULL; env++)
-			putenv((char *)*env);
-		execvp(argv[0], argv);
-		fprintf(stderr, "acmec: cannot run %s: %s\n", argv[0],
-		    strerror(errno));
-		_exit(127);
-	}
+	if (pid == 0)
+		exec_hook(argv, envp, open_max > 0 ? open_max : 1024);
+	/*
+	 * Also here: a timeout's kill(-pid) must not find no group because
+	 * the child has not run yet.  EACCES: it already called exec.
+	 */
+	(void)setpgid(pid, pid);
 	if (wait_for(pid, timeout, &status, e) == -1) {
-		err_prefix(e, "--deploy-hook \"%s\"", command);
+		err_prefix(e, "hook \"%s\"", command);
 		goto out;
 	}
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		err_set(e, "--deploy-hook \"%s\" failed", command);
-		goto out;
-	}
-	rc = 0;
+	rc = check_status(command, status, e);
 out:
+	free(envp);
 	free(copy);
 	return rc;
 }

@@ -113,6 +113,47 @@ names_is_valid_dns(const char *name)
 	}
 }
 
+/*
+ * Copy name into out for a message: at most NAME_SHOW_MAX bytes, and
+ * non-printable ones as '?', so a hostile CSR cannot put escape sequences
+ * on a terminal.
+ */
+#define NAME_SHOW_MAX	253
+
+static void
+sanitize(const char *name, char *out, size_t outlen)
+{
+	size_t i;
+
+	for (i = 0; name[i] != '\0' && i < NAME_SHOW_MAX && i < outlen - 4;
+	    i++)
+		out[i] = isprint((unsigned char)name[i]) ? name[i] : '?';
+	if (name[i] != '\0') {
+		memcpy(out + i, "...", 3);
+		i += 3;
+	}
+	out[i] = '\0';
+}
+
+int
+names_check_dns(const struct names *names, struct err *e)
+{
+	char shown[NAME_SHOW_MAX + 4];
+
+	for (size_t i = 0; i < names->n; i++) {
+		const char *name = names->v[i];
+
+		if (names_is_valid_dns(name) && name[0] != '*')
+			continue;
+		sanitize(name, shown, sizeof(shown));
+		err_set(e, "%s is not a domain name http-01 can prove (no "
+		    "wildcards; give international names in xn-- form)",
+		    name[0] == '\0' ? "\"\"" : shown);
+		return -1;
+	}
+	return 0;
+}
+
 int
 names_add_general(const STACK_OF(GENERAL_NAME) *gens, struct names *out,
     struct err *e)
@@ -138,21 +179,6 @@ names_add_general(const STACK_OF(GENERAL_NAME) *gens, struct names *out,
 			return -1;
 		}
 		free(name);
-	}
-	return 0;
-}
-
-/* TEMPORARY until the names rework lands. */
-int
-names_check_dns(const struct names *names, struct err *e)
-{
-	for (size_t i = 0; i < names->n; i++) {
-		if (!names_is_valid_dns(names->v[i]) ||
-		    names->v[i][0] == '*') {
-			err_set(e, "%s is not a domain name http-01 can prove",
-			    names->v[i]);
-			return -1;
-		}
 	}
 	return 0;
 }

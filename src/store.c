@@ -14,6 +14,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "interrupt.h"
+#include "log.h"
 #include "store.h"
 #include "str.h"
 
@@ -38,6 +40,12 @@ store_mkdirs(const char *path, mode_t mode, struct err *e)
 	char *copy, *p;
 	int rc = -1;
 
+	/* The walk below starts past the first byte: "" has none. */
+	if (*path == '\0') {
+		err_set(e, "cannot create a directory with an empty name; "
+		    "give a directory path");
+		return -1;
+	}
 	if ((copy = strdup(path)) == NULL) {
 		err_errno(e, "%s", path);
 		return -1;
@@ -276,33 +284,85 @@ fail:
 	return -1;
 }
 
-int
-store_lock(const char *dir, int wait_seconds, struct err *e)
+/* Open (or create, 0600) the lock file itself, never through a link. */
+static int
+open_lock_file(const char *path, struct err *e)
 {
-	char *path;
+	struct stat st;
 	int fd;
 
-	if ((path = store_path(dir, "lock")) == NULL) {
-		err_errno(e, "%s", dir);
-		return -1;
-	}
-	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd == -1) {
-		err_errno(e, "cannot open lock file %s", path);
-		free(path);
+		if (errno == ELOOP)
+			err_set(e, "lock file %s is a symbolic link; remove "
+			    "it, acmec creates its own", path);
+		else
+			err_errno(e, "cannot open lock file %s", path);
 		return -1;
 	}
-	for (int waited = 0; flock(fd, LOCK_EX | LOCK_NB) == -1; waited++) {
-		if (errno != EWOULDBLOCK || waited >= wait_seconds) {
-			err_set(e, "another acmec run holds %s; try again "
-			    "when it has finished", path);
-			close(fd);
-			free(path);
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		err_set(e, "lock file %s is not a regular file; remove it, "
+		    "acmec creates its own", path);
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/*
+ * The lock is busy: poll it every LOCK_POLL_MS for up to wait_seconds.
+ * The sleep is interrupt_sleep_ms(), so ^C ends the wait at once.
+ */
+#define LOCK_POLL_MS	100
+
+static int
+wait_for_lock(int fd, const char *path, int wait_seconds, struct err *e)
+{
+	struct timespec now, end;
+
+	if (wait_seconds > 0)
+		log_info("waiting for %s: another acmec run holds it", path);
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	end.tv_sec += wait_seconds;
+	for (;;) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (now.tv_sec > end.tv_sec || (now.tv_sec == end.tv_sec &&
+		    now.tv_nsec >= end.tv_nsec))
+			break;
+		if (interrupt_sleep_ms(LOCK_POLL_MS) == -1) {
+			err_set(e, "interrupted while waiting for %s", path);
 			return -1;
 		}
-		sleep(1);
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+			return 0;
+		if (errno != EWOULDBLOCK && errno != EINTR) {
+			err_errno(e, "cannot lock %s", path);
+			return -1;
+		}
 	}
-	free(path);
+	err_set(e, "another acmec run holds %s; try again when it has "
+	    "finished", path);
+	return -1;
+}
+
+int
+store_lock_path(const char *path, int wait_seconds, struct err *e)
+{
+	int fd;
+
+	if ((fd = open_lock_file(path, e)) == -1)
+		return -1;
+	if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+		return fd;
+	if (errno != EWOULDBLOCK) {
+		err_errno(e, "cannot lock %s", path);
+		close(fd);
+		return -1;
+	}
+	if (wait_for_lock(fd, path, wait_seconds, e) == -1) {
+		close(fd);
+		return -1;
+	}
 	return fd;
 }
 
@@ -311,26 +371,4 @@ store_unlock(int fd)
 {
 	if (fd != -1)
 		close(fd);
-}
-
-/* TEMPORARY until the store rework lands. */
-int
-store_lock_path(const char *path, int wait_seconds, struct err *e)
-{
-	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-
-	if (fd == -1) {
-		err_errno(e, "cannot open lock file %s", path);
-		return -1;
-	}
-	for (int waited = 0; flock(fd, LOCK_EX | LOCK_NB) == -1; waited++) {
-		if (errno != EWOULDBLOCK || waited >= wait_seconds) {
-			err_set(e, "another acmec run holds %s; try again "
-			    "when it has finished", path);
-			close(fd);
-			return -1;
-		}
-		sleep(1);
-	}
-	return fd;
 }

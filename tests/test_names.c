@@ -1,10 +1,12 @@
 /*
- * test_names.c - the list of domain names and DNS name syntax.
+ * test_names.c - the list of domain names, DNS name syntax, and the
+ * check that keeps names http-01 cannot prove (or paths) out.
  */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -192,6 +194,103 @@ names_is_valid_dns__refuses_malformed_names(void **state)
 	assert_false(names_is_valid_dns(name254));
 }
 
+#define NOT_PROVABLE	" is not a domain name http-01 can prove (no " \
+	"wildcards; give international names in xn-- form)"
+
+/* names_check_dns on a list of the one name given (added as is). */
+static int
+check_one(const char *name, struct err *e)
+{
+	struct names l = { 0 };
+	int rc;
+
+	if ((l.v = malloc(sizeof(*l.v))) == NULL ||
+	    (l.v[0] = strdup(name)) == NULL)
+		fail_msg("out of memory");
+	l.n = 1;
+	rc = names_check_dns(&l, e);
+	names_clear(&l);
+	return rc;
+}
+
+static void
+names_check_dns__accepts_domain_names(void **state)
+{
+	struct names l = { 0 };
+	struct err e = { "" };
+
+	(void)state;
+	assert_int_equal(check_one("x.test", &e), 0);
+	assert_int_equal(names_add(&l, "example.com"), 0);
+	assert_int_equal(names_add(&l, "www.example.com"), 0);
+	assert_int_equal(names_add(&l, "xn--bcher-kva.example"), 0);
+	assert_int_equal(names_check_dns(&l, &e), 0);
+	names_clear(&l);
+	/* Nothing to refuse. */
+	assert_int_equal(names_check_dns(&l, &e), 0);
+}
+
+static void
+names_check_dns__refuses_paths_wildcards_and_empty_names(void **state)
+{
+	static const struct {
+		const char	*name;
+		const char	*shown;
+	} bad[] = {
+		{ "../../x",	"../../x" },
+		{ "a/b",	"a/b" },
+		{ "",		"\"\"" },
+		{ "*.x.test",	"*.x.test" },
+		{ ".",		"." },
+		{ "x.test.",	"x.test." },
+		{ "b\xc3\xbc" "cher.example", "b??cher.example" },
+	};
+	struct err e = { "" };
+	char want[512];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		e.msg[0] = '\0';
+		if (check_one(bad[i].name, &e) != -1)
+			fail_msg("name \"%s\" accepted", bad[i].name);
+		snprintf(want, sizeof(want), "%s" NOT_PROVABLE, bad[i].shown);
+		assert_string_equal(e.msg, want);
+	}
+}
+
+static void
+names_check_dns__refuses_a_bad_name_among_good_ones(void **state)
+{
+	struct names l = { 0 };
+	struct err e = { "" };
+
+	(void)state;
+	assert_int_equal(names_add(&l, "example.com"), 0);
+	assert_int_equal(names_add(&l, "../../etc"), 0);
+	assert_int_equal(names_add(&l, "www.example.com"), 0);
+	assert_int_equal(names_check_dns(&l, &e), -1);
+	assert_string_equal(e.msg, "../../etc" NOT_PROVABLE);
+	names_clear(&l);
+}
+
+static void
+names_check_dns__shows_control_bytes_as_question_marks(void **state)
+{
+	struct err e = { "" };
+	char huge[1000];
+
+	(void)state;
+	/* An escape sequence in a CSR must not reach the terminal. */
+	assert_int_equal(check_one("evil\x1b[2J\n.example", &e), -1);
+	assert_string_equal(e.msg, "evil?[2J?.example" NOT_PROVABLE);
+	assert_null(strchr(e.msg, '\x1b'));
+	/* A long name is cut, and the advice after it still fits. */
+	memset(huge, 'a', sizeof(huge) - 1);
+	huge[sizeof(huge) - 1] = '\0';
+	assert_int_equal(check_one(huge, &e), -1);
+	assert_non_null(strstr(e.msg, "a..." NOT_PROVABLE));
+}
+
 int
 main(void)
 {
@@ -204,6 +303,11 @@ main(void)
 		cmocka_unit_test(names_clear__empties_the_list_for_reuse),
 		cmocka_unit_test(names_is_valid_dns__accepts_hostnames_wildcards_and_idna),
 		cmocka_unit_test(names_is_valid_dns__refuses_malformed_names),
+		cmocka_unit_test(names_check_dns__accepts_domain_names),
+		cmocka_unit_test(
+		    names_check_dns__refuses_paths_wildcards_and_empty_names),
+		cmocka_unit_test(names_check_dns__refuses_a_bad_name_among_good_ones),
+		cmocka_unit_test(names_check_dns__shows_control_bytes_as_question_marks),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

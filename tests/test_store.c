@@ -1,6 +1,6 @@
 /*
  * test_store.c - atomic writes, private directories, bounded reads, the
- * run lock.
+ * run lock (store_lock_path).
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,7 @@
 #include <unistd.h>
 
 #include "err.h"
+#include "interrupt.h"
 #include "store.h"
 #include "testutil.h"
 
@@ -241,6 +243,17 @@ store_mkdirs__fails_when_the_path_is_a_file(void **state)
 }
 
 static void
+store_mkdirs__refuses_empty_path(void **state)
+{
+	struct err e = { "" };
+
+	(void)state;
+	/* Used to read past the end of the copy: run this under ASan. */
+	assert_int_equal(store_mkdirs("", 0700, &e), -1);
+	assert_non_null(strstr(e.msg, "empty name"));
+}
+
+static void
 store_read__reads_whole_file_nul_terminated(void **state)
 {
 	struct tmpdir *t = *state;
@@ -323,25 +336,141 @@ store_exists__tells_files_and_directories_from_nothing(void **state)
 	free(missing);
 }
 
+/* t->path/lock; new string. */
+static char *
+lock_path(const struct tmpdir *t)
+{
+	return path_in(t->path, "lock");
+}
+
+static long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
 static void
-store_lock__second_lock_on_another_descriptor_fails_without_waiting(void **state)
+store_lock_path__creates_the_lock_file_0600(void **state)
 {
 	struct tmpdir *t = *state;
+	char *path = lock_path(t);
 	struct err e = { "" };
-	int fd1, fd2, fd3;
+	int fd;
 
-	fd1 = store_lock(t->path, 0, &e);
-	assert_true(fd1 >= 0);
-	fd2 = store_lock(t->path, 0, &e);
+	fd = store_lock_path(path, 0, &e);
+	assert_true(fd >= 0);
+	assert_int_equal(mode_of(path), 0600);
+	assert_true(fcntl(fd, F_GETFD) & FD_CLOEXEC);
+	store_unlock(fd);
+	free(path);
+}
+
+static void
+store_lock_path__second_lock_on_the_same_path_times_out_with_the_message(
+    void **state)
+{
+	struct tmpdir *t = *state;
+	char *path = lock_path(t), *want;
+	struct err e = { "" };
+	int fd, fd2;
+	long t0, waited;
+
+	/* flock locks belong to an open file: a second open conflicts. */
+	fd = store_lock_path(path, 0, &e);
+	assert_true(fd >= 0);
+	t0 = now_ms();
+	fd2 = store_lock_path(path, 1, &e);
+	waited = now_ms() - t0;
 	if (fd2 >= 0)
 		store_unlock(fd2);
 	assert_int_equal(fd2, -1);
-	assert_true(strlen(e.msg) > 0);
+	/* It did wait, but not forever. */
+	assert_true(waited >= 900);
+	assert_true(waited < 5000);
+	if (asprintf(&want, "another acmec run holds %s; try again when it "
+	    "has finished", path) < 0)
+		fail_msg("asprintf");
+	assert_string_equal(e.msg, want);
+	store_unlock(fd);
+	free(want);
+	free(path);
+}
+
+static void
+store_lock_path__a_released_lock_is_taken(void **state)
+{
+	struct tmpdir *t = *state;
+	char *path = lock_path(t);
+	struct err e = { "" };
+	int fd1, fd2, fd3;
+
+	fd1 = store_lock_path(path, 0, &e);
+	assert_true(fd1 >= 0);
+	fd2 = store_lock_path(path, 0, &e);
+	assert_int_equal(fd2, -1);
 	store_unlock(fd1);
-	/* Released: it can be taken again. */
-	fd3 = store_lock(t->path, 0, &e);
+	fd3 = store_lock_path(path, 0, &e);
 	assert_true(fd3 >= 0);
 	store_unlock(fd3);
+	store_unlock(-1);	/* harmless */
+	free(path);
+}
+
+static void
+store_lock_path__says_once_that_it_waits(void **state)
+{
+	struct tmpdir *t = *state;
+	char *path = lock_path(t), *out = path_in(t->path, "stdout");
+	char *got, *p, *want;
+	struct err e = { "" };
+	int fd, saved, outfd, n = 0;
+
+	fd = store_lock_path(path, 0, &e);
+	assert_true(fd >= 0);
+	/* log_info writes to stdout: catch it in a file for a second. */
+	fflush(stdout);
+	saved = dup(STDOUT_FILENO);
+	outfd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_true(saved >= 0 && outfd >= 0);
+	assert_int_equal(dup2(outfd, STDOUT_FILENO), STDOUT_FILENO);
+	close(outfd);
+	assert_int_equal(store_lock_path(path, 1, &e), -1);
+	fflush(stdout);
+	dup2(saved, STDOUT_FILENO);
+	close(saved);
+	got = read_file(out, NULL);
+	if (asprintf(&want, "waiting for %s: another acmec run holds it\n",
+	    path) < 0)
+		fail_msg("asprintf");
+	for (p = got; (p = strstr(p, "waiting for")) != NULL; p++)
+		n++;
+	assert_int_equal(n, 1);		/* not one line per poll */
+	assert_string_equal(got, want);
+	store_unlock(fd);
+	free(want);
+	free(got);
+	free(out);
+	free(path);
+}
+
+static void
+store_lock_path__refuses_a_symbolic_link(void **state)
+{
+	struct tmpdir *t = *state;
+	char *path = lock_path(t), *target = path_in(t->path, "elsewhere");
+	struct err e = { "" };
+
+	/* A link planted there must not make us create or lock its target. */
+	assert_int_equal(symlink(target, path), 0);
+	assert_int_equal(store_lock_path(path, 0, &e), -1);
+	assert_non_null(strstr(e.msg, path));
+	assert_non_null(strstr(e.msg, "symbolic link"));
+	assert_int_equal(access(target, F_OK), -1);
+	free(target);
+	free(path);
 }
 
 /*
@@ -359,19 +488,20 @@ read_report(int fd)
 }
 
 static void
-store_lock__another_process_cannot_take_a_held_lock(void **state)
+store_lock_path__another_process_cannot_take_a_held_lock(void **state)
 {
 	struct tmpdir *t = *state;
+	char *path = lock_path(t);
 	struct err e = { "" };
 	int pfd[2], fd, status;
 	pid_t pid;
 
-	fd = store_lock(t->path, 0, &e);
+	fd = store_lock_path(path, 0, &e);
 	assert_true(fd >= 0);
 	assert_int_equal(pipe(pfd), 0);
 	if ((pid = fork()) == 0) {
 		struct err ce = { "" };
-		char c = store_lock(t->path, 0, &ce) >= 0 ? 'Y' : 'N';
+		char c = store_lock_path(path, 0, &ce) >= 0 ? 'Y' : 'N';
 
 		close(pfd[0]);
 		_exit(write(pfd[1], &c, 1) == 1 ? 0 : 3);
@@ -382,27 +512,29 @@ store_lock__another_process_cannot_take_a_held_lock(void **state)
 	close(pfd[0]);
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	store_unlock(fd);
+	free(path);
 }
 
 static void
-store_lock__waits_for_another_process_to_release(void **state)
+store_lock_path__waits_for_another_process_to_release(void **state)
 {
 	struct tmpdir *t = *state;
+	char *path = lock_path(t);
 	struct err e = { "" };
 	int pfd[2], fd, status;
 	pid_t pid;
-	time_t t0;
+	long t0;
 
 	assert_int_equal(pipe(pfd), 0);
 	if ((pid = fork()) == 0) {
 		struct err ce = { "" };
-		int cfd = store_lock(t->path, 0, &ce);
+		int cfd = store_lock_path(path, 0, &ce);
 		char c = cfd >= 0 ? 'L' : 'N';
 
 		close(pfd[0]);
 		if (write(pfd[1], &c, 1) != 1 || cfd < 0)
 			_exit(2);
-		sleep(1);
+		usleep(300 * 1000);
 		store_unlock(cfd);
 		_exit(0);
 	}
@@ -410,30 +542,66 @@ store_lock__waits_for_another_process_to_release(void **state)
 	close(pfd[1]);
 	assert_int_equal(read_report(pfd[0]), 'L');
 	close(pfd[0]);
-	t0 = time(NULL);
-	fd = store_lock(t->path, 10, &e);
+	t0 = now_ms();
+	fd = store_lock_path(path, 10, &e);
 	assert_true(fd >= 0);
-	assert_true(time(NULL) - t0 < 10);
+	/* Polled, so taken soon after the release, not after a second. */
+	assert_true(now_ms() - t0 < 2000);
 	store_unlock(fd);
 	assert_int_equal(waitpid(pid, &status, 0), pid);
+	free(path);
 }
 
+/*
+ * The interrupt flag stays set for the life of a process: the waiting
+ * side runs in a child, which SIGINTs itself through a grandchild.
+ */
 static void
-store_lock__gives_up_after_waiting(void **state)
+store_lock_path__an_interrupt_ends_the_wait(void **state)
 {
 	struct tmpdir *t = *state;
+	char *path = lock_path(t), *want;
 	struct err e = { "" };
-	int fd, fd2;
-	time_t t0;
+	char got[sizeof(e.msg) + 16] = "";
+	int pfd[2], fd, status;
+	ssize_t n;
+	pid_t pid;
 
-	fd = store_lock(t->path, 0, &e);
+	fd = store_lock_path(path, 0, &e);
 	assert_true(fd >= 0);
-	t0 = time(NULL);
-	fd2 = store_lock(t->path, 1, &e);
-	assert_int_equal(fd2, -1);
-	/* It did wait, but not forever. */
-	assert_true(time(NULL) - t0 <= 5);
+	assert_int_equal(pipe(pfd), 0);
+	if ((pid = fork()) == 0) {
+		struct err ce = { "" };
+		pid_t me = getpid();
+		long t0;
+
+		close(pfd[0]);
+		interrupt_install();
+		if (fork() == 0) {
+			usleep(200 * 1000);
+			kill(me, SIGINT);
+			_exit(0);
+		}
+		t0 = now_ms();
+		if (store_lock_path(path, 60, &ce) >= 0)
+			_exit(2);
+		/* Far sooner than the 60 seconds it would have waited. */
+		if (now_ms() - t0 > 5000)
+			strcat(ce.msg, " (too late)");
+		_exit(write(pfd[1], ce.msg, strlen(ce.msg)) > 0 ? 0 : 3);
+	}
+	assert_true(pid > 0);
+	close(pfd[1]);
+	n = read(pfd[0], got, sizeof(got) - 1);
+	got[n > 0 ? n : 0] = '\0';
+	close(pfd[0]);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	if (asprintf(&want, "interrupted while waiting for %s", path) < 0)
+		fail_msg("asprintf");
+	assert_string_equal(got, want);
 	store_unlock(fd);
+	free(want);
+	free(path);
 }
 
 static void
@@ -525,15 +693,20 @@ main(void)
 		T(store_mkdirs__leaves_existing_directories_as_they_are),
 		T(store_mkdirs__fails_when_a_parent_is_a_file),
 		T(store_mkdirs__fails_when_the_path_is_a_file),
+		cmocka_unit_test(store_mkdirs__refuses_empty_path),
 		T(store_read__reads_whole_file_nul_terminated),
 		T(store_read__refuses_a_file_larger_than_max),
 		T(store_read__reads_an_empty_file),
 		T(store_read__fails_on_a_missing_file_naming_it),
 		T(store_exists__tells_files_and_directories_from_nothing),
-		T(store_lock__second_lock_on_another_descriptor_fails_without_waiting),
-		T(store_lock__another_process_cannot_take_a_held_lock),
-		T(store_lock__waits_for_another_process_to_release),
-		T(store_lock__gives_up_after_waiting),
+		T(store_lock_path__creates_the_lock_file_0600),
+		T(store_lock_path__second_lock_on_the_same_path_times_out_with_the_message),
+		T(store_lock_path__a_released_lock_is_taken),
+		T(store_lock_path__says_once_that_it_waits),
+		T(store_lock_path__refuses_a_symbolic_link),
+		T(store_lock_path__another_process_cannot_take_a_held_lock),
+		T(store_lock_path__waits_for_another_process_to_release),
+		T(store_lock_path__an_interrupt_ends_the_wait),
 		T(store_set__replaces_every_file_only_after_all_are_written),
 		T(store_set__a_failed_write_replaces_nothing_and_leaves_no_temporaries),
 		cmocka_unit_test(store_path__joins_with_a_slash),
