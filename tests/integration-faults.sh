@@ -70,6 +70,7 @@ n=''
 proxy_pid=
 proxy_log=
 PROXY_DIR=
+bg_pids=()	# clients started in the background, killed at exit
 
 now_ms() {
 	date +%s%3N
@@ -97,6 +98,17 @@ check_says() {
 # check_says_fixed LABEL STRING DESCRIPTION: likewise, a fixed string.
 check_says_fixed() {
 	if cat "$T/$1.out" "$T/$1.err" 2>/dev/null | grep -qF -- "$2"; then
+		ok "$3"
+	else
+		not_ok "$3"
+		show_run "$1"
+	fi
+}
+
+# check_err_says_fixed LABEL STRING DESCRIPTION: the run's standard error
+# (where a refusal is explained) has the fixed STRING.
+check_err_says_fixed() {
+	if grep -qF -- "$2" "$T/$1.err" 2>/dev/null; then
 		ok "$3"
 	else
 		not_ok "$3"
@@ -223,6 +235,31 @@ stop_proxy() {
 	fi
 }
 
+# kill_bg: kill the background clients still running (an interrupted
+# test must not leave one behind: it would hold the harness lock).
+kill_bg() {
+	local pid
+	for pid in "${bg_pids[@]}"; do
+		alive "$pid" && kill -KILL "$pid" 2>/dev/null
+	done
+	bg_pids=()
+}
+
+# wait_bounded PID SECONDS LABEL: wait for a background client; kill it
+# after SECONDS (noted in LABEL.err).  Its exit status in $rc.
+wait_bounded() {
+	local pid=$1 deadline=$((SECONDS + $2))
+	while alive "$pid" && [ "$SECONDS" -lt "$deadline" ]; do
+		sleep 0.1
+	done
+	if alive "$pid"; then
+		kill -KILL "$pid" 2>/dev/null
+		echo "# $3: killed after $2 s" >>"$T/$3.err"
+	fi
+	wait "$pid" 2>/dev/null
+	rc=$?
+}
+
 # prun LABEL ARGS...: the client through the proxy, with a short timeout.
 prun() {
 	local label=$1
@@ -244,6 +281,9 @@ testca_start || { echo "could not start the test CA"; exit 1; }
 T=$(mktemp -d "${TMPDIR:-/tmp}/acmec-it-faults.XXXXXX") || exit 1
 # shellcheck disable=SC2016 # expanded when the trap runs
 testca_atexit 'stop_proxy'
+testca_atexit 'kill_bg'
+# nginx may be frozen (ctrl_c_lock): a stopped process ignores SIGTERM.
+testca_atexit 'testca_web_thaw'
 if [ "${TESTCA_KEEP:-0}" = 1 ]; then
 	# shellcheck disable=SC2016
 	testca_atexit 'echo "# kept $T" >&2'
@@ -512,11 +552,12 @@ ctrl_c_lock() {
 	run intr-new account new --agree-tos
 	fresh n
 	testca_web_freeze
-	timeout 60 "$ACMEC" --directory "$ACME_DIRECTORY" \
+	"$ACMEC" --directory "$ACME_DIRECTORY" \
 	    --ca-bundle "$ACME_CA_BUNDLE" --state-dir "$STATE" \
 	    issue -d "$n" -w "$WEBROOT" --out "$out" \
 	    >"$T/intr-first.out" 2>"$T/intr-first.err" &
 	first=$!
+	bg_pids+=("$first")
 	for _ in $(seq 1 200); do
 		if [ -n "$(ls -A "$WEBROOT/.well-known/acme-challenge" 2>/dev/null)" ]; then
 			had_file=yes
@@ -534,6 +575,7 @@ os.execv(sys.argv[1], sys.argv[1:])' "$ACMEC" --directory "$ACME_DIRECTORY" \
 	    issue -d "$n" -w "$WEBROOT" --out "$out" \
 	    >"$T/intr-second.out" 2>"$T/intr-second.err" &
 	second=$!
+	bg_pids+=("$second")
 	sleep 1
 	if [ "$had_file" = yes ] && alive "$first" && alive "$second"; then
 		ok "ctrl-c: the first run polls (challenge file in place), the second is still running after 1 s"
@@ -557,8 +599,9 @@ os.execv(sys.argv[1], sys.argv[1:])' "$ACMEC" --directory "$ACME_DIRECTORY" \
 	wait "$second" 2>/dev/null
 	rc2=$?
 	testca_web_thaw
-	wait "$first"
-	rc1=$?
+	wait_bounded "$first" "$ACMEC_RUN_TIMEOUT" intr-first
+	rc1=$rc
+	bg_pids=()
 	rc=$rc2
 	if [ "$killed" = yes ]; then
 		not_ok "ctrl-c: the waiting run exits within 2 s of SIGINT (still running after 5 s, killed)"
@@ -667,9 +710,9 @@ same_first_name() {
 
 	run same2 issue -d "$b" -d "$mail" -w "$WEBROOT"
 	check_exit same2 1 "same first name: issue -d $b -d $mail (no --out) refuses, exit 1"
-	check_says_fixed same2 "live/$b" "same first name: the message names live/$b"
-	check_says_fixed same2 "$www" "same first name: the message lists the names it holds ($www)"
-	check_says_fixed same2 "--out" "same first name: the message says to pass --out"
+	check_err_says_fixed same2 "live/$b" "same first name: the error names live/$b"
+	check_err_says_fixed same2 "$www" "same first name: the error lists the names it holds ($www)"
+	check_err_says_fixed same2 "--out" "same first name: the error says to pass --out"
 	check "same first name: the files in live/$b are unchanged, byte for byte" \
 	    same_files "$live" "$saved"
 
@@ -696,7 +739,7 @@ csr_key_mismatch() {
 	    diag <"$T/user-csr.log"
 	run csr2 issue --csr "$T/user.csr" -w "$WEBROOT" --out "$out"
 	check_exit csr2 1 "csr: --csr with a key that is not privkey.pem's is refused, exit 1"
-	check_says_fixed csr2 privkey.pem "csr: the message names privkey.pem"
+	check_err_says_fixed csr2 privkey.pem "csr: the error names privkey.pem"
 	check "csr: cert.pem, chain.pem, fullchain.pem, privkey.pem unchanged, byte for byte" \
 	    same_files "$out" "$saved"
 }
