@@ -73,6 +73,23 @@ const char *acme_directory_url(const struct acme *a);
 const char *acme_terms_of_service(const struct acme *a);
 bool acme_eab_required(const struct acme *a);
 
+/*
+ * Profiles (draft-ietf-acme-profiles): true if meta.profiles offers name;
+ * acme_profiles() lists the offered names, ", "-separated (new string).
+ */
+bool acme_profile_offered(const struct acme *a, const char *name);
+char *acme_profiles(const struct acme *a);
+
+/* True if the directory has renewalInfo (RFC 9773): ARI and "replaces". */
+bool acme_has_renewal_info(const struct acme *a);
+
+/*
+ * GET renewalInfo/cert_id (RFC 9773 section 4.2, unauthenticated); *body
+ * is new, *out->retry_after says when to ask again.
+ */
+int acme_renewal_info(struct acme *a, const char *cert_id, char **body,
+    size_t *len, struct acme_outcome *out, struct err *e);
+
 /* One signed POST to a CA endpoint. */
 struct acme_request {
 	const char	*url;
@@ -139,8 +156,15 @@ struct acme_order {
 	char	 *error;	/* the CA's problem, described; or NULL */
 	long	  retry_after;	/* of the last answer; -1 if none */
 };
+/* What newOrder asks for: names, and optionally a profile and the
+ * RFC 9773 certificate ID of the certificate the new one replaces. */
+struct acme_order_request {
+	const struct names	*names;
+	const char		*profile;	/* or NULL */
+	const char		*replaces;	/* or NULL */
+};
 int acme_order_new(struct acme *a, const struct acme_who *who,
-    const struct names *names, struct acme_order **order,
+    const struct acme_order_request *req, struct acme_order **order,
     struct acme_outcome *out, struct err *e);
 /* POST-as-GET the order and refresh it. */
 int acme_order_fetch(struct acme *a, const struct acme_who *who,

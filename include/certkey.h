@@ -14,15 +14,16 @@
 #include "err.h"
 #include "key.h"
 #include "names.h"
+#include "spec.h"
 
 struct certkey;
 
 /*
- * The key in key_path if there is one (a renewal keeps it), else a new
- * key of type; and a CSR for names.
+ * The key in key_path if there is one (a renewal keeps it) unless
+ * spec->new_key, else a new key of spec->key_type; and a CSR for names.
  */
-struct certkey *certkey_open(const char *key_path, enum key_type type,
-    bool type_given, const struct names *names, struct err *e);
+struct certkey *certkey_open(const char *key_path,
+    const struct cert_spec *spec, const struct names *names, struct err *e);
 
 /*
  * A user's CSR at csr_path, whose key acmec never sees: its names (each

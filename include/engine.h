@@ -31,12 +31,14 @@ struct engine_result {
 
 /*
  * Issue a certificate for each of the n specs, with the account acct
- * describes.  results[i] (n of them, filled here) says what came of specs[i];
- * the caller frees them with engine_result_clear.  0 if every spec
- * succeeded, -1 otherwise (a failure before any order is in every result).
+ * describes, at most parallel (0: all) orders in flight at once.
+ * results[i] (n of them, filled here) says what came of specs[i]; the
+ * caller frees them with engine_result_clear.  0 if every spec succeeded,
+ * -1 otherwise (a failure before any order is in every result).
  */
 int engine_run(const struct config *cfg, const struct account_options *acct,
-    const struct cert_spec *specs, size_t n, struct engine_result *results);
+    size_t parallel, const struct cert_spec *specs, size_t n,
+    struct engine_result *results);
 void engine_result_clear(struct engine_result *r);
 
 #endif

@@ -16,9 +16,10 @@ struct cert_spec {
 	struct names	 names;
 	/* A user's CSR instead of a key acmec keeps (NULL: none). */
 	const char	*csr_path;
-	/* The type of a new key; an existing OUT/privkey.pem is kept. */
+	/* The type of a new key; an existing OUT/privkey.pem is kept... */
 	enum key_type	 key_type;
 	bool		 key_type_given;
+	bool		 new_key;	/* ...unless this is set */
 	/*
 	 * Where privkey.pem, cert.pem, chain.pem and fullchain.pem go.
 	 * NULL: STATE_DIR/live/FIRST-NAME, which never silently takes over
@@ -27,6 +28,14 @@ struct cert_spec {
 	const char	*out_dir;
 	const char	*webroot;	/* the http-01 challenge sink */
 	const char	*deploy_hook;	/* run after a new certificate */
+	/* A profile the directory offers (meta.profiles), or NULL. */
+	const char	*profile;
+	/*
+	 * RFC 9773 certificate ID of the certificate this one replaces;
+	 * sent only to a CA with renewalInfo, dropped if the CA refuses it.
+	 */
+	const char	*replaces;
+	const char	*label;		/* for messages; NULL: first name */
 };
 
 #endif

@@ -208,7 +208,7 @@ check_directory(json_t *dir, const char *url, struct err *e)
 	} entries[] = {
 		{ "newNonce", true }, { "newAccount", true },
 		{ "newOrder", true }, { "revokeCert", false },
-		{ "keyChange", false },
+		{ "keyChange", false }, { "renewalInfo", false },
 	};
 	const json_t *value;
 
@@ -313,6 +313,39 @@ acme_terms_of_service(const struct acme *a)
 		if (*p <= 0x20 || *p >= 0x7f)
 			return NULL;
 	return tos;
+}
+
+bool
+acme_has_renewal_info(const struct acme *a)
+{
+	return json_object_get(a->dir, "renewalInfo") != NULL;
+}
+
+/* meta.profiles: an object of profile names and their descriptions. */
+bool
+acme_profile_offered(const struct acme *a, const char *name)
+{
+	const json_t *profiles = json_object_get(json_object_get(a->dir,
+	    "meta"), "profiles");
+
+	return json_is_object(profiles) &&
+	    json_object_get(profiles, name) != NULL;
+}
+
+char *
+acme_profiles(const struct acme *a)
+{
+	const json_t *profiles = json_object_get(json_object_get(a->dir,
+	    "meta"), "profiles");
+	const char *name;
+	const json_t *v;
+	char buf[512] = "";
+
+	json_object_foreach((json_t *)profiles, name, v) {
+		acme_append(buf, sizeof(buf), buf[0] ? ", " : "");
+		acme_append_clean(buf, sizeof(buf), name);
+	}
+	return strdup(buf[0] ? buf : "none");
 }
 
 bool

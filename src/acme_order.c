@@ -7,9 +7,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "acme_private.h"
 #include "b64url.h"
+#include "str.h"
 
 /* Tokens become file names and store keys; real ones are 43 characters. */
 #define TOKEN_MAX	255
@@ -99,20 +101,26 @@ order_update(struct acme_order *o, const json_t *obj, struct err *e)
 }
 
 static json_t *
-new_order_payload(const struct names *names)
+new_order_payload(const struct acme_order_request *oreq)
 {
+	const struct names *names = oreq->names;
 	json_t *ids = json_array(), *payload;
 
 	for (size_t i = 0; i < names->n; i++)
 		json_array_append_new(ids, json_pack("{s:s, s:s}", "type",
 		    "dns", "value", names->v[i]));
-	payload = json_pack("{s:o}", "identifiers", ids);
-	return json_array_size(ids) == names->n ? payload : NULL;
+	payload = json_pack("{s:o, s:s*, s:s*}", "identifiers", ids,
+	    "profile", oreq->profile, "replaces", oreq->replaces);
+	if (payload != NULL && json_array_size(ids) != names->n) {
+		json_decref(payload);
+		return NULL;
+	}
+	return payload;
 }
 
 int
 acme_order_new(struct acme *a, const struct acme_who *who,
-    const struct names *names, struct acme_order **order,
+    const struct acme_order_request *oreq, struct acme_order **order,
     struct acme_outcome *out, struct err *e)
 {
 	struct acme_request req = { acme_json_str(a->dir, "newOrder"), NULL,
@@ -124,7 +132,7 @@ acme_order_new(struct acme *a, const struct acme_who *who,
 
 	*order = NULL;
 	out->verdict = ACME_REFUSED;	/* until something is sent */
-	if ((payload = new_order_payload(names)) == NULL) {
+	if ((payload = new_order_payload(oreq)) == NULL) {
 		err_set(e, "out of memory");
 		return -1;
 	}
@@ -398,5 +406,65 @@ acme_certificate_revoke(struct acme *a, const struct acme_who *who,
 		err_set(e, "out of memory");
 	json_decref(payload);
 	http_response_free(r);
+	return rc;
+}
+
+/* ------------------------------------------------ renewal information */
+
+/* RFC 9773 section 4.1: base64url "." base64url, nothing else. */
+static bool
+cert_id_is_valid(const char *id)
+{
+	const char *dot = strchr(id, '.');
+	char *head;
+	bool ok;
+
+	if (dot == NULL || strlen(id) > 1024 || !b64url_is_valid(dot + 1) ||
+	    (head = strndup(id, (size_t)(dot - id))) == NULL)
+		return false;
+	ok = b64url_is_valid(head);
+	free(head);
+	return ok;
+}
+
+int
+acme_renewal_info(struct acme *a, const char *cert_id, char **body,
+    size_t *len, struct acme_outcome *out, struct err *e)
+{
+	const char *base = acme_json_str(a->dir, "renewalInfo");
+	struct http_request req = { "GET", NULL, NULL, NULL, 0, NULL };
+	struct http_response *r = NULL;
+	char *url;
+	int rc = -1;
+
+	*body = NULL;
+	out->verdict = ACME_REFUSED;
+	out->status = 0;
+	out->problem[0] = '\0';
+	out->retry_after = -1;
+	if (!acme_url_is_https(base) || !cert_id_is_valid(cert_id) ||
+	    (url = str_fmt("%s%s%s", base, base[strlen(base) - 1] == '/' ?
+	    "" : "/", cert_id)) == NULL) {
+		err_set(e, "no usable renewalInfo in the directory");
+		return -1;
+	}
+	req.url = url;
+	out->verdict = ACME_UNKNOWN;
+	if (a->transport.send(a->transport.ctx, &req, &r, e) == 0) {
+		out->status = r->status;
+		out->retry_after = acme_retry_after_parse(r->retry_after,
+		    time(NULL));
+		if (r->status == 200) {
+			out->verdict = ACME_DONE;
+			*body = r->body;
+			*len = r->body_len;
+			r->body = NULL;
+			rc = 0;
+		} else {
+			err_set(e, "%s answered HTTP %ld", url, r->status);
+		}
+	}
+	http_response_free(r);
+	free(url);
 	return rc;
 }

@@ -42,21 +42,21 @@ certkey_alloc(struct err *e)
 }
 
 struct certkey *
-certkey_open(const char *key_path, enum key_type type, bool type_given,
+certkey_open(const char *key_path, const struct cert_spec *spec,
     const struct names *names, struct err *e)
 {
 	struct certkey *ck;
 
 	if ((ck = certkey_alloc(e)) == NULL)
 		return NULL;
-	if (store_exists(key_path)) {
-		if (type_given)
+	if (!spec->new_key && store_exists(key_path)) {
+		if (spec->key_type_given)
 			log_info("reusing %s; --key-type applies to new keys "
 			    "only (move the file away for a new key)",
 			    key_path);
 		ck->key = key_load(key_path, e);
 	} else {
-		ck->key = key_generate(type, e);
+		ck->key = key_generate(spec->key_type, e);
 		ck->is_new = true;
 	}
 	if (ck->key == NULL ||

@@ -27,8 +27,8 @@ cmd_issue_usage(FILE *out)
 	    "[-d NAME ...] -w WEBROOT\n"
 	    "           [--agree-tos] [--contact mailto:ADDR ...] "
 	    "[--key-type TYPE] [--csr FILE]\n"
-	    "           [--out DIR] [--eab-kid ID --eab-hmac-key KEY] "
-	    "[--deploy-hook COMMAND]\n");
+	    "           [--out DIR] [--profile NAME] [--deploy-hook COMMAND]\n"
+	    "           [--eab-kid ID --eab-hmac-key KEY]\n");
 }
 
 /* One line saying what is wrong, then where to read more; -1. */
@@ -96,6 +96,9 @@ take_option(struct issue_options *o, int c, const char *arg)
 	case 'H':
 		o->spec.deploy_hook = arg;
 		return 0;
+	case 'p':
+		o->spec.profile = arg;
+		return 0;
 	case 'h':
 		o->help = true;
 		return 0;
@@ -150,6 +153,7 @@ parse_issue_options(int argc, char **argv, struct issue_options *o)
 		{ "eab-kid",	  required_argument, NULL, 'i' },
 		{ "eab-hmac-key", required_argument, NULL, 'm' },
 		{ "deploy-hook",  required_argument, NULL, 'H' },
+		{ "profile",	  required_argument, NULL, 'p' },
 		{ "help",	  no_argument,	     NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -188,7 +192,7 @@ cmd_issue(const struct config *cfg, int argc, char **argv)
 		rc = EXIT_OK;
 		goto out;
 	}
-	rc = engine_run(cfg, &o.account, &o.spec, 1, &result) == 0 ?
+	rc = engine_run(cfg, &o.account, 1, &o.spec, 1, &result) == 0 ?
 	    EXIT_OK : EXIT_FAIL;
 	if (rc != EXIT_OK)
 		log_error("%s", result.err.msg);

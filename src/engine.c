@@ -12,6 +12,8 @@
 #include "log.h"
 #include "webroot.h"
 
+#define PACE_MS		5	/* at most 200 steps a second */
+
 long
 engine_now_ms(void)
 {
@@ -108,8 +110,8 @@ job_prepare(struct job *job, const struct config *cfg, struct err *e)
 	    job_compare_names(job, spec->out_dir == NULL, e) == -1)
 		return -1;
 	if (job->key == NULL)
-		job->key = certkey_open(output_key_path(job->out),
-		    spec->key_type, spec->key_type_given, &job->names, e);
+		job->key = certkey_open(output_key_path(job->out), spec,
+		    &job->names, e);
 	if (job->key == NULL ||
 	    certkey_fits(job->key, output_key_path(job->out), e) == -1)
 		return -1;
@@ -120,16 +122,40 @@ job_prepare(struct job *job, const struct config *cfg, struct err *e)
 	return 0;
 }
 
-/* The job due first, or NULL when every job has finished. */
+const char *
+engine_job_label(const struct job *job)
+{
+	if (job->spec->label != NULL)
+		return job->spec->label;
+	return job->names.n > 0 ? job->names.v[0] : "(no name)";
+}
+
+static bool
+job_finished(const struct job *job)
+{
+	return job->state == JOB_DONE || job->state == JOB_FAILED;
+}
+
+/*
+ * The job due first, or NULL when every job has finished.  A job not yet
+ * started waits while eng->parallel others are in flight.
+ */
 static struct job *
-next_job(struct job *jobs, size_t n)
+next_job(const struct engine *eng, struct job *jobs, size_t n)
 {
 	struct job *best = NULL;
+	size_t active = 0;
 
 	for (size_t i = 0; i < n; i++)
-		if (jobs[i].state != JOB_DONE && jobs[i].state != JOB_FAILED &&
-		    (best == NULL || jobs[i].due_ms < best->due_ms))
+		if (jobs[i].started && !job_finished(&jobs[i]))
+			active++;
+	for (size_t i = 0; i < n; i++) {
+		if (job_finished(&jobs[i]) || (!jobs[i].started &&
+		    eng->parallel > 0 && active >= eng->parallel))
+			continue;
+		if (best == NULL || jobs[i].due_ms < best->due_ms)
 			best = &jobs[i];
+	}
 	return best;
 }
 
@@ -137,28 +163,58 @@ static void
 fail_unfinished(struct job *jobs, size_t n, const char *why)
 {
 	for (size_t i = 0; i < n; i++) {
-		if (jobs[i].state == JOB_DONE || jobs[i].state == JOB_FAILED)
+		if (job_finished(&jobs[i]))
 			continue;
 		err_set(&jobs[i].result->err, "%s", why);
 		jobs[i].state = JOB_FAILED;
 	}
 }
 
+/*
+ * Run whichever job is due, one step at a time, no faster than one step
+ * per PACE_MS: a large run never floods the CA.
+ */
 static void
 schedule(struct engine *eng, struct job *jobs, size_t n)
 {
+	long last = 0, wait, now;
 	struct job *job;
-	long wait;
 
-	while ((job = next_job(jobs, n)) != NULL) {
-		wait = job->due_ms - engine_now_ms();
+	while ((job = next_job(eng, jobs, n)) != NULL) {
+		now = engine_now_ms();
+		wait = job->due_ms - now;
+		if (last + PACE_MS - now > wait)
+			wait = last + PACE_MS - now;
 		if ((wait > 0 && interrupt_sleep_ms(wait) == -1) ||
 		    interrupt_requested()) {
 			fail_unfinished(jobs, n, "interrupted; nothing was "
 			    "replaced");
 			return;
 		}
+		job->started = true;
+		last = engine_now_ms();
 		engine_step(eng, job);
+	}
+}
+
+/* A profile the CA does not offer fails its job before any order. */
+static void
+check_profiles(struct engine *eng, struct job *jobs, size_t n)
+{
+	char *offered;
+
+	for (size_t i = 0; i < n; i++) {
+		const char *profile = jobs[i].spec->profile;
+
+		if (job_finished(&jobs[i]) || profile == NULL ||
+		    acme_profile_offered(eng->session.acme, profile))
+			continue;
+		offered = acme_profiles(eng->session.acme);
+		err_set(&jobs[i].result->err, "%s: the CA does not offer the "
+		    "profile %s (offered: %s)", engine_job_label(&jobs[i]),
+		    profile, offered ? offered : "?");
+		free(offered);
+		jobs[i].state = JOB_FAILED;
 	}
 }
 
@@ -228,6 +284,7 @@ connect_and_run(struct engine *eng, struct job *jobs, size_t n,
 	}
 	/* Orders need the account, not its lock: other runs may use it. */
 	account_unlock(eng->session.account);
+	check_profiles(eng, jobs, n);
 	if (ready > 0)
 		schedule(eng, jobs, n);
 	return 0;
@@ -235,9 +292,10 @@ connect_and_run(struct engine *eng, struct job *jobs, size_t n,
 
 int
 engine_run(const struct config *cfg, const struct account_options *acct,
-    const struct cert_spec *specs, size_t n, struct engine_result *results)
+    size_t parallel, const struct cert_spec *specs, size_t n,
+    struct engine_result *results)
 {
-	struct engine eng = { cfg, acct, { NULL, NULL, NULL } };
+	struct engine eng = { cfg, acct, parallel, { NULL, NULL, NULL } };
 	struct job *jobs;
 	size_t ready = 0, i;
 	int rc = 0;

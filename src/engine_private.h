@@ -56,13 +56,19 @@ struct job {
 	int			 lost;		/* answers lost in a row */
 	bool			 recovered;	/* account looked up again */
 	bool			 refinalized;	/* CSR sent a second time */
+	bool			 no_replaces;	/* the CA refused it once */
+	bool			 started;	/* counts against parallel */
 };
 
 struct engine {
 	const struct config		*cfg;
 	const struct account_options	*acct_opts;
+	size_t				 parallel;	/* jobs in flight */
 	struct session			 session;
 };
+
+/* The name a job goes by in messages. */
+const char *engine_job_label(const struct job *job);
 
 /* Milliseconds on a clock that never jumps. */
 long engine_now_ms(void);

@@ -111,20 +111,43 @@ after_order(struct job *job)
 	}
 }
 
+/*
+ * RFC 9773 section 5: "replaces" goes only to a CA with renewalInfo, and
+ * a CA that refuses it (the old certificate was replaced already, or is
+ * not this account's) is asked once more without it.
+ */
+static bool
+drop_replaces(struct job *job, const struct acme_order_request *req,
+    const struct acme_outcome *out)
+{
+	if (req->replaces == NULL || out->verdict != ACME_REFUSED ||
+	    job->no_replaces)
+		return false;
+	log_info("%s: the CA refused \"replaces\" (%s); ordering again "
+	    "without it", engine_job_label(job), job->result->err.msg);
+	job->no_replaces = true;
+	return true;
+}
+
 static void
 step_order(struct engine *eng, struct job *job)
 {
 	const struct acme_who who = job_who(eng);
+	struct acme_order_request req = { &job->names, job->spec->profile,
+	    NULL };
 	struct acme_outcome out;
 
+	if (!job->no_replaces && acme_has_renewal_info(eng->session.acme))
+		req.replaces = job->spec->replaces;
 	log_info("ordering a certificate for %zu name(s), first %s",
 	    job->names.n, job->names.v[0]);
-	if (acme_order_new(eng->session.acme, &who, &job->names, &job->order,
+	if (acme_order_new(eng->session.acme, &who, &req, &job->order,
 	    &out, &job->result->err) == 0) {
 		after_order(job);
 		return;
 	}
-	if (recover_account(eng, job, &out)) {
+	if (recover_account(eng, job, &out) || drop_replaces(job, &req,
+	    &out)) {
 		job_goto(job, JOB_ORDER, 0);
 		return;
 	}
