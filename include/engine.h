@@ -17,6 +17,7 @@
 #include "account.h"
 #include "config.h"
 #include "err.h"
+#include "session.h"
 #include "spec.h"
 
 #define ENGINE_WAIT_MAX	300	/* seconds acmec waits for the CA to decide */
@@ -31,14 +32,16 @@ struct engine_result {
 
 /*
  * Issue a certificate for each of the n specs, with the account acct
- * describes, at most parallel (0: all) orders in flight at once.
+ * describes, at most parallel (0: all) orders in flight at once.  s is
+ * the caller's: connected here if it is not yet (after the local checks),
+ * its account opened if it has none.
  * results[i] (n of them, filled here) says what came of specs[i]; the
  * caller frees them with engine_result_clear.  0 if every spec succeeded,
  * -1 otherwise (a failure before any order is in every result).
  */
-int engine_run(const struct config *cfg, const struct account_options *acct,
-    size_t parallel, const struct cert_spec *specs, size_t n,
-    struct engine_result *results);
+int engine_run(struct session *s, const struct config *cfg,
+    const struct account_options *acct, size_t parallel,
+    const struct cert_spec *specs, size_t n, struct engine_result *results);
 void engine_result_clear(struct engine_result *r);
 
 #endif

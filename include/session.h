@@ -27,6 +27,10 @@ void session_init(struct session *s);
 int session_connect(struct session *s, const struct config *cfg,
     const struct account_options *opts, struct err *e);
 
+/* Open the account of a connected session, as session_connect does. */
+int session_open_account(struct session *s, const struct config *cfg,
+    const struct account_options *opts, struct err *e);
+
 /* Release everything. */
 void session_close(struct session *s);
 

@@ -183,6 +183,7 @@ cmd_issue(const struct config *cfg, int argc, char **argv)
 {
 	struct issue_options o = { .spec = { .key_type = KEY_EC256 } };
 	struct engine_result result;
+	struct session s;
 	int rc = EXIT_USAGE;
 
 	if (parse_issue_options(argc, argv, &o) == -1)
@@ -192,8 +193,10 @@ cmd_issue(const struct config *cfg, int argc, char **argv)
 		rc = EXIT_OK;
 		goto out;
 	}
-	rc = engine_run(cfg, &o.account, 1, &o.spec, 1, &result) == 0 ?
+	session_init(&s);
+	rc = engine_run(&s, cfg, &o.account, 1, &o.spec, 1, &result) == 0 ?
 	    EXIT_OK : EXIT_FAIL;
+	session_close(&s);
 	if (rc != EXIT_OK)
 		log_error("%s", result.err.msg);
 	engine_result_clear(&result);

@@ -207,9 +207,9 @@ check_profiles(struct engine *eng, struct job *jobs, size_t n)
 		const char *profile = jobs[i].spec->profile;
 
 		if (job_finished(&jobs[i]) || profile == NULL ||
-		    acme_profile_offered(eng->session.acme, profile))
+		    acme_profile_offered(eng->session->acme, profile))
 			continue;
-		offered = acme_profiles(eng->session.acme);
+		offered = acme_profiles(eng->session->acme);
 		err_set(&jobs[i].result->err, "%s: the CA does not offer the "
 		    "profile %s (offered: %s)", engine_job_label(&jobs[i]),
 		    profile, offered ? offered : "?");
@@ -277,13 +277,16 @@ connect_and_run(struct engine *eng, struct job *jobs, size_t n,
 {
 	struct err e = { "" };
 
-	if (session_connect(&eng->session, eng->cfg, eng->acct_opts, &e) ==
-	    -1) {
+	if ((eng->session->acme == NULL &&
+	    session_connect(eng->session, eng->cfg, NULL, &e) == -1) ||
+	    (eng->session->account == NULL &&
+	    session_open_account(eng->session, eng->cfg, eng->acct_opts,
+	    &e) == -1)) {
 		fail_unfinished(jobs, n, e.msg);
 		return -1;
 	}
 	/* Orders need the account, not its lock: other runs may use it. */
-	account_unlock(eng->session.account);
+	account_unlock(eng->session->account);
 	check_profiles(eng, jobs, n);
 	if (ready > 0)
 		schedule(eng, jobs, n);
@@ -291,11 +294,11 @@ connect_and_run(struct engine *eng, struct job *jobs, size_t n,
 }
 
 int
-engine_run(const struct config *cfg, const struct account_options *acct,
-    size_t parallel, const struct cert_spec *specs, size_t n,
-    struct engine_result *results)
+engine_run(struct session *s, const struct config *cfg,
+    const struct account_options *acct, size_t parallel,
+    const struct cert_spec *specs, size_t n, struct engine_result *results)
 {
-	struct engine eng = { cfg, acct, parallel, { NULL, NULL, NULL } };
+	struct engine eng = { cfg, acct, parallel, s };
 	struct job *jobs;
 	size_t ready = 0, i;
 	int rc = 0;
@@ -323,6 +326,5 @@ engine_run(const struct config *cfg, const struct account_options *acct,
 		job_free(&jobs[i]);
 	}
 	free(jobs);
-	session_close(&eng.session);
 	return rc;
 }

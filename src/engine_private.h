@@ -64,7 +64,7 @@ struct engine {
 	const struct config		*cfg;
 	const struct account_options	*acct_opts;
 	size_t				 parallel;	/* jobs in flight */
-	struct session			 session;
+	struct session			*session;
 };
 
 /* The name a job goes by in messages. */

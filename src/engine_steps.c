@@ -25,7 +25,7 @@
 static struct acme_who
 job_who(const struct engine *eng)
 {
-	return account_who(eng->session.account);
+	return account_who(eng->session->account);
 }
 
 static void
@@ -85,7 +85,7 @@ recover_account(struct engine *eng, struct job *job,
 	    !acme_refused_with(out, "unauthorized") && out->status < 500))
 		return false;
 	job->recovered = true;
-	return account_recover(eng->session.account, eng->session.acme,
+	return account_recover(eng->session->account, eng->session->acme,
 	    eng->acct_opts, out, &job->result->err) == 0;
 }
 
@@ -137,11 +137,11 @@ step_order(struct engine *eng, struct job *job)
 	    NULL };
 	struct acme_outcome out;
 
-	if (!job->no_replaces && acme_has_renewal_info(eng->session.acme))
+	if (!job->no_replaces && acme_has_renewal_info(eng->session->acme))
 		req.replaces = job->spec->replaces;
 	log_info("ordering a certificate for %zu name(s), first %s",
 	    job->names.n, job->names.v[0]);
-	if (acme_order_new(eng->session.acme, &who, &req, &job->order,
+	if (acme_order_new(eng->session->acme, &who, &req, &job->order,
 	    &out, &job->result->err) == 0) {
 		after_order(job);
 		return;
@@ -184,7 +184,7 @@ place_response(struct engine *eng, struct job *job,
 	int rc;
 
 	keyauth = acme_key_authorization(authz->token,
-	    eng->session.account->signer);
+	    eng->session->account->signer);
 	if (keyauth == NULL) {
 		err_set(e, "out of memory");
 		return -1;
@@ -205,7 +205,7 @@ step_authorize(struct engine *eng, struct job *job)
 	struct acme_outcome out;
 	struct acme_authz *authz;
 
-	if (acme_authz_fetch(eng->session.acme, &who,
+	if (acme_authz_fetch(eng->session->acme, &who,
 	    job->order->authorizations[job->ntasks], &authz, &out, e) == -1) {
 		if (!retry_lost_read(job, &out))
 			job_fail(job);
@@ -274,7 +274,7 @@ respond(struct engine *eng, struct job *job, struct task *t, struct err *e)
 	char *status, *error;
 	int rc;
 
-	if (acme_challenge_respond(eng->session.acme, &who, t->authz, &status,
+	if (acme_challenge_respond(eng->session->acme, &who, t->authz, &status,
 	    &error, &out, e) == -1)
 		return retry_lost_read(job, &out) ? 1 : -1;
 	job->lost = 0;
@@ -326,7 +326,7 @@ describe_invalid_order(struct engine *eng, struct job *job)
 	struct acme_authz *z;
 
 	for (size_t i = 0; i < job->order->nauthorizations; i++) {
-		if (acme_authz_fetch(eng->session.acme, &who,
+		if (acme_authz_fetch(eng->session->acme, &who,
 		    job->order->authorizations[i], &z, &out, &ignored) == -1)
 			continue;
 		if (strcmp(z->status, "invalid") == 0) {
@@ -379,7 +379,7 @@ step_wait(struct engine *eng, struct job *job)
 	const char *status;
 	bool ready_wait = job->state == JOB_WAIT_READY;
 
-	if (acme_order_fetch(eng->session.acme, &who, job->order, &out,
+	if (acme_order_fetch(eng->session->acme, &who, job->order, &out,
 	    &job->result->err) == -1) {
 		if (!retry_lost_read(job, &out))
 			job_fail(job);
@@ -416,7 +416,7 @@ step_finalize(struct engine *eng, struct job *job)
 	const struct acme_who who = job_who(eng);
 	struct acme_outcome out;
 
-	if (acme_order_finalize(eng->session.acme, &who, job->order,
+	if (acme_order_finalize(eng->session->acme, &who, job->order,
 	    certkey_csr(job->key), &out, &job->result->err) == -1) {
 		/* Only the order can tell whether the CA took the CSR. */
 		if (out.verdict == ACME_UNKNOWN)
@@ -505,7 +505,7 @@ step_download(struct engine *eng, struct job *job)
 	size_t len;
 	int rc;
 
-	if (acme_certificate_download(eng->session.acme, &who,
+	if (acme_certificate_download(eng->session->acme, &who,
 	    job->order->certificate, &pem, &len, &out, e) == -1) {
 		if (!retry_lost_read(job, &out))
 			job_fail(job);

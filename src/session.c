@@ -32,10 +32,14 @@ session_connect(struct session *s, const struct config *cfg,
 	t = http_transport(s->http);
 	if ((s->acme = acme_new(&t, cfg->directory_url, e)) == NULL)
 		return -1;
-	if (opts != NULL &&
-	    account_open(cfg, s->acme, opts, &s->account, e) == -1)
-		return -1;
-	return 0;
+	return opts != NULL ? session_open_account(s, cfg, opts, e) : 0;
+}
+
+int
+session_open_account(struct session *s, const struct config *cfg,
+    const struct account_options *opts, struct err *e)
+{
+	return account_open(cfg, s->acme, opts, &s->account, e);
 }
 
 void
