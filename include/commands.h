@@ -20,10 +20,14 @@
 int cmd_issue(const struct config *cfg, int argc, char **argv);
 int cmd_account(const struct config *cfg, int argc, char **argv);
 int cmd_revoke(const struct config *cfg, int argc, char **argv);
+int cmd_renew(const struct config *cfg, int argc, char **argv);
+int cmd_status(const struct config *cfg, int argc, char **argv);
 
 void cmd_issue_usage(FILE *out);
 void cmd_account_usage(FILE *out);
 void cmd_revoke_usage(FILE *out);
+void cmd_renew_usage(FILE *out);
+void cmd_status_usage(FILE *out);
 
 /*
  * RFC 5280 reason code of a --reason name ("keyCompromise" -> 1); -1 if

@@ -21,11 +21,18 @@
 #define CONFIG_STATE_DIR "/etc/acmec"
 #define CONFIG_TIMEOUT 30		/* seconds per request */
 
+/* Which options the command line gave: they win over the config file. */
+#define CONFIG_GIVEN_DIRECTORY	0x1
+#define CONFIG_GIVEN_CA_BUNDLE	0x2
+#define CONFIG_GIVEN_STATE_DIR	0x4
+#define CONFIG_GIVEN_TIMEOUT	0x8
+
 struct config {
 	const char	*directory_url;
 	const char	*ca_bundle;
 	const char	*state_dir;
 	long		 timeout;
+	unsigned	 given;		/* CONFIG_GIVEN_* */
 };
 
 void config_defaults(struct config *cfg);

@@ -26,6 +26,7 @@
 struct engine_result {
 	bool		ok;		/* certificate written (and hook run) */
 	bool		written;	/* new files in place, even if the hook failed */
+	bool		skipped;	/* another run renewed it meanwhile */
 	char		*out_dir;	/* where; new string or NULL */
 	struct err	err;		/* why not ok */
 };

@@ -7,6 +7,7 @@
 #define ACMEC_SPEC_H
 
 #include <stdbool.h>
+#include <time.h>
 
 #include "key.h"
 #include "names.h"
@@ -36,6 +37,11 @@ struct cert_spec {
 	 */
 	const char	*replaces;
 	const char	*label;		/* for messages; NULL: first name */
+	/*
+	 * Not 0: skip the certificate if cert.pem changed since then, found
+	 * under the output lock (another run renewed it meanwhile).
+	 */
+	time_t		 unchanged_since;
 };
 
 #endif

@@ -28,6 +28,10 @@ static const struct command {
 	{ "account", cmd_account, cmd_account_usage, "show, create, update, "
 	    "roll over or deactivate the account" },
 	{ "revoke",  cmd_revoke,  cmd_revoke_usage,  "revoke a certificate" },
+	{ "renew",   cmd_renew,   cmd_renew_usage,   "renew the certificates of "
+	    "the config that are due" },
+	{ "status",  cmd_status,  cmd_status_usage,  "show the certificates of "
+	    "the config and their state" },
 	{ "help",    cmd_help,    cmd_help_usage,    "print the usage of acmec "
 	    "or of a command" },
 };
@@ -102,17 +106,22 @@ global_option(int c, struct config *cfg)
 	switch (c) {
 	case OPT_DIRECTORY:
 		cfg->directory_url = optarg;
+		cfg->given |= CONFIG_GIVEN_DIRECTORY;
 		break;
 	case OPT_STAGING:
 		cfg->directory_url = CONFIG_LE_STAGING;
+		cfg->given |= CONFIG_GIVEN_DIRECTORY;
 		break;
 	case OPT_CABUNDLE:
 		cfg->ca_bundle = optarg;
+		cfg->given |= CONFIG_GIVEN_CA_BUNDLE;
 		break;
 	case OPT_STATEDIR:
 		cfg->state_dir = optarg;
+		cfg->given |= CONFIG_GIVEN_STATE_DIR;
 		break;
 	case OPT_TIMEOUT:
+		cfg->given |= CONFIG_GIVEN_TIMEOUT;
 		cfg->timeout = strtol(optarg, &end, 10);
 		if (*end != '\0' || end == optarg || cfg->timeout < 1 ||
 		    cfg->timeout > 3600) {

@@ -2,6 +2,8 @@
  * engine.c - the scheduler and the preparation of jobs; the steps of an
  * order are in engine_steps.c.
  */
+#include <sys/stat.h>
+
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -10,6 +12,7 @@
 #include "hook.h"
 #include "interrupt.h"
 #include "log.h"
+#include "store.h"
 #include "webroot.h"
 
 #define PACE_MS		5	/* at most 200 steps a second */
@@ -87,7 +90,24 @@ job_compare_names(struct job *job, bool is_default, struct err *e)
 	return -1;
 }
 
-/* Everything that can fail before the CA is asked for anything. */
+/* Another run renewed it while this one waited for the lock. */
+static bool
+renewed_meanwhile(const struct job *job)
+{
+	char *path = store_path(output_dir(job->out), "cert.pem");
+	struct stat st;
+	bool newer;
+
+	newer = job->spec->unchanged_since != 0 && path != NULL &&
+	    stat(path, &st) == 0 && st.st_mtime >= job->spec->unchanged_since;
+	free(path);
+	return newer;
+}
+
+/*
+ * Everything that can fail before the CA is asked for anything: -1, or 1
+ * if there is nothing to do.
+ */
 static int
 job_prepare(struct job *job, const struct config *cfg, struct err *e)
 {
@@ -106,8 +126,11 @@ job_prepare(struct job *job, const struct config *cfg, struct err *e)
 	job->out = output_open(dir, lock, e);
 	free(dir);
 	free(lock);
-	if (job->out == NULL ||
-	    job_compare_names(job, spec->out_dir == NULL, e) == -1)
+	if (job->out == NULL)
+		return -1;
+	if (renewed_meanwhile(job))
+		return 1;
+	if (job_compare_names(job, spec->out_dir == NULL, e) == -1)
 		return -1;
 	if (job->key == NULL)
 		job->key = certkey_open(output_key_path(job->out), spec,
@@ -312,10 +335,16 @@ engine_run(struct session *s, const struct config *cfg,
 	for (i = 0; i < n; i++) {
 		jobs[i].spec = &specs[i];
 		jobs[i].result = &results[i];
-		if (job_prepare(&jobs[i], cfg, &results[i].err) == 0)
+		switch (job_prepare(&jobs[i], cfg, &results[i].err)) {
+		case 0:
 			ready++;
-		else
+			break;
+		case 1:
+			results[i].ok = results[i].skipped = true;
+			/* FALLTHROUGH */
+		default:
 			jobs[i].state = JOB_FAILED;
+		}
 	}
 	if (ready > 0)
 		(void)connect_and_run(&eng, jobs, n, ready);

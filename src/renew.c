@@ -1,0 +1,339 @@
+/*
+ * renew.c - whether each certificate of the config is due, and why.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/rand.h>
+
+#include "ari.h"
+#include "cert.h"
+#include "due.h"
+#include "key.h"
+#include "log.h"
+#include "renew.h"
+#include "store.h"
+#include "str.h"
+
+void
+renew_items_free(struct renew_item *items, size_t n)
+{
+	for (size_t i = 0; items != NULL && i < n; i++) {
+		free(items[i].out_dir);
+		free(items[i].record_path);
+		renewal_clear(&items[i].st);
+		X509_free(items[i].cert);
+		free(items[i].cert_id);
+	}
+	free(items);
+}
+
+/* The config file's global settings, where the command line gave none. */
+void
+renew_apply_conf(const struct conf *c, struct config *cfg,
+    struct account_options *acct)
+{
+	if (c->directory != NULL && !(cfg->given & CONFIG_GIVEN_DIRECTORY))
+		cfg->directory_url = c->directory;
+	if (c->ca_bundle != NULL && !(cfg->given & CONFIG_GIVEN_CA_BUNDLE))
+		cfg->ca_bundle = c->ca_bundle;
+	if (c->state_dir != NULL && !(cfg->given & CONFIG_GIVEN_STATE_DIR))
+		cfg->state_dir = c->state_dir;
+	if (c->timeout > 0 && !(cfg->given & CONFIG_GIVEN_TIMEOUT))
+		cfg->timeout = c->timeout;
+	acct->create = acct->request.agree_tos = c->agree_tos;
+	acct->request.contacts = (const char *const *)c->contacts;
+	acct->request.ncontacts = c->ncontacts;
+	acct->request.eab_kid = c->eab_kid;
+	acct->request.eab_hmac_key = c->eab_hmac_key;
+}
+
+static const struct conf_cert *
+find_section(const struct conf *c, const char *name)
+{
+	for (size_t i = 0; i < c->ncerts; i++)
+		if (strcmp(c->certs[i].section, name) == 0)
+			return &c->certs[i];
+	return NULL;
+}
+
+static int
+item_init(struct renew_item *it, const struct conf_cert *cc,
+    const struct config *cfg, struct err *e)
+{
+	it->cc = cc;
+	it->spec = cc->spec;
+	it->spec.profile = cc->profile;
+	it->spec.label = cc->section;
+	it->out_dir = cc->spec.out_dir ? strdup(cc->spec.out_dir) :
+	    config_live_dir(cfg, cc->section);
+	it->record_path = str_fmt("%s/renewal/%s.json", cfg->state_dir,
+	    cc->section);
+	if (it->out_dir == NULL || it->record_path == NULL) {
+		err_set(e, "out of memory");
+		return -1;
+	}
+	it->spec.out_dir = it->out_dir;
+	return renewal_load(it->record_path, &it->st, e);
+}
+
+int
+renew_items_new(const struct conf *c, const struct config *cfg,
+    char *const *sections, size_t nsections, struct renew_item **items,
+    size_t *n, struct err *e)
+{
+	size_t count = nsections > 0 ? nsections : c->ncerts;
+	const struct conf_cert *cc;
+
+	*n = 0;
+	if ((*items = calloc(count + 1, sizeof(**items))) == NULL) {
+		err_set(e, "out of memory");
+		return -1;
+	}
+	for (size_t i = 0; i < count; i++) {
+		cc = nsections > 0 ? find_section(c, sections[i]) :
+		    &c->certs[i];
+		if (cc == NULL) {
+			err_set(e, "no certificate section [%s] in the "
+			    "config", sections[i]);
+			return -1;
+		}
+		(*n)++;
+		if (item_init(&(*items)[i], cc, cfg, e) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+static void
+set_due(struct renew_item *it, const char *fmt, const char *arg)
+{
+	it->due = true;
+	snprintf(it->why, sizeof(it->why), fmt, arg ? arg : "");
+}
+
+static void
+format_time(time_t t, char *buf, size_t size)
+{
+	strftime(buf, size, "%Y-%m-%d %H:%M UTC", gmtime(&t));
+}
+
+/* The certificate's names and the config's, as "added: ...; dropped: ...". */
+static bool
+names_changed(const struct renew_item *it, char *buf, size_t size)
+{
+	struct names have = { NULL, 0 };
+	const struct names *want = &it->spec.names;
+	char added[256] = "", dropped[256] = "";
+	struct err ignored;
+
+	if (it->spec.csr_path != NULL ||
+	    cert_names(it->cert, &have, &ignored) == -1 ||
+	    names_equal(&have, want)) {
+		names_clear(&have);
+		return false;
+	}
+	for (size_t i = 0; i < want->n; i++)
+		if (!names_contains(&have, want->v[i]))
+			str_append(added, sizeof(added), want->v[i]);
+	for (size_t i = 0; i < have.n; i++)
+		if (!names_contains(want, have.v[i]))
+			str_append(dropped, sizeof(dropped), have.v[i]);
+	snprintf(buf, size, "names changed (added: %s; dropped: %s)",
+	    added[0] ? added : "none", dropped[0] ? dropped : "none");
+	names_clear(&have);
+	return true;
+}
+
+/* acmec revoke left STATE/revoked/SERIAL for it. */
+static bool
+was_revoked(X509 *cert, const struct config *cfg)
+{
+	BIGNUM *bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(cert), NULL);
+	char *hex = bn ? BN_bn2hex(bn) : NULL, *path = NULL;
+	bool revoked = false;
+
+	if (hex != NULL) {
+		for (char *p = hex; *p != '\0'; p++)
+			*p = (char)(*p >= 'A' && *p <= 'F' ? *p - 'A' + 'a' :
+			    *p);
+		path = str_fmt("%s/revoked/%s", cfg->state_dir,
+		    hex[0] == '0' && hex[1] != '\0' ? hex + 1 : hex);
+		revoked = path != NULL && store_exists(path);
+	}
+	free(path);
+	OPENSSL_free(hex);
+	BN_free(bn);
+	return revoked;
+}
+
+/* What the config changed since the certificate was issued. */
+static bool
+config_changed(struct renew_item *it)
+{
+	const char *want = it->spec.profile ? it->spec.profile : "";
+	const char *have = it->st.profile ? it->st.profile : "";
+	EVP_PKEY *pub = X509_get0_pubkey(it->cert);
+	char buf[400];
+
+	if (names_changed(it, buf, sizeof(buf))) {
+		set_due(it, "%s", buf);
+		return true;
+	}
+	if (it->spec.key_type_given && pub != NULL && it->spec.csr_path ==
+	    NULL && strcmp(key_describe(pub),
+	    key_type_name(it->spec.key_type)) != 0) {
+		set_due(it, "key type changed to %s",
+		    key_type_name(it->spec.key_type));
+		it->spec.new_key = true;
+		return true;
+	}
+	/* A certificate from before the record (issue) keeps its profile. */
+	if (it->st.last_success != 0 && strcmp(want, have) != 0) {
+		set_due(it, "profile changed to %s", want[0] ? want :
+		    "the CA's default");
+		return true;
+	}
+	return false;
+}
+
+void
+renew_assess_local(struct renew_item *it, const struct config *cfg,
+    time_t now, bool force)
+{
+	char when[40], *path = store_path(it->out_dir, "cert.pem");
+	struct err ignored;
+
+	if (it->st.failures > 0 && it->st.next_attempt > now && !force) {
+		it->backed_off = true;
+		format_time(it->st.next_attempt, when, sizeof(when));
+		snprintf(it->why, sizeof(it->why), "failed %d time(s) in a "
+		    "row, last: %s; next attempt after %s (--force to try "
+		    "now)", it->st.failures, it->st.last_error ?
+		    it->st.last_error : "?", when);
+		free(path);
+		return;
+	}
+	if (path != NULL && store_exists(path))
+		it->cert = cert_load(path, &ignored);
+	free(path);
+	if (force)
+		set_due(it, "renewal forced%s", "");
+	else if (it->cert == NULL)
+		set_due(it, "no readable certificate in %s", it->out_dir);
+	else if (!config_changed(it) && was_revoked(it->cert, cfg))
+		set_due(it, "revoked with acmec revoke%s", "");
+}
+
+/* Keep the CA's new window; a window moved earlier is news. */
+static void
+take_window(struct renew_item *it, const struct ari_window *w, long recheck,
+    time_t now)
+{
+	struct renewal_state *st = &it->st;
+	bool same_cert = st->ari_cert_id != NULL &&
+	    strcmp(st->ari_cert_id, it->cert_id) == 0;
+	char from[40], to[40];
+	uint64_t r = 0;
+
+	format_time(w->start, from, sizeof(from));
+	format_time(w->end, to, sizeof(to));
+	if (same_cert && st->ari_start != 0 && w->start < st->ari_start)
+		log_error("%s: the CA moved the renewal window earlier, to "
+		    "%s .. %s%s%s", it->cc->section, from, to,
+		    w->explanation_url ? "; see " : "",
+		    w->explanation_url ? w->explanation_url : "");
+	if (!same_cert || w->start != st->ari_start || w->end != st->ari_end) {
+		(void)RAND_bytes((unsigned char *)&r, sizeof(r));
+		renewal_forget_ari(st);
+		st->ari_cert_id = strdup(it->cert_id);
+		st->ari_start = w->start;
+		st->ari_end = w->end;
+		st->ari_chosen = ari_pick_time(w->start, w->end, r);
+		st->ari_explanation = w->explanation_url ?
+		    strdup(w->explanation_url) : NULL;
+	}
+	st->ari_next_check = now + recheck;
+	it->st_changed = true;
+}
+
+/* GET the window; false if the CA gave none (the lifetime decides). */
+static bool
+fetch_window(struct renew_item *it, struct acme *acme, time_t now)
+{
+	struct ari_window w = { 0, 0, NULL };
+	struct acme_outcome out;
+	struct err e = { "" };
+	char *body = NULL;
+	size_t len = 0;
+	bool ok;
+
+	ok = acme_renewal_info(acme, it->cert_id, &body, &len, &out,
+	    &e) == 0 && ari_parse(body, len, &w, &e) == 0;
+	if (ok)
+		take_window(it, &w, ari_recheck_after(out.retry_after), now);
+	else
+		log_verbose("%s: no renewal window from the CA: %s",
+		    it->cc->section, e.msg);
+	ari_window_clear(&w);
+	free(body);
+	return ok;
+}
+
+void
+renew_assess_ari(struct renew_item *it, struct acme *acme, time_t now)
+{
+	struct err ignored;
+	char when[40];
+
+	if (it->due || it->backed_off || it->cert == NULL ||
+	    (acme != NULL && !acme_has_renewal_info(acme)) ||
+	    (it->cert_id = ari_cert_id(it->cert, &ignored)) == NULL)
+		return;
+	if (acme != NULL)
+		it->spec.replaces = it->cert_id;
+	/* RFC 9773 section 4.3: not again before Retry-After. */
+	if (acme != NULL && (it->st.ari_cert_id == NULL ||
+	    strcmp(it->st.ari_cert_id, it->cert_id) != 0 ||
+	    now >= it->st.ari_next_check) && !fetch_window(it, acme, now))
+		return;
+	if (it->st.ari_cert_id == NULL ||
+	    strcmp(it->st.ari_cert_id, it->cert_id) != 0)
+		return;
+	it->ari_decided = true;
+	it->due_at = it->st.ari_chosen;
+	format_time(it->st.ari_chosen, when, sizeof(when));
+	if (due_by_ari(it->st.ari_chosen, now, RENEW_RUN_INTERVAL))
+		set_due(it, "in the CA's renewal window (chosen time %s)",
+		    when);
+	else
+		snprintf(it->why, sizeof(it->why), "not due: the CA's renewal "
+		    "window starts later (chosen time %s)", when);
+}
+
+void
+renew_assess_lifetime(struct renew_item *it, time_t now)
+{
+	const ASN1_TIME *nb_asn1;
+	struct err ignored;
+	time_t nb, na;
+	char when[40];
+	struct tm tm;
+
+	if (it->due || it->backed_off || it->ari_decided || it->cert == NULL)
+		return;
+	nb_asn1 = X509_get0_notBefore(it->cert);
+	if (!ASN1_TIME_to_tm(nb_asn1, &tm) ||
+	    cert_not_after(it->cert, &na, &ignored) == -1) {
+		set_due(it, "the certificate's validity cannot be read%s", "");
+		return;
+	}
+	nb = timegm(&tm);
+	it->due_at = due_time(nb, na, &it->cc->renew_before);
+	format_time(it->due_at, when, sizeof(when));
+	if (it->due_at <= now)
+		set_due(it, "due since %s (share of the lifetime left)", when);
+	else
+		snprintf(it->why, sizeof(it->why), "not due until %s", when);
+}

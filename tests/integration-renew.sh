@@ -1,0 +1,199 @@
+#!/bin/bash
+# integration-renew.sh - acmec renew and status against a real pebble and
+# nginx: one config, several certificates, hooks, an immediate second run
+# that does nothing, a change of names, a certificate that fails alone and
+# backs off, two runs at once, status --json and the metrics file.
+set -u
+
+: "${srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
+ACMEC=${ACMEC:-./acmec}
+
+. "$srcdir/tests/lib/testca.sh"
+. "$srcdir/tests/lib/report.sh"
+
+testca_available || exit 77
+resolve_client
+PY=$(command -v python3) || exit 77
+
+testca_start || { echo "could not start the test CA"; exit 1; }
+T=$(mktemp -d "${TMPDIR:-/tmp}/acmec-it-renew.XXXXXX") || exit 1
+testca_atexit 'rm -rf "$T"'
+STATE=$T/state
+CONF=$T/acmec.conf
+HOOKS=$T/hooks.log
+UNSERVED=$T/unserved	# a directory nginx does not serve
+mkdir -p "$UNSERVED"
+: >"$HOOKS"
+
+NEW_ORDER=$(curl --noproxy '*' -sS --cacert "$ACME_CA_BUNDLE" \
+    "$ACME_DIRECTORY" | "$PY" -c 'import json, sys, urllib.parse
+print(urllib.parse.urlsplit(json.load(sys.stdin)["newOrder"]).path)')
+new_orders() {
+	grep -cF -- "POST $NEW_ORDER -> calling handler()" "$PEBBLE_LOG"
+}
+
+# The hooks append a line to $HOOKS: deploy NAME|OUT|NAMES, or post.
+cat >"$T/deploy-hook" <<EOF
+#!/bin/sh
+echo "deploy \$ACMEC_NAME|\$ACMEC_OUT|\$ACMEC_NAMES" >>"$HOOKS"
+EOF
+cat >"$T/post-hook" <<EOF
+#!/bin/sh
+echo post >>"$HOOKS"
+EOF
+chmod +x "$T/deploy-hook" "$T/post-hook"
+
+fresh A; fresh B; fresh C; fresh B2
+# write_conf [SECTION-C-WEBROOT] [B's extra name]
+write_conf() {
+	cat >"$CONF" <<EOF
+[acmec]
+directory = $ACME_DIRECTORY
+ca-bundle = $ACME_CA_BUNDLE
+state-dir = $STATE
+agree-tos = yes
+contact = mailto:admin@example.com
+parallel = 2
+post-hook = $T/post-hook
+metrics-file = $T/acmec.prom
+
+[a]
+names = $A www.$A
+webroot = $WEBROOT
+deploy-hook = $T/deploy-hook
+
+[b]
+names = $B ${2:-}
+webroot = $WEBROOT
+deploy-hook = $T/deploy-hook
+key-type = rsa-2048
+
+[c]
+names = $C
+webroot = ${1:-$WEBROOT}
+deploy-hook = $T/deploy-hook
+renew-before = 30d
+EOF
+}
+
+renew() {
+	local label=$1
+	shift
+	timeout "$ACMEC_RUN_TIMEOUT" "$ACMEC" "$@" >"$T/$label.out" \
+	    2>"$T/$label.err"
+	rc=$?
+}
+hook_lines() { grep -c "^$1" "$HOOKS"; }
+sum_of() { sha256sum "$1"/*.pem 2>/dev/null | sha256sum; }
+
+# 1. Three certificates from one config: all issued, each deploy hook once,
+# the post-hook once.
+write_conf
+before=$(new_orders)
+renew first renew -c "$CONF"
+check_exit first 0 "first run: exit 0"
+for s in a b c; do
+	check "first run: $s issued (STATE/live/$s/fullchain.pem)" \
+	    test -s "$STATE/live/$s/fullchain.pem"
+done
+check "first run: three orders ($(($(new_orders) - before)))" \
+    test "$(($(new_orders) - before))" = 3
+check "first run: three deploy hooks ($(hook_lines deploy))" \
+    test "$(hook_lines deploy)" = 3
+check "first run: the deploy hook of a got ACMEC_NAME, ACMEC_OUT, ACMEC_NAMES" \
+    grep -qxF "deploy $A|$STATE/live/a|$A www.$A" "$HOOKS"
+check "first run: one post-hook ($(hook_lines post))" \
+    test "$(hook_lines post)" = 1
+check "first run: b has an RSA key" \
+    sh -c "openssl x509 -in '$STATE/live/b/cert.pem' -noout -text | grep -q rsaEncryption"
+
+# 2. At once again: nothing due, no order, nothing printed.
+: >"$HOOKS"
+before=$(new_orders)
+renew second renew -c "$CONF"
+check_exit second 0 "second run: exit 0"
+check "second run: no order" test "$(new_orders)" = "$before"
+check "second run: prints nothing (stdout is not a terminal)" \
+    test ! -s "$T/second.out" -a ! -s "$T/second.err"
+check "second run: no hook" test ! -s "$HOOKS"
+
+# 3. b's names change: b alone is renewed, its hook alone runs.
+write_conf "" "$B2"
+a_sum=$(sum_of "$STATE/live/a")
+before=$(new_orders)
+renew names renew -c "$CONF"
+check_exit names 0 "names changed: exit 0"
+check "names changed: one order ($(($(new_orders) - before)))" \
+    test "$(($(new_orders) - before))" = 1
+check "names changed: b's certificate has $B2" \
+    sh -c "openssl x509 -in '$STATE/live/b/cert.pem' -noout -ext subjectAltName | grep -qF '$B2'"
+check "names changed: only b's deploy hook ran" \
+    test "$(hook_lines deploy)" = 1 -a "$(grep -c "^deploy $B|" "$HOOKS")" = 1
+check "names changed: a untouched" test "$(sum_of "$STATE/live/a")" = "$a_sum"
+check "names changed: the reason is shown" grep -q "names changed" "$T/names.out"
+
+# 4. c's webroot is not served: c fails alone, its files stay, the others
+# are renewed (--force).
+write_conf "$UNSERVED" "$B2"
+c_sum=$(sum_of "$STATE/live/c")
+a_sum=$(sum_of "$STATE/live/a")
+: >"$HOOKS"
+renew broken renew -c "$CONF" --force
+check_exit broken 1 "c unserved: exit 1"
+check "c unserved: c's files byte for byte intact" \
+    test "$(sum_of "$STATE/live/c")" = "$c_sum"
+check "c unserved: a renewed" test "$(sum_of "$STATE/live/a")" != "$a_sum"
+check "c unserved: the error names the section and the CA's reason" \
+    grep -qE '^acmec: c: .*(validation|unauthorized|connection|404)' "$T/broken.err"
+check "c unserved: it says when the next attempt is" \
+    grep -q 'next attempt after' "$T/broken.err"
+check "c unserved: the post-hook ran once (a and b changed)" \
+    test "$(hook_lines post)" = 1
+
+# 5. The next run skips c (backoff), with one line saying when.
+before=$(new_orders)
+renew backoff renew -c "$CONF"
+check_exit backoff 1 "backoff: exit 1 (c is failing)"
+check "backoff: no order" test "$(new_orders)" = "$before"
+check "backoff: one line about c" \
+    test "$(grep -c '^acmec: c: skipped: .*next attempt after' "$T/backoff.err")" = 1
+
+# 6. status --json reports all of it; the metrics file too.
+renew status status -c "$CONF" --json
+check_exit status 0 "status --json: exit 0"
+check "status --json: three certificates, c with 1 failure, a with none" \
+    "$PY" -c 'import json, sys
+d = {x["section"]: x for x in json.load(open(sys.argv[1]))}
+assert set(d) == {"a", "b", "c"}, d
+assert d["c"]["failures"] == 1 and d["c"]["backed_off"], d["c"]
+assert d["a"]["failures"] == 0 and not d["a"]["due"], d["a"]
+assert d["a"]["not_after"] and 0 < d["a"]["lifetime_left"] <= 1, d["a"]
+assert d["c"]["last_error"], d["c"]' "$T/status.out"
+check "metrics: c has 1 consecutive failure" \
+    grep -qx 'acmec_certificate_consecutive_failures{section="c"} 1' "$T/acmec.prom"
+check "metrics: a has an expiry time" \
+    grep -qE '^acmec_certificate_expiry_timestamp_seconds\{section="a"\} [1-9][0-9]+$' "$T/acmec.prom"
+renew status-text status -c "$CONF"
+check "status: text names c's failures" grep -q "failures: *1 in a row" "$T/status-text.out"
+
+# 7. Two runs started together order nothing twice.
+write_conf "" "$B2"
+fresh D
+printf '\n[d]\nnames = %s\nwebroot = %s\n' "$D" "$WEBROOT" >>"$CONF"
+before=$(new_orders)
+renew together1 renew -c "$CONF" d &
+p1=$!
+renew together2 renew -c "$CONF" d
+wait "$p1"
+check "two runs together: one order for d ($(($(new_orders) - before)))" \
+    test "$(($(new_orders) - before))" = 1
+check "two runs together: d issued" test -s "$STATE/live/d/fullchain.pem"
+
+# 8. A bad config does nothing, exit 2, with file, line and key.
+printf '[acmec]\nfrob = 1\n' >"$T/bad.conf"
+renew bad renew -c "$T/bad.conf"
+check_exit bad 2 "bad config: exit 2"
+check "bad config: the message names file, line and key" \
+    grep -q "bad.conf:2.*frob" "$T/bad.err"
+
+summary
