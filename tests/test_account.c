@@ -973,6 +973,74 @@ account_open__takes_over_the_key_and_record_of_an_older_acmec(void **state)
 	EVP_PKEY_free(key);
 }
 
+/*
+ * acmec before 0.2 kept one pending key, STATE/account-key.pem.new, for a
+ * rollover at one of the CAs that shared the old key, and which one is not
+ * written anywhere.  Here the rollover was made at CA A; CA B still has
+ * the old key.  Opening B first must not throw away the key A now holds.
+ */
+static void
+account_open__leaves_a_legacy_pending_key_to_the_ca_that_took_it(
+    void **state)
+{
+	struct ctx *c = *state;
+	const struct fake_step directory_b = FAKE_GET_DIRECTORY(FAKE_CA_B);
+	struct config cfg_b = c->cfg;
+	struct account *acct_b = NULL;
+	struct acme *acme_b;
+	EVP_PKEY *old = write_legacy_key(c, "account-key.pem");
+	EVP_PKEY *key = write_legacy_key(c, "account-key.pem.new");
+	struct signer *old_s = signer_of(old), *new_s = signer_of(key);
+	char *thumb = thumbprint_of_key(old), *pending_b;
+
+	cfg_b.directory_url = FAKE_CA_B "/directory";
+	write_legacy_record(c->tmp.path, DIRECTORY_URL, ACCOUNT_URL, thumb);
+	write_legacy_record(c->tmp.path, cfg_b.directory_url,
+	    FAKE_CA_B "/acct/1", thumb);
+	c->opts.create = false;
+	/* B first: it still knows the old key, so nothing changed there. */
+	acme_b = connect_ca(c, cfg_b.directory_url, &directory_b);
+	{
+		const struct fake_step steps[] = {
+			FAKE_NEW_NONCE(FAKE_CA_B),
+			LOOKUP(FAKE_CA_B, old_s, true),
+		};
+
+		fake_transport_add(&c->ft, steps, NITEMS(steps));
+	}
+	assert_int_equal(account_open(&cfg_b, acme_b, &c->opts, &acct_b,
+	    &c->e), 0);
+	fake_transport_assert_done(&c->ft);
+	assert_string_equal(signer_thumbprint(acct_b->signer), thumb);
+	pending_b = path_in(acct_b->dir, "account-key.pem.new");
+	assert_false(exists(pending_b));
+	/* Then A, which took the new key: the rollover completes there. */
+	connect_ca_a(c);
+	{
+		const struct fake_step steps[] = {
+			FAKE_NEW_NONCE(CA),
+			LOOKUP(CA, old_s, false),
+			LOOKUP(CA, new_s, true),
+		};
+
+		fake_transport_add(&c->ft, steps, NITEMS(steps));
+	}
+	open_account(c, 0);
+	fake_transport_assert_done(&c->ft);
+	assert_key_file_is(c->key_path, key);
+	assert_string_equal(signer_thumbprint(c->acct->signer),
+	    signer_thumbprint(new_s));
+	assert_false(exists(c->pending_path));
+	account_free(acct_b);
+	acme_free(acme_b);
+	free(pending_b);
+	signer_free(old_s);
+	signer_free(new_s);
+	free(thumb);
+	EVP_PKEY_free(old);
+	EVP_PKEY_free(key);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 int
@@ -998,6 +1066,7 @@ main(void)
 		T(account_open__keeps_both_keys_when_the_lookup_is_lost),
 		T(account_open__leaves_a_pending_rollover_at_another_ca_alone),
 		T(account_open__takes_over_the_key_and_record_of_an_older_acmec),
+		T(account_open__leaves_a_legacy_pending_key_to_the_ca_that_took_it),
 	};
 
 	log_set_level(LOG_QUIET);
