@@ -37,6 +37,8 @@ fake_transport_add(struct fake_transport *ft, const struct fake_step *steps,
 {
 	struct fake_step *grown;
 
+	if (n == 0)
+		return;
 	grown = realloc(ft->steps, (ft->nsteps + n) * sizeof(*grown));
 	if (grown == NULL)
 		fail_msg("fake transport: out of memory");
