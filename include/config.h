@@ -13,6 +13,7 @@
 #define ACMEC_CONFIG_H
 
 #include "err.h"
+#include "http.h"
 #include "log.h"
 
 #define CONFIG_LE_PRODUCTION "https://acme-v02.api.letsencrypt.org/directory"
@@ -26,6 +27,8 @@ struct config {
 	const char	*ca_bundle;
 	const char	*state_dir;
 	long		 timeout;
+	/* Talk to the CA through this (tests); NULL: HTTPS (http.h). */
+	const struct transport *transport;
 };
 
 void config_defaults(struct config *cfg);
