@@ -247,7 +247,8 @@ backups_in(const char *dir, char names[][128], size_t max)
 		    strcmp(de->d_name, "account-key.pem") == 0)
 			continue;
 		if (n < max)
-			snprintf(names[n], sizeof(names[n]), "%.127s", de->d_name);
+			snprintf(names[n], sizeof(names[n]), "%.127s",
+			    de->d_name);
 		n++;
 	}
 	closedir(d);
