@@ -627,6 +627,19 @@ acme_order_new__refuses_an_authorization_url_that_is_not_https(void **state)
 }
 
 static void
+acme_order_new__refuses_an_order_without_authorizations(void **state)
+{
+	struct ctx *c = *state;
+	const struct fake_step answer = { .method = "POST",
+	    .url = NEW_ORDER_URL, .status = 201, .location = ORDER_URL,
+	    .body = "{\"status\":\"pending\",\"authorizations\":[],"
+	    "\"finalize\":\"" FINALIZE_URL "\"}" };
+
+	order_new(c, &answer, -1);
+	assert_contains(c->e.msg, "without authorizations");
+}
+
+static void
 acme_order_new__refuses_an_unknown_status(void **state)
 {
 	struct ctx *c = *state;
@@ -1205,6 +1218,7 @@ main(void)
 		T(acme_order_new__refuses_an_order_url_that_is_not_https),
 		T(acme_order_new__refuses_a_finalize_url_that_is_not_https),
 		T(acme_order_new__refuses_an_authorization_url_that_is_not_https),
+		T(acme_order_new__refuses_an_order_without_authorizations),
 		T(acme_order_new__refuses_an_unknown_status),
 		T(acme_order_new__reports_the_cas_refusal),
 		T(acme_order_new__is_unknown_when_the_answer_is_not_json),

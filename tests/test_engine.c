@@ -598,6 +598,26 @@ engine_run__answers_a_challenge_again_after_a_step_ca_style_rejection(
 	assert_challenges_removed(c);
 }
 
+static void
+engine_run__refuses_a_pending_order_without_authorizations(void **state)
+{
+	struct ctx *c = *state;
+	const struct fake_step steps[] = {
+		FAKE_GET_DIRECTORY(CA),
+		FAKE_NEW_NONCE(CA),
+		{ .method = "POST", .url = NEW_ORDER_URL, .status = 201,
+		  .location = ORDER_URL,
+		  .body = "{\"status\":\"pending\",\"authorizations\":[],"
+		  "\"finalize\":\"" FINALIZE_URL "\"}" },
+	};
+
+	fake_transport_add(&c->ft, steps, NITEMS(steps));
+	/* It used to step on authorizations[0] of an empty list. */
+	assert_int_equal(run(c), -1);
+	assert_contains(c->result.err.msg, "without authorizations");
+	fake_transport_assert_done(&c->ft);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 int
@@ -610,6 +630,7 @@ main(void)
 		T(engine_run__finalizes_once_more_when_the_lost_finalize_left_it_ready),
 		T(engine_run__does_not_finalize_again_when_the_lost_finalize_was_taken),
 		T(engine_run__answers_a_challenge_again_after_a_step_ca_style_rejection),
+		T(engine_run__refuses_a_pending_order_without_authorizations),
 	};
 
 	log_set_level(LOG_QUIET);
