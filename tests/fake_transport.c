@@ -344,7 +344,8 @@ take_step(struct fake_transport *ft, const struct fake_request *r)
 		    "step %zu of the script expects %s %s",
 		    ft->nrequests - 1, r->method, r->url, ft->next,
 		    str_or(s->method, "any method"), str_or(s->url, "any URL"));
-	if (s->times != FAKE_FOREVER && ++ft->matched >= (s->times > 0 ?
+	ft->matched++;
+	if (s->times != FAKE_FOREVER && ft->matched >= (s->times > 0 ?
 	    s->times : 1)) {
 		ft->next++;
 		ft->matched = 0;

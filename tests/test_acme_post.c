@@ -345,6 +345,7 @@ acme_post__gives_up_on_endless_bad_nonces_with_the_cas_problem(void **state)
 	assert_string_equal(c->out.problem, "badNonce");
 	assert_contains(c->e.msg, "nonce never good enough");
 	assert_contains(c->e.msg, ACCOUNT_URL);
+	fake_transport_assert_done(&c->ft);
 }
 
 /*
