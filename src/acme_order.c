@@ -102,6 +102,12 @@ order_update(struct acme_order *o, const json_t *obj, struct err *e)
 		    NULL)
 			return -1;
 	}
+	/* Section 7.1.3: a valid order says where its certificate is. */
+	if (strcmp(o->status, "valid") == 0 && o->certificate == NULL) {
+		err_set(e, "%s: the CA sent a valid order without a "
+		    "certificate URL", o->url);
+		return -1;
+	}
 	return order_take_authorizations(o, json_object_get(obj,
 	    "authorizations"), e);
 }

@@ -745,6 +745,24 @@ acme_order_fetch__refuses_a_certificate_url_that_is_not_https(void **state)
 }
 
 static void
+acme_order_fetch__refuses_a_valid_order_without_a_certificate_url(
+    void **state)
+{
+	struct ctx *c = *state;
+	const struct fake_step steps[] = {
+		{ .method = "POST", .url = ORDER_URL, .status = 200,
+		  .body = ORDER_JSON("valid", "") },
+	};
+	struct acme_order *o = pending_order(c, steps, NITEMS(steps));
+
+	assert_int_equal(acme_order_fetch(c->acme, &c->who, o, &c->out,
+	    &c->e), -1);
+	assert_contains(c->e.msg, "valid order without a certificate URL");
+	fake_transport_assert_done(&c->ft);
+	acme_order_free(o);
+}
+
+static void
 acme_order_fetch__describes_the_error_of_an_invalid_order(void **state)
 {
 	struct ctx *c = *state;
@@ -1225,6 +1243,7 @@ main(void)
 		T(acme_order_new__is_unknown_when_the_answer_is_not_json),
 		T(acme_order_fetch__reads_status_certificate_and_retry_after),
 		T(acme_order_fetch__refuses_a_certificate_url_that_is_not_https),
+		T(acme_order_fetch__refuses_a_valid_order_without_a_certificate_url),
 		T(acme_order_fetch__describes_the_error_of_an_invalid_order),
 		T(acme_order_finalize__sends_the_csr_and_reads_the_answer),
 		T(acme_order_finalize__refuses_an_unknown_status),

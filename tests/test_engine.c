@@ -618,6 +618,29 @@ engine_run__refuses_a_pending_order_without_authorizations(void **state)
 	fake_transport_assert_done(&c->ft);
 }
 
+static void
+engine_run__refuses_a_valid_order_without_a_certificate_url(void **state)
+{
+	struct ctx *c = *state;
+	const struct fake_step steps[] = {
+		FAKE_GET_DIRECTORY(CA),
+		FAKE_NEW_NONCE(CA),
+		{ .method = "POST", .url = NEW_ORDER_URL, .status = 201,
+		  .location = ORDER_URL, .body = ORDER_JSON("valid", "") },
+	};
+	time_t start = time(NULL);
+
+	/*
+	 * It used to sign a POST-as-GET for a NULL URL, take that for a
+	 * lost answer and ask again three times.
+	 */
+	fake_transport_add(&c->ft, steps, NITEMS(steps));
+	assert_int_equal(run(c), -1);
+	assert_contains(c->result.err.msg, "without a certificate URL");
+	fake_transport_assert_done(&c->ft);
+	assert_true(time(NULL) - start < 2);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 int
@@ -631,6 +654,7 @@ main(void)
 		T(engine_run__does_not_finalize_again_when_the_lost_finalize_was_taken),
 		T(engine_run__answers_a_challenge_again_after_a_step_ca_style_rejection),
 		T(engine_run__refuses_a_pending_order_without_authorizations),
+		T(engine_run__refuses_a_valid_order_without_a_certificate_url),
 	};
 
 	log_set_level(LOG_QUIET);
