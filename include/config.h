@@ -13,6 +13,7 @@
 #define ACMEC_CONFIG_H
 
 #include "err.h"
+#include "http.h"
 #include "log.h"
 
 #define CONFIG_LE_PRODUCTION "https://acme-v02.api.letsencrypt.org/directory"
@@ -33,6 +34,8 @@ struct config {
 	const char	*state_dir;
 	long		 timeout;
 	unsigned	 given;		/* CONFIG_GIVEN_* */
+	/* Talk to the CA through this (tests); NULL: HTTPS (http.h). */
+	const struct transport *transport;
 };
 
 void config_defaults(struct config *cfg);

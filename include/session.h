@@ -21,7 +21,8 @@ struct session {
 void session_init(struct session *s);
 
 /*
- * Fetch the CA's directory and, unless opts is NULL, open the account
+ * Fetch the CA's directory (through cfg->transport if set, else over
+ * HTTPS) and, unless opts is NULL, open the account
  * (which holds the account's lock until account_unlock or session_close).
  */
 int session_connect(struct session *s, const struct config *cfg,

@@ -154,7 +154,10 @@ explain_agree_tos(const struct acme *acme, struct err *e)
 /*
  * acmec before 0.2 kept one account key for all CAs: each CA's directory
  * starts with a hard link to it (so it stays 0600), and takes over its
- * old record and any rollover that was in flight for it.
+ * old record.  A rollover in flight then left one pending key without
+ * saying at which CA: every CA that takes over a record gets a link to it
+ * and settles its own, so the first CA opened cannot discard the key
+ * another CA now holds.
  */
 static void
 migrate_legacy(struct account *acct, const struct config *cfg)
@@ -176,7 +179,7 @@ migrate_legacy(struct account *acct, const struct config *cfg)
 	    !store_exists(acct->record_path) &&
 	    rename(rec, acct->record_path) == 0 && pending != NULL &&
 	    new_pending != NULL && store_exists(pending))
-		(void)rename(pending, new_pending);
+		(void)link(pending, new_pending);
 	free(key);
 	free(rec);
 	free(pending);

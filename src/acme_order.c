@@ -38,7 +38,10 @@ static const char *const order_statuses[] = {
 	"pending", "ready", "processing", "valid", "invalid", NULL
 };
 
-/* The authorization URLs of a new order, each checked. */
+/*
+ * The authorization URLs of a new order, each checked; an order has at
+ * least one (RFC 8555 section 7.1.3: "authorizations" is required).
+ */
 static int
 order_take_authorizations(struct acme_order *o, const json_t *authzs,
     struct err *e)
@@ -46,8 +49,13 @@ order_take_authorizations(struct acme_order *o, const json_t *authzs,
 	size_t i, n = json_array_size(authzs);
 	const json_t *v;
 
-	if (o->authorizations != NULL || n == 0)
+	if (o->authorizations != NULL)
 		return 0;
+	if (n == 0) {
+		err_set(e, "%s: the CA sent an order without authorizations",
+		    o->url);
+		return -1;
+	}
 	if ((o->authorizations = calloc(n, sizeof(char *))) == NULL) {
 		err_set(e, "out of memory");
 		return -1;
@@ -95,6 +103,12 @@ order_update(struct acme_order *o, const json_t *obj, struct err *e)
 		if ((o->certificate = acme_json_url(obj, "certificate", e)) ==
 		    NULL)
 			return -1;
+	}
+	/* Section 7.1.3: a valid order says where its certificate is. */
+	if (strcmp(o->status, "valid") == 0 && o->certificate == NULL) {
+		err_set(e, "%s: the CA sent a valid order without a "
+		    "certificate URL", o->url);
+		return -1;
 	}
 	return order_take_authorizations(o, json_object_get(obj,
 	    "authorizations"), e);

@@ -23,6 +23,7 @@ config_defaults(struct config *cfg)
 	cfg->state_dir = CONFIG_STATE_DIR;
 	cfg->timeout = CONFIG_TIMEOUT;
 	cfg->given = 0;
+	cfg->transport = NULL;
 }
 
 /* The directory URL without its scheme, [A-Za-z0-9.-] kept, the rest '_'. */

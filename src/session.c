@@ -27,9 +27,13 @@ session_connect(struct session *s, const struct config *cfg,
 	};
 	struct transport t;
 
-	if ((s->http = http_new(&hopts, e)) == NULL)
-		return -1;
-	t = http_transport(s->http);
+	if (cfg->transport != NULL) {
+		t = *cfg->transport;
+	} else {
+		if ((s->http = http_new(&hopts, e)) == NULL)
+			return -1;
+		t = http_transport(s->http);
+	}
 	if ((s->acme = acme_new(&t, cfg->directory_url, e)) == NULL)
 		return -1;
 	return opts != NULL ? session_open_account(s, cfg, opts, e) : 0;

@@ -25,6 +25,7 @@ config_defaults__are_lets_encrypt_production_and_etc_acmec(void **state)
 	assert_string_equal(cfg.state_dir, "/etc/acmec");
 	assert_null(cfg.ca_bundle);
 	assert_int_equal(cfg.timeout, 30);
+	assert_null(cfg.transport);
 }
 
 static void

@@ -1,0 +1,662 @@
+/*
+ * test_engine.c - whole orders through the engine against a scripted CA
+ * (fake_transport.h, plugged in with config.transport): a two-name
+ * issuance request by request, a challenge the CA rejects, an invalid
+ * order, and a finalize whose answer is lost (RFC 8555 section 7.1's
+ * order flow).  The CA issues a real certificate for the CSR it gets.
+ *
+ * Polls wait the engine's real delays (300 ms and up), so each test takes
+ * about a second.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include <jansson.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include "b64url.h"
+#include "config.h"
+#include "engine.h"
+#include "fake_transport.h"
+#include "key.h"
+#include "log.h"
+#include "signer.h"
+#include "spec.h"
+#include "store.h"
+#include "testutil.h"
+
+#define NITEMS(a)	(sizeof(a) / sizeof((a)[0]))
+
+#define CA		FAKE_CA_A
+#define DIRECTORY_URL	CA "/directory"
+#define NEW_ORDER_URL	CA "/new-order"
+#define ACCOUNT_URL	CA "/acct/1"
+#define ORDER_URL	CA "/order/1"
+#define FINALIZE_URL	CA "/order/1/finalize"
+#define CERT_URL	CA "/cert/1"
+#define AUTHZ_A		CA "/authz/a"
+#define AUTHZ_B		CA "/authz/b"
+#define CHALL_A		CA "/chall/a"
+#define CHALL_B		CA "/chall/b"
+#define NAME_A		"a.example.org"
+#define NAME_B		"b.example.org"
+/* 43 base64url characters, the length of a real 256-bit token. */
+#define TOKEN_A		"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaA"
+#define TOKEN_B		"bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbB"
+
+/* RFC 8555 section 7.1.3: an order for both names. */
+#define ORDER_JSON(status, extra) \
+	"{\"status\":\"" status "\"," \
+	"\"identifiers\":[{\"type\":\"dns\",\"value\":\"" NAME_A "\"}," \
+	"{\"type\":\"dns\",\"value\":\"" NAME_B "\"}]," \
+	"\"authorizations\":[\"" AUTHZ_A "\",\"" AUTHZ_B "\"]," \
+	"\"finalize\":\"" FINALIZE_URL "\"" extra "}"
+#define ORDER_VALID	ORDER_JSON("valid", ",\"certificate\":\"" CERT_URL "\"")
+
+/* RFC 8555 section 7.1.4: an authorization with its http-01 challenge. */
+#define AUTHZ_JSON(name, status, chall, chall_status, token, extra) \
+	"{\"status\":\"" status "\"," \
+	"\"identifier\":{\"type\":\"dns\",\"value\":\"" name "\"}," \
+	"\"challenges\":[{\"type\":\"http-01\",\"url\":\"" chall "\"," \
+	"\"status\":\"" chall_status "\",\"token\":\"" token "\"" extra "}]}"
+
+#define CONNECTION_REFUSED \
+	FAKE_PROBLEM("connection", "Fetching http://" NAME_B "/.well-known/" \
+	"acme-challenge/" TOKEN_B ": Connection refused")
+
+struct ctx {
+	struct tmpdir		 tmp;
+	char			*state;
+	char			*www;
+	char			*out;
+	struct config		 cfg;
+	struct fake_transport	 ft;
+	struct transport	 seam;
+	struct account_options	 opts;
+	struct cert_spec	 spec;
+	struct engine_result	 result;
+	char			*thumbprint;	/* of the account key */
+	EVP_PKEY		*ca_key;
+	X509			*ca_cert;
+	char			*chain;		/* issued at finalize */
+	int			 challenge_files;	/* seen in place */
+};
+
+/* ------------------------------------------------------------ the CA */
+
+static X509 *
+new_ca_cert(EVP_PKEY *key)
+{
+	X509 *cert = X509_new();
+	X509_NAME *name;
+
+	assert_non_null(cert);
+	X509_set_version(cert, 2);
+	ASN1_INTEGER_set(X509_get_serialNumber(cert), 1);
+	name = X509_get_subject_name(cert);
+	X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
+	    (const unsigned char *)"acmec test CA", -1, -1, 0);
+	X509_set_issuer_name(cert, name);
+	X509_gmtime_adj(X509_getm_notBefore(cert), 0);
+	X509_gmtime_adj(X509_getm_notAfter(cert), 86400L);
+	X509_set_pubkey(cert, key);
+	assert_true(X509_sign(cert, key, EVP_sha256()) > 0);
+	return cert;
+}
+
+/* A leaf for the CSR's key and subjectAltName, then the CA; new PEM. */
+static char *
+issue_chain(const struct ctx *c, X509_REQ *req)
+{
+	STACK_OF(X509_EXTENSION) *exts = X509_REQ_get_extensions(req);
+	X509 *leaf = X509_new();
+	BIO *bio = BIO_new(BIO_s_mem());
+	char *data, *pem;
+	long len;
+
+	assert_non_null(leaf);
+	assert_non_null(bio);
+	X509_set_version(leaf, 2);
+	ASN1_INTEGER_set(X509_get_serialNumber(leaf), 2);
+	X509_set_issuer_name(leaf, X509_get_subject_name(c->ca_cert));
+	X509_set_subject_name(leaf, X509_REQ_get_subject_name(req));
+	X509_gmtime_adj(X509_getm_notBefore(leaf), 0);
+	X509_gmtime_adj(X509_getm_notAfter(leaf), 90 * 86400L);
+	assert_int_equal(X509_set_pubkey(leaf, X509_REQ_get0_pubkey(req)), 1);
+	for (int i = 0; i < sk_X509_EXTENSION_num(exts); i++) {
+		X509_EXTENSION *ext = sk_X509_EXTENSION_value(exts, i);
+
+		if (OBJ_obj2nid(X509_EXTENSION_get_object(ext)) ==
+		    NID_subject_alt_name)
+			X509_add_ext(leaf, ext, -1);
+	}
+	assert_true(X509_sign(leaf, c->ca_key, EVP_sha256()) > 0);
+	assert_int_equal(PEM_write_bio_X509(bio, leaf), 1);
+	assert_int_equal(PEM_write_bio_X509(bio, c->ca_cert), 1);
+	len = BIO_get_mem_data(bio, &data);
+	pem = strndup(data, (size_t)len);
+	assert_non_null(pem);
+	BIO_free(bio);
+	X509_free(leaf);
+	sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
+	return pem;
+}
+
+/* finalize: issue a certificate for the CSR of the request. */
+static int
+issue(const struct fake_request *req, struct http_response *resp, void *arg,
+    struct err *e)
+{
+	struct ctx *c = arg;
+	const char *csr = json_string_value(json_object_get(req->payload,
+	    "csr"));
+	const unsigned char *p;
+	unsigned char *der;
+	X509_REQ *x;
+	size_t len;
+
+	(void)resp;
+	(void)e;
+	if (csr == NULL || (der = b64url_decode(csr, &len)) == NULL)
+		fail_msg("finalize without a base64url csr");
+	p = der;
+	if ((x = d2i_X509_REQ(NULL, &p, (long)len)) == NULL)
+		fail_msg("finalize: the csr is not DER");
+	assert_int_equal(X509_REQ_verify(x, X509_REQ_get0_pubkey(x)), 1);
+	free(c->chain);
+	c->chain = issue_chain(c, x);
+	X509_REQ_free(x);
+	free(der);
+	return 0;
+}
+
+/* finalize: the CA issues, but its answer is lost. */
+static int
+issue_and_lose_the_answer(const struct fake_request *req,
+    struct http_response *resp, void *arg, struct err *e)
+{
+	issue(req, resp, arg, e);
+	err_set(e, "%s: Operation timed out", req->url);
+	return -1;
+}
+
+/* The certificate URL: the chain issued at finalize. */
+static int
+download(const struct fake_request *req, struct http_response *resp,
+    void *arg, struct err *e)
+{
+	struct ctx *c = arg;
+
+	(void)req;
+	(void)e;
+	if (c->chain == NULL)
+		fail_msg("download before finalize");
+	free(resp->body);
+	if ((resp->body = strdup(c->chain)) == NULL)
+		fail_msg("out of memory");
+	resp->body_len = strlen(resp->body);
+	return 0;
+}
+
+/* A challenge POST: the response must be in the webroot by now. */
+static int
+check_challenge_file(const struct fake_request *req,
+    struct http_response *resp, void *arg, struct err *e)
+{
+	struct ctx *c = arg;
+	const char *token = strcmp(req->url, CHALL_A) == 0 ? TOKEN_A : TOKEN_B;
+	char *path, *text, *want;
+
+	(void)resp;
+	(void)e;
+	if (asprintf(&path, "%s/.well-known/acme-challenge/%s", c->www,
+	    token) < 0 || asprintf(&want, "%s.%s", token, c->thumbprint) < 0)
+		fail_msg("asprintf");
+	/* Section 8.3: the file holds the key authorization. */
+	text = read_file(path, NULL);
+	assert_string_equal(text, want);
+	assert_int_equal(mode_of(path) & 0444, 0444);
+	c->challenge_files++;
+	free(text);
+	free(want);
+	free(path);
+	return 0;
+}
+
+/* ------------------------------------------------------------ fixtures */
+
+/* An account the CA knows, remembered: no lookup is needed. */
+static void
+write_account(struct ctx *c)
+{
+	struct err e = { "" };
+	EVP_PKEY *key = key_generate(KEY_EC256, &e);
+	struct signer *s = key ? signer_new(key, &e) : NULL;
+	char *dir = config_account_dir(&c->cfg), *path;
+	json_t *rec;
+
+	if (s == NULL || dir == NULL || store_mkdirs(dir, 0700, &e) == -1)
+		fail_msg("account: %s", e.msg);
+	path = path_in(dir, "account-key.pem");
+	if (key_save(key, path, &e) == -1)
+		fail_msg("key_save: %s", e.msg);
+	free(path);
+	c->thumbprint = strdup(signer_thumbprint(s));
+	rec = json_pack("{s:s, s:s, s:s, s:s}", "directory", DIRECTORY_URL,
+	    "url", ACCOUNT_URL, "status", "valid", "thumbprint",
+	    c->thumbprint);
+	path = path_in(dir, "account.json");
+	assert_int_equal(json_dump_file(rec, path, 0), 0);
+	json_decref(rec);
+	free(path);
+	free(dir);
+	signer_free(s);
+	EVP_PKEY_free(key);
+}
+
+static int
+setup(void **state)
+{
+	struct ctx *c = calloc(1, sizeof(*c));
+
+	if (c == NULL || tmpdir_create(&c->tmp, "engine") == -1)
+		return -1;
+	c->state = path_in(c->tmp.path, "state");
+	c->www = path_in(c->tmp.path, "www");
+	c->out = path_in(c->tmp.path, "out");
+	if (mkdir(c->state, 0700) == -1 || mkdir(c->www, 0755) == -1)
+		return -1;
+	fake_transport_init(&c->ft);
+	c->seam = fake_transport_seam(&c->ft);
+	config_defaults(&c->cfg);
+	c->cfg.directory_url = DIRECTORY_URL;
+	c->cfg.state_dir = c->state;
+	c->cfg.transport = &c->seam;
+	c->opts.create = false;
+	if (names_add(&c->spec.names, NAME_A) == -1 ||
+	    names_add(&c->spec.names, NAME_B) == -1)
+		return -1;
+	c->spec.key_type = KEY_EC256;
+	c->spec.out_dir = c->out;
+	c->spec.webroot = c->www;
+	if ((c->ca_key = EVP_EC_gen("P-256")) == NULL)
+		return -1;
+	c->ca_cert = new_ca_cert(c->ca_key);
+	write_account(c);
+	*state = c;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct ctx *c = *state;
+
+	engine_result_clear(&c->result);
+	names_clear(&c->spec.names);
+	fake_transport_free(&c->ft);
+	tmpdir_remove(&c->tmp);
+	free(c->state);
+	free(c->www);
+	free(c->out);
+	free(c->thumbprint);
+	free(c->chain);
+	X509_free(c->ca_cert);
+	EVP_PKEY_free(c->ca_key);
+	free(c);
+	return 0;
+}
+
+static void
+assert_contains(const char *s, const char *part)
+{
+	if (s == NULL || strstr(s, part) == NULL)
+		fail_msg("\"%s\" does not contain \"%s\"", s ? s : "(null)",
+		    part);
+}
+
+/* The order up to both challenges answered with status pending. */
+static void
+script_until_challenges(struct ctx *c)
+{
+	const struct fake_step steps[] = {
+		FAKE_GET_DIRECTORY(CA),
+		FAKE_NEW_NONCE(CA),
+		{ .method = "POST", .url = NEW_ORDER_URL, .kid = ACCOUNT_URL,
+		  .payload_has = "{\"identifiers\":[{\"type\":\"dns\","
+		  "\"value\":\"" NAME_A "\"},{\"type\":\"dns\",\"value\":\""
+		  NAME_B "\"}]}", .status = 201, .location = ORDER_URL,
+		  .body = ORDER_JSON("pending", "") },
+		{ .method = "POST", .url = AUTHZ_A, .post_as_get = true,
+		  .status = 200, .body = AUTHZ_JSON(NAME_A, "pending",
+		  CHALL_A, "pending", TOKEN_A, "") },
+		{ .method = "POST", .url = AUTHZ_B, .post_as_get = true,
+		  .status = 200, .body = AUTHZ_JSON(NAME_B, "pending",
+		  CHALL_B, "pending", TOKEN_B, "") },
+		{ .method = "POST", .url = CHALL_A, .payload_has = "{}",
+		  .status = 200, .respond = check_challenge_file, .arg = c,
+		  .body = "{\"type\":\"http-01\",\"status\":\"pending\"}" },
+		{ .method = "POST", .url = CHALL_B, .payload_has = "{}",
+		  .status = 200, .respond = check_challenge_file, .arg = c,
+		  .body = "{\"type\":\"http-01\",\"status\":\"pending\"}" },
+	};
+
+	fake_transport_add(&c->ft, steps, NITEMS(steps));
+}
+
+static int
+run(struct ctx *c)
+{
+	return engine_run(&c->cfg, &c->opts, &c->spec, 1, &c->result);
+}
+
+static void
+assert_issued(struct ctx *c, int rc)
+{
+	char *path, *text;
+
+	if (rc != 0 || !c->result.ok)
+		fail_msg("engine_run: %s", c->result.err.msg);
+	assert_true(c->result.written);
+	assert_string_equal(c->result.out_dir, c->out);
+	path = path_in(c->out, "fullchain.pem");
+	text = read_file(path, NULL);
+	assert_string_equal(text, c->chain);
+	free(text);
+	free(path);
+	path = path_in(c->out, "privkey.pem");
+	assert_int_equal(mode_of(path), 0600);
+	free(path);
+}
+
+/* The webroot holds no response any more. */
+static void
+assert_challenges_removed(const struct ctx *c)
+{
+	char *dir = path_in(c->www, ".well-known/acme-challenge");
+
+	assert_int_equal(count_entries(dir), 0);
+	free(dir);
+}
+
+/* --------------------------------------------------------------- tests */
+
+static void
+engine_run__issues_for_two_names_in_eleven_requests(void **state)
+{
+	struct ctx *c = *state;
+	const struct fake_step steps[] = {
+		{ .method = "POST", .url = ORDER_URL, .post_as_get = true,
+		  .status = 200, .body = ORDER_JSON("ready", "") },
+		{ .method = "POST", .url = FINALIZE_URL, .kid = ACCOUNT_URL,
+		  .payload_has = "{\"csr\":\"", .status = 200,
+		  .respond = issue, .arg = c,
+		  .body = ORDER_JSON("processing", "") },
+		{ .method = "POST", .url = ORDER_URL, .post_as_get = true,
+		  .status = 200, .body = ORDER_VALID },
+		{ .method = "POST", .url = CERT_URL, .post_as_get = true,
+		  .status = 200, .respond = download, .arg = c },
+	};
+	char *path, *fullchain, *cert, *chain;
+
+	script_until_challenges(c);
+	fake_transport_add(&c->ft, steps, NITEMS(steps));
+	assert_issued(c, run(c));
+	fake_transport_assert_done(&c->ft);
+	/* Directory, newNonce, then one request per step of the order. */
+	assert_true(c->ft.nrequests <= 11);
+	assert_int_equal(c->challenge_files, 2);
+	assert_challenges_removed(c);
+	path = path_in(c->out, "fullchain.pem");
+	fullchain = read_file(path, NULL);
+	free(path);
+	path = path_in(c->out, "cert.pem");
+	cert = read_file(path, NULL);
+	free(path);
+	path = path_in(c->out, "chain.pem");
+	chain = read_file(path, NULL);
+	free(path);
+	/* fullchain is the leaf, then the rest. */
+	assert_int_equal(strlen(fullchain), strlen(cert) + strlen(chain));
+	assert_int_equal(strncmp(fullchain, cert, strlen(cert)), 0);
+	assert_string_equal(fullchain + strlen(cert), chain);
+	free(fullchain);
+	free(cert);
+	free(chain);
+}
+
+static void
+engine_run__fails_with_the_cas_words_when_a_challenge_is_invalid(
+    void **state)
+{
+	struct ctx *c = *state;
+	const struct fake_step steps[] = {
+		FAKE_GET_DIRECTORY(CA),
+		FAKE_NEW_NONCE(CA),
+		{ .method = "POST", .url = NEW_ORDER_URL, .status = 201,
+		  .location = ORDER_URL, .body = ORDER_JSON("pending", "") },
+		{ .method = "POST", .url = AUTHZ_A, .status = 200,
+		  .body = AUTHZ_JSON(NAME_A, "pending", CHALL_A, "pending",
+		  TOKEN_A, "") },
+		{ .method = "POST", .url = AUTHZ_B, .status = 200,
+		  .body = AUTHZ_JSON(NAME_B, "pending", CHALL_B, "pending",
+		  TOKEN_B, "") },
+		{ .method = "POST", .url = CHALL_A, .status = 200,
+		  .body = "{\"type\":\"http-01\",\"status\":\"invalid\","
+		  "\"error\":" FAKE_PROBLEM("unauthorized", "Invalid response "
+		  "from http://" NAME_A "/.well-known/acme-challenge/: 404")
+		  "}" },
+	};
+	time_t start = time(NULL);
+
+	fake_transport_add(&c->ft, steps, NITEMS(steps));
+	assert_int_equal(run(c), -1);
+	assert_false(c->result.ok);
+	assert_false(c->result.written);
+	assert_contains(c->result.err.msg, NAME_A ": validation failed");
+	assert_contains(c->result.err.msg, "Invalid response from");
+	fake_transport_assert_done(&c->ft);
+	assert_true(time(NULL) - start < 5);
+	assert_challenges_removed(c);
+}
+
+static void
+engine_run__names_the_identifier_whose_validation_failed(void **state)
+{
+	struct ctx *c = *state;
+	const struct fake_step steps[] = {
+		{ .method = "POST", .url = ORDER_URL, .status = 200,
+		  .body = ORDER_JSON("invalid", ",\"error\":" FAKE_PROBLEM(
+		  "unauthorized", "an authorization failed")) },
+		{ .method = "POST", .url = AUTHZ_A, .post_as_get = true,
+		  .status = 200, .body = AUTHZ_JSON(NAME_A, "valid", CHALL_A,
+		  "valid", TOKEN_A, "") },
+		{ .method = "POST", .url = AUTHZ_B, .post_as_get = true,
+		  .status = 200, .body = AUTHZ_JSON(NAME_B, "invalid",
+		  CHALL_B, "invalid", TOKEN_B, ",\"error\":"
+		  CONNECTION_REFUSED) },
+	};
+
+	script_until_challenges(c);
+	fake_transport_add(&c->ft, steps, NITEMS(steps));
+	assert_int_equal(run(c), -1);
+	assert_contains(c->result.err.msg, NAME_B ": validation failed: ");
+	assert_contains(c->result.err.msg, "connection");
+	assert_contains(c->result.err.msg, "Connection refused");
+	fake_transport_assert_done(&c->ft);
+	assert_challenges_removed(c);
+}
+
+static void
+engine_run__finalizes_once_more_when_the_lost_finalize_left_it_ready(
+    void **state)
+{
+	struct ctx *c = *state;
+	const struct fake_step steps[] = {
+		{ .method = "POST", .url = ORDER_URL, .status = 200,
+		  .body = ORDER_JSON("ready", "") },
+		{ .method = "POST", .url = FINALIZE_URL, .lost = true },
+		/* The lost answer took its nonce with it. */
+		FAKE_NEW_NONCE(CA),
+		{ .method = "POST", .url = ORDER_URL, .post_as_get = true,
+		  .status = 200, .body = ORDER_JSON("ready", "") },
+		{ .method = "POST", .url = FINALIZE_URL, .status = 200,
+		  .respond = issue, .arg = c,
+		  .body = ORDER_JSON("processing", "") },
+		{ .method = "POST", .url = ORDER_URL, .status = 200,
+		  .body = ORDER_VALID },
+		{ .method = "POST", .url = CERT_URL, .status = 200,
+		  .respond = download, .arg = c },
+	};
+
+	script_until_challenges(c);
+	fake_transport_add(&c->ft, steps, NITEMS(steps));
+	assert_issued(c, run(c));
+	fake_transport_assert_done(&c->ft);
+	assert_int_equal(fake_transport_count(&c->ft, "POST", FINALIZE_URL),
+	    2);
+}
+
+static void
+engine_run__does_not_finalize_again_when_the_lost_finalize_was_taken(
+    void **state)
+{
+	struct ctx *c = *state;
+	const struct fake_step steps[] = {
+		{ .method = "POST", .url = ORDER_URL, .status = 200,
+		  .body = ORDER_JSON("ready", "") },
+		{ .method = "POST", .url = FINALIZE_URL, .status = 200,
+		  .respond = issue_and_lose_the_answer, .arg = c,
+		  .body = ORDER_JSON("processing", "") },
+		FAKE_NEW_NONCE(CA),
+		{ .method = "POST", .url = ORDER_URL, .post_as_get = true,
+		  .status = 200, .body = ORDER_VALID },
+		{ .method = "POST", .url = CERT_URL, .status = 200,
+		  .respond = download, .arg = c },
+	};
+
+	script_until_challenges(c);
+	fake_transport_add(&c->ft, steps, NITEMS(steps));
+	assert_issued(c, run(c));
+	fake_transport_assert_done(&c->ft);
+	assert_int_equal(fake_transport_count(&c->ft, "POST", FINALIZE_URL),
+	    1);
+}
+
+static void
+engine_run__answers_a_challenge_again_after_a_step_ca_style_rejection(
+    void **state)
+{
+	struct ctx *c = *state;
+	/* step-ca: the challenge stays pending, with the error in it. */
+	const struct fake_step steps[] = {
+		FAKE_GET_DIRECTORY(CA),
+		FAKE_NEW_NONCE(CA),
+		{ .method = "POST", .url = NEW_ORDER_URL, .status = 201,
+		  .location = ORDER_URL, .body = ORDER_JSON("pending", "") },
+		{ .method = "POST", .url = AUTHZ_A, .status = 200,
+		  .body = AUTHZ_JSON(NAME_A, "valid", CHALL_A, "valid",
+		  TOKEN_A, "") },
+		{ .method = "POST", .url = AUTHZ_B, .status = 200,
+		  .body = AUTHZ_JSON(NAME_B, "pending", CHALL_B, "pending",
+		  TOKEN_B, "") },
+		{ .method = "POST", .url = CHALL_B, .status = 200,
+		  .body = "{\"type\":\"http-01\",\"status\":\"pending\","
+		  "\"error\":" CONNECTION_REFUSED "}" },
+		{ .method = "POST", .url = CHALL_B, .status = 200,
+		  .respond = check_challenge_file, .arg = c,
+		  .body = "{\"type\":\"http-01\",\"status\":\"valid\"}" },
+		{ .method = "POST", .url = ORDER_URL, .status = 200,
+		  .body = ORDER_JSON("ready", "") },
+		{ .method = "POST", .url = FINALIZE_URL, .status = 200,
+		  .respond = issue, .arg = c, .body = ORDER_VALID },
+		{ .method = "POST", .url = CERT_URL, .status = 200,
+		  .respond = download, .arg = c },
+	};
+
+	fake_transport_add(&c->ft, steps, NITEMS(steps));
+	assert_issued(c, run(c));
+	fake_transport_assert_done(&c->ft);
+	/* An authorization already valid needs no challenge. */
+	assert_int_equal(fake_transport_count(&c->ft, NULL, CHALL_A), 0);
+	assert_challenges_removed(c);
+}
+
+static void
+engine_run__refuses_a_pending_order_without_authorizations(void **state)
+{
+	struct ctx *c = *state;
+	const struct fake_step steps[] = {
+		FAKE_GET_DIRECTORY(CA),
+		FAKE_NEW_NONCE(CA),
+		{ .method = "POST", .url = NEW_ORDER_URL, .status = 201,
+		  .location = ORDER_URL,
+		  .body = "{\"status\":\"pending\",\"authorizations\":[],"
+		  "\"finalize\":\"" FINALIZE_URL "\"}" },
+	};
+
+	fake_transport_add(&c->ft, steps, NITEMS(steps));
+	/* It used to step on authorizations[0] of an empty list. */
+	assert_int_equal(run(c), -1);
+	assert_contains(c->result.err.msg, "without authorizations");
+	fake_transport_assert_done(&c->ft);
+}
+
+static void
+engine_run__refuses_a_valid_order_without_a_certificate_url(void **state)
+{
+	struct ctx *c = *state;
+	const struct fake_step steps[] = {
+		FAKE_GET_DIRECTORY(CA),
+		FAKE_NEW_NONCE(CA),
+		{ .method = "POST", .url = NEW_ORDER_URL, .status = 201,
+		  .location = ORDER_URL, .body = ORDER_JSON("valid", "") },
+	};
+	time_t start = time(NULL);
+
+	/*
+	 * It used to sign a POST-as-GET for a NULL URL, take that for a
+	 * lost answer and ask again three times.
+	 */
+	fake_transport_add(&c->ft, steps, NITEMS(steps));
+	assert_int_equal(run(c), -1);
+	assert_contains(c->result.err.msg, "without a certificate URL");
+	fake_transport_assert_done(&c->ft);
+	assert_true(time(NULL) - start < 2);
+}
+
+#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(engine_run__issues_for_two_names_in_eleven_requests),
+		T(engine_run__fails_with_the_cas_words_when_a_challenge_is_invalid),
+		T(engine_run__names_the_identifier_whose_validation_failed),
+		T(engine_run__finalizes_once_more_when_the_lost_finalize_left_it_ready),
+		T(engine_run__does_not_finalize_again_when_the_lost_finalize_was_taken),
+		T(engine_run__answers_a_challenge_again_after_a_step_ca_style_rejection),
+		T(engine_run__refuses_a_pending_order_without_authorizations),
+		T(engine_run__refuses_a_valid_order_without_a_certificate_url),
+	};
+
+	log_set_level(LOG_QUIET);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
