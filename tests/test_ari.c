@@ -558,7 +558,8 @@ ari_recheck_after__keeps_retry_after_between_a_minute_and_a_day(
     void **state)
 {
 	(void)state;
-	assert_int_equal(ari_recheck_after(21600), 21600);	/* RFC example */
+	/* The RFC 9773 section 4.2 example sends 21600. */
+	assert_int_equal(ari_recheck_after(21600), 21600);
 	assert_int_equal(ari_recheck_after(0), 60);
 	assert_int_equal(ari_recheck_after(59), 60);
 	assert_int_equal(ari_recheck_after(86400), 86400);
