@@ -1,6 +1,7 @@
 /*
  * renew.c - whether each certificate of the config is due, and why.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -106,11 +107,18 @@ renew_items_new(const struct conf *c, const struct config *cfg,
 	return 0;
 }
 
+static void set_due(struct renew_item *, const char *, ...)
+    __attribute__((format(printf, 2, 3)));
+
 static void
-set_due(struct renew_item *it, const char *fmt, const char *arg)
+set_due(struct renew_item *it, const char *fmt, ...)
 {
+	va_list ap;
+
 	it->due = true;
-	snprintf(it->why, sizeof(it->why), fmt, arg ? arg : "");
+	va_start(ap, fmt);
+	vsnprintf(it->why, sizeof(it->why), fmt, ap);
+	va_end(ap);
 }
 
 static void
@@ -219,11 +227,11 @@ renew_assess_local(struct renew_item *it, const struct config *cfg,
 		it->cert = cert_load(path, &ignored);
 	free(path);
 	if (force)
-		set_due(it, "renewal forced%s", "");
+		set_due(it, "renewal forced");
 	else if (it->cert == NULL)
 		set_due(it, "no readable certificate in %s", it->out_dir);
 	else if (!config_changed(it) && was_revoked(it->cert, cfg))
-		set_due(it, "revoked with acmec revoke%s", "");
+		set_due(it, "revoked with acmec revoke");
 }
 
 /* Keep the CA's new window; a window moved earlier is news. */
@@ -326,7 +334,7 @@ renew_assess_lifetime(struct renew_item *it, time_t now)
 	nb_asn1 = X509_get0_notBefore(it->cert);
 	if (!ASN1_TIME_to_tm(nb_asn1, &tm) ||
 	    cert_not_after(it->cert, &na, &ignored) == -1) {
-		set_due(it, "the certificate's validity cannot be read%s", "");
+		set_due(it, "the certificate's validity cannot be read");
 		return;
 	}
 	nb = timegm(&tm);

@@ -43,8 +43,8 @@ echo post >>"$HOOKS"
 EOF
 chmod +x "$T/deploy-hook" "$T/post-hook"
 
-fresh A; fresh B; fresh C; fresh B2
-# write_conf [SECTION-C-WEBROOT] [B's extra name]
+fresh A; fresh B; fresh C; fresh B2; fresh C2
+# write_conf [C's webroot] [B's extra name] [C's extra name]
 write_conf() {
 	cat >"$CONF" <<EOF
 [acmec]
@@ -69,7 +69,7 @@ deploy-hook = $T/deploy-hook
 key-type = rsa-2048
 
 [c]
-names = $C
+names = $C ${3:-}
 webroot = ${1:-$WEBROOT}
 deploy-hook = $T/deploy-hook
 renew-before = 30d
@@ -133,8 +133,9 @@ check "names changed: a untouched" test "$(sum_of "$STATE/live/a")" = "$a_sum"
 check "names changed: the reason is shown" grep -q "names changed" "$T/names.out"
 
 # 4. c's webroot is not served: c fails alone, its files stay, the others
-# are renewed (--force).
-write_conf "$UNSERVED" "$B2"
+# are renewed (--force).  c gets a new name, which the CA must validate
+# (pebble reuses authorizations it has seen valid).
+write_conf "$UNSERVED" "$B2" "$C2"
 c_sum=$(sum_of "$STATE/live/c")
 a_sum=$(sum_of "$STATE/live/a")
 : >"$HOOKS"
@@ -177,7 +178,7 @@ renew status-text status -c "$CONF"
 check "status: text names c's failures" grep -q "failures: *1 in a row" "$T/status-text.out"
 
 # 7. Two runs started together order nothing twice.
-write_conf "" "$B2"
+write_conf "" "$B2" "$C2"
 fresh D
 printf '\n[d]\nnames = %s\nwebroot = %s\n' "$D" "$WEBROOT" >>"$CONF"
 before=$(new_orders)
