@@ -546,12 +546,13 @@ static struct acme_order *
 order_new(struct ctx *c, const struct fake_step *answer, int want_rc)
 {
 	struct names names = { NULL, 0 };
+	struct acme_order_request req = { &names, NULL, NULL };
 	struct acme_order *o = NULL;
 
 	assert_int_equal(names_add(&names, "www.example.org"), 0);
 	connect_ca(c);
 	fake_transport_add(&c->ft, answer, 1);
-	assert_int_equal(acme_order_new(c->acme, &c->who, &names, &o,
+	assert_int_equal(acme_order_new(c->acme, &c->who, &req, &o,
 	    &c->out, &c->e), want_rc);
 	names_clear(&names);
 	fake_transport_assert_done(&c->ft);

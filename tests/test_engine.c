@@ -33,6 +33,7 @@
 #include "b64url.h"
 #include "config.h"
 #include "engine.h"
+#include "session.h"
 #include "fake_transport.h"
 #include "key.h"
 #include "log.h"
@@ -363,7 +364,13 @@ script_until_challenges(struct ctx *c)
 static int
 run(struct ctx *c)
 {
-	return engine_run(&c->cfg, &c->opts, &c->spec, 1, &c->result);
+	struct session s;
+	int rc;
+
+	session_init(&s);
+	rc = engine_run(&s, &c->cfg, &c->opts, 1, &c->spec, 1, &c->result);
+	session_close(&s);
+	return rc;
 }
 
 static void
