@@ -550,10 +550,14 @@ testca_start() {
 	testca__wait_for challtestsrv "$d/challtestsrv.log" \
 	    testca__challtestsrv_ready || { testca_stop; return 1; }
 
-	# No random 0-15 s delay before validations; everything else (nonce
-	# rejection, authorization reuse) stays at pebble's defaults unless the
-	# caller exported the variables.
-	testca__spawn pebble "$PEBBLE_LOG" env PEBBLE_VA_NOSLEEP=1 \
+	# No random delay before validations, unless the caller exported
+	# PEBBLE_VA_SLEEPTIME (the most seconds pebble then waits); everything
+	# else (nonce rejection, authorization reuse) stays at pebble's
+	# defaults unless the caller exported the variables.
+	local va_sleep=PEBBLE_VA_NOSLEEP=1
+	[ -n "${PEBBLE_VA_SLEEPTIME:-}" ] &&
+	    va_sleep=PEBBLE_VA_SLEEPTIME=$PEBBLE_VA_SLEEPTIME
+	testca__spawn pebble "$PEBBLE_LOG" env "$va_sleep" \
 	    pebble -config "$d/pebble.json" \
 	    -dnsserver "127.0.0.1:$TESTCA_DNS_PORT"
 	testca__wait_for pebble "$PEBBLE_LOG" testca__pebble_ready ||
