@@ -632,7 +632,7 @@ conf_load__refuses_section_names_unusable_as_directories(void **state)
 		"[caf\xc3\xa9]",
 	};
 	/* 49 bytes fit; libinih cuts a 50th. */
-	char ok[80], long_name[80], text[200];
+	char ok[80], long_name[96], text[200];
 	struct conf *c;
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
