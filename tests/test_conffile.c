@@ -497,114 +497,118 @@ struct bad_value {
 	const char	*want;		/* after "FILE:LINE: " */
 };
 
+static const char cert_text[] = "[example.com]\nnames = example.com\n"
+    "webroot = /var/www\n";
+static const char acmec_text[] = "[acmec]\n";
+static const struct bad_value bad_values[] = {
+	{ cert_text, "key-type = ec-999", "[example.com] key-type: unknown key "
+	  "type ec-999 (ec-256, ec-384, rsa-2048, rsa-3072, rsa-4096)" },
+	{ "[x]\nwebroot = /w\n", "names = example.com *.example.com",
+	  "[x] names: *.example.com is not a domain name http-01 can "
+	  "prove (no wildcards; give international names in xn-- form)" },
+	{ "[x]\nwebroot = /w\n", "names = a.example ../../etc",
+	  "[x] names: ../../etc is not a domain name http-01 can prove (no "
+	  "wildcards; give international names in xn-- form)" },
+	{ cert_text, "webroot2 =", "[example.com] webroot2: unknown key (a "
+	  "certificate section takes names, webroot, key-type, csr, out, "
+	  "deploy-hook, profile, renew-before, memcached)" },
+	{ cert_text, "out =", "[example.com] out: no value: give the absolute "
+	  "path of a directory" },
+	{ cert_text, "out = live/x", "[example.com] out: live/x is not an "
+	  "absolute path: give one that starts with / (a relative one "
+	  "depends on where acmec runs)" },
+	{ "[x]\nnames = x.example\n", "csr = x.csr", "[x] csr: x.csr is "
+	  "not an absolute path: give one that starts with / (a relative "
+	  "one depends on where acmec runs)" },
+	{ cert_text, "deploy-hook =", "[example.com] deploy-hook: no value: "
+	  "give a command" },
+	{ cert_text, "profile = tls server", "[example.com] profile: "
+	  "tls server is not a profile name: give 1 to 64 letters, "
+	  "digits, '.', '_' or '-', such as tlsserver" },
+	{ cert_text, "profile = "
+	  "p2345678901234567890123456789012345678901234567890123456789012345",
+	  "[example.com] profile: p234567890123456789012345678901234567890"
+	  "123456789012345678901234... is not a profile name: give 1 to "
+	  "64 letters, digits, '.', '_' or '-', such as tlsserver" },
+	{ cert_text, "renew-before = 3/1", "[example.com] renew-before: 3/1: "
+	  "give N/M with 0 < N < M <= 1000, e.g. 1/3 (renew when a third "
+	  "of the lifetime is left)" },
+	{ cert_text, "renew-before = soon", "[example.com] renew-before: soon: "
+	  "give a share of the lifetime (1/3, 0.25) or a time (30d, 12h)" },
+	{ "[x]\nnames = x.example\n", "memcached = 127.0.0.1",
+	  "[x] memcached: 127.0.0.1 is not HOST:PORT: give e.g. "
+	  "127.0.0.1:11211 or [::1]:11211" },
+	{ "[x]\nnames = x.example\n", "memcached = a:1 ::1:11211",
+	  "[x] memcached: ::1:11211 is not HOST:PORT: give e.g. "
+	  "127.0.0.1:11211 or [::1]:11211" },
+	{ "[x]\nnames = x.example\n", "memcached = [::g]:11211",
+	  "[x] memcached: [::g]:11211 is not HOST:PORT: give e.g. "
+	  "127.0.0.1:11211 or [::1]:11211" },
+	{ "[x]\nnames = x.example\n", "memcached = cache:0",
+	  "[x] memcached: cache:0 is not HOST:PORT: give e.g. "
+	  "127.0.0.1:11211 or [::1]:11211" },
+	{ "[x]\nnames = x.example\n", "memcached = cache:65536",
+	  "[x] memcached: cache:65536 is not HOST:PORT: give e.g. "
+	  "127.0.0.1:11211 or [::1]:11211" },
+	{ acmec_text, "agree-tos = true", "[acmec] agree-tos: give yes or no, "
+	  "not true" },
+	{ acmec_text, "parallel = 0", "[acmec] parallel: 0: give a whole "
+	  "number from 1 to 64" },
+	{ acmec_text, "parallel = 65", "[acmec] parallel: 65: give a whole "
+	  "number from 1 to 64" },
+	{ acmec_text, "parallel = -1", "[acmec] parallel: -1: give a whole "
+	  "number from 1 to 64" },
+	{ acmec_text, "parallel = 8 cores", "[acmec] parallel: 8 cores: give a "
+	  "whole number from 1 to 64" },
+	{ acmec_text, "timeout = 0", "[acmec] timeout: 0: give a whole number "
+	  "from 1 to 3600" },
+	{ acmec_text, "timeout = 3601", "[acmec] timeout: 3601: give a whole "
+	  "number from 1 to 3600" },
+	{ acmec_text, "timeout = 99999999999999999999", "[acmec] timeout: "
+	  "99999999999999999999: give a whole number from 1 to 3600" },
+	{ acmec_text, "directory = http://ca.example/dir", "[acmec] directory: "
+	  "http://ca.example/dir is not an https URL: give the URL of the "
+	  "CA's ACME directory, e.g. "
+	  "https://acme-v02.api.letsencrypt.org/directory" },
+	{ acmec_text, "ca-bundle = ca.pem", "[acmec] ca-bundle: ca.pem is not "
+	  "an absolute path: give one that starts with / (a relative one "
+	  "depends on where acmec runs)" },
+	{ acmec_text, "state-dir =", "[acmec] state-dir: no value: give the "
+	  "absolute path of a directory" },
+	{ acmec_text, "metrics-file = m.prom", "[acmec] metrics-file: "
+	  "m.prom is not an absolute path: give one that starts with / "
+	  "(a relative one depends on where acmec runs)" },
+	{ acmec_text, "contact = admin@example.com", "[acmec] contact: "
+	  "admin@example.com: a contact is a mailto: URL, e.g. "
+	  "mailto:admin@example.com" },
+	{ acmec_text, "contact = mailto:a@x.example mailto:",
+	  "[acmec] contact: mailto:: not an e-mail address; give "
+	  "mailto:NAME@DOMAIN" },
+	{ acmec_text, "eab-kid = my kid", "[acmec] eab-kid: a key identifier "
+	  "has no spaces: give the one the CA gave you" },
+	/* The HMAC key is a secret: the message does not show it. */
+	{ acmec_text, "eab-hmac-key = c2VjcmV0+/=", "[acmec] eab-hmac-key: not "
+	  "base64url (letters, digits, - and _, no padding): give the HMAC "
+	  "key the CA gave you" },
+};
+
 static void
 conf_load__refuses_bad_values(void **state)
 {
-	static const char cert[] = "[example.com]\nnames = example.com\n"
-	    "webroot = /var/www\n";
-	static const char acmec[] = "[acmec]\n";
-	static const struct bad_value bad[] = {
-	    { cert, "key-type = ec-999", "[example.com] key-type: unknown key "
-	      "type ec-999 (ec-256, ec-384, rsa-2048, rsa-3072, rsa-4096)" },
-	    { "[x]\nwebroot = /w\n", "names = example.com *.example.com",
-	      "[x] names: *.example.com is not a domain name http-01 can "
-	      "prove (no wildcards; give international names in xn-- form)" },
-	    { "[x]\nwebroot = /w\n", "names = a.example ../../etc",
-	      "[x] names: ../../etc is not a domain name http-01 can prove (no "
-	      "wildcards; give international names in xn-- form)" },
-	    { cert, "webroot2 =", "[example.com] webroot2: unknown key (a "
-	      "certificate section takes names, webroot, key-type, csr, out, "
-	      "deploy-hook, profile, renew-before, memcached)" },
-	    { cert, "out =", "[example.com] out: no value: give the absolute "
-	      "path of a directory" },
-	    { cert, "out = live/x", "[example.com] out: live/x is not an "
-	      "absolute path: give one that starts with / (a relative one "
-	      "depends on where acmec runs)" },
-	    { "[x]\nnames = x.example\n", "csr = x.csr", "[x] csr: x.csr is "
-	      "not an absolute path: give one that starts with / (a relative "
-	      "one depends on where acmec runs)" },
-	    { cert, "deploy-hook =", "[example.com] deploy-hook: no value: "
-	      "give a command" },
-	    { cert, "profile = tls server", "[example.com] profile: tls server "
-	      "is not a profile name: give 1 to 64 letters, digits, '.', '_' "
-	      "or '-', such as tlsserver" },
-	    { cert, "profile = "
-	      "p2345678901234567890123456789012345678901234567890123456789012345",
-	      "[example.com] profile: p234567890123456789012345678901234567890"
-	      "123456789012345678901234... is not a profile name: give 1 to "
-	      "64 letters, digits, '.', '_' or '-', such as tlsserver" },
-	    { cert, "renew-before = 3/1", "[example.com] renew-before: 3/1: "
-	      "give N/M with 0 < N < M <= 1000, e.g. 1/3 (renew when a third "
-	      "of the lifetime is left)" },
-	    { cert, "renew-before = soon", "[example.com] renew-before: soon: "
-	      "give a share of the lifetime (1/3, 0.25) or a time (30d, 12h)" },
-	    { "[x]\nnames = x.example\n", "memcached = 127.0.0.1",
-	      "[x] memcached: 127.0.0.1 is not HOST:PORT: give e.g. "
-	      "127.0.0.1:11211 or [::1]:11211" },
-	    { "[x]\nnames = x.example\n", "memcached = a:1 ::1:11211",
-	      "[x] memcached: ::1:11211 is not HOST:PORT: give e.g. "
-	      "127.0.0.1:11211 or [::1]:11211" },
-	    { "[x]\nnames = x.example\n", "memcached = [::g]:11211",
-	      "[x] memcached: [::g]:11211 is not HOST:PORT: give e.g. "
-	      "127.0.0.1:11211 or [::1]:11211" },
-	    { "[x]\nnames = x.example\n", "memcached = cache:0",
-	      "[x] memcached: cache:0 is not HOST:PORT: give e.g. "
-	      "127.0.0.1:11211 or [::1]:11211" },
-	    { "[x]\nnames = x.example\n", "memcached = cache:65536",
-	      "[x] memcached: cache:65536 is not HOST:PORT: give e.g. "
-	      "127.0.0.1:11211 or [::1]:11211" },
-	    { acmec, "agree-tos = true", "[acmec] agree-tos: give yes or no, "
-	      "not true" },
-	    { acmec, "parallel = 0", "[acmec] parallel: 0: give a whole number "
-	      "from 1 to 64" },
-	    { acmec, "parallel = 65", "[acmec] parallel: 65: give a whole "
-	      "number from 1 to 64" },
-	    { acmec, "parallel = -1", "[acmec] parallel: -1: give a whole "
-	      "number from 1 to 64" },
-	    { acmec, "parallel = 8 cores", "[acmec] parallel: 8 cores: give a "
-	      "whole number from 1 to 64" },
-	    { acmec, "timeout = 0", "[acmec] timeout: 0: give a whole number "
-	      "from 1 to 3600" },
-	    { acmec, "timeout = 3601", "[acmec] timeout: 3601: give a whole "
-	      "number from 1 to 3600" },
-	    { acmec, "timeout = 99999999999999999999", "[acmec] timeout: "
-	      "99999999999999999999: give a whole number from 1 to 3600" },
-	    { acmec, "directory = http://ca.example/dir", "[acmec] directory: "
-	      "http://ca.example/dir is not an https URL: give the URL of the "
-	      "CA's ACME directory, e.g. "
-	      "https://acme-v02.api.letsencrypt.org/directory" },
-	    { acmec, "ca-bundle = ca.pem", "[acmec] ca-bundle: ca.pem is not "
-	      "an absolute path: give one that starts with / (a relative one "
-	      "depends on where acmec runs)" },
-	    { acmec, "state-dir =", "[acmec] state-dir: no value: give the "
-	      "absolute path of a directory" },
-	    { acmec, "metrics-file = m.prom", "[acmec] metrics-file: m.prom is "
-	      "not an absolute path: give one that starts with / (a relative "
-	      "one depends on where acmec runs)" },
-	    { acmec, "contact = admin@example.com", "[acmec] contact: "
-	      "admin@example.com: a contact is a mailto: URL, e.g. "
-	      "mailto:admin@example.com" },
-	    { acmec, "contact = mailto:a@x.example mailto:", "[acmec] contact: "
-	      "mailto:: not an e-mail address; give mailto:NAME@DOMAIN" },
-	    { acmec, "eab-kid = my kid", "[acmec] eab-kid: a key identifier "
-	      "has no spaces: give the one the CA gave you" },
-	    /* The HMAC key is a secret: the message does not show it. */
-	    { acmec, "eab-hmac-key = c2VjcmV0+/=", "[acmec] eab-hmac-key: not "
-	      "base64url (letters, digits, - and _, no padding): give the HMAC "
-	      "key the CA gave you" },
-	};
 	struct fixture *f = *state;
 	char *text;
 	int line;
 
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+	for (size_t i = 0; i < sizeof(bad_values) / sizeof(bad_values[0]);
+	    i++) {
+		const struct bad_value *bad = &bad_values[i];
+
 		line = 1;
-		for (const char *s = bad[i].section; *s != '\0'; s++)
+		for (const char *s = bad->section; *s != '\0'; s++)
 			line += *s == '\n';
-		if (asprintf(&text, "%s%s\n", bad[i].section, bad[i].line) < 0)
+		if (asprintf(&text, "%s%s\n", bad->section, bad->line) < 0)
 			fail_msg("asprintf");
-		assert_refused(f, text, "%s:%d: %s", f->conf, line,
-		    bad[i].want);
+		assert_refused(f, text, "%s:%d: %s", f->conf, line, bad->want);
 		free(text);
 	}
 }
@@ -725,66 +729,69 @@ conf_parse_renew_before__reads_fractions_and_times(void **state)
 	}
 }
 
+static const char *const bad_renew_before[][2] = {
+	{ "1/1", "1/1: give N/M with 0 < N < M <= 1000, e.g. 1/3 "
+	  "(renew when a third of the lifetime is left)" },
+	{ "0/3", "0/3: give N/M with 0 < N < M <= 1000, e.g. 1/3 "
+	  "(renew when a third of the lifetime is left)" },
+	{ "1/1001", "1/1001: give N/M with 0 < N < M <= 1000, e.g. 1/3 "
+	  "(renew when a third of the lifetime is left)" },
+	{ "1/3/4", "1/3/4: give N/M with 0 < N < M <= 1000, e.g. 1/3 "
+	  "(renew when a third of the lifetime is left)" },
+	{ "/3", "/3: give N/M with 0 < N < M <= 1000, e.g. 1/3 (renew "
+	  "when a third of the lifetime is left)" },
+	{ "-1/3", "-1/3: give N/M with 0 < N < M <= 1000, e.g. 1/3 "
+	  "(renew when a third of the lifetime is left)" },
+	{ "1.5", "1.5: give a decimal between 0 and 1, e.g. 0.25 (renew "
+	  "when a quarter of the lifetime is left)" },
+	{ "0.0", "0.0: give a decimal between 0 and 1, e.g. 0.25 (renew "
+	  "when a quarter of the lifetime is left)" },
+	{ "0.", "0.: give a decimal between 0 and 1, e.g. 0.25 (renew "
+	  "when a quarter of the lifetime is left)" },
+	{ "1.0", "1.0: give a decimal between 0 and 1, e.g. 0.25 (renew "
+	  "when a quarter of the lifetime is left)" },
+	{ "0.2.5", "0.2.5: give a decimal between 0 and 1, e.g. 0.25 "
+	  "(renew when a quarter of the lifetime is left)" },
+	{ "0.1234567891", "0.1234567891: give a decimal between 0 and 1, "
+	  "e.g. 0.25 (renew when a quarter of the lifetime is left)" },
+	{ "1e-1", "1e-1: give a share of the lifetime (1/3, 0.25) or a "
+	  "time (30d, 12h)" },
+	{ "0d", "0d: give a number of days or hours from 1 to 3650, e.g. "
+	  "30d or 12h" },
+	{ "3651d", "3651d: give a number of days or hours from 1 to 3650, "
+	  "e.g. 30d or 12h" },
+	{ "87601h", "87601h: give a number of days or hours from 1 to "
+	  "87600, e.g. 30d or 12h" },
+	{ "-5d", "-5d: give a number of days or hours from 1 to 3650, "
+	  "e.g. 30d or 12h" },
+	{ "d", "d: give a share of the lifetime (1/3, 0.25) or a time "
+	  "(30d, 12h)" },
+	{ "30", "30: give a share of the lifetime (1/3, 0.25) or a time "
+	  "(30d, 12h)" },
+	{ "30m", "30m: give a share of the lifetime (1/3, 0.25) or a "
+	  "time (30d, 12h)" },
+	{ "", ": give a share of the lifetime (1/3, 0.25) or a time "
+	  "(30d, 12h)" },
+	{ "11111111111111111111111111111111111111111111111111111111111"
+	  "11111111d", "1111111111111111111111111111111111111111111111111"
+	  "111111111111111...: give a share of the lifetime (1/3, 0.25) "
+	  "or a time (30d, 12h)" },
+};
+
 static void
 conf_parse_renew_before__refuses_the_rest(void **state)
 {
-	static const char *const bad[][2] = {
-		{ "1/1", "1/1: give N/M with 0 < N < M <= 1000, e.g. 1/3 "
-		  "(renew when a third of the lifetime is left)" },
-		{ "0/3", "0/3: give N/M with 0 < N < M <= 1000, e.g. 1/3 "
-		  "(renew when a third of the lifetime is left)" },
-		{ "1/1001", "1/1001: give N/M with 0 < N < M <= 1000, e.g. 1/3 "
-		  "(renew when a third of the lifetime is left)" },
-		{ "1/3/4", "1/3/4: give N/M with 0 < N < M <= 1000, e.g. 1/3 "
-		  "(renew when a third of the lifetime is left)" },
-		{ "/3", "/3: give N/M with 0 < N < M <= 1000, e.g. 1/3 (renew "
-		  "when a third of the lifetime is left)" },
-		{ "-1/3", "-1/3: give N/M with 0 < N < M <= 1000, e.g. 1/3 "
-		  "(renew when a third of the lifetime is left)" },
-		{ "1.5", "1.5: give a decimal between 0 and 1, e.g. 0.25 (renew "
-		  "when a quarter of the lifetime is left)" },
-		{ "0.0", "0.0: give a decimal between 0 and 1, e.g. 0.25 (renew "
-		  "when a quarter of the lifetime is left)" },
-		{ "0.", "0.: give a decimal between 0 and 1, e.g. 0.25 (renew "
-		  "when a quarter of the lifetime is left)" },
-		{ "1.0", "1.0: give a decimal between 0 and 1, e.g. 0.25 (renew "
-		  "when a quarter of the lifetime is left)" },
-		{ "0.2.5", "0.2.5: give a decimal between 0 and 1, e.g. 0.25 "
-		  "(renew when a quarter of the lifetime is left)" },
-		{ "0.1234567891", "0.1234567891: give a decimal between 0 and 1, "
-		  "e.g. 0.25 (renew when a quarter of the lifetime is left)" },
-		{ "1e-1", "1e-1: give a share of the lifetime (1/3, 0.25) or a "
-		  "time (30d, 12h)" },
-		{ "0d", "0d: give a number of days or hours from 1 to 3650, e.g. "
-		  "30d or 12h" },
-		{ "3651d", "3651d: give a number of days or hours from 1 to 3650, "
-		  "e.g. 30d or 12h" },
-		{ "87601h", "87601h: give a number of days or hours from 1 to "
-		  "87600, e.g. 30d or 12h" },
-		{ "-5d", "-5d: give a number of days or hours from 1 to 3650, "
-		  "e.g. 30d or 12h" },
-		{ "d", "d: give a share of the lifetime (1/3, 0.25) or a time "
-		  "(30d, 12h)" },
-		{ "30", "30: give a share of the lifetime (1/3, 0.25) or a time "
-		  "(30d, 12h)" },
-		{ "30m", "30m: give a share of the lifetime (1/3, 0.25) or a "
-		  "time (30d, 12h)" },
-		{ "", ": give a share of the lifetime (1/3, 0.25) or a time "
-		  "(30d, 12h)" },
-		{ "11111111111111111111111111111111111111111111111111111111111"
-		  "11111111d", "1111111111111111111111111111111111111111111111111"
-		  "111111111111111...: give a share of the lifetime (1/3, 0.25) "
-		  "or a time (30d, 12h)" },
-	};
 	struct renew_before rb = { RENEW_BEFORE_DEFAULT, 0, 0 };
 	struct err e;
 
 	(void)state;
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+	for (size_t i = 0; i < sizeof(bad_renew_before) /
+	    sizeof(bad_renew_before[0]); i++) {
+		const char *const *bad = bad_renew_before[i];
+
 		memset(&e, 0, sizeof(e));
-		assert_int_equal(conf_parse_renew_before(bad[i][0], &rb, &e),
-		    -1);
-		assert_string_equal(e.msg, bad[i][1]);
+		assert_int_equal(conf_parse_renew_before(bad[0], &rb, &e), -1);
+		assert_string_equal(e.msg, bad[1]);
 		/* A refused value changes nothing. */
 		assert_int_equal(rb.kind, RENEW_BEFORE_DEFAULT);
 	}
@@ -798,6 +805,7 @@ conf_free__takes_null(void **state)
 }
 
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+#define U(name) cmocka_unit_test(name)
 
 int
 main(void)
@@ -819,9 +827,9 @@ main(void)
 		T(conf_load__refuses_more_than_16_contacts),
 		T(conf_load__refuses_section_names_unusable_as_directories),
 		T(conf_load__refuses_lines_libinih_would_misread),
-		cmocka_unit_test(conf_parse_renew_before__reads_fractions_and_times),
-		cmocka_unit_test(conf_parse_renew_before__refuses_the_rest),
-		cmocka_unit_test(conf_free__takes_null),
+		U(conf_parse_renew_before__reads_fractions_and_times),
+		U(conf_parse_renew_before__refuses_the_rest),
+		U(conf_free__takes_null),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
