@@ -85,7 +85,10 @@ struct conf {
  * once in all of them, [acmec] too.  0 and a new *out (free it with
  * conf_free), or -1 with nothing allocated and a message of the form
  *
- *   FILE:LINE: [SECTION] KEY: what is wrong (what to give instead)
+ *   FILE:LINE: [SECTION] KEY: what is wrong: what to give instead
+ *
+ * Sets libinih's process-wide options (Debian's build has them as
+ * variables) to the grammar acmec.conf(5) describes.
  */
 int conf_load(const char *path, struct conf **out, struct err *e);
 
