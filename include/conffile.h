@@ -96,8 +96,9 @@ int conf_load(const char *path, struct conf **out, struct err *e);
 void conf_free(struct conf *c);
 
 /*
- * A renew-before value: "N/M" (0 < N < M), a decimal 0 < x < 1 ("0.25"),
- * "Nd" days or "Nh" hours (N > 0, at most 3650 days).  The message does
+ * A renew-before value: "N/M" (0 < N < M <= 1000), a decimal 0 < x < 1
+ * of at most 9 places ("0.25", ".25"), "Nd" days or "Nh" hours (N > 0, at
+ * most 3650 days); rb is left alone when it is refused.  The message does
  * not name the option: callers put "renew-before: " or the like in front.
  */
 int conf_parse_renew_before(const char *value, struct renew_before *rb,
