@@ -27,6 +27,8 @@
 #define CONF_LINE_MAX		8192	/* bytes in a line, newline excluded */
 #define CONF_PARALLEL_DEFAULT	8
 
+/* struct renew_before is in due.h, which decides with it. */
+
 
 /*
  * One certificate section.  Every string, the names and the memcached
@@ -75,7 +77,10 @@ struct conf {
  * once in all of them, [acmec] too.  0 and a new *out (free it with
  * conf_free), or -1 with nothing allocated and a message of the form
  *
- *   FILE:LINE: [SECTION] KEY: what is wrong (what to give instead)
+ *   FILE:LINE: [SECTION] KEY: what is wrong: what to give instead
+ *
+ * Sets libinih's process-wide options (Debian's build has them as
+ * variables) to the grammar acmec.conf(5) describes.
  */
 int conf_load(const char *path, struct conf **out, struct err *e);
 
@@ -83,8 +88,9 @@ int conf_load(const char *path, struct conf **out, struct err *e);
 void conf_free(struct conf *c);
 
 /*
- * A renew-before value: "N/M" (0 < N < M), a decimal 0 < x < 1 ("0.25"),
- * "Nd" days or "Nh" hours (N > 0, at most 3650 days).  The message does
+ * A renew-before value: "N/M" (0 < N < M <= 1000), a decimal 0 < x < 1
+ * of at most 9 places ("0.25", ".25"), "Nd" days or "Nh" hours (N > 0, at
+ * most 3650 days); rb is left alone when it is refused.  The message does
  * not name the option: callers put "renew-before: " or the like in front.
  */
 int conf_parse_renew_before(const char *value, struct renew_before *rb,

@@ -35,7 +35,9 @@
 #define MARKER_KEY	"\001"
 #define MARKER_LINE	MARKER_KEY " ="
 #define UTF8_BOM	"\xef\xbb\xbf"
-#define SHOW_MAX	64		/* bytes of a value quoted in a message */
+#define SHOW_MAX	64		/* bytes of a value a message quotes */
+#define SHOW_BUF	(SHOW_MAX + 4)	/* with "..." and the NUL */
+#define RB_LEN_MAX	16		/* longer than any renew-before */
 #define RATIO_MAX	1000		/* largest M of a renew-before N/M */
 #define DAYS_MAX	3650		/* longest renew-before */
 
@@ -81,8 +83,6 @@ struct key_def {
 	const char		*hint;	/* what to give */
 };
 
-static const struct key_def keys[K_COUNT];
-
 static void fail(struct parse *, const char *, ...)
     __attribute__((format(printf, 2, 3)));
 
@@ -106,14 +106,11 @@ nomem(struct err *e)
 
 /* s for a message: at most SHOW_MAX bytes, "..." after a cut. */
 static const char *
-show(const char *s, char *buf, size_t size)
+show(const char *s, char buf[SHOW_BUF])
 {
-	size_t n = strlen(s);
-
-	if (n <= SHOW_MAX && n < size)
+	if (strlen(s) <= SHOW_MAX)
 		return s;
-	snprintf(buf, size, "%.*s...", (int)(size < SHOW_MAX + 4 ?
-	    size - 4 : SHOW_MAX), s);
+	snprintf(buf, SHOW_BUF, "%.*s...", SHOW_MAX, s);
 	return buf;
 }
 
@@ -203,12 +200,12 @@ dup_value(const char *value, struct err *e)
 static char *
 dup_path(const char *value, struct err *e)
 {
-	char buf[SHOW_MAX + 4];
+	char buf[SHOW_BUF];
 
 	if (value[0] != '/') {
 		err_set(e, "%s is not an absolute path: give one that starts "
 		    "with / (a relative one depends on where acmec runs)",
-		    show(value, buf, sizeof(buf)));
+		    show(value, buf));
 		return NULL;
 	}
 	return dup_value(value, e);
@@ -217,12 +214,12 @@ dup_path(const char *value, struct err *e)
 static int
 long_value(const char *value, long min, long max, long *out, struct err *e)
 {
-	char buf[SHOW_MAX + 4];
+	char buf[SHOW_BUF];
 	long v = number(value, strlen(value), max);
 
 	if (v < min) {
 		err_set(e, "%s: give a whole number from %ld to %ld",
-		    show(value, buf, sizeof(buf)), min, max);
+		    show(value, buf), min, max);
 		return -1;
 	}
 	*out = v;
@@ -244,12 +241,12 @@ is_token(const char *s)
 static int
 set_directory(struct parse *p, const char *value, struct err *e)
 {
-	char buf[SHOW_MAX + 4];
+	char buf[SHOW_BUF];
 
 	if (strncmp(value, "https://", 8) != 0 || value[8] == '\0' ||
 	    strpbrk(value, " \t") != NULL) {
 		err_set(e, "%s is not an https URL: give the URL of the CA's "
-		    "ACME directory, e.g. %s", show(value, buf, sizeof(buf)),
+		    "ACME directory, e.g. %s", show(value, buf),
 		    CONFIG_LE_PRODUCTION);
 		return -1;
 	}
@@ -298,11 +295,11 @@ set_contact(struct parse *p, const char *value, struct err *e)
 static int
 set_agree_tos(struct parse *p, const char *value, struct err *e)
 {
-	char buf[SHOW_MAX + 4];
+	char buf[SHOW_BUF];
 
 	if (strcmp(value, "yes") != 0 && strcmp(value, "no") != 0) {
 		err_set(e, "give yes or no, not %s",
-		    show(value, buf, sizeof(buf)));
+		    show(value, buf));
 		return -1;
 	}
 	p->conf->agree_tos = strcmp(value, "yes") == 0;
@@ -391,12 +388,12 @@ set_webroot(struct parse *p, const char *value, struct err *e)
 static int
 set_key_type(struct parse *p, const char *value, struct err *e)
 {
-	char buf[SHOW_MAX + 4];
+	char buf[SHOW_BUF];
 	struct cert_spec *spec = &cur(p)->spec;
 
 	if (key_type_parse(value, &spec->key_type) == -1) {
 		err_set(e, "unknown key type %s (ec-256, ec-384, rsa-2048, "
-		    "rsa-3072, rsa-4096)", show(value, buf, sizeof(buf)));
+		    "rsa-3072, rsa-4096)", show(value, buf));
 		return -1;
 	}
 	spec->key_type_given = true;
@@ -424,12 +421,12 @@ set_deploy_hook(struct parse *p, const char *value, struct err *e)
 static int
 set_profile(struct parse *p, const char *value, struct err *e)
 {
-	char buf[SHOW_MAX + 4];
+	char buf[SHOW_BUF];
 
 	if (!is_token(value)) {
 		err_set(e, "%s is not a profile name: give 1 to %d letters, "
 		    "digits, '.', '_' or '-', such as tlsserver",
-		    show(value, buf, sizeof(buf)), SHOW_MAX);
+		    show(value, buf), SHOW_MAX);
 		return -1;
 	}
 	return (cur(p)->profile = dup_value(value, e)) ? 0 : -1;
@@ -465,7 +462,7 @@ is_host_port(const char *s)
 	memcpy(host, s[0] == '[' ? s + 1 : s, n);
 	host[n] = '\0';
 	if (s[0] == '[' ? inet_pton(AF_INET6, host, &a6) != 1 :
-	    !names_is_valid_dns(host) || host[0] == '*')
+	    (!names_is_valid_dns(host) || host[0] == '*'))
 		return false;
 	return number(colon + 1, strlen(colon + 1), 65535) > 0;
 }
@@ -473,12 +470,12 @@ is_host_port(const char *s)
 static int
 add_memcached(struct parse *p, const char *server, struct err *e)
 {
-	char buf[SHOW_MAX + 4];
+	char buf[SHOW_BUF];
 	struct conf_cert *c = cur(p);
 
 	if (!is_host_port(server)) {
 		err_set(e, "%s is not HOST:PORT: give e.g. 127.0.0.1:11211 or "
-		    "[::1]:11211", show(server, buf, sizeof(buf)));
+		    "[::1]:11211", show(server, buf));
 		return -1;
 	}
 	return list_add(&c->memcached, &c->nmemcached, server) ? nomem(e) :
@@ -608,19 +605,21 @@ int
 conf_parse_renew_before(const char *value, struct renew_before *rb,
     struct err *e)
 {
-	char buf[SHOW_MAX + 4];
+	char buf[SHOW_BUF];
 	size_t len = strlen(value);
 
-	if (len > SHOW_MAX)
-		;	/* refused below, with a shortened value */
-	else if (strchr(value, '/') != NULL)
-		return parse_ratio(value, rb, e);
-	else if (strchr(value, '.') != NULL)
-		return parse_decimal(value, rb, e);
-	else if (len > 1 && (value[len - 1] == 'd' || value[len - 1] == 'h'))
-		return parse_duration(value, rb, e);
+	/* The parsers below quote the value whole: it must be short. */
+	if (len <= RB_LEN_MAX) {
+		if (strchr(value, '/') != NULL)
+			return parse_ratio(value, rb, e);
+		if (strchr(value, '.') != NULL)
+			return parse_decimal(value, rb, e);
+		if (len > 1 && (value[len - 1] == 'd' ||
+		    value[len - 1] == 'h'))
+			return parse_duration(value, rb, e);
+	}
 	err_set(e, "%s: give a share of the lifetime (1/3, 0.25) or a time "
-	    "(30d, 12h)", show(value, buf, sizeof(buf)));
+	    "(30d, 12h)", show(value, buf));
 	return -1;
 }
 
@@ -807,13 +806,13 @@ key_find(const char *name)
 static void
 key_unknown(struct parse *p, const char *name)
 {
-	char buf[SHOW_MAX + 4], list[512] = "";
+	char buf[SHOW_BUF], list[512] = "";
 
 	for (int i = 0; i < K_COUNT; i++)
 		if (keys[i].where == p->kind)
 			str_append(list, sizeof(list), keys[i].name);
 	fail(p, "%s:%d: [%s] %s: unknown key (%s takes %s)", p->file,
-	    p->line, p->section, show(name, buf, sizeof(buf)),
+	    p->line, p->section, show(name, buf),
 	    p->kind == SEC_ACMEC ? "[" CONF_GLOBAL_SECTION "]" :
 	    "a certificate section", list);
 }
@@ -851,7 +850,7 @@ on_key(void *user, const char *section, const char *name,
     const char *value)
 {
 	struct parse *p = user;
-	char buf[SHOW_MAX + 4];
+	char buf[SHOW_BUF];
 
 	if (p->failed)
 		return 0;
@@ -860,7 +859,7 @@ on_key(void *user, const char *section, const char *name,
 	else if (p->kind == SEC_NONE)
 		fail(p, "%s:%d: %s: before any [section]: put it under [%s] "
 		    "or a certificate's [section]", p->file, p->line,
-		    show(name, buf, sizeof(buf)), CONF_GLOBAL_SECTION);
+		    show(name, buf), CONF_GLOBAL_SECTION);
 	else
 		key_take(p, name, value);
 	return !p->failed;
@@ -978,11 +977,13 @@ read_conf_file(struct parse *p, const char *path)
 		err_errno(p->e, "cannot open %s", path);
 		return -1;
 	}
-	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
-		if (errno = EINVAL, S_ISREG(st.st_mode))
-			err_errno(p->e, "cannot stat %s", path);
-		else
-			err_set(p->e, "%s: not a regular file", path);
+	if (fstat(fd, &st) == -1) {
+		err_errno(p->e, "cannot stat %s", path);
+		close(fd);
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		err_set(p->e, "%s: not a regular file", path);
 		close(fd);
 		return -1;
 	}
