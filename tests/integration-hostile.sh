@@ -593,12 +593,17 @@ case_redirect() {
 	check_clean redirect
 }
 
-# Retries a hostile CA asks for stay bounded.
+# Retries a hostile CA asks for stay bounded, in number and in time.
 case_badnonce_loop() {
+	local t0 t1
 	case_dirs badnonce-loop
 	use_ca badnonce-loop badnonce-loop || return
-	issue badnonce-loop
+	t0=$(date +%s)
+	issue badnonce-loop --timeout 2
+	t1=$(date +%s)
 	check_failed badnonce-loop "badnonce-loop: exits 1"
+	check "badnonce-loop: ends within 40 s with --timeout 2 ($((t1 - t0)) s)" \
+	    test $((t1 - t0)) -le 40
 	check_says badnonce-loop 'badNonce' \
 	    "badnonce-loop: the message says badNonce"
 	check "badnonce-loop: at most 10 POSTs ($(requests '^POST '))" \
@@ -749,6 +754,141 @@ case_key_change() {
 	    test ! -e "$T/case-keychange-refused/state/account-key.pem.new"
 }
 
+# A Retry-After beyond the poll budget: give up at once and say why,
+# rather than sleep for days under cron.
+case_retry_after_huge() {
+	refused retry-after-huge retry-after-huge 'Retry-After' \
+	    'says the CA asks to wait longer than acmec waits'
+	check_says retry-after-huge '999999|11 days' \
+	    "retry-after-huge: the message gives the time the CA asked for"
+}
+
+# ------------------------------------ what CAs other than pebble do
+
+# step-ca answers a failed http-01 check in the challenge POST's own
+# answer ("error", status pending or invalid) and leaves the authorization
+# and the order pending for ever.  Pending: acmec answers the challenge
+# again a few times, backing off (RFC 8555 section 8.2), then gives up
+# with the CA's words.  Invalid: it gives up at once.
+case_stepca_pending() {
+	local label=stepca-pending t0 t1 n
+	case_dirs "$label"
+	use_ca "$label" stepca-pending || return
+	t0=$(date +%s)
+	ACMEC_RUN_TIMEOUT=62 issue "$label"
+	t1=$(date +%s)
+	n=$(requests '^POST /chall/0 ')
+	check_failed "$label" "$label: exits 1"
+	check "$label: gives up within 60 s ($((t1 - t0)) s)" \
+	    test $((t1 - t0)) -le 60
+	check "$label: the challenge is answered again, a few times ($n POSTs)" \
+	    test "$n" -ge 2 -a "$n" -le 10
+	check_says "$label" '404' "$label: the message has the CA's detail (404)"
+	check_says "$label" 'unauthorized' \
+	    "$label: the message has the CA's error type (unauthorized)"
+	check_clean "$label"
+}
+
+case_stepca_invalid() {
+	local label=stepca-invalid t0 t1 n
+	case_dirs "$label"
+	use_ca "$label" stepca-invalid || return
+	t0=$(date +%s)
+	ACMEC_RUN_TIMEOUT=20 issue "$label"
+	t1=$(date +%s)
+	n=$(requests '^POST /chall/0 ')
+	check_failed "$label" "$label: exits 1"
+	check "$label: gives up within 5 s ($((t1 - t0)) s)" \
+	    test $((t1 - t0)) -le 5
+	check "$label: the challenge is answered once ($n POSTs)" test "$n" = 1
+	check_says "$label" '404' "$label: the message has the CA's detail (404)"
+	check_says "$label" 'unauthorized' \
+	    "$label: the message has the CA's error type (unauthorized)"
+	check_clean "$label"
+}
+
+# account_gone LABEL SCENARIO: the state dir knows the account, the CA
+# answers every request of it (and every lookup) with an error.  One
+# onlyReturnExisting lookup tells a forgotten account from a refused one;
+# then acmec gives up, hinting that the account may be deactivated, and
+# creates no new account behind the user's back.
+account_gone() {
+	local label=$1 sc=$2 lookups creates n
+	case_dirs "$label"
+	use_ca "$label" "$sc" || return
+	run "$label-new" account new --agree-tos
+	check_exit "$label-new" 0 "$label: account new exits 0 (before the CA turns)"
+	lookups=$(requests '^POST /new-acct \[onlyReturnExisting\] ')
+	creates=$(requests '^POST /new-acct -> ')
+	issue "$label"
+	n=$(($(requests '^POST /new-acct \[onlyReturnExisting\] ') - lookups))
+	check_failed "$label" "$label: exits 1"
+	check "$label: one onlyReturnExisting lookup before giving up ($n)" \
+	    test "$n" = 1
+	check "$label: no new account is created" \
+	    test "$(requests '^POST /new-acct -> ')" = "$creates"
+	check_says "$label" 'deactivated' \
+	    "$label: the message says the account may be deactivated"
+	check_clean "$label"
+}
+
+# keyChange answered 501 (step-ca has none): say so; the old key stays.
+case_keychange_501() {
+	local label=keychange-501
+	case_dirs "$label"
+	use_ca "$label" keychange-501 || return
+	run "$label-new" account new --agree-tos
+	cp -p "$STATE/account-key.pem" "$T/$label-old.pem"
+	run "$label" account rollover
+	check_failed "$label" "$label: account rollover exits 1"
+	# Not just "rollover": the command's name prefixes every message.
+	check_says_nourl "$label" '[Kk]ey (rollover|change)' \
+	    "$label: the message is about account key rollover"
+	check_says_nourl "$label" 'implement' \
+	    "$label: the message says the CA does not implement it"
+	check "$label: account-key.pem is still the old key" \
+	    cmp -s "$STATE/account-key.pem" "$T/$label-old.pem"
+	check "$label: no account-key.pem.new is left" \
+	    test ! -e "$STATE/account-key.pem.new"
+	run "$label-show" account show
+	check_exit "$label-show" 0 \
+	    "$label: the account still works (account show exits 0)"
+}
+
+# The CA answers an update with other contacts than asked (step-ca keeps
+# them, and does not clear them on an empty list): done, with a warning.
+case_contacts_kept() {
+	local label=contacts-kept
+	case_dirs "$label"
+	use_ca "$label" contacts-kept || return
+	run "$label-new" account new --agree-tos \
+	    --contact mailto:old@example.com
+	run "$label" account update --contact mailto:new@example.com
+	check_exit "$label" 0 "$label: account update exits 0"
+	check_says "$label" '[Cc]ontacts' \
+	    "$label: a warning says the CA's contacts differ from those asked"
+	run "$label-clear" account update
+	check_exit "$label-clear" 0 \
+	    "$label-clear: account update without contacts exits 0"
+	check_says "$label-clear" '[Cc]ontacts' \
+	    "$label-clear: a warning says the CA kept contacts"
+}
+
+# A poll answered 503 (Retry-After: 1), then cut off mid-answer, is asked
+# again: neither outcome is an answer about the authorization.
+case_poll_busy_cut() {
+	local label=poll-busy-cut
+	case_dirs "$label"
+	use_ca "$label" poll-busy-cut || return
+	issue "$label" --timeout 2
+	check "$label: the fake answered one poll 503 and cut one off" \
+	    test "$(requests ' -> 503$')" = 1 -a "$(requests ' -> cut$')" = 1
+	check_exit "$label" 0 \
+	    "$label: the poll is asked again after a 503 and a cut answer"
+	check "$label: the certificate is written" test -s "$OUT/fullchain.pem"
+	check_no_files "$WEB" "$label: the challenge file is removed"
+}
+
 # ---------------------------------------------------------------- main
 
 if ! make_pki; then
@@ -777,16 +917,20 @@ job case_badnonce_loop
 job case_busy_loop
 job case_busy_long
 job pending forever-pending forever-pending 2
-# A Retry-After beyond the poll budget: give up at once and say why,
-# rather than sleep for days under cron.
-job refused retry-after-huge retry-after-huge 'Retry-After' \
-    'says the CA asks to wait longer than acmec waits'
+job case_retry_after_huge
 # Each answer takes 1.2 s: the first poll ends in another second than it
 # began, which must not turn the clamped wait into giving up at once.
 job pending forever-pending-slow forever-pending-slow 4
 job case_wrong_cert
 job case_poll_lost
 job case_key_change
+job case_stepca_pending
+job case_stepca_invalid
+job account_gone account-gone-500 account-gone-500
+job account_gone account-gone-403 account-gone-403
+job case_keychange_501
+job case_contacts_kept
+job case_poll_busy_cut
 report_jobs
 
 summary

@@ -299,6 +299,10 @@ class CA:
             early = self.before_post(req)
             if early is not None:
                 return early
+        return self.dispatch(req)
+
+    def dispatch(self, req):
+        """The answer of the resource, without before_post."""
         for method, path, name in self.ROUTES:
             if method == req.method and (req.path == path or
                     (path.endswith("/") and req.path.startswith(path))):
@@ -640,6 +644,128 @@ def nonstring_account(ca):
 def nonstring_order(ca):
     """The directory's newOrder is an array."""
     ca.dir_extra["newOrder"] = [ca.url("/new-order")]
+
+
+# What real CAs other than pebble do: step-ca, Let's Encrypt.
+
+def stepca_challenge(ca, status):
+    """The challenge POST's answer has STATUS and the error of a failed
+    check; the authorization and the order stay pending for ever."""
+    answered = {"yes": False}
+
+    def challenge_obj(i):
+        c = {"type": "http-01", "url": ca.url("/chall/%d" % i),
+             "token": ca.token, "status": "pending"}
+        if answered["yes"]:
+            c["status"] = status
+            c["error"] = {
+                "type": ERR + "unauthorized",
+                "detail": "Invalid response from http://x.test/"
+                          ".well-known/acme-challenge/%s: 404" % ca.token}
+        return c
+
+    def challenge(req):
+        answered["yes"] = True
+        return js(200, challenge_obj(ca.index(req)))
+    ca.challenge_obj = challenge_obj
+    ca.challenge = challenge
+
+
+@scenario
+def stepca_pending(ca):
+    """step-ca: the challenge POST answers "pending" with an unauthorized
+    error (a 404 at the web server); authorization and order stay pending."""
+    stepca_challenge(ca, "pending")
+
+
+@scenario
+def stepca_invalid(ca):
+    """step-ca: the challenge POST answers "invalid" with an unauthorized
+    error; the authorization and the order stay pending."""
+    stepca_challenge(ca, "invalid")
+
+
+def account_gone(ca, answer):
+    """Once the account exists, every request signed for it and every
+    onlyReturnExisting lookup gets answer()."""
+    created = {"yes": False}
+
+    def new_account(req):
+        if req.lookup():
+            if created["yes"]:
+                return answer()
+            return problem(400, "accountDoesNotExist",
+                           "no account for this key")
+        created["yes"] = True
+        return js(201, {"status": "valid", "orders": ca.url("/orders")},
+                  Location=ca.url("/acct/1"))
+    ca.new_account = new_account
+    ca.before_post = lambda req: \
+        answer() if created["yes"] and req.kid else None
+
+
+@scenario
+def account_gone_500(ca):
+    """After the account is created, the CA answers every request of it
+    with 500 and an empty body (older step-ca for an unknown account)."""
+    account_gone(ca, lambda: Reply(500, b"", None))
+
+
+@scenario
+def account_gone_403(ca):
+    """After the account is created, the CA answers every request of it
+    with 403 unauthorized (a deactivated account at most CAs)."""
+    account_gone(ca, lambda: problem(403, "unauthorized",
+                                     "the request is not authorized"))
+
+
+@scenario
+def keychange_501(ca):
+    """keyChange answers 501 Not Implemented with no body (step-ca)."""
+    ca.key_change = lambda req: Reply(501, b"", None)
+
+
+@scenario
+def contacts_kept(ca):
+    """An account update is answered with the contacts of the account's
+    creation, whatever it asked (step-ca does not clear contacts)."""
+    kept = {"contact": []}
+    honest_new_account = ca.new_account
+
+    def new_account(req):
+        if not req.lookup():
+            kept["contact"] = (req.payload or {}).get("contact") or []
+        return honest_new_account(req)
+
+    def account(req):
+        return js(200, {"status": "valid", "contact": kept["contact"],
+                        "orders": ca.url("/orders")})
+    ca.new_account = new_account
+    ca.account = account
+
+
+@scenario
+def poll_busy_cut(ca):
+    """Once the challenge is answered, the first poll (POST-as-GET of an
+    authorization, challenge or order) gets 503 with Retry-After: 1, the
+    second is cut off mid-answer; later ones are honest."""
+    polls = {"n": 0}
+
+    def before_post(req):
+        if not ca.validated or req.payload is not None or \
+                not req.path.startswith(("/authz/", "/chall/", "/order/")):
+            return None
+        polls["n"] += 1
+        if polls["n"] == 1:
+            r = problem(503, "serverInternal", "busy")
+            r.headers["Retry-After"] = "1"
+            return r
+        if polls["n"] == 2:
+            r = ca.dispatch(req)
+            r.cut = True
+            return r
+        return None
+    ca.before_post = before_post
 
 
 # ------------------------------------------------------------------ server
