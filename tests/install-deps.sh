@@ -1,13 +1,39 @@
 #!/bin/sh
-# install-deps.sh - install what acmec needs to build and test on Debian 12:
-# the compiler and autotools, the five libraries, and the test CA (pebble)
-# with a web server (nginx) for the integration tests.  Run as root (or
-# with sudo available).  Safe to run again.
+# install-deps.sh - install the Debian 12 packages acmec needs.
+#
+#   tests/install-deps.sh --build   what building acmec needs: the compiler,
+#                                   autotools, pkg-config and the libraries
+#   tests/install-deps.sh           that, and what `make check`, `make demo`
+#                                   and `make bench` need: cmocka, the test CA
+#                                   (pebble), a web server (nginx), valgrind
+#
+# Run as root (or with sudo available).  Safe to run again: only missing
+# packages are installed, and nothing at all is fetched (not even the
+# package index) when every package is already there.
+#
+# nginx is only a tool of the tests, which start their own on loopback:
+# when this script installs it, it keeps Debian's package scripts from
+# starting it (a policy-rc.d that says no, removed afterwards) and disables
+# the system service, so that nothing is left listening on port 80.  An
+# nginx that was installed before is left alone, and so is its service.
 set -eu
 
-packages="build-essential autoconf automake pkg-config
-	libcurl4-openssl-dev libjansson-dev libssl-dev libcmocka-dev
-	libinih-dev pebble nginx-light openssl curl ca-certificates python3 util-linux"
+build_packages="build-essential autoconf automake pkg-config
+	libcurl4-openssl-dev libjansson-dev libssl-dev libinih-dev"
+test_packages="libcmocka-dev pebble nginx-light openssl curl
+	ca-certificates python3 util-linux valgrind"
+
+usage() {
+	echo "usage: $0 [--build]" >&2
+	exit 2
+}
+
+packages="$build_packages $test_packages"
+case $# in
+0) ;;
+1) [ "$1" = --build ] || usage; packages=$build_packages ;;
+*) usage ;;
+esac
 
 if [ "$(id -u)" -eq 0 ]; then
 	sudo=
@@ -18,14 +44,61 @@ else
 	exit 1
 fi
 
-# Skip the slow index update when everything is already there.
+installed() {
+	dpkg-query -W -f='${Status}\n' "$1" 2>/dev/null |
+	    grep -q 'install ok installed'
+}
+
+missing=
+for p in $packages; do
+	# Any nginx will do for the tests; never replace one already there.
+	if [ "$p" = nginx-light ] && [ -x /usr/sbin/nginx ]; then
+		continue
+	fi
+	installed "$p" || missing="$missing $p"
+done
+[ -n "$missing" ] || exit 0
+
+policy=/usr/sbin/policy-rc.d
+our_policy=
+cleanup() {
+	if [ -n "$our_policy" ]; then
+		$sudo rm -f "$policy"
+		our_policy=
+	fi
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM HUP
+
+case " $missing " in
+*" nginx-light "*)
+	# Exit status 101 tells invoke-rc.d "not allowed": the package
+	# installs without starting its service.  An existing policy is kept.
+	if [ ! -e "$policy" ]; then
+		our_policy=1
+		printf '#!/bin/sh\n# install-deps.sh: start no service\nexit 101\n' |
+		    $sudo tee "$policy" >/dev/null
+		$sudo chmod 755 "$policy"
+	fi
+	nginx=1
+	;;
+*)
+	nginx=
+	;;
+esac
+
+$sudo apt-get update -qq
 # shellcheck disable=SC2086 # the list is meant to split
-if dpkg-query -W -f='${Status}\n' $packages 2>/dev/null |
-    grep -qv 'install ok installed' ||
-    [ "$(dpkg-query -W -f='${Status}\n' $packages 2>/dev/null | wc -l)" -ne \
-    "$(echo $packages | wc -w)" ]; then
-	$sudo apt-get update -qq
-	# shellcheck disable=SC2086
-	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq \
-	    --no-install-recommends $packages
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq \
+    --no-install-recommends $missing
+cleanup
+
+# The package enabled nginx.service; the tests need no system nginx.
+if [ -n "$nginx" ] && command -v systemctl >/dev/null 2>&1; then
+	if [ -d /run/systemd/system ]; then
+		$sudo systemctl disable --now nginx >/dev/null 2>&1 || true
+	else
+		$sudo systemctl disable nginx >/dev/null 2>&1 || true
+	fi
 fi
+exit 0

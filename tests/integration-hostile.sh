@@ -10,13 +10,21 @@
 #
 #   ACMEC=./acmec srcdir=. bash tests/integration-hostile.sh
 #
-# Each scenario starts the fake CA on https://127.0.0.1:$HOSTILE_PORT
-# (default 14443, away from the pebble harness's ports) with a throwaway
-# TLS certificate made here with openssl, runs `acmec issue` against it
-# with --ca-bundle, checks, and stops the server.  No root, pebble or nginx.
+# One fake CA process serves every case at once, each under its own path
+# prefix: https://127.0.0.1:PORT/LABEL/dir is the directory of case LABEL,
+# which plays one scenario of the fake with state of its own.  PORT is a
+# free port the system picks (HOSTILE_PORT=N to choose one); the TLS
+# certificate is a throwaway one made here with openssl, given to acmec
+# with --ca-bundle.  No root, pebble or nginx.
 #
-# HOSTILE_KEEP=1 keeps the work dir (client output, server request logs).
-# `python3 tests/lib/hostile_ca.py --list` lists the scenarios.
+# The cases run in parallel, in background jobs (at most HOSTILE_JOBS at a
+# time; all at once by default): most of their time is waiting for a
+# timeout or a Retry-After.  Each job writes its checks to a file of its
+# own; they are reported in a fixed order once all jobs have ended.
+#
+# HOSTILE_KEEP=1 keeps the work dir (client output, server request logs in
+# cases/LABEL/log).  `python3 tests/lib/hostile_ca.py --list` lists the
+# scenarios.
 #
 # Exit status: 0 all checks passed, 1 some failed, 77 skipped (python3 or
 # openssl missing).  One "ok"/"not ok" line per check, then "N passed, M
@@ -40,21 +48,25 @@ python3 -c 'import ssl, http.server' 2>/dev/null ||
 
 resolve_client
 
-PORT=${HOSTILE_PORT:-14443}
-BASE=https://127.0.0.1:$PORT
+PORT=		# the fake CA's TLS port, and its port that never speaks
+SILENT_PORT=	# (start_server)
+BASE=		# https://127.0.0.1:$PORT
 SERVER=$srcdir/tests/lib/hostile_ca.py
 NAME=hostile.example.com	# the name every issue asks for
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/acmec-hostile.XXXXXX") || exit 1
 PKI=$T/pki
-ACME_DIRECTORY=$BASE/dir
+CASES=$T/cases	# one directory per case: what the fake plays, its log
+ACME_DIRECTORY=	# per case (use_ca)
 ACME_CA_BUNDLE=$PKI/ca.pem
-STATE=		# per scenario (case_dirs)
-WEB=		# the webroot of a scenario
-OUT=		# the --out dir of a scenario
-srvlog=		# the request log of the running server
+CASE_BASE=	# https://127.0.0.1:$PORT/LABEL, the URLs of a case
+STATE=		# per case (case_dirs)
+WEB=		# the webroot of a case
+OUT=		# the --out dir of a case
+srvlog=		# the request log of the case
 server_pid=
-client_pid=
+client_pid=	# a client in the background (in a job)
+job_pids=()	# the background jobs, in start order
 
 # Never through a proxy: the fake CA is on loopback.
 no_proxy=${no_proxy:+$no_proxy,}localhost,127.0.0.1
@@ -72,7 +84,13 @@ stop_server() {
 }
 
 cleanup() {
+	local pid
 	[ -n "$client_pid" ] && kill -KILL "$client_pid" 2>/dev/null
+	# Jobs still running (interrupted): their clients end on their own
+	# once the server is gone, or at ACMEC_RUN_TIMEOUT.
+	for pid in "${job_pids[@]}"; do
+		kill "$pid" 2>/dev/null
+	done
 	stop_server
 	if [ "${HOSTILE_KEEP:-}" = 1 ]; then
 		echo "# work dir kept: $T"
@@ -88,7 +106,7 @@ now_ms() {
 }
 
 port_answers() {
-	(exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null
+	(exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
 }
 
 # Throwaway PKI: a CA, the server's TLS certificate (localhost and
@@ -131,29 +149,96 @@ make_pki() {
 	) >"$T/pki.log" 2>&1
 }
 
-# start_server LABEL SCENARIO [ARGS...]: start the fake CA and wait
-# (bounded) until it logged that it listens and its port answers.
+# start_server: start the fake CA for every case and wait (bounded) until
+# it logged its ports and they answer; sets PORT, SILENT_PORT and BASE.
 start_server() {
-	local label=$1 sc=$2 i
-	shift 2
-	srvlog=$T/$label.srv
-	python3 "$SERVER" --scenario "$sc" --port "$PORT" \
+	local i words=()
+	mkdir -p "$CASES"
+	python3 "$SERVER" --cases "$CASES" --port "${HOSTILE_PORT:-0}" \
 	    --cert "$PKI/server.pem" --key "$PKI/server.key" \
 	    --ca-cert "$PKI/ca.pem" --ca-key "$PKI/ca.key" \
-	    --log "$srvlog" "$@" >"$T/$label.srvout" 2>&1 &
+	    --log "$T/server.log" >"$T/server.out" 2>&1 &
 	server_pid=$!
 	for ((i = 0; i < 100; i++)); do
 		kill -0 "$server_pid" 2>/dev/null || break
-		if grep -q '^listening' "$srvlog" 2>/dev/null && port_answers
-		then
+		read -r -a words < <(grep -m 1 '^listening ' "$T/server.log" \
+		    2>/dev/null)
+		if [ "${#words[@]}" = 3 ] && port_answers "${words[1]}" &&
+		    port_answers "${words[2]}"; then
+			PORT=${words[1]}
+			SILENT_PORT=${words[2]}
+			BASE=https://127.0.0.1:$PORT
 			return 0
 		fi
 		sleep 0.1
 	done
-	not_ok "$label: the fake CA ($sc) answers on port $PORT"
-	{ echo "server output:"; cat "$T/$label.srvout"; } | diag
+	not_ok "the fake CA answers on its ports"
+	{ echo "server output:"; cat "$T/server.out"; } | diag
 	stop_server
 	return 1
+}
+
+# use_ca LABEL SCENARIO [--token TOKEN] [--pem FILE]: make case LABEL
+# play SCENARIO (with that http-01 token, serving that certificate chain)
+# and point ACME_DIRECTORY, CASE_BASE and srvlog at it.
+use_ca() {
+	local label=$1 sc=$2 d=$CASES/$1
+	shift 2
+	if ! mkdir "$d"; then
+		not_ok "$label: a case of its own on the fake CA"
+		return 1
+	fi
+	while [ "$#" -ge 2 ]; do
+		case $1 in
+		--token) printf '%s' "$2" >"$d/token" ;;
+		--pem) printf '%s\n' "$2" >"$d/pem" ;;
+		*) echo "use_ca: unknown option $1" >&2; return 1 ;;
+		esac
+		shift 2
+	done
+	# Last: the server takes the case as it finds it at its first request.
+	printf '%s\n' "$sc" >"$d/scenario"
+	srvlog=$d/log
+	CASE_BASE=$BASE/$label
+	ACME_DIRECTORY=$CASE_BASE/dir
+	if [ "$sc" = silent ]; then
+		CASE_BASE=https://127.0.0.1:$SILENT_PORT/$label
+		ACME_DIRECTORY=$CASE_BASE/dir
+	fi
+	return 0
+}
+
+# job FUNCTION [ARGS...]: run FUNCTION in the background, its checks and
+# diagnostics to a file of its own (reported by report_jobs).
+job() {
+	local pid running
+	while :; do
+		running=0
+		for pid in "${job_pids[@]}"; do
+			kill -0 "$pid" 2>/dev/null && running=$((running + 1))
+		done
+		[ "$running" -lt "${HOSTILE_JOBS:-1000}" ] && break
+		sleep 0.05
+	done
+	("$@") >"$T/job-${#job_pids[@]}.tap" 2>&1 &
+	job_pids+=($!)
+}
+
+# report_jobs: wait for every job, then report their checks in the order
+# the jobs were started, numbered afresh.
+report_jobs() {
+	local i line
+	wait "${job_pids[@]}"
+	for ((i = 0; i < ${#job_pids[@]}; i++)); do
+		while IFS= read -r line || [ -n "$line" ]; do
+			case $line in
+			"ok "[0-9]*" - "*) ok "${line#* - }" ;;
+			"not ok "[0-9]*" - "*) not_ok "${line#* - }" ;;
+			*) printf '%s\n' "$line" ;;
+			esac
+		done <"$T/job-$i.tap"
+	done
+	job_pids=()
 }
 
 # case_dirs LABEL: a fresh state dir, webroot and (absent) --out dir.
@@ -293,9 +378,8 @@ refused() {
 	local label=$1 sc=$2 ere=$3 what=$4
 	shift 4
 	case_dirs "$label"
-	start_server "$label" "$sc" "$@" || return
+	use_ca "$label" "$sc" "$@" || return
 	issue "$label"
-	stop_server
 	check_failed "$label" "$label: exits 1"
 	check_says_nourl "$label" "$ere" "$label: the message $what"
 	check_clean "$label"
@@ -305,9 +389,8 @@ refused() {
 # hostile scenario could pass for the wrong reason.
 case_honest() {
 	case_dirs honest
-	start_server honest honest || return
+	use_ca honest honest || return
 	issue honest
-	stop_server
 	check_exit honest 0 "honest: the fake CA's normal flow issues (control)"
 	check "honest: cert.pem, fullchain.pem and privkey.pem written" \
 	    test -s "$OUT/cert.pem" -a -s "$OUT/fullchain.pem" \
@@ -348,12 +431,11 @@ max_rss_kb() {
 huge() {
 	local label=$1 sc=$2 t0 t1 rss
 	case_dirs "$label"
-	start_server "$label" "$sc" || return
+	use_ca "$label" "$sc" || return
 	t0=$(now_ms)
 	issue "$label"
 	t1=$(now_ms)
 	rss=$(max_rss_kb "$label")
-	stop_server
 	check_failed "$label" "$label: exits 1"
 	check_says "$label" 'larger than' \
 	    "$label: the message says the answer is larger than the limit"
@@ -371,11 +453,10 @@ huge() {
 hang() {
 	local label=$1 sc=$2 t0 t1
 	case_dirs "$label"
-	start_server "$label" "$sc" || return
+	use_ca "$label" "$sc" || return
 	t0=$(date +%s)
 	issue "$label" --timeout 2
 	t1=$(date +%s)
-	stop_server
 	check_failed "$label" "$label: exits 1"
 	check "$label: gives up within 10 s with --timeout 2 ($((t1 - t0)) s)" \
 	    test $((t1 - t0)) -le 10
@@ -388,9 +469,8 @@ bad_token() {
 	local label=$1 token=$2 before=''
 	[ -e /tmp/pwned ] && before=$(cksum </tmp/pwned)
 	case_dirs "$label"
-	start_server "$label" bad-token --token "$token" || return
+	use_ca "$label" bad-token --token "$token" || return
 	issue "$label"
-	stop_server
 	check_failed "$label" "$label: token '$token': exits 1"
 	check_says "$label" 'base64url' \
 	    "$label: the message says the token is not base64url"
@@ -427,9 +507,8 @@ case_bad_tokens() {
 
 	# Valid base64url, but longer than any file name can be.
 	case_dirs long-token
-	start_server long-token long-token || return
+	use_ca long-token long-token || return
 	issue long-token
-	stop_server
 	check_failed long-token "long-token: a 5000-character token: exits 1"
 	check_says long-token '[Tt]oo long' \
 	    "long-token: the message says why (too long)"
@@ -439,9 +518,8 @@ case_bad_tokens() {
 # The problem document's text never reaches the terminal raw.
 case_escapes() {
 	case_dirs escape-text
-	if start_server escape-text escape-text; then
+	if use_ca escape-text escape-text; then
 		issue escape-text
-		stop_server
 		check_failed escape-text "escape-text: exits 1"
 		check_printable escape-text
 		check_one_line escape-text
@@ -452,17 +530,15 @@ case_escapes() {
 	# An entry the client does not use is ignored, whatever its name or
 	# value: nothing of it may reach the terminal.
 	case_dirs escape-key
-	if start_server escape-key escape-key; then
+	if use_ca escape-key escape-key; then
 		issue escape-key
-		stop_server
 		check_exit escape-key 0 "escape-key: an unused directory entry is ignored"
 		check_printable escape-key
 	fi
 
 	case_dirs escape-authz
-	if start_server escape-authz escape-authz; then
+	if use_ca escape-authz escape-authz; then
 		issue escape-authz
-		stop_server
 		check_failed escape-authz "escape-authz: exits 1"
 		check_printable escape-authz
 		check_one_line escape-authz
@@ -471,9 +547,8 @@ case_escapes() {
 	fi
 
 	case_dirs long-text
-	if start_server long-text long-text; then
+	if use_ca long-text long-text; then
 		issue long-text
-		stop_server
 		check_failed long-text "long-text: exits 1"
 		check_one_line long-text
 		check "long-text: the message is at most 4 KiB ($(wc -c \
@@ -484,11 +559,10 @@ case_escapes() {
 
 case_malformed() {
 	case_dirs bad-json
-	if start_server bad-json bad-json; then
+	if use_ca bad-json bad-json; then
 		issue bad-json
-		stop_server
 		check_failed bad-json "bad-json: exits 1"
-		check_says_url bad-json "$BASE/new-order" \
+		check_says_url bad-json "$CASE_BASE/new-order" \
 		    "bad-json: the message names the newOrder URL"
 		check_clean bad-json
 	fi
@@ -511,52 +585,56 @@ case_malformed() {
 
 case_redirect() {
 	case_dirs redirect
-	start_server redirect redirect || return
+	use_ca redirect redirect || return
 	issue redirect
-	stop_server
 	check_failed redirect "redirect: a 302 directory: exits 1"
 	check "redirect: the redirect is not followed (no GET /other)" \
 	    test "$(requests '^GET /other ')" = 0
 	check_clean redirect
 }
 
-# Retries a hostile CA asks for stay bounded.
-case_loops() {
+# Retries a hostile CA asks for stay bounded, in number and in time.
+case_badnonce_loop() {
 	local t0 t1
 	case_dirs badnonce-loop
-	if start_server badnonce-loop badnonce-loop; then
-		issue badnonce-loop
-		stop_server
-		check_failed badnonce-loop "badnonce-loop: exits 1"
-		check_says badnonce-loop 'badNonce' \
-		    "badnonce-loop: the message says badNonce"
-		check "badnonce-loop: at most 10 POSTs ($(requests '^POST '))" \
-		    test "$(requests '^POST ')" -le 10
-	fi
+	use_ca badnonce-loop badnonce-loop || return
+	t0=$(date +%s)
+	issue badnonce-loop --timeout 2
+	t1=$(date +%s)
+	check_failed badnonce-loop "badnonce-loop: exits 1"
+	check "badnonce-loop: ends within 40 s with --timeout 2 ($((t1 - t0)) s)" \
+	    test $((t1 - t0)) -le 40
+	check_says badnonce-loop 'badNonce' \
+	    "badnonce-loop: the message says badNonce"
+	# 64 retries at most (or 20 s): enough for a CA rejecting half.
+	check "badnonce-loop: at most 65 POSTs ($(requests '^POST '))" \
+	    test "$(requests '^POST ')" -le 65
+}
 
+case_busy_loop() {
+	local t0 t1
 	case_dirs busy-loop
-	if start_server busy-loop busy-loop; then
-		t0=$(date +%s)
-		issue busy-loop
-		t1=$(date +%s)
-		stop_server
-		check_failed busy-loop "busy-loop: 503 forever: exits 1"
-		check "busy-loop: gives up within 20 s ($((t1 - t0)) s)" \
-		    test $((t1 - t0)) -le 20
-		check "busy-loop: at most 10 POSTs ($(requests '^POST '))" \
-		    test "$(requests '^POST ')" -le 10
-	fi
+	use_ca busy-loop busy-loop || return
+	t0=$(date +%s)
+	issue busy-loop
+	t1=$(date +%s)
+	check_failed busy-loop "busy-loop: 503 forever: exits 1"
+	check "busy-loop: gives up within 20 s ($((t1 - t0)) s)" \
+	    test $((t1 - t0)) -le 20
+	check "busy-loop: at most 10 POSTs ($(requests '^POST '))" \
+	    test "$(requests '^POST ')" -le 10
+}
 
+case_busy_long() {
+	local t0 t1
 	case_dirs busy-long
-	if start_server busy-long busy-long; then
-		t0=$(date +%s)
-		issue busy-long
-		t1=$(date +%s)
-		stop_server
-		check_failed busy-long "busy-long: 429 Retry-After 999999: exits 1"
-		check "busy-long: does not wait 11 days: exits within 10 s" \
-		    test $((t1 - t0)) -le 10
-	fi
+	use_ca busy-long busy-long || return
+	t0=$(date +%s)
+	issue busy-long
+	t1=$(date +%s)
+	check_failed busy-long "busy-long: 429 Retry-After 999999: exits 1"
+	check "busy-long: does not wait 11 days: exits within 10 s" \
+	    test $((t1 - t0)) -le 10
 }
 
 # pending LABEL SCENARIO SECONDS: Retry-After: 999999 on a pending
@@ -566,10 +644,12 @@ case_loops() {
 pending() {
 	local label=$1 sc=$2 secs=$3 i t0 t1 files
 	case_dirs "$label"
-	start_server "$label" "$sc" || return
-	"$ACMEC" --directory "$ACME_DIRECTORY" --ca-bundle "$ACME_CA_BUNDLE" \
-	    --state-dir "$STATE" issue -d "$NAME" -w "$WEB" --agree-tos \
-	    --out "$OUT" >"$T/$label.out" 2>"$T/$label.err" &
+	use_ca "$label" "$sc" || return
+	# timeout passes the SIGTERM below on to the client.
+	timeout "$ACMEC_RUN_TIMEOUT" "$ACMEC" --directory "$ACME_DIRECTORY" \
+	    --ca-bundle "$ACME_CA_BUNDLE" --state-dir "$STATE" issue \
+	    -d "$NAME" -w "$WEB" --agree-tos --out "$OUT" \
+	    >"$T/$label.out" 2>"$T/$label.err" &
 	client_pid=$!
 	sleep "$secs"
 	files=$(files_in "$WEB")
@@ -597,7 +677,6 @@ pending() {
 	wait "$client_pid"
 	rc=$?
 	client_pid=
-	stop_server
 	check "$label: exits within 2 s of SIGTERM ($((t1 - t0)) ms)" \
 	    test $((t1 - t0)) -le 2000
 	check_failed "$label" "$label: exits 1 after SIGTERM"
@@ -623,10 +702,9 @@ case_wrong_cert() {
 	chmod 600 "$OUT/privkey.pem"
 	cp -p "$OUT/privkey.pem" "$OUT/cert.pem" \
 	    "$T/case-wrong-cert-earlier/before/"
-	start_server wrong-cert-earlier wrong-cert \
+	use_ca wrong-cert-earlier wrong-cert \
 	    --pem "$PKI/wrong-chain.pem" || return
 	issue wrong-cert-earlier
-	stop_server
 	check_failed wrong-cert-earlier "wrong-cert-earlier: exits 1"
 	check_says wrong-cert-earlier 'refus' \
 	    "wrong-cert-earlier: the message says it refuses the certificate"
@@ -645,15 +723,23 @@ case_wrong_cert() {
 # blip at the CA does not throw away validated authorizations.
 case_poll_lost() {
 	case_dirs poll-lost-once
-	start_server poll-lost-once poll-lost-once || return
+	use_ca poll-lost-once poll-lost-once || return
 	issue poll-lost-once --timeout 2
-	stop_server
 	check_exit poll-lost-once 0 \
 	    "poll-lost-once: a poll whose answer was lost is asked again"
 	check "poll-lost-once: the certificate is written" \
 	    test -s "$OUT/fullchain.pem"
-	check "poll-lost-once: the authorization was polled again" \
-	    test "$(requests '^POST /authz/')" -ge 3
+	check "poll-lost-once: the order was polled again" \
+	    test "$(requests '^POST /order/')" -ge 2
+}
+
+# The account directory of the one CA in state dir $1 (accounts/CA/).
+akdir() {
+	local d
+	for d in "$1"/accounts/*/; do
+		[ -d "$d" ] && { printf '%s\n' "${d%/}"; return; }
+	done
+	printf '%s\n' "$1/accounts/none"
 }
 
 # A key change whose answer is lost may have happened: the new key must
@@ -662,59 +748,199 @@ case_key_change() {
 	local label
 	for label in keychange-silent keychange-refused; do
 		case_dirs "$label"
-		start_server "$label" "$label" || continue
+		use_ca "$label" "$label" || continue
 		run "$label-new" account new --agree-tos
-		cp -p "$STATE/account-key.pem" "$T/$label-old.pem"
+		cp -p "$(akdir "$STATE")/account-key.pem" "$T/$label-old.pem"
 		run "$label" --timeout 2 account rollover
-		stop_server
 		check_failed "$label" "$label: account rollover exits 1"
 		check "$label: account-key.pem is still the old key" \
-		    cmp -s "$STATE/account-key.pem" "$T/$label-old.pem"
+		    cmp -s "$(akdir "$STATE")/account-key.pem" "$T/$label-old.pem"
 	done
 	check "keychange-silent: the new key is kept as account-key.pem.new" \
-	    test -s "$T/case-keychange-silent/state/account-key.pem.new"
+	    test -s "$(akdir "$T/case-keychange-silent/state")/account-key.pem.new"
 	check_says keychange-silent 'next acmec run' \
 	    "keychange-silent: the message says the next run sorts it out"
 	check "keychange-refused: no account-key.pem.new is left" \
-	    test ! -e "$T/case-keychange-refused/state/account-key.pem.new"
+	    test ! -e "$(akdir "$T/case-keychange-refused/state")/account-key.pem.new"
+}
+
+# A Retry-After beyond the poll budget: give up at once and say why,
+# rather than sleep for days under cron.
+case_retry_after_huge() {
+	refused retry-after-huge retry-after-huge 'Retry-After' \
+	    'says the CA asks to wait longer than acmec waits'
+	check_says retry-after-huge '999999|11 days' \
+	    "retry-after-huge: the message gives the time the CA asked for"
+}
+
+# ------------------------------------ what CAs other than pebble do
+
+# step-ca answers a failed http-01 check in the challenge POST's own
+# answer ("error", status pending or invalid) and leaves the authorization
+# and the order pending for ever.  Pending: acmec answers the challenge
+# again a few times, backing off (RFC 8555 section 8.2), then gives up
+# with the CA's words.  Invalid: it gives up at once.
+case_stepca_pending() {
+	local label=stepca-pending t0 t1 n
+	case_dirs "$label"
+	use_ca "$label" stepca-pending || return
+	t0=$(date +%s)
+	ACMEC_RUN_TIMEOUT=62 issue "$label"
+	t1=$(date +%s)
+	n=$(requests '^POST /chall/0 ')
+	check_failed "$label" "$label: exits 1"
+	check "$label: gives up within 60 s ($((t1 - t0)) s)" \
+	    test $((t1 - t0)) -le 60
+	check "$label: the challenge is answered again, a few times ($n POSTs)" \
+	    test "$n" -ge 2 -a "$n" -le 10
+	check_says "$label" '404' "$label: the message has the CA's detail (404)"
+	check_says "$label" 'unauthorized' \
+	    "$label: the message has the CA's error type (unauthorized)"
+	check_clean "$label"
+}
+
+case_stepca_invalid() {
+	local label=stepca-invalid t0 t1 n
+	case_dirs "$label"
+	use_ca "$label" stepca-invalid || return
+	t0=$(date +%s)
+	ACMEC_RUN_TIMEOUT=20 issue "$label"
+	t1=$(date +%s)
+	n=$(requests '^POST /chall/0 ')
+	check_failed "$label" "$label: exits 1"
+	check "$label: gives up within 5 s ($((t1 - t0)) s)" \
+	    test $((t1 - t0)) -le 5
+	check "$label: the challenge is answered once ($n POSTs)" test "$n" = 1
+	check_says "$label" '404' "$label: the message has the CA's detail (404)"
+	check_says "$label" 'unauthorized' \
+	    "$label: the message has the CA's error type (unauthorized)"
+	check_clean "$label"
+}
+
+# account_gone LABEL SCENARIO: the state dir knows the account, the CA
+# answers every request of it (and every lookup) with an error.  One
+# onlyReturnExisting lookup tells a forgotten account from a refused one;
+# then acmec gives up, hinting that the account may be deactivated, and
+# creates no new account behind the user's back.
+account_gone() {
+	local label=$1 sc=$2 lookups creates n
+	case_dirs "$label"
+	use_ca "$label" "$sc" || return
+	run "$label-new" account new --agree-tos
+	check_exit "$label-new" 0 "$label: account new exits 0 (before the CA turns)"
+	lookups=$(requests '^POST /new-acct \[onlyReturnExisting\] ')
+	creates=$(requests '^POST /new-acct -> ')
+	issue "$label"
+	n=$(($(requests '^POST /new-acct \[onlyReturnExisting\] ') - lookups))
+	check_failed "$label" "$label: exits 1"
+	check "$label: one onlyReturnExisting lookup before giving up ($n)" \
+	    test "$n" = 1
+	check "$label: no new account is created" \
+	    test "$(requests '^POST /new-acct -> ')" = "$creates"
+	check_says "$label" 'deactivated' \
+	    "$label: the message says the account may be deactivated"
+	check_clean "$label"
+}
+
+# keyChange answered 501 (step-ca has none): say so; the old key stays.
+case_keychange_501() {
+	local label=keychange-501
+	case_dirs "$label"
+	use_ca "$label" keychange-501 || return
+	run "$label-new" account new --agree-tos
+	cp -p "$(akdir "$STATE")/account-key.pem" "$T/$label-old.pem"
+	run "$label" account rollover
+	check_failed "$label" "$label: account rollover exits 1"
+	# Not just "rollover": the command's name prefixes every message.
+	check_says_nourl "$label" '[Kk]ey (rollover|change)' \
+	    "$label: the message is about account key rollover"
+	check_says_nourl "$label" 'implement' \
+	    "$label: the message says the CA does not implement it"
+	check "$label: account-key.pem is still the old key" \
+	    cmp -s "$(akdir "$STATE")/account-key.pem" "$T/$label-old.pem"
+	check "$label: no account-key.pem.new is left" \
+	    test ! -e "$(akdir "$STATE")/account-key.pem.new"
+	run "$label-show" account show
+	check_exit "$label-show" 0 \
+	    "$label: the account still works (account show exits 0)"
+}
+
+# The CA answers an update with other contacts than asked (step-ca keeps
+# them, and does not clear them on an empty list): done, with a warning.
+case_contacts_kept() {
+	local label=contacts-kept
+	case_dirs "$label"
+	use_ca "$label" contacts-kept || return
+	run "$label-new" account new --agree-tos \
+	    --contact mailto:old@example.com
+	run "$label" account update --contact mailto:new@example.com
+	check_exit "$label" 0 "$label: account update exits 0"
+	check_says "$label" '[Cc]ontacts' \
+	    "$label: a warning says the CA's contacts differ from those asked"
+	run "$label-clear" account update
+	check_exit "$label-clear" 0 \
+	    "$label-clear: account update without contacts exits 0"
+	check_says "$label-clear" '[Cc]ontacts' \
+	    "$label-clear: a warning says the CA kept contacts"
+}
+
+# A poll answered 503 (Retry-After: 1), then cut off mid-answer, is asked
+# again: neither outcome is an answer about the authorization.
+case_poll_busy_cut() {
+	local label=poll-busy-cut
+	case_dirs "$label"
+	use_ca "$label" poll-busy-cut || return
+	issue "$label" --timeout 2
+	check "$label: the fake answered one poll 503 and cut one off" \
+	    test "$(requests ' -> 503$')" = 1 -a "$(requests ' -> cut$')" = 1
+	check_exit "$label" 0 \
+	    "$label: the poll is asked again after a 503 and a cut answer"
+	check "$label: the certificate is written" test -s "$OUT/fullchain.pem"
+	check_no_files "$WEB" "$label: the challenge file is removed"
 }
 
 # ---------------------------------------------------------------- main
 
-if port_answers; then
-	not_ok "port $PORT is free for the fake CA (set HOSTILE_PORT)"
-	summary
-	exit 1
-fi
 if ! make_pki; then
 	not_ok "openssl makes the test certificates"
 	diag <"$T/pki.log"
 	summary
 	exit 1
 fi
+if ! start_server; then
+	summary
+	exit 1
+fi
 
-case_honest
-case_http_urls
-huge huge-body huge-body
-huge endless-body endless-body
-hang silent silent
-hang silent-http silent-http
-hang slow-drip slow-drip
-case_bad_tokens
-case_escapes
-case_malformed
-case_redirect
-case_loops
-pending forever-pending forever-pending 2
-# A Retry-After beyond the poll budget: give up at once and say why,
-# rather than sleep for days under cron.
-refused retry-after-huge retry-after-huge 'Retry-After' \
-    'says the CA asks to wait longer than acmec waits'
+job case_honest
+job case_http_urls
+job huge huge-body huge-body
+job huge endless-body endless-body
+job hang silent silent
+job hang silent-http silent-http
+job hang slow-drip slow-drip
+job case_bad_tokens
+job case_escapes
+job case_malformed
+job case_redirect
+job case_badnonce_loop
+job case_busy_loop
+job case_busy_long
+job pending forever-pending forever-pending 2
+job case_retry_after_huge
 # Each answer takes 1.2 s: the first poll ends in another second than it
 # began, which must not turn the clamped wait into giving up at once.
-pending forever-pending-slow forever-pending-slow 4
-case_wrong_cert
-case_poll_lost
-case_key_change
+job pending forever-pending-slow forever-pending-slow 4
+job case_wrong_cert
+job case_poll_lost
+job case_key_change
+job case_stepca_pending
+job case_stepca_invalid
+job account_gone account-gone-500 account-gone-500
+job account_gone account-gone-403 account-gone-403
+job case_keychange_501
+job case_contacts_kept
+job case_poll_busy_cut
+report_jobs
 
 summary

@@ -3,26 +3,42 @@
 
 Used by tests/integration-hostile.sh for what a real CA (pebble) cannot be
 made to do: malformed or hostile answers.  It speaks just enough ACME to
-lead the client to the one hostile answer of a SCENARIO, and no more:
+lead the client to the one hostile answer of a SCENARIO, and no more.
 
-    hostile_ca.py --scenario NAME --port PORT --cert CERT --key KEY
-                  [--log FILE] [--token TOKEN] [--pem FILE]
-                  [--ca-cert FILE --ca-key FILE]
+One process serves many cases at once, each under its own path prefix:
+
+    hostile_ca.py --cases DIR --cert CERT --key KEY [--port PORT]
+                  [--log FILE] [--ca-cert FILE --ca-key FILE]
+
+A case is a directory DIR/LABEL holding a file "scenario" (its name) and
+optionally "token" (the http-01 token, raw bytes, bad-token) and "pem" (the
+path of a certificate chain to serve, wrong-cert).  The test script writes
+them before the client's first request; the case's directory is then
+https://127.0.0.1:PORT/LABEL/dir, every request of the case is logged to
+DIR/LABEL/log, and each case has its own state.  Cases of the "silent"
+scenario are served on a second port that never speaks TLS.
+
+    hostile_ca.py --scenario NAME --cert CERT --key KEY [--port PORT]
+                  [--log FILE] [--token TOKEN] [--pem FILE] [...]
+
+serves one scenario at the root (https://127.0.0.1:PORT/dir), for trying a
+scenario by hand.
+
     hostile_ca.py --list           # the scenarios, one a line
 
-It listens on 127.0.0.1:PORT with HTTPS (CERT and KEY, PEM, made by the
-test script); the directory is https://127.0.0.1:PORT/dir.  It never
-verifies a JWS signature: it only decodes the payload.  Every answer
-carries a base64url Replay-Nonce (unless the scenario is about nonces) and
-HEAD/GET newNonce are answered.
+PORT 0 (the default) lets the system pick free ports.  --log FILE gets
+"listening PORT SILENT-PORT" once both sockets are bound; with --scenario,
+also the requests.  A request line reads "METHOD PATH -> STATUS" (PATH
+without the case's prefix; STATUS "-" for one never answered, "cut" for
+one cut off mid-answer), with "[onlyReturnExisting]" after PATH for a
+newAccount lookup, so that the test can wait for the server and count
+requests.
 
---log FILE gets "listening PORT" once the socket is bound, then one line
-"METHOD PATH -> STATUS" per request (STATUS "-" for one never answered), so
-that the test can wait for the server and count requests.
-
---pem FILE is served as the certificate chain (wrong-cert scenarios); the
-honest flow and wrong-cert-names sign the client's CSR with openssl and
---ca-cert/--ca-key instead.  --token is the http-01 token (bad-token).
+The honest flow and wrong-cert-names sign the client's CSR with openssl and
+--ca-cert/--ca-key; the wrong-cert scenarios serve the "pem" file instead.
+It never verifies a JWS signature: it only decodes the protected header and
+the payload.  Every answer carries a base64url Replay-Nonce (unless the
+scenario is about nonces) and HEAD/GET newNonce are answered.
 
 Python 3 standard library only (and the openssl program for signing).
 """
@@ -56,13 +72,14 @@ class Reply:
     """One answer: status, headers, body (bytes), or a special kind."""
 
     def __init__(self, status=200, body=b"", ctype="application/json",
-                 headers=None, stream=None, silent=False):
+                 headers=None, stream=None, silent=False, cut=False):
         self.status = status
         self.body = body
         self.ctype = ctype
         self.headers = dict(headers or {})
         self.stream = stream	# iterable of byte chunks, no Content-Length
         self.silent = silent	# read the request, never answer
+        self.cut = cut		# send half the body, then close the connection
 
 
 def js(status, obj, **headers):
@@ -80,15 +97,23 @@ def problem(status, kind, detail, **extra):
 class Request:
     def __init__(self, method, path, body):
         self.method = method
-        self.path = path
+        self.path = path	# without the case's prefix
         self.payload = None	# decoded JWS payload; None for POST-as-GET
+        self.kid = None		# the account URL the JWS is signed for
         if method == "POST" and body:
             try:
                 jws = json.loads(body)
+                protected = json.loads(unb64u(jws.get("protected", "")))
+                self.kid = protected.get("kid")
                 raw = unb64u(jws.get("payload", ""))
                 self.payload = json.loads(raw) if raw else None
             except (ValueError, AttributeError):
                 pass
+
+    def lookup(self):
+        """True for a newAccount request with onlyReturnExisting."""
+        return isinstance(self.payload, dict) and \
+            self.payload.get("onlyReturnExisting") is True
 
 
 class CA:
@@ -98,13 +123,14 @@ class CA:
     directory) to make one answer hostile.
     """
 
-    def __init__(self, port, args):
-        self.base = "https://127.0.0.1:%d" % port
-        self.port = port
-        self.args = args
+    def __init__(self, base, token=None, pem=None, ca_cert=None,
+                 ca_key=None):
+        self.base = base	# https://127.0.0.1:PORT/LABEL, no final /
+        self.pem = pem
+        self.ca_cert = ca_cert
+        self.ca_key = ca_key
         self.names = ["hostile.example.com"]
-        self.token = args.token if args.token is not None else \
-            b64u(os.urandom(32))
+        self.token = token if token is not None else b64u(os.urandom(32))
         self.validated = False
         self.extra_names = []	# added to the certificate (wrong-cert-names)
         self.csr_der = None
@@ -113,6 +139,10 @@ class CA:
 
     def url(self, path):
         return self.base + path
+
+    def http_url(self, path):
+        """The same URL with http:// (what a hostile CA hands out)."""
+        return "http" + self.url(path)[len("https"):]
 
     # ------------------------------------------------------------ hooks
     def nonce(self):
@@ -211,15 +241,14 @@ class CA:
         return Reply(200, self.cert_pem(), "application/pem-certificate-chain")
 
     def cert_pem(self):
-        if self.args.pem:
-            with open(self.args.pem, "rb") as f:
+        if self.pem:
+            with open(self.pem, "rb") as f:
                 return f.read()
         return self.sign_csr(self.names + self.extra_names)
 
     def sign_csr(self, names):
         """The CSR's key in a certificate for names, signed by --ca-*."""
-        a = self.args
-        if not (a.ca_cert and a.ca_key and self.csr_der):
+        if not (self.ca_cert and self.ca_key and self.csr_der):
             raise RuntimeError("no --ca-cert/--ca-key or CSR to sign")
         with tempfile.TemporaryDirectory() as tmp:
             csr = os.path.join(tmp, "csr.pem")
@@ -235,11 +264,11 @@ class CA:
                 f.write("keyUsage=critical,digitalSignature\n")
                 f.write("extendedKeyUsage=serverAuth\n")
             leaf = subprocess.run(
-                ["openssl", "x509", "-req", "-in", csr, "-CA", a.ca_cert,
-                 "-CAkey", a.ca_key, "-set_serial", str(self.serial),
+                ["openssl", "x509", "-req", "-in", csr, "-CA", self.ca_cert,
+                 "-CAkey", self.ca_key, "-set_serial", str(self.serial),
                  "-days", "2", "-extfile", ext],
                 check=True, capture_output=True).stdout
-        with open(a.ca_cert, "rb") as f:
+        with open(self.ca_cert, "rb") as f:
             return leaf + f.read()
 
     @staticmethod
@@ -270,6 +299,10 @@ class CA:
             early = self.before_post(req)
             if early is not None:
                 return early
+        return self.dispatch(req)
+
+    def dispatch(self, req):
+        """The answer of the resource, without before_post."""
         for method, path, name in self.ROUTES:
             if method == req.method and (req.path == path or
                     (path.endswith("/") and req.path.startswith(path))):
@@ -296,7 +329,7 @@ def honest(ca):
 @scenario
 def http_url(ca):
     """The directory's newOrder is an http:// URL: refuse the directory."""
-    ca.dir_extra["newOrder"] = "http://127.0.0.1:%d/new-order" % ca.port
+    ca.dir_extra["newOrder"] = ca.http_url("/new-order")
 
 
 @scenario
@@ -306,7 +339,7 @@ def http_url_authz(ca):
 
     def order_obj():
         o = honest_order()
-        o["authorizations"] = ["http://127.0.0.1:%d/authz/0" % ca.port]
+        o["authorizations"] = [ca.http_url("/authz/0")]
         return o
     ca.order_obj = order_obj
 
@@ -318,7 +351,7 @@ def http_url_challenge(ca):
 
     def challenge_obj(i):
         c = honest_challenge(i)
-        c["url"] = "http://127.0.0.1:%d/chall/%d" % (ca.port, i)
+        c["url"] = ca.http_url("/chall/%d" % i)
         return c
     ca.challenge_obj = challenge_obj
 
@@ -331,7 +364,7 @@ def http_url_cert(ca):
     def order_obj():
         o = honest_order()
         if "certificate" in o:
-            o["certificate"] = "http://127.0.0.1:%d/cert/1" % ca.port
+            o["certificate"] = ca.http_url("/cert/1")
         return o
     ca.order_obj = order_obj
 
@@ -359,7 +392,7 @@ def endless_body(ca):
 @scenario
 def silent(ca):
     """Accepts TCP connections and never says a word (not even TLS)."""
-    # Handled by serve_silent(): no TLS server at all.
+    # Handled by serve_silent(), on a port of its own: no TLS at all.
 
 
 @scenario
@@ -370,16 +403,16 @@ def silent_http(ca):
 
 @scenario
 def poll_lost_once(ca):
-    """The first poll of the authorization gets no answer; later ones do."""
-    honest = ca.authz
+    """The first poll of the order gets no answer; later ones do."""
+    honest = ca.order
     calls = {"n": 0}
 
-    def authz(req):
+    def order(req):
         calls["n"] += 1
-        if calls["n"] == 2:
+        if calls["n"] == 1:
             return Reply(silent=True)
         return honest(req)
-    ca.authz = authz
+    ca.order = order
 
 
 @scenario
@@ -425,7 +458,7 @@ def location_http(ca):
         if (req.payload or {}).get("onlyReturnExisting"):
             return problem(400, "accountDoesNotExist", "no account")
         return js(201, {"status": "valid"},
-                  Location="http://127.0.0.1:%d/acct/1" % ca.port)
+                  Location=ca.http_url("/acct/1"))
     ca.new_account = new_account
 
 
@@ -434,7 +467,7 @@ def location_http_order(ca):
     """newOrder answers 201 with an http:// order Location."""
     ca.new_order = lambda req: js(
         201, ca.order_obj(),
-        Location="http://127.0.0.1:%d/order/1" % ca.port)
+        Location=ca.http_url("/order/1"))
 
 
 @scenario
@@ -456,7 +489,7 @@ def escape_text(ca):
 def escape_key(ca):
     """A directory member *name* holds escapes (its value is http://)."""
     ca.dir_extra["\u001b]0;pwned\u0007\u001b[2Jx\nnewline"] = \
-        "http://127.0.0.1:%d/x" % ca.port
+        ca.http_url("/x")
 
 
 @scenario
@@ -511,14 +544,21 @@ def redirect(ca):
 
 
 def pending_authz(ca, retry_after):
-    """The authorization stays pending, answered with this Retry-After."""
+    """The authorizations and the order stay pending, answered with this
+    Retry-After."""
     honest_authz = ca.authz_obj
+    honest_order = ca.order_obj
 
     def authz(req):
         obj = dict(honest_authz(ca.index(req)), status="pending")
         obj["challenges"][0]["status"] = "processing"
         return js(200, obj, **{"Retry-After": retry_after})
+
+    def order(req):
+        return js(200, dict(honest_order(), status="pending"),
+                  **{"Retry-After": retry_after})
     ca.authz = authz
+    ca.order = order
 
 
 @scenario
@@ -535,14 +575,20 @@ def retry_after_huge(ca):
 
 @scenario
 def forever_pending_slow(ca):
-    """As forever-pending, and each authorization answer takes 1.2 s."""
+    """As forever-pending, and each authorization or order answer takes
+    1.2 s."""
     forever_pending(ca)
-    pending = ca.authz
+    pending_authz_answer, pending_order_answer = ca.authz, ca.order
 
     def authz(req):
         time.sleep(1.2)
-        return pending(req)
+        return pending_authz_answer(req)
+
+    def order(req):
+        time.sleep(1.2)
+        return pending_order_answer(req)
     ca.authz = authz
+    ca.order = order
 
 
 @scenario
@@ -613,14 +659,192 @@ def nonstring_order(ca):
     ca.dir_extra["newOrder"] = [ca.url("/new-order")]
 
 
+# What real CAs other than pebble do: step-ca, Let's Encrypt.
+
+def stepca_challenge(ca, status):
+    """The challenge POST's answer has STATUS and the error of a failed
+    check; the authorization and the order stay pending for ever."""
+    answered = {"yes": False}
+
+    def challenge_obj(i):
+        c = {"type": "http-01", "url": ca.url("/chall/%d" % i),
+             "token": ca.token, "status": "pending"}
+        if answered["yes"]:
+            c["status"] = status
+            c["error"] = {
+                "type": ERR + "unauthorized",
+                "detail": "Invalid response from http://x.test/"
+                          ".well-known/acme-challenge/%s: 404" % ca.token}
+        return c
+
+    def challenge(req):
+        answered["yes"] = True
+        return js(200, challenge_obj(ca.index(req)))
+    ca.challenge_obj = challenge_obj
+    ca.challenge = challenge
+
+
+@scenario
+def stepca_pending(ca):
+    """step-ca: the challenge POST answers "pending" with an unauthorized
+    error (a 404 at the web server); authorization and order stay pending."""
+    stepca_challenge(ca, "pending")
+
+
+@scenario
+def stepca_invalid(ca):
+    """step-ca: the challenge POST answers "invalid" with an unauthorized
+    error; the authorization and the order stay pending."""
+    stepca_challenge(ca, "invalid")
+
+
+def account_gone(ca, answer):
+    """Once the account exists, every request signed for it and every
+    onlyReturnExisting lookup gets answer()."""
+    created = {"yes": False}
+
+    def new_account(req):
+        if req.lookup():
+            if created["yes"]:
+                return answer()
+            return problem(400, "accountDoesNotExist",
+                           "no account for this key")
+        created["yes"] = True
+        return js(201, {"status": "valid", "orders": ca.url("/orders")},
+                  Location=ca.url("/acct/1"))
+    ca.new_account = new_account
+    ca.before_post = lambda req: \
+        answer() if created["yes"] and req.kid else None
+
+
+@scenario
+def account_gone_500(ca):
+    """After the account is created, the CA answers every request of it
+    with 500 and an empty body (older step-ca for an unknown account)."""
+    account_gone(ca, lambda: Reply(500, b"", None))
+
+
+@scenario
+def account_gone_403(ca):
+    """After the account is created, the CA answers every request of it
+    with 403 unauthorized (a deactivated account at most CAs)."""
+    account_gone(ca, lambda: problem(403, "unauthorized",
+                                     "the request is not authorized"))
+
+
+@scenario
+def keychange_501(ca):
+    """keyChange answers 501 Not Implemented with no body (step-ca)."""
+    ca.key_change = lambda req: Reply(501, b"", None)
+
+
+@scenario
+def contacts_kept(ca):
+    """An account update is answered with the contacts of the account's
+    creation, whatever it asked (step-ca does not clear contacts)."""
+    kept = {"contact": []}
+    honest_new_account = ca.new_account
+
+    def new_account(req):
+        if not req.lookup():
+            kept["contact"] = (req.payload or {}).get("contact") or []
+        return honest_new_account(req)
+
+    def account(req):
+        return js(200, {"status": "valid", "contact": kept["contact"],
+                        "orders": ca.url("/orders")})
+    ca.new_account = new_account
+    ca.account = account
+
+
+@scenario
+def poll_busy_cut(ca):
+    """Once the challenge is answered, the first poll (POST-as-GET of an
+    authorization, challenge or order) gets 503 with Retry-After: 1, the
+    second is cut off mid-answer; later ones are honest."""
+    polls = {"n": 0}
+
+    def before_post(req):
+        if not ca.validated or req.payload is not None or \
+                not req.path.startswith(("/authz/", "/chall/", "/order/")):
+            return None
+        polls["n"] += 1
+        if polls["n"] == 1:
+            r = problem(503, "serverInternal", "busy")
+            r.headers["Retry-After"] = "1"
+            return r
+        if polls["n"] == 2:
+            r = ca.dispatch(req)
+            r.cut = True
+            return r
+        return None
+    ca.before_post = before_post
+
+
 # ------------------------------------------------------------------ server
+
+class Log:
+    """One request log file, written from many handler threads."""
+
+    def __init__(self, f):
+        self.f = f
+        self.lock = threading.Lock()
+
+    def line(self, text):
+        with self.lock:
+            self.f.write(text + "\n")
+            self.f.flush()
+
+
+class Cases:
+    """The cases of DIR, each a CA of its own, made at its first request."""
+
+    def __init__(self, root, base, ca_cert, ca_key):
+        self.root = root
+        self.base = base
+        self.ca_cert = ca_cert
+        self.ca_key = ca_key
+        self.lock = threading.Lock()
+        self.cases = {}		# label -> (CA, Log)
+
+    def read(self, label, name):
+        try:
+            with open(os.path.join(self.root, label, name), "rb") as f:
+                return f.read()
+        except FileNotFoundError:
+            return None
+
+    def get(self, label):
+        """(CA, Log) of case LABEL, or None if there is no such case."""
+        if not label or label.startswith(".") or "/" in label:
+            return None
+        with self.lock:
+            if label in self.cases:
+                return self.cases[label]
+            sc = self.read(label, "scenario")
+            if sc is None:
+                return None
+            sc = sc.decode().strip()
+            token = self.read(label, "token")
+            pem = self.read(label, "pem")
+            ca = CA(self.base + "/" + label,
+                    token=None if token is None else
+                    token.decode("utf-8", "surrogateescape"),
+                    pem=None if pem is None else pem.decode().strip(),
+                    ca_cert=self.ca_cert, ca_key=self.ca_key)
+            SCENARIOS[sc](ca)
+            log = Log(open(os.path.join(self.root, label, "log"), "a"))
+            self.cases[label] = (ca, log)
+            return self.cases[label]
+
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "hostile-ca/1"
     sys_version = ""
-    ca = None
-    logf = None
+    cases = None	# Cases, or None for the one --scenario at the root
+    ca = None		# that one scenario's CA
+    log = None		# and its Log (the main log)
 
     def setup(self):
         self.request.settimeout(60)
@@ -633,10 +857,6 @@ class Handler(BaseHTTPRequestHandler):
     def log_request(self, code="-", size="-"):
         pass
 
-    def note(self, status):
-        self.logf.write("%s %s -> %s\n" % (self.command, self.path, status))
-        self.logf.flush()
-
     def do_GET(self):
         self.serve(None)
 
@@ -647,20 +867,40 @@ class Handler(BaseHTTPRequestHandler):
         n = int(self.headers.get("Content-Length") or 0)
         self.serve(self.rfile.read(min(n, 1 << 20)))
 
+    def find_case(self):
+        """(CA, Log, path inside the case) of this request, or None."""
+        if self.cases is None:
+            return self.ca, self.log, self.path
+        _, label, rest = (self.path + "/").split("/", 2)
+        found = self.cases.get(label)
+        if found is None:
+            return None
+        return found[0], found[1], "/" + rest[:-1]
+
     def serve(self, body):
-        req = Request(self.command, self.path, body)
+        found = self.find_case()
+        if found is None:
+            self.log.line("%s %s -> 404 (no such case)" %
+                          (self.command, self.path))
+            self.send_error(404)
+            return
+        ca, log, path = found
+        req = Request(self.command, path, body)
         try:
-            reply = self.ca.route(req)
+            reply = ca.route(req)
         except Exception as exc:	# a bug in the fake: say so loudly
             reply = problem(500, "serverInternal", "fake CA bug: %r" % exc)
-            sys.stderr.write("fake CA bug: %r\n" % exc)
+            sys.stderr.write("fake CA bug: %s: %r\n" % (self.path, exc))
+        what = "%s %s%s -> " % (self.command, path,
+                                " [onlyReturnExisting]" if req.lookup()
+                                else "")
         if reply.silent:
-            self.note("-")
+            log.line(what + "-")
             STOP.wait()
             return
-        self.note(reply.status)
+        log.line(what + ("cut" if reply.cut else str(reply.status)))
         self.send_response(reply.status)
-        self.send_header("Replay-Nonce", self.ca.nonce())
+        self.send_header("Replay-Nonce", ca.nonce())
         self.send_header("Cache-Control", "no-store")
         if reply.ctype:
             self.send_header("Content-Type", reply.ctype)
@@ -674,6 +914,11 @@ class Handler(BaseHTTPRequestHandler):
         if self.command == "HEAD":
             return
         try:
+            if reply.cut:
+                self.wfile.write(reply.body[:len(reply.body) // 2])
+                self.wfile.flush()
+                self.close_connection = True
+                return
             if reply.stream is None:
                 self.wfile.write(reply.body)
                 return
@@ -706,26 +951,28 @@ class TLSServer(ThreadingHTTPServer):
         pass	# probes of the port, clients that hang up: not our concern
 
 
-def serve_silent(port, logf):
-    """Accept connections and hold them open without a byte."""
+def silent_socket(port):
     s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     s.bind(("127.0.0.1", port))
-    s.listen(16)
-    logf.write("listening %d\n" % port)
-    logf.flush()
+    s.listen(64)
+    return s
+
+
+def serve_silent(s, log):
+    """Accept connections and hold them open without a byte."""
     held = []
     while True:
         conn, _ = s.accept()
-        logf.write("CONNECT -> -\n")
-        logf.flush()
+        log.line("CONNECT -> -")
         held.append(conn)
 
 
 def main():
     p = argparse.ArgumentParser(description="A hostile fake ACME CA.")
-    p.add_argument("--scenario")
-    p.add_argument("--port", type=int, default=14443)
+    p.add_argument("--cases", help="serve the cases of this directory")
+    p.add_argument("--scenario", help="serve this one scenario at the root")
+    p.add_argument("--port", type=int, default=0)
     p.add_argument("--cert")
     p.add_argument("--key")
     p.add_argument("--log")
@@ -737,25 +984,37 @@ def main():
     args = p.parse_args()
     if args.list:
         for name, fn in SCENARIOS.items():
-            print("%-20s %s" % (name, (fn.__doc__ or "").strip()))
+            print("%-20s %s" % (name, " ".join((fn.__doc__ or "").split())))
         return 0
-    if args.scenario not in SCENARIOS:
+    if (args.cases is None) == (args.scenario is None):
+        p.error("give --cases DIR or --scenario NAME")
+    if args.scenario is not None and args.scenario not in SCENARIOS:
         p.error("unknown scenario %r (see --list)" % args.scenario)
-    logf = open(args.log, "a") if args.log else sys.stderr
+    log = Log(open(args.log, "a") if args.log else sys.stderr)
     if args.scenario == "silent":
-        serve_silent(args.port, logf)
+        s = silent_socket(args.port)
+        log.line("listening %d" % s.getsockname()[1])
+        serve_silent(s, log)
         return 0
     if not (args.cert and args.key):
         p.error("--cert and --key are required")
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(args.cert, args.key)
-    ca = CA(args.port, args)
-    SCENARIOS[args.scenario](ca)
-    Handler.ca = ca
-    Handler.logf = logf
     server = TLSServer(("127.0.0.1", args.port), Handler, ctx)
-    logf.write("listening %d\n" % args.port)
-    logf.flush()
+    port = server.server_address[1]
+    base = "https://127.0.0.1:%d" % port
+    Handler.log = log
+    if args.scenario is not None:
+        Handler.ca = CA(base, token=args.token, pem=args.pem,
+                        ca_cert=args.ca_cert, ca_key=args.ca_key)
+        SCENARIOS[args.scenario](Handler.ca)
+        log.line("listening %d" % port)
+    else:
+        Handler.cases = Cases(args.cases, base, args.ca_cert, args.ca_key)
+        quiet = silent_socket(0)
+        threading.Thread(target=serve_silent, args=(quiet, log),
+                         daemon=True).start()
+        log.line("listening %d %d" % (port, quiet.getsockname()[1]))
     server.serve_forever()
     return 0
 
