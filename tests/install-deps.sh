@@ -1,13 +1,17 @@
 #!/bin/sh
 # install-deps.sh - install what acmec needs to build and test on Debian 12:
-# the compiler and autotools, the four libraries, and the test CA (pebble)
-# with a web server (nginx) for the integration tests.  Run as root (or
-# with sudo available).  Safe to run again.
+# the compiler and autotools, the four libraries, libmemcached (optional:
+# the memcached challenge sink, which ./configure builds when it finds it),
+# and the test CA (pebble) with a web server (nginx) and memcached for the
+# integration tests.  Run as root (or with sudo available).  Safe to run
+# again.
 set -eu
 
 packages="build-essential autoconf automake pkg-config
 	libcurl4-openssl-dev libjansson-dev libssl-dev libcmocka-dev
-	pebble nginx-light openssl curl ca-certificates python3 util-linux"
+	libmemcached-dev
+	pebble nginx-light memcached openssl curl ca-certificates python3
+	util-linux"
 
 if [ "$(id -u)" -eq 0 ]; then
 	sudo=
