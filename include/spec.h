@@ -27,7 +27,12 @@ struct cert_spec {
 	 * a certificate for other names.
 	 */
 	const char	*out_dir;
-	const char	*webroot;	/* the http-01 challenge sink */
+	/*
+	 * The http-01 challenge sink: memcached servers ("HOST:PORT",
+	 * NULL-terminated) when memcached is not NULL, else the webroot.
+	 */
+	const char	*webroot;
+	const char *const *memcached;
 	const char	*deploy_hook;	/* run after a new certificate */
 	/* A profile the directory offers (meta.profiles), or NULL. */
 	const char	*profile;

@@ -11,11 +11,17 @@
 #include "contact.h"
 #include "engine.h"
 #include "log.h"
+#include "mcsink.h"
 #include "usage.h"
+
+#define ISSUE_MAX_MEMCACHED	16
 
 struct issue_options {
 	struct cert_spec	 spec;
 	const char		*contacts[ACCOUNT_MAX_CONTACTS];
+	/* --memcached servers, NULL-terminated; spec.memcached once given */
+	const char		*memcached[ISSUE_MAX_MEMCACHED + 1];
+	size_t			 nmemcached;
 	struct account_options	 account;
 	bool			 help;
 };
@@ -24,7 +30,9 @@ void
 cmd_issue_usage(FILE *out)
 {
 	fprintf(out, "usage: acmec [global options] issue -d NAME "
-	    "[-d NAME ...] -w WEBROOT\n"
+	    "[-d NAME ...]\n"
+	    "           -w WEBROOT | --memcached HOST:PORT "
+	    "[--memcached HOST:PORT ...]\n"
 	    "           [--agree-tos] [--contact mailto:ADDR ...] "
 	    "[--key-type TYPE] [--csr FILE]\n"
 	    "           [--out DIR] [--profile NAME] [--deploy-hook COMMAND]\n"
@@ -66,6 +74,18 @@ take_option(struct issue_options *o, int c, const char *arg)
 	case 'w':
 		o->spec.webroot = arg;
 		return 0;
+	case 'M': {
+		struct err e = { "" };
+
+		if (o->nmemcached == ISSUE_MAX_MEMCACHED)
+			return issue_usage_error("too many --memcached options "
+			    "(at most 16)", NULL);
+		if (mcsink_server_check(arg, &e) == -1)
+			return issue_usage_error("--memcached ", e.msg);
+		o->memcached[o->nmemcached++] = arg;
+		o->spec.memcached = o->memcached;
+		return 0;
+	}
 	case 'a':
 		o->account.create = req->agree_tos = true;
 		return 0;
@@ -113,9 +133,12 @@ check_options(const struct issue_options *o)
 {
 	const struct acme_account_request *req = &o->account.request;
 
-	if (o->spec.webroot == NULL)
+	if (o->spec.webroot != NULL && o->spec.memcached != NULL)
+		return issue_usage_error("-w and --memcached exclude each "
+		    "other: give the webroot or the memcached servers", NULL);
+	if (o->spec.webroot == NULL && o->spec.memcached == NULL)
 		return issue_usage_error("-w WEBROOT is missing (the directory "
-		    "your web server serves)", NULL);
+		    "your web server serves; or --memcached HOST:PORT)", NULL);
 	if (o->spec.names.n == 0 && o->spec.csr_path == NULL)
 		return issue_usage_error("give the names with -d NAME (or a "
 		    "request with --csr FILE)", NULL);
@@ -145,6 +168,7 @@ parse_issue_options(int argc, char **argv, struct issue_options *o)
 	static const struct option longopts[] = {
 		{ "domain",	  required_argument, NULL, 'd' },
 		{ "webroot",	  required_argument, NULL, 'w' },
+		{ "memcached",	  required_argument, NULL, 'M' },
 		{ "agree-tos",	  no_argument,	     NULL, 'a' },
 		{ "contact",	  required_argument, NULL, 'c' },
 		{ "key-type",	  required_argument, NULL, 'k' },
@@ -191,6 +215,15 @@ cmd_issue(const struct config *cfg, int argc, char **argv)
 	if (o.help) {
 		cmd_issue_usage(stdout);
 		rc = EXIT_OK;
+		goto out;
+	}
+	/*
+	 * A valid command line this build cannot carry out: a failure (1),
+	 * not a usage error (2), as for a renewal config asking the same.
+	 */
+	if (o.spec.memcached != NULL && !mcsink_available()) {
+		log_error("%s", MCSINK_UNAVAILABLE);
+		rc = EXIT_FAIL;
 		goto out;
 	}
 	session_init(&s);

@@ -13,6 +13,7 @@
 #include "interrupt.h"
 #include "log.h"
 #include "store.h"
+#include "mcsink.h"
 #include "webroot.h"
 
 #define PACE_MS		5	/* at most 200 steps a second */
@@ -138,8 +139,10 @@ job_prepare(struct job *job, const struct config *cfg, struct err *e)
 	if (job->key == NULL ||
 	    certkey_fits(job->key, output_key_path(job->out), e) == -1)
 		return -1;
-	if ((job->sink = webroot_sink_new(spec->webroot, e)) == NULL ||
-	    challenge_sink_check(job->sink, e) == -1)
+	job->sink = spec->memcached != NULL ?
+	    mcsink_new(spec->memcached, e) :
+	    webroot_sink_new(spec->webroot, e);
+	if (job->sink == NULL || challenge_sink_check(job->sink, e) == -1)
 		return -1;
 	job->state = JOB_ORDER;
 	return 0;

@@ -226,6 +226,36 @@ refused revoke-novalue "revoke: --key needs a value" revoke revoke cert.pem --ke
 refused revoke-twice "revoke: --reason given twice; give it once" revoke \
     revoke cert.pem --reason superseded --reason keyCompromise
 
+# ------------------------------------------------------------ issue --memcached
+
+refused mc-and-w "issue: -w and --memcached exclude each other: give the webroot or the memcached servers" \
+    issue issue -d a.example -w /var/www/html --memcached 127.0.0.1:11211
+refused mc-noport "issue: --memcached localhost: no port; give HOST:PORT, e.g. 127.0.0.1:11211" \
+    issue issue -d a.example --memcached localhost
+refused mc-ipv6 "issue: --memcached ::1:11211: put an IPv6 address in brackets, e.g. [::1]:11211" \
+    issue issue -d a.example --memcached ::1:11211
+refused mc-none "issue: -w WEBROOT is missing (the directory your web server serves; or --memcached HOST:PORT)" \
+    issue issue -d a.example
+
+# Nothing listens on 127.0.0.1:1 either: the sink's check fails before
+# the CA is asked (its directory is unreachable too, with another message).
+# ACMEC_MEMCACHED (yes or no) comes from make check; by hand, ask acmec.
+run mc-down issue -d a.example --memcached 127.0.0.1:1
+if [ "${ACMEC_MEMCACHED:-}" = no ] ||
+    { [ -z "${ACMEC_MEMCACHED:-}" ] && grep -q 'without memcached' "$T/mc-down.err"; }; then
+	check_exit mc-down 1 "a build without memcached refuses --memcached with status 1"
+	check "... and says to configure --with-memcached" grep -qxF \
+	    "acmec: acmec was built without memcached support (configure --with-memcached)" \
+	    "$T/mc-down.err"
+	check "... before writing anything" test ! -e "$STATE"
+else
+	check_exit mc-down 1 "issue --memcached with the server down exits 1"
+	check "... naming the server, before the CA is asked" grep -qF \
+	    "memcached 127.0.0.1:1: connection refused (storing a probe key); nothing was ordered" \
+	    "$T/mc-down.err"
+fi
+rm -rf "$STATE"
+
 # ------------------------------------------------------------ not refused
 
 # A valid command line gets as far as the network (status 1, not 2).

@@ -3,6 +3,8 @@
 #
 #   tests/install-deps.sh --build   what building acmec needs: the compiler,
 #                                   autotools, pkg-config and the libraries
+#                                   (libmemcached is optional: ./configure
+#                                   builds the memcached sink when it finds it)
 #   tests/install-deps.sh           that, and what `make check`, `make demo`
 #                                   and `make bench` need: cmocka, the test CA
 #                                   (pebble), a web server (nginx), valgrind
@@ -19,8 +21,9 @@
 set -eu
 
 build_packages="build-essential autoconf automake pkg-config
-	libcurl4-openssl-dev libjansson-dev libssl-dev libinih-dev"
-test_packages="libcmocka-dev pebble nginx-light openssl curl
+	libcurl4-openssl-dev libjansson-dev libssl-dev libinih-dev
+	libmemcached-dev"
+test_packages="libcmocka-dev pebble nginx-light memcached openssl curl
 	ca-certificates python3 util-linux valgrind"
 
 usage() {

@@ -19,6 +19,15 @@
 #   testca_root_pem FILE      pebble's root certificate (new at every start)
 #   testca_intermediate_pem FILE
 #   testca_cert_status SERIAL pebble's JSON about a certificate (revocation)
+#   testca_web_freeze, testca_web_thaw   pause and resume the web server
+#   testca_web_stop           stop the web server on port 5002, for a test
+#                             that puts its own there
+#   testca_spawn NAME LOG CMD...   start a service of the test's own (after
+#                             testca_start): stopped by testca_stop, found
+#                             and stopped by the next run if this one is
+#                             SIGKILLed; an nginx must keep its pid file
+#                             directly in $TESTCA_DIR (NAME.pid)
+#   testca_wait_for NAME LOG CMD...   poll CMD until it succeeds (TESTCA_WAIT)
 #
 # What testca_start runs, all bound to loopback only:
 #
@@ -157,13 +166,17 @@ testca__unlock() {
 # the work dir and its title still shows its command line.
 testca__owned_pids() {
 	local dir=$1 pid
+	local pidfile
 	grep -lzsxF "TESTCA_OWNER=$dir" /proc/[0-9]*/environ |
 	    sed -n 's,^/proc/\([0-9]*\)/environ$,\1,p'
-	if read -r pid <"$dir/nginx.pid" 2>/dev/null &&
-	    tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null |
-	    grep -qF -- "$dir/nginx.conf"; then
-		echo "$pid"
-	fi
+	# Ours (nginx.pid) and those of tests' own nginx (testca_spawn).
+	for pidfile in "$dir"/*.pid; do
+		if read -r pid <"$pidfile" 2>/dev/null &&
+		    tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null |
+		    grep -qF -- "$dir/"; then
+			echo "$pid"
+		fi
+	done
 	return 0
 }
 
@@ -680,4 +693,41 @@ testca_web_freeze() {
 testca_web_thaw() {
 	local pid
 	for pid in $(testca__nginx_pids); do kill -CONT "$pid" 2>/dev/null; done
+}
+
+# testca_web_stop: stop the nginx that testca_start runs on port 5002, so
+# that a test can run its own web server there (a balancer in front of
+# several nodes, say).  Pebble keeps validating on that port.
+testca_web_stop() {
+	local pid entry kept=()
+	pid=$(testca__pid_of nginx) || return 0
+	testca__terminate "$pid"
+	wait "$pid" 2>/dev/null
+	for entry in "${testca__pids[@]}"; do
+		[ "$entry" = "nginx:$pid" ] || kept+=("$entry")
+	done
+	testca__pids=("${kept[@]}")
+	return 0
+}
+
+# testca_spawn NAME LOGFILE CMD...: run CMD in the background (in the
+# foreground of its own, so that its pid is ours), as a service of this
+# run: testca_stop stops it with the others, newest first, and if this run
+# is SIGKILLed the next testca_start finds it by its environment (or, for
+# an nginx, which overwrites its environment, by a pid file NAME.pid in
+# $TESTCA_DIR whose command line names a file there).  Call it after
+# testca_start; put its files under $TESTCA_DIR.
+testca_spawn() {
+	if [ -z "${TESTCA_DIR:-}" ]; then
+		testca__log "testca_spawn $1: testca_start first"
+		return 1
+	fi
+	testca__spawn "$@"
+}
+
+# testca_wait_for NAME LOGFILE CMD...: poll CMD until it succeeds, for at
+# most TESTCA_WAIT seconds (default 20); fails early, showing the tail of
+# LOGFILE, if service NAME (from testca_spawn) exits.
+testca_wait_for() {
+	testca__wait_for "$@"
 }
