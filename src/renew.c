@@ -67,6 +67,7 @@ item_init(struct renew_item *it, const struct conf_cert *cc,
 	it->spec = cc->spec;
 	it->spec.profile = cc->profile;
 	it->spec.label = cc->section;
+	it->spec.memcached = (const char *const *)cc->memcached;
 	it->out_dir = cc->spec.out_dir ? strdup(cc->spec.out_dir) :
 	    config_live_dir(cfg, cc->section);
 	it->record_path = str_fmt("%s/renewal/%s.json", cfg->state_dir,
