@@ -20,7 +20,7 @@
 #define LOST_RETRIES		3	/* reads asked again after a lost answer */
 #define LOST_DELAY_MS		500
 #define CHALLENGE_TRIES		4	/* answers to a challenge the CA rejects */
-#define CHALLENGE_DELAY_MS	2000	/* doubled after each rejection */
+#define CHALLENGE_DELAY_MS	1000	/* doubled after each rejection */
 
 static struct acme_who
 job_who(const struct engine *eng)

@@ -61,7 +61,7 @@ PY=$(python3 -c 'import sys; print(sys.executable)')
 PROXY=$srcdir/tests/lib/fault_proxy.py
 # The timeout of client runs through the proxy: a swallowed answer costs
 # this long.
-PROXY_TIMEOUT=3
+PROXY_TIMEOUT=2
 
 # ------------------------------------------------------------ helpers
 
