@@ -43,10 +43,12 @@ struct cert_spec {
 	const char	*replaces;
 	const char	*label;		/* for messages; NULL: first name */
 	/*
-	 * Not 0: skip the certificate if cert.pem changed since then, found
-	 * under the output lock (another run renewed it meanwhile).
+	 * If set, skip the certificate when cert.pem (found under the output
+	 * lock) is no longer as it was when it was found due, with this
+	 * modification time ({0, 0}: absent): another run renewed it.
 	 */
-	time_t		 unchanged_since;
+	bool		 skip_if_changed;
+	struct timespec	 cert_mtime;
 };
 
 #endif

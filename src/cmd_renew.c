@@ -159,7 +159,6 @@ renew_due(struct renew_item *items, size_t n, struct session *s,
 	}
 	for (i = 0; i < n; i++)
 		if (items[i].due) {
-			items[i].spec.unchanged_since = now;
 			specs[ndue] = items[i].spec;
 			which[ndue++] = i;
 		}

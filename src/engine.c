@@ -95,14 +95,19 @@ job_compare_names(struct job *job, bool is_default, struct err *e)
 static bool
 renewed_meanwhile(const struct job *job)
 {
+	const struct timespec *was = &job->spec->cert_mtime;
 	char *path = store_path(output_dir(job->out), "cert.pem");
+	struct timespec now = { 0, 0 };
 	struct stat st;
-	bool newer;
 
-	newer = job->spec->unchanged_since != 0 && path != NULL &&
-	    stat(path, &st) == 0 && st.st_mtime >= job->spec->unchanged_since;
+	if (!job->spec->skip_if_changed || path == NULL) {
+		free(path);
+		return false;
+	}
+	if (stat(path, &st) == 0)
+		now = st.st_mtim;
 	free(path);
-	return newer;
+	return now.tv_sec != was->tv_sec || now.tv_nsec != was->tv_nsec;
 }
 
 /*

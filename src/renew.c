@@ -1,6 +1,8 @@
 /*
  * renew.c - whether each certificate of the config is due, and why.
  */
+#include <sys/stat.h>
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -213,6 +215,7 @@ renew_assess_local(struct renew_item *it, const struct config *cfg,
 {
 	char when[40], *path = store_path(it->out_dir, "cert.pem");
 	struct err ignored;
+	struct stat sb;
 
 	if (it->st.failures > 0 && it->st.next_attempt > now && !force) {
 		it->backed_off = true;
@@ -224,8 +227,12 @@ renew_assess_local(struct renew_item *it, const struct config *cfg,
 		free(path);
 		return;
 	}
-	if (path != NULL && store_exists(path))
+	/* As found now: the engine skips it if another run changes it. */
+	it->spec.skip_if_changed = true;
+	if (path != NULL && stat(path, &sb) == 0) {
+		it->spec.cert_mtime = sb.st_mtim;
 		it->cert = cert_load(path, &ignored);
+	}
 	free(path);
 	if (force)
 		set_due(it, "renewal forced");

@@ -899,6 +899,101 @@ case_poll_busy_cut() {
 	check_no_files "$WEB" "$label: the challenge file is removed"
 }
 
+# ------------------------------------------------------------------ ARI
+# RFC 9773 against the fake CA's renewalInfo: the renew command asks for
+# the window of the certificate in place, renews inside it with
+# "replaces", keeps the CA's Retry-After, says when the window moved.
+
+# ari_setup LABEL SCENARIO: a case with a config of one certificate, and
+# a first renew run that issues it (there is none yet).
+ari_setup() {
+	case_dirs "$1"
+	use_ca "$1" "$2" || return 1
+	CONF=$T/case-$1/acmec.conf
+	printf '[acmec]\nagree-tos = yes\n\n[site]\nnames = %s\nwebroot = %s\n' \
+	    "$NAME" "$WEB" >"$CONF"
+	run "$1-first" renew -c "$CONF"
+	check_exit "$1-first" 0 "$1: the first renew issues (exit 0)"
+	FIRST_SUM=$(sha256sum <"$STATE/live/site/cert.pem")
+}
+ari_gets() { requests '^GET /renewal-info/'; }
+ari_orders() { requests '^POST /new-order'; }
+ari_replaced() { requests '^POST /new-order \[replaces=[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\]'; }
+cert_changed() {
+	test "$(sha256sum <"$STATE/live/site/cert.pem")" != "$FIRST_SUM"
+}
+
+case_ari_past() {
+	ari_setup ari-past ari-past || return
+	check "ari-past: the first order had no replaces (no certificate)" \
+	    test "$(ari_replaced)" = 0
+	run ari-past-second renew -c "$CONF"
+	check_exit ari-past-second 0 "ari-past: the second renew exits 0"
+	check "ari-past: it asked for the window ($(ari_gets))" \
+	    test "$(ari_gets)" = 1
+	check "ari-past: it renewed, naming the certificate it replaces" \
+	    test "$(ari_replaced)" = 1 -a "$(ari_orders)" = 2
+	check "ari-past: the new certificate is in place" cert_changed
+}
+
+case_ari_future() {
+	ari_setup ari-future ari-future || return
+	run ari-future-second renew -c "$CONF"
+	check_exit ari-future-second 0 "ari-future: the second renew exits 0"
+	check "ari-future: it asked for the window once" test "$(ari_gets)" = 1
+	check "ari-future: no order" test "$(ari_orders)" = 1
+	run ari-future-third renew -c "$CONF"
+	check "ari-future: a third run keeps Retry-After (no new question)" \
+	    test "$(ari_gets)" = 1 -a "$(ari_orders)" = 1
+	run ari-future-status status -c "$CONF" --json
+	check "ari-future: status --json shows the window and the chosen time" \
+	    python3 -c 'import json, sys, time
+d = json.load(open(sys.argv[1]))[0]["ari"]
+s = time.strptime(d["window_start"], "%Y-%m-%dT%H:%M:%SZ")
+c = time.strptime(d["chosen"], "%Y-%m-%dT%H:%M:%SZ")
+e = time.strptime(d["window_end"], "%Y-%m-%dT%H:%M:%SZ")
+assert s <= c < e, d' "$T/ari-future-status.out"
+}
+
+case_ari_moved() {
+	ari_setup ari-moved ari-moved || return
+	run ari-moved-second renew -c "$CONF"
+	check "ari-moved: first window in the future: no order" \
+	    test "$(ari_orders)" = 1
+	# acmec waits at least a minute whatever Retry-After says (RFC 9773
+	# section 4.3): let the record say that minute has passed.
+	python3 -c 'import json, sys
+r = json.load(open(sys.argv[1])); r["ari"]["next_check"] = 1
+json.dump(r, open(sys.argv[1], "w"))' "$STATE/renewal/site.json"
+	run ari-moved-third renew -c "$CONF"
+	check_exit ari-moved-third 0 "ari-moved: the third renew exits 0"
+	check "ari-moved: asked again after Retry-After" test "$(ari_gets)" = 2
+	check_says ari-moved-third 'moved the renewal window earlier' \
+	    "ari-moved: it says the window moved earlier"
+	check_says ari-moved-third 'https://ca.example/incident/2026-11' \
+	    "ari-moved: it shows the explanationURL"
+	check "ari-moved: it renewed with replaces" test "$(ari_replaced)" = 1
+}
+
+case_ari_replaces_refused() {
+	ari_setup ari-refused ari-replaces-refused || return
+	run ari-refused-second renew -c "$CONF"
+	check_exit ari-refused-second 0 \
+	    "ari-replaces-refused: the renewal succeeds without replaces"
+	check "ari-replaces-refused: once with replaces, then once without" \
+	    test "$(ari_replaced)" = 1 -a "$(ari_orders)" = 3
+	check "ari-replaces-refused: the new certificate is in place" cert_changed
+}
+
+# A CA without renewalInfo never gets "replaces".
+case_ari_none() {
+	ari_setup ari-none honest || return
+	run ari-none-second renew -c "$CONF" --force
+	check_exit ari-none-second 0 "ari-none: renew --force exits 0"
+	check "ari-none: no replaces sent to a CA without renewalInfo" \
+	    test "$(ari_replaced)" = 0 -a "$(ari_orders)" = 2
+}
+
 # ---------------------------------------------------------------- main
 
 if ! make_pki; then
@@ -941,6 +1036,11 @@ job account_gone account-gone-403 account-gone-403
 job case_keychange_501
 job case_contacts_kept
 job case_poll_busy_cut
+job case_ari_past
+job case_ari_future
+job case_ari_moved
+job case_ari_replaces_refused
+job case_ari_none
 report_jobs
 
 summary

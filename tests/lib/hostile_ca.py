@@ -110,6 +110,12 @@ class Request:
             except (ValueError, AttributeError):
                 pass
 
+    def replaces_note(self):
+        """" [replaces=ID]" for a newOrder that names what it replaces."""
+        r = self.payload.get("replaces") \
+            if isinstance(self.payload, dict) else None
+        return " [replaces=%s]" % r if isinstance(r, str) else ""
+
     def lookup(self):
         """True for a newAccount request with onlyReturnExisting."""
         return isinstance(self.payload, dict) and \
@@ -263,6 +269,7 @@ class CA:
                 f.write("basicConstraints=critical,CA:FALSE\n")
                 f.write("keyUsage=critical,digitalSignature\n")
                 f.write("extendedKeyUsage=serverAuth\n")
+                f.write("authorityKeyIdentifier=keyid\n")
             leaf = subprocess.run(
                 ["openssl", "x509", "-req", "-in", csr, "-CA", self.ca_cert,
                  "-CAkey", self.ca_key, "-set_serial", str(self.serial),
@@ -591,6 +598,68 @@ def forever_pending_slow(ca):
     ca.order = order
 
 
+def rfc3339(t):
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t))
+
+
+def with_ari(ca, window, retry_after="3600", explanation=None):
+    """A renewalInfo endpoint (RFC 9773) answering window() as the
+    suggested window of any certificate."""
+    ca.dir_extra["renewalInfo"] = ca.url("/renewal-info")
+    ca.ROUTES = [("GET", "/renewal-info/", "renewal_info")] + CA.ROUTES
+
+    def renewal_info(req):
+        start, end = window()
+        obj = {"suggestedWindow": {"start": rfc3339(start),
+                                   "end": rfc3339(end)}}
+        if explanation:
+            obj["explanationURL"] = explanation
+        return js(200, obj, **{"Retry-After": retry_after})
+    ca.renewal_info = renewal_info
+
+
+@scenario
+def ari_past(ca):
+    """The window is in the past: renew now, with replaces."""
+    with_ari(ca, lambda: (time.time() - 7200, time.time() - 3600))
+
+
+@scenario
+def ari_future(ca):
+    """The window is in 30 days; ask again in an hour (Retry-After)."""
+    with_ari(ca, lambda: (time.time() + 30 * 86400,
+                          time.time() + 31 * 86400))
+
+
+@scenario
+def ari_moved(ca):
+    """The first answer is 30 days out; later ones moved the window into
+    the past (a mass revocation), with an explanationURL."""
+    calls = {"n": 0}
+
+    def window():
+        calls["n"] += 1
+        if calls["n"] == 1:
+            return time.time() + 30 * 86400, time.time() + 31 * 86400
+        return time.time() - 7200, time.time() - 3600
+    with_ari(ca, window, retry_after="1",
+             explanation="https://ca.example/incident/2026-11")
+
+
+@scenario
+def ari_replaces_refused(ca):
+    """As ari-past, and a newOrder naming "replaces" is refused."""
+    ari_past(ca)
+    honest = ca.new_order
+
+    def new_order(req):
+        if isinstance(req.payload, dict) and "replaces" in req.payload:
+            return problem(409, "alreadyReplaced",
+                           "that certificate was replaced already")
+        return honest(req)
+    ca.new_order = new_order
+
+
 @scenario
 def wrong_cert(ca):
     """The certificate is --pem: another key and/or other names."""
@@ -891,9 +960,9 @@ class Handler(BaseHTTPRequestHandler):
         except Exception as exc:	# a bug in the fake: say so loudly
             reply = problem(500, "serverInternal", "fake CA bug: %r" % exc)
             sys.stderr.write("fake CA bug: %s: %r\n" % (self.path, exc))
-        what = "%s %s%s -> " % (self.command, path,
-                                " [onlyReturnExisting]" if req.lookup()
-                                else "")
+        what = "%s %s%s%s -> " % (self.command, path,
+                                  " [onlyReturnExisting]" if req.lookup()
+                                  else "", req.replaces_note())
         if reply.silent:
             log.line(what + "-")
             STOP.wait()
