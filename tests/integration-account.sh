@@ -101,19 +101,9 @@ new_account() {
 	STATE=$saved
 }
 
-# The account directory of the (one) CA in state dir $1:
-# STATE/accounts/CA/, which holds account-key.pem and account.json.
-ak() {
-	local d
-	for d in "$1"/accounts/*/; do
-		[ -d "$d" ] && { printf '%s\n' "${d%/}"; return; }
-	done
-	printf '%s\n' "$1/accounts/none"
-}
-
 # The rollover backups in state dir $1, one per line.
 backups() {
-	find "$(ak "$1")" -maxdepth 1 -name 'account-key.*.pem' -printf '%f\n' 2>/dev/null | sort
+	find "$(account_dir "$1")" -maxdepth 1 -name 'account-key.*.pem' -printf '%f\n' 2>/dev/null | sort
 }
 
 # The serial of a certificate as pebble's management API wants it:
@@ -181,7 +171,7 @@ scenario_rollover() {
 	run roll-show1 account show
 	url1=$(field roll-show1 account)
 	tp1=$(field roll-show1 thumbprint)
-	cp -p "$(ak "$s")/account-key.pem" "$T/roll-key-before.pem"
+	cp -p "$(account_dir "$s")/account-key.pem" "$T/roll-key-before.pem"
 
 	run roll account rollover
 	check_exit roll 0 "rollover: account rollover exits 0"
@@ -192,18 +182,18 @@ scenario_rollover() {
 		ok "rollover: one backup account-key.YYYYMMDDTHHMMSSZ.pem ($b)"
 	else
 		not_ok "rollover: one backup account-key.YYYYMMDDTHHMMSSZ.pem"
-		find "$(ak "$s")" -maxdepth 1 -ls | diag
+		find "$(account_dir "$s")" -maxdepth 1 -ls | diag
 	fi
-	b=$(ak "$s")/$(printf '%s\n' "$b" | head -n 1)
+	b=$(account_dir "$s")/$(printf '%s\n' "$b" | head -n 1)
 	check "rollover: backup has mode 0600 (is $(mode_of "$b"))" \
 	    test -f "$b" -a "$(mode_of "$b")" = 600
 	check "rollover: backup is the old key, byte for byte" \
 	    cmp -s "$b" "$T/roll-key-before.pem"
 	check "rollover: account-key.pem changed" \
-	    test -s "$(ak "$s")/account-key.pem" -a -n "$(cmp "$(ak "$s")/account-key.pem" "$T/roll-key-before.pem" 2>&1)"
-	check "rollover: account-key.pem has mode 0600 (is $(mode_of "$(ak "$s")/account-key.pem"))" \
-	    test "$(mode_of "$(ak "$s")/account-key.pem")" = 600
-	check "rollover: no account-key.pem.new left" test ! -e "$(ak "$s")/account-key.pem.new"
+	    test -s "$(account_dir "$s")/account-key.pem" -a -n "$(cmp "$(account_dir "$s")/account-key.pem" "$T/roll-key-before.pem" 2>&1)"
+	check "rollover: account-key.pem has mode 0600 (is $(mode_of "$(account_dir "$s")/account-key.pem"))" \
+	    test "$(mode_of "$(account_dir "$s")/account-key.pem")" = 600
+	check "rollover: no account-key.pem.new left" test ! -e "$(account_dir "$s")/account-key.pem.new"
 
 	run roll-show2 account show
 	check_exit roll-show2 0 "rollover: account show after rollover exits 0"
@@ -240,17 +230,17 @@ scenario_rollover_conflict() {
 	fi
 	run conflict-show1 account show
 	tp1=$(field conflict-show1 thumbprint)
-	cp -p "$(ak "$s")/account-key.pem" "$T/conflict-key-before.pem"
+	cp -p "$(account_dir "$s")/account-key.pem" "$T/conflict-key-before.pem"
 
-	run conflict account rollover --new-key "$(ak "$other")/account-key.pem"
+	run conflict account rollover --new-key "$(account_dir "$other")/account-key.pem"
 	check_exit conflict 1 "conflict: rollover to another account's key exits 1"
 	check_says conflict 'already belongs to (an )?account' \
 	    "conflict: message says the key already belongs to an account"
 	check "conflict: account-key.pem unchanged" \
-	    cmp -s "$(ak "$s")/account-key.pem" "$T/conflict-key-before.pem"
+	    cmp -s "$(account_dir "$s")/account-key.pem" "$T/conflict-key-before.pem"
 	check "conflict: no backup key added ($(backups "$s" | tr '\n' ' '))" \
 	    test -z "$(backups "$s")"
-	check "conflict: no account-key.pem.new left" test ! -e "$(ak "$s")/account-key.pem.new"
+	check "conflict: no account-key.pem.new left" test ! -e "$(account_dir "$s")/account-key.pem.new"
 	run conflict-show2 account show
 	tp2=$(field conflict-show2 thumbprint)
 	check "conflict: account show still works with the old key" \
@@ -311,7 +301,7 @@ scenario_deactivate() {
 	# Not just a local note: the CA refuses the key too, seen from a state
 	# dir that has the key but no record of the account.
 	mkdir -m 700 "$again"
-	cp -p "$(ak "$s")/account-key.pem" "$again/account-key.pem"
+	cp -p "$(account_dir "$s")/account-key.pem" "$again/account-key.pem"
 	STATE=$again
 	run deact-again account show
 	check_exit deact-again 1 "deactivate: account show with the key from a fresh state dir exits 1"
@@ -395,7 +385,7 @@ scenario_no_account() {
 			ok "no account: account $cmd does not say re-run with --agree-tos"
 		fi
 		check "no account: account $cmd made no account key" \
-		    test ! -e "$(ak "$s")/account-key.pem"
+		    test ! -e "$(account_dir "$s")/account-key.pem"
 	done
 }
 
@@ -407,17 +397,17 @@ scenario_pending() {
 	check_exit pending-new 0 "pending: account new exits 0"
 	run pending-show1 account show
 	tp1=$(field pending-show1 thumbprint)
-	cp -p "$(ak "$s")/account-key.pem" "$T/pending-key-before.pem"
+	cp -p "$(account_dir "$s")/account-key.pem" "$T/pending-key-before.pem"
 
-	new_ec_key "$(ak "$s")/account-key.pem.new"
+	new_ec_key "$(account_dir "$s")/account-key.pem.new"
 	run pending account show
 	check_exit pending 0 "pending: account show with a stray account-key.pem.new exits 0"
 	tp2=$(field pending thumbprint)
 	check "pending: it still uses the old key (thumbprint $tp2)" \
 	    test -n "$tp1" -a "$tp1" = "$tp2"
-	check "pending: account-key.pem.new is gone" test ! -e "$(ak "$s")/account-key.pem.new"
+	check "pending: account-key.pem.new is gone" test ! -e "$(account_dir "$s")/account-key.pem.new"
 	check "pending: account-key.pem unchanged" \
-	    cmp -s "$(ak "$s")/account-key.pem" "$T/pending-key-before.pem"
+	    cmp -s "$(account_dir "$s")/account-key.pem" "$T/pending-key-before.pem"
 	check "pending: no backup key made" test -z "$(backups "$s")"
 }
 
@@ -429,15 +419,15 @@ scenario_pending_accepted() {
 	STATE=$s
 	new_account "$s" acc-new
 	check_exit acc-new 0 "accepted: account new exits 0"
-	cp -p "$(ak "$s")/account-key.pem" "$T/accepted-old.pem"
+	cp -p "$(account_dir "$s")/account-key.pem" "$T/accepted-old.pem"
 	run acc-roll account rollover
 	check_exit acc-roll 0 "accepted: account rollover exits 0"
 	run acc-show1 account show
 	tp_new=$(field acc-show1 thumbprint)
 	# The state a crash between key change and rename leaves behind.
-	mv "$(ak "$s")/account-key.pem" "$(ak "$s")/account-key.pem.new"
-	cp -p "$T/accepted-old.pem" "$(ak "$s")/account-key.pem"
-	rm -f "$(ak "$s")"/account-key.2*.pem
+	mv "$(account_dir "$s")/account-key.pem" "$(account_dir "$s")/account-key.pem.new"
+	cp -p "$T/accepted-old.pem" "$(account_dir "$s")/account-key.pem"
+	rm -f "$(account_dir "$s")"/account-key.2*.pem
 
 	run acc-show2 account show
 	check_exit acc-show2 0 "accepted: account show after the crash exits 0"
@@ -446,7 +436,7 @@ scenario_pending_accepted() {
 	tp=$(field acc-show2 thumbprint)
 	check "accepted: it now uses the new key (thumbprint $tp)" \
 	    test -n "$tp_new" -a "$tp" = "$tp_new"
-	check "accepted: account-key.pem.new is gone" test ! -e "$(ak "$s")/account-key.pem.new"
+	check "accepted: account-key.pem.new is gone" test ! -e "$(account_dir "$s")/account-key.pem.new"
 	check "accepted: the old key is kept as a backup" test -n "$(backups "$s")"
 }
 

@@ -733,15 +733,6 @@ case_poll_lost() {
 	    test "$(requests '^POST /order/')" -ge 2
 }
 
-# The account directory of the one CA in state dir $1 (accounts/CA/).
-akdir() {
-	local d
-	for d in "$1"/accounts/*/; do
-		[ -d "$d" ] && { printf '%s\n' "${d%/}"; return; }
-	done
-	printf '%s\n' "$1/accounts/none"
-}
-
 # A key change whose answer is lost may have happened: the new key must
 # stay for the next run to sort out.  One the CA refused must not.
 case_key_change() {
@@ -750,18 +741,18 @@ case_key_change() {
 		case_dirs "$label"
 		use_ca "$label" "$label" || continue
 		run "$label-new" account new --agree-tos
-		cp -p "$(akdir "$STATE")/account-key.pem" "$T/$label-old.pem"
+		cp -p "$(account_dir "$STATE")/account-key.pem" "$T/$label-old.pem"
 		run "$label" --timeout 2 account rollover
 		check_failed "$label" "$label: account rollover exits 1"
 		check "$label: account-key.pem is still the old key" \
-		    cmp -s "$(akdir "$STATE")/account-key.pem" "$T/$label-old.pem"
+		    cmp -s "$(account_dir "$STATE")/account-key.pem" "$T/$label-old.pem"
 	done
 	check "keychange-silent: the new key is kept as account-key.pem.new" \
-	    test -s "$(akdir "$T/case-keychange-silent/state")/account-key.pem.new"
+	    test -s "$(account_dir "$T/case-keychange-silent/state")/account-key.pem.new"
 	check_says keychange-silent 'next acmec run' \
 	    "keychange-silent: the message says the next run sorts it out"
 	check "keychange-refused: no account-key.pem.new is left" \
-	    test ! -e "$(akdir "$T/case-keychange-refused/state")/account-key.pem.new"
+	    test ! -e "$(account_dir "$T/case-keychange-refused/state")/account-key.pem.new"
 }
 
 # A Retry-After beyond the poll budget: give up at once and say why,
@@ -848,7 +839,7 @@ case_keychange_501() {
 	case_dirs "$label"
 	use_ca "$label" keychange-501 || return
 	run "$label-new" account new --agree-tos
-	cp -p "$(akdir "$STATE")/account-key.pem" "$T/$label-old.pem"
+	cp -p "$(account_dir "$STATE")/account-key.pem" "$T/$label-old.pem"
 	run "$label" account rollover
 	check_failed "$label" "$label: account rollover exits 1"
 	# Not just "rollover": the command's name prefixes every message.
@@ -857,9 +848,9 @@ case_keychange_501() {
 	check_says_nourl "$label" 'implement' \
 	    "$label: the message says the CA does not implement it"
 	check "$label: account-key.pem is still the old key" \
-	    cmp -s "$(akdir "$STATE")/account-key.pem" "$T/$label-old.pem"
+	    cmp -s "$(account_dir "$STATE")/account-key.pem" "$T/$label-old.pem"
 	check "$label: no account-key.pem.new is left" \
-	    test ! -e "$(akdir "$STATE")/account-key.pem.new"
+	    test ! -e "$(account_dir "$STATE")/account-key.pem.new"
 	run "$label-show" account show
 	check_exit "$label-show" 0 \
 	    "$label: the account still works (account show exits 0)"

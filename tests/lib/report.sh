@@ -140,6 +140,16 @@ mode_of() {
 
 # summary: print "N passed, M failed"; true if none failed.  The last
 # command of a test script, so that it gives the script's exit status.
+# account_dir STATE: the account directory of the one CA in state dir
+# STATE (accounts/CA/, with account-key.pem and account.json).
+account_dir() {
+	local d
+	for d in "$1"/accounts/*/; do
+		[ -d "$d" ] && { printf '%s\n' "${d%/}"; return; }
+	done
+	printf '%s\n' "$1/accounts/none"
+}
+
 summary() {
 	echo "$passed passed, $failed failed"
 	[ "$failed" = 0 ]
