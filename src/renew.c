@@ -186,7 +186,7 @@ config_changed(struct renew_item *it)
 	const char *want = it->spec.profile ? it->spec.profile : "";
 	const char *have = it->st.profile ? it->st.profile : "";
 	EVP_PKEY *pub = X509_get0_pubkey(it->cert);
-	char buf[400];
+	char buf[600];	/* both lists of names_changed() */
 
 	if (names_changed(it, buf, sizeof(buf))) {
 		set_due(it, "%s", buf);
