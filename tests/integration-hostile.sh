@@ -976,6 +976,27 @@ case_ari_replaces_refused() {
 	check "ari-replaces-refused: the new certificate is in place" cert_changed
 }
 
+# Profiles: one the CA does not offer is refused before any order, with
+# the list; one it offers goes into newOrder.
+case_profiles() {
+	case_dirs profiles-unknown
+	use_ca profiles-unknown profiles || return
+	run profiles-unknown issue -d "$NAME" -w "$WEB" --agree-tos \
+	    --out "$OUT" --profile shortlived
+	check_failed profiles-unknown "profiles: an unknown profile exits 1"
+	check_says profiles-unknown 'profile shortlived.*offered: classic, tlsserver' \
+	    "profiles: the message lists the profiles offered"
+	check "profiles: no order for an unknown profile" \
+	    test "$(requests '^POST /new-order')" = 0
+	case_dirs profiles-known
+	use_ca profiles-known profiles || return
+	run profiles-known issue -d "$NAME" -w "$WEB" --agree-tos \
+	    --out "$OUT" --profile tlsserver
+	check_exit profiles-known 0 "profiles: an offered profile exits 0"
+	check "profiles: newOrder asked for it" \
+	    test "$(requests '^POST /new-order \[profile=tlsserver\]')" = 1
+}
+
 # A CA without renewalInfo never gets "replaces".
 case_ari_none() {
 	ari_setup ari-none honest || return
@@ -1032,6 +1053,7 @@ job case_ari_future
 job case_ari_moved
 job case_ari_replaces_refused
 job case_ari_none
+job case_profiles
 report_jobs
 
 summary

@@ -111,10 +111,14 @@ class Request:
                 pass
 
     def replaces_note(self):
-        """" [replaces=ID]" for a newOrder that names what it replaces."""
-        r = self.payload.get("replaces") \
-            if isinstance(self.payload, dict) else None
-        return " [replaces=%s]" % r if isinstance(r, str) else ""
+        """" [replaces=ID]" and " [profile=NAME]" for a newOrder that names
+        what it replaces or the profile it wants."""
+        note = ""
+        for key in ("replaces", "profile"):
+            v = self.payload.get(key) \
+                if isinstance(self.payload, dict) else None
+            note += " [%s=%s]" % (key, v) if isinstance(v, str) else ""
+        return note
 
     def lookup(self):
         """True for a newAccount request with onlyReturnExisting."""
@@ -616,6 +620,14 @@ def with_ari(ca, window, retry_after="3600", explanation=None):
             obj["explanationURL"] = explanation
         return js(200, obj, **{"Retry-After": retry_after})
     ca.renewal_info = renewal_info
+
+
+@scenario
+def profiles(ca):
+    """The directory offers two profiles (draft-ietf-acme-profiles)."""
+    ca.dir_extra["meta"] = {
+        "termsOfService": ca.url("/tos"),
+        "profiles": {"classic": "90 days", "tlsserver": "45 days"}}
 
 
 @scenario
