@@ -21,6 +21,7 @@
 #include <jansson.h>
 
 #include "acme.h"
+#include "chain.h"
 #include "err.h"
 #include "fake_transport.h"
 #include "key.h"
@@ -1039,11 +1040,36 @@ acme_certificate_download__asks_for_a_pem_chain(void **state)
 	connect_ca(c);
 	fake_transport_add(&c->ft, steps, NITEMS(steps));
 	assert_int_equal(acme_certificate_download(c->acme, &c->who,
-	    CERT_URL, &pem, &len, &c->out, &c->e), 0);
+	    CERT_URL, &pem, &len, NULL, NULL, &c->out, &c->e), 0);
 	assert_string_equal(pem, "-----BEGIN CERTIFICATE-----\n");
 	assert_int_equal(len, strlen(pem));
 	assert_string_equal(fake_transport_last(&c->ft)->accept,
 	    "application/pem-certificate-chain");
+	free(pem);
+	fake_transport_assert_done(&c->ft);
+}
+
+static void
+acme_certificate_download__returns_the_alternate_chains(void **state)
+{
+	struct ctx *c = *state;
+	const struct fake_step steps[] = {
+		{ .method = "POST", .url = CERT_URL, .post_as_get = true,
+		  .status = 200, .body = "-----BEGIN CERTIFICATE-----\n",
+		  .link = "<https://ca.example/cert/1/1>;rel=\"alternate\", "
+		  "<https://ca.example/dir>;rel=\"index\", "
+		  "<http://ca.example/cert/1/2>;rel=alternate" },
+	};
+	char *pem, **alt;
+	size_t len, nalt;
+
+	connect_ca(c);
+	fake_transport_add(&c->ft, steps, NITEMS(steps));
+	assert_int_equal(acme_certificate_download(c->acme, &c->who,
+	    CERT_URL, &pem, &len, &alt, &nalt, &c->out, &c->e), 0);
+	assert_int_equal(nalt, 1);
+	assert_string_equal(alt[0], "https://ca.example/cert/1/1");
+	chain_urls_free(alt, nalt);
 	free(pem);
 	fake_transport_assert_done(&c->ft);
 }
@@ -1257,6 +1283,7 @@ main(void)
 		T(acme_challenge_respond__refuses_an_unknown_status),
 		T(acme_challenge_respond__names_the_identifier_when_refused),
 		T(acme_certificate_download__asks_for_a_pem_chain),
+		T(acme_certificate_download__returns_the_alternate_chains),
 		T(acme_account_lookup__returns_1_when_the_account_does_not_exist),
 		T(acme_account_lookup__returns_the_url_of_an_existing_account),
 		T(acme_account_lookup__fails_on_an_account_url_that_is_not_https),
