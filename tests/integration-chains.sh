@@ -160,4 +160,33 @@ issue default "$T/default" "$n"
 check_exit default 0 "issue without either exits 0"
 check_only_root "and installs the default chain (root 0)" "$T/default" 0
 
+# ------------------------------------------------------------ renew, status
+
+fresh n
+cat >"$T/acmec.conf" <<EOF
+[acmec]
+directory = $ACME_DIRECTORY
+ca-bundle = $ACME_CA_BUNDLE
+state-dir = $STATE
+agree-tos = yes
+contact = mailto:admin@example.com
+
+[alt]
+names = $n
+webroot = $WEBROOT
+chain-trust = $T/root1.pem
+EOF
+timeout "$ACMEC_RUN_TIMEOUT" "$ACMEC" renew -c "$T/acmec.conf" \
+    >"$T/renew.out" 2>"$T/renew.err"
+rc=$?
+check_exit renew 0 "renew with chain-trust = root1 exits 0"
+check_only_root "renew installs the chain of root 1" "$STATE/live/alt" 1
+"$ACMEC" status -c "$T/acmec.conf" >"$T/status.out" 2>"$T/status.err"
+if grep -qF "chain:        up to ${CN[1]}" "$T/status.out"; then
+	ok "status shows the top issuer of the chain installed"
+else
+	not_ok "status shows the top issuer of the chain installed"
+	cat "$T/status.out" "$T/status.err" | diag
+fi
+
 summary
