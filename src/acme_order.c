@@ -123,7 +123,8 @@ new_order_payload(const struct acme_order_request *oreq)
 
 	for (size_t i = 0; i < names->n; i++)
 		json_array_append_new(ids, json_pack("{s:s, s:s}", "type",
-		    "dns", "value", names->v[i]));
+		    names_is_ip(names->v[i]) ? "ip" : "dns", "value",
+		    names->v[i]));
 	payload = json_pack("{s:o, s:s*, s:s*}", "identifiers", ids,
 	    "profile", oreq->profile, "replaces", oreq->replaces);
 	if (payload != NULL && json_array_size(ids) != names->n) {

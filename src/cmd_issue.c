@@ -52,7 +52,8 @@ issue_usage_error(const char *what, const char *arg)
 static int
 add_domain(struct issue_options *o, const char *name)
 {
-	if (!names_is_valid_dns(name) || name[0] == '*') {
+	if ((!names_is_valid_dns(name) || name[0] == '*') &&
+	    !names_is_ip(name)) {
 		fprintf(stderr, "acmec: %s is not a domain name http-01 can "
 		    "prove (no wildcards; give international names in xn-- "
 		    "form)\n", name);
