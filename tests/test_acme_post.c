@@ -588,6 +588,35 @@ acme_order_new__reads_the_order_and_its_location(void **state)
 	acme_order_free(o);
 }
 
+/* RFC 8738 section 3: addresses are identifiers of type "ip". */
+static void
+acme_order_new__sends_addresses_as_ip_identifiers(void **state)
+{
+	struct ctx *c = *state;
+	const struct fake_step answer = { .method = "POST",
+	    .url = NEW_ORDER_URL, .status = 201, .location = ORDER_URL,
+	    .kid = ACCOUNT_URL,
+	    .payload_has = "{\"identifiers\":[{\"type\":\"ip\","
+	    "\"value\":\"192.0.2.10\"},{\"type\":\"dns\","
+	    "\"value\":\"www.example.org\"},{\"type\":\"ip\","
+	    "\"value\":\"2001:db8::10\"}]}",
+	    .body = ORDER_JSON("pending", "") };
+	struct names names = { NULL, 0 };
+	struct acme_order_request req = { &names, NULL, NULL };
+	struct acme_order *o = NULL;
+
+	assert_int_equal(names_add(&names, "192.0.2.10"), 0);
+	assert_int_equal(names_add(&names, "www.example.org"), 0);
+	assert_int_equal(names_add(&names, "2001:DB8::0:10"), 0);
+	connect_ca(c);
+	fake_transport_add(&c->ft, &answer, 1);
+	assert_int_equal(acme_order_new(c->acme, &c->who, &req, &o,
+	    &c->out, &c->e), 0);
+	names_clear(&names);
+	fake_transport_assert_done(&c->ft);
+	acme_order_free(o);
+}
+
 static void
 acme_order_new__refuses_an_order_url_that_is_not_https(void **state)
 {
@@ -1261,6 +1290,7 @@ main(void)
 		T(acme_post__sanitizes_the_cas_problem_text),
 		T(acme_post__reports_a_lost_new_nonce_as_no_answer),
 		T(acme_order_new__reads_the_order_and_its_location),
+		T(acme_order_new__sends_addresses_as_ip_identifiers),
 		T(acme_order_new__refuses_an_order_url_that_is_not_https),
 		T(acme_order_new__refuses_a_finalize_url_that_is_not_https),
 		T(acme_order_new__refuses_an_authorization_url_that_is_not_https),
