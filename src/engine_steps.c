@@ -499,7 +499,8 @@ check_and_write(struct job *job, struct err *e)
  * Download each alternate chain into chains[1..] (*nchains counts them
  * with the default).  The requests go one after another inside this step:
  * a lost answer repeats the whole step (1), as for the default chain; an
- * alternate that is not a PEM chain is left out.  0, 1, or -1.
+ * alternate the CA refuses or that is not a PEM chain is left out.  0, 1,
+ * or -1.
  */
 static int
 fetch_alternates(struct engine *eng, struct job *job, char **urls,
@@ -516,7 +517,13 @@ fetch_alternates(struct engine *eng, struct job *job, char **urls,
 		if (acme_certificate_download(eng->session->acme, &who,
 		    urls[i], &pem, &len, NULL, NULL, &out, e) == -1) {
 			err_prefix(e, "alternate chain");
-			return retry_lost_read(job, &out) ? 1 : -1;
+			if (retry_lost_read(job, &out))
+				return 1;
+			if (out.verdict != ACME_REFUSED)
+				return -1;
+			/* The CA no longer offers it: choose among the rest. */
+			log_verbose("%s: %s", engine_job_label(job), e->msg);
+			continue;
 		}
 		chains[*nchains] = cert_chain_parse(pem, len, &bad);
 		free(pem);
