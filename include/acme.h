@@ -202,10 +202,15 @@ int acme_challenge_respond(struct acme *a, const struct acme_who *who,
 /* token "." thumbprint (section 8.1); new string. */
 char *acme_key_authorization(const char *token, const struct signer *key);
 
-/* Download the PEM chain (application/pem-certificate-chain); *pem new. */
+/*
+ * Download the PEM chain (application/pem-certificate-chain); *pem new.
+ * With alternates not NULL, *alternates (new, chain_urls_free) and
+ * *nalternates are the alternate chains the CA offers (Link rel=
+ * "alternate", section 7.4.2; see chain_links_alternate).
+ */
 int acme_certificate_download(struct acme *a, const struct acme_who *who,
-    const char *url, char **pem, size_t *len, struct acme_outcome *out,
-    struct err *e);
+    const char *url, char **pem, size_t *len, char ***alternates,
+    size_t *nalternates, struct acme_outcome *out, struct err *e);
 
 /*
  * Revoke cert (section 7.6) with reason (RFC 5280 code, or -1 to omit),

@@ -28,6 +28,7 @@ struct engine_result {
 	bool		written;	/* new files in place, even if the hook failed */
 	bool		skipped;	/* another run renewed it meanwhile */
 	char		*out_dir;	/* where; new string or NULL */
+	char		*chain_issuer;	/* top issuer of the chain written */
 	struct err	err;		/* why not ok */
 };
 

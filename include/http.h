@@ -29,6 +29,8 @@ struct http_response {
 	char	*location;
 	char	*replay_nonce;
 	char	*retry_after;
+	char	**links;	/* every Link header's value, in order */
+	size_t	 nlinks;
 };
 
 /* method is "GET", "HEAD" or "POST"; body and content_type only for POST. */

@@ -20,6 +20,7 @@ struct renewal_state {
 	int	 failures;		/* in a row */
 	time_t	 next_attempt;		/* after a failure; 0: any time */
 	char	*profile;		/* of the certificate in place */
+	char	*chain_issuer;		/* its chain's top issuer, or NULL */
 	char	*ari_cert_id;		/* the certificate the window is for */
 	time_t	 ari_start, ari_end;	/* suggestedWindow */
 	time_t	 ari_chosen;		/* random time in it */

@@ -41,6 +41,15 @@ struct cert_spec {
 	 * sent only to a CA with renewalInfo, dropped if the CA refuses it.
 	 */
 	const char	*replaces;
+	/*
+	 * Alternate chains (RFC 8555 section 7.4.2): with chain_trust (a PEM
+	 * file of roots), the first chain, default first, that verifies
+	 * against it, or nothing at all; else with preferred_chain, the
+	 * chain whose top issuer has this CN, or the default.  Both NULL:
+	 * the default chain.
+	 */
+	const char	*chain_trust;
+	const char	*preferred_chain;
 	const char	*label;		/* for messages; NULL: first name */
 	/*
 	 * If set, skip the certificate when cert.pem (found under the output

@@ -11,6 +11,7 @@
 
 #include "acme_private.h"
 #include "b64url.h"
+#include "chain.h"
 #include "str.h"
 
 /* Tokens become file names and store keys; real ones are 43 characters. */
@@ -122,7 +123,8 @@ new_order_payload(const struct acme_order_request *oreq)
 
 	for (size_t i = 0; i < names->n; i++)
 		json_array_append_new(ids, json_pack("{s:s, s:s}", "type",
-		    "dns", "value", names->v[i]));
+		    names_is_ip(names->v[i]) ? "ip" : "dns", "value",
+		    names->v[i]));
 	payload = json_pack("{s:o, s:s*, s:s*}", "identifiers", ids,
 	    "profile", oreq->profile, "replaces", oreq->replaces);
 	if (payload != NULL && json_array_size(ids) != names->n) {
@@ -369,16 +371,25 @@ acme_challenge_respond(struct acme *a, const struct acme_who *who,
 
 int
 acme_certificate_download(struct acme *a, const struct acme_who *who,
-    const char *url, char **pem, size_t *len, struct acme_outcome *out,
-    struct err *e)
+    const char *url, char **pem, size_t *len, char ***alternates,
+    size_t *nalternates, struct acme_outcome *out, struct err *e)
 {
 	const struct acme_request req = { url, NULL, *who,
 	    "application/pem-certificate-chain" };
 	struct http_response *r;
 
 	*pem = NULL;
+	if (alternates != NULL) {
+		*alternates = NULL;
+		*nalternates = 0;
+	}
 	if (acme_post(a, &req, &r, out, e) == -1)
 		return -1;
+	if (alternates != NULL && chain_links_alternate(r, url, alternates,
+	    nalternates, e) == -1) {
+		http_response_free(r);
+		return -1;
+	}
 	*pem = r->body;
 	*len = r->body_len;
 	r->body = NULL;

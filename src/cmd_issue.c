@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "chain.h"
 #include "commands.h"
 #include "contact.h"
 #include "engine.h"
@@ -36,6 +37,7 @@ cmd_issue_usage(FILE *out)
 	    "           [--agree-tos] [--contact mailto:ADDR ...] "
 	    "[--key-type TYPE] [--csr FILE]\n"
 	    "           [--out DIR] [--profile NAME] [--deploy-hook COMMAND]\n"
+	    "           [--chain-trust FILE | --preferred-chain NAME]\n"
 	    "           [--eab-kid ID --eab-hmac-key KEY]\n");
 }
 
@@ -50,7 +52,8 @@ issue_usage_error(const char *what, const char *arg)
 static int
 add_domain(struct issue_options *o, const char *name)
 {
-	if (!names_is_valid_dns(name) || name[0] == '*') {
+	if ((!names_is_valid_dns(name) || name[0] == '*') &&
+	    !names_is_ip(name)) {
 		fprintf(stderr, "acmec: %s is not a domain name http-01 can "
 		    "prove (no wildcards; give international names in xn-- "
 		    "form)\n", name);
@@ -119,6 +122,20 @@ take_option(struct issue_options *o, int c, const char *arg)
 	case 'p':
 		o->spec.profile = arg;
 		return 0;
+	case 'T': {
+		struct err e = { "" };
+
+		if (chain_trust_check(arg, &e) == -1)
+			return issue_usage_error("--chain-trust: ", e.msg);
+		o->spec.chain_trust = arg;
+		return 0;
+	}
+	case 'C':
+		if (arg[0] == '\0')
+			return issue_usage_error("--preferred-chain needs the "
+			    "CN of the chain's top issuer", NULL);
+		o->spec.preferred_chain = arg;
+		return 0;
 	case 'h':
 		o->help = true;
 		return 0;
@@ -151,6 +168,10 @@ check_options(const struct issue_options *o)
 	if ((req->eab_kid == NULL) != (req->eab_hmac_key == NULL))
 		return issue_usage_error("--eab-kid and --eab-hmac-key go "
 		    "together", NULL);
+	if (o->spec.chain_trust != NULL && o->spec.preferred_chain != NULL)
+		return issue_usage_error("--chain-trust and --preferred-chain "
+		    "exclude each other: the chain that verifies is the one "
+		    "to install", NULL);
 	if (o->spec.out_dir != NULL && o->spec.out_dir[0] == '\0')
 		return issue_usage_error("--out needs a directory", NULL);
 	/* Before anything is written or sent: the CA would refuse it. */
@@ -178,6 +199,8 @@ parse_issue_options(int argc, char **argv, struct issue_options *o)
 		{ "eab-hmac-key", required_argument, NULL, 'm' },
 		{ "deploy-hook",  required_argument, NULL, 'H' },
 		{ "profile",	  required_argument, NULL, 'p' },
+		{ "chain-trust",  required_argument, NULL, 'T' },
+		{ "preferred-chain", required_argument, NULL, 'C' },
 		{ "help",	  no_argument,	     NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};

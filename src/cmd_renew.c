@@ -128,6 +128,9 @@ record_result(struct renew_item *it, const struct engine_result *r,
 			free(st->profile);
 			st->profile = it->spec.profile ?
 			    strdup(it->spec.profile) : NULL;
+			free(st->chain_issuer);
+			st->chain_issuer = r->chain_issuer ?
+			    strdup(r->chain_issuer) : NULL;
 			renewal_forget_ari(st);
 		}
 		return;

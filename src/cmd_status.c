@@ -76,6 +76,9 @@ item_json(const struct renew_item *it, time_t now)
 	    json_time(st->last_attempt), "last_ok", st->last_ok,
 	    "last_error", st->last_error, "failures", st->failures,
 	    "next_attempt", json_time(st->next_attempt));
+	if (obj != NULL && st->chain_issuer != NULL)
+		json_object_set_new(obj, "chain_issuer",
+		    json_string(st->chain_issuer));
 	if (obj != NULL && st->ari_cert_id != NULL)
 		json_object_set_new(obj, "ari", json_pack("{s:o, s:o, s:o,"
 		    " s:o, s:s?}", "window_start", json_time(st->ari_start),
@@ -108,6 +111,9 @@ print_text(const json_t *arr)
 			    100 * json_real_value(left));
 		printf("\n  state:        %s\n",
 		    json_string_value(json_object_get(it, "why")));
+		if (json_is_string(json_object_get(it, "chain_issuer")))
+			printf("  chain:        up to %s\n", json_string_value(
+			    json_object_get(it, "chain_issuer")));
 		if (ari != NULL)
 			printf("  ARI window:   %s .. %s, chosen %s\n",
 			    json_string_value(json_object_get(ari,

@@ -46,7 +46,8 @@ enum key_id {
 	K_EAB_KID, K_EAB_HMAC_KEY, K_PARALLEL, K_POST_HOOK, K_METRICS_FILE,
 	K_TIMEOUT,
 	K_NAMES, K_WEBROOT, K_KEY_TYPE, K_CSR, K_OUT, K_DEPLOY_HOOK,
-	K_PROFILE, K_RENEW_BEFORE, K_MEMCACHED,
+	K_PROFILE, K_RENEW_BEFORE, K_MEMCACHED, K_CHAIN_TRUST,
+	K_PREFERRED_CHAIN,
 	K_COUNT
 };
 
@@ -433,6 +434,18 @@ set_profile(struct parse *p, const char *value, struct err *e)
 }
 
 static int
+set_chain_trust(struct parse *p, const char *value, struct err *e)
+{
+	return (cur(p)->spec.chain_trust = dup_path(value, e)) ? 0 : -1;
+}
+
+static int
+set_preferred_chain(struct parse *p, const char *value, struct err *e)
+{
+	return (cur(p)->spec.preferred_chain = dup_value(value, e)) ? 0 : -1;
+}
+
+static int
 set_renew_before(struct parse *p, const char *value, struct err *e)
 {
 	return conf_parse_renew_before(value, &cur(p)->renew_before, e);
@@ -529,6 +542,10 @@ static const struct key_def keys[K_COUNT] = {
 	    "a share of the lifetime (1/3, 0.25) or a time (30d, 12h)" },
 	[K_MEMCACHED] = { "memcached", SEC_CERT, set_memcached,
 	    "HOST:PORT ..." },
+	[K_CHAIN_TRUST] = { "chain-trust", SEC_CERT, set_chain_trust,
+	    "the absolute path of a PEM file of trusted roots" },
+	[K_PREFERRED_CHAIN] = { "preferred-chain", SEC_CERT,
+	    set_preferred_chain, "the CN of the chain's top issuer" },
 };
 
 /* --- renew-before ----------------------------------------------------- */
@@ -665,6 +682,9 @@ cert_end(struct parse *p)
 	else if (at[K_WEBROOT] && at[K_MEMCACHED])
 		conflict(p, K_WEBROOT, K_MEMCACHED, "give one place for the "
 		    "challenge files");
+	else if (at[K_CHAIN_TRUST] && at[K_PREFERRED_CHAIN])
+		conflict(p, K_CHAIN_TRUST, K_PREFERRED_CHAIN, "the chain that "
+		    "verifies is the one to install");
 }
 
 static void
@@ -1108,6 +1128,8 @@ cert_clear(struct conf_cert *c)
 	free((char *)c->spec.out_dir);
 	free((char *)c->spec.webroot);
 	free((char *)c->spec.deploy_hook);
+	free((char *)c->spec.chain_trust);
+	free((char *)c->spec.preferred_chain);
 	free(c->profile);
 	list_free(c->memcached);
 }

@@ -13,6 +13,26 @@
 
 #define CSR_FILE_MAX	(64 * 1024)
 
+/* "DNS:a,IP:192.0.2.1,..." for names; new string. */
+static char *
+san_value(const struct names *names)
+{
+	size_t len = 1;
+	char *s;
+
+	for (size_t i = 0; i < names->n; i++)
+		len += strlen(names->v[i]) + sizeof("DNS:,");
+	if ((s = calloc(1, len)) == NULL)
+		return NULL;
+	for (size_t i = 0; i < names->n; i++) {
+		if (i > 0)
+			strcat(s, ",");
+		strcat(s, names_is_ip(names->v[i]) ? "IP:" : "DNS:");
+		strcat(s, names->v[i]);
+	}
+	return s;
+}
+
 static int
 add_san(X509_REQ *req, const struct names *names, struct err *e)
 {
@@ -21,7 +41,7 @@ add_san(X509_REQ *req, const struct names *names, struct err *e)
 	char *value;
 	int rc = -1;
 
-	if ((value = names_join(names, "DNS:", ",")) == NULL) {
+	if ((value = san_value(names)) == NULL) {
 		err_set(e, "out of memory");
 		return -1;
 	}
@@ -41,26 +61,38 @@ out:
 	return rc;
 }
 
+/*
+ * The CN is a courtesy for old software: the first domain name, if it
+ * fits in 64 characters (RFC 5280 ub-common-name).  Never an address:
+ * CAs want those in the SAN only (RFC 8738 section 7 leaves the CN out).
+ */
+static const char *
+common_name(const struct names *names)
+{
+	for (size_t i = 0; i < names->n; i++)
+		if (!names_is_ip(names->v[i]))
+			return strlen(names->v[i]) <= 64 ? names->v[i] : NULL;
+	return NULL;
+}
+
 X509_REQ *
 csr_new(EVP_PKEY *key, const struct names *names, struct err *e)
 {
 	X509_NAME *subject;
 	X509_REQ *req;
+	const char *cn;
 
 	if (names->n == 0) {
 		err_set(e, "a CSR needs at least one name");
 		return NULL;
 	}
-	/*
-	 * The CN is a courtesy for old software, capped at 64 characters
-	 * (RFC 5280 ub-common-name); the names that count are in the SAN.
-	 */
+	cn = common_name(names);
 	if ((req = X509_REQ_new()) == NULL ||
 	    !X509_REQ_set_version(req, 0) ||
 	    (subject = X509_REQ_get_subject_name(req)) == NULL ||
-	    (strlen(names->v[0]) <= 64 &&
+	    (cn != NULL &&
 	    !X509_NAME_add_entry_by_txt(subject, "CN", MBSTRING_UTF8,
-	    (const unsigned char *)names->v[0], -1, -1, 0)) ||
+	    (const unsigned char *)cn, -1, -1, 0)) ||
 	    !X509_REQ_set_pubkey(req, key)) {
 		err_ssl(e, "cannot build CSR");
 		X509_REQ_free(req);

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "chain.h"
 #include "engine_private.h"
 #include "hook.h"
 #include "interrupt.h"
@@ -32,6 +33,8 @@ engine_result_clear(struct engine_result *r)
 {
 	free(r->out_dir);
 	r->out_dir = NULL;
+	free(r->chain_issuer);
+	r->chain_issuer = NULL;
 }
 
 static void
@@ -121,6 +124,9 @@ job_prepare(struct job *job, const struct config *cfg, struct err *e)
 	char *dir, *lock = NULL;
 
 	if (job_names(job, e) == -1)
+		return -1;
+	if (spec->chain_trust != NULL &&
+	    chain_trust_check(spec->chain_trust, e) == -1)
 		return -1;
 	dir = spec->out_dir ? strdup(spec->out_dir) :
 	    config_live_dir(cfg, job->names.v[0]);

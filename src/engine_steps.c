@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "chain.h"
 #include "engine_private.h"
 #include "interrupt.h"
 #include "log.h"
@@ -475,15 +476,14 @@ log_issued(const struct job *job)
 	    output_dir(job->out), when);
 }
 
-/* Check the chain against the request, then replace the set. */
+/* Check job->chain against the request, then replace the set. */
 static int
-check_and_write(struct job *job, const char *pem, size_t len, struct err *e)
+check_and_write(struct job *job, struct err *e)
 {
 	char *key_pem = NULL;
 	int rc = -1;
 
-	if ((job->chain = cert_chain_parse(pem, len, e)) == NULL ||
-	    certkey_check(job->key, sk_X509_value(job->chain, 0),
+	if (certkey_check(job->key, sk_X509_value(job->chain, 0),
 	    &job->names, e) == -1)
 		return -1;
 	if (certkey_new_pem(job->key, &key_pem, e) == -1)
@@ -495,25 +495,124 @@ check_and_write(struct job *job, const char *pem, size_t len, struct err *e)
 	return rc;
 }
 
+/*
+ * Download each alternate chain into chains[1..] (*nchains counts them
+ * with the default).  The requests go one after another inside this step:
+ * a lost answer repeats the whole step (1), as for the default chain; an
+ * alternate the CA refuses or that is not a PEM chain is left out.  0, 1,
+ * or -1.
+ */
+static int
+fetch_alternates(struct engine *eng, struct job *job, char **urls,
+    size_t nurls, STACK_OF(X509) **chains, size_t *nchains)
+{
+	const struct acme_who who = job_who(eng);
+	struct err *e = &job->result->err;
+	struct acme_outcome out;
+	struct err bad;
+	char *pem;
+	size_t len;
+
+	for (size_t i = 0; i < nurls; i++) {
+		if (acme_certificate_download(eng->session->acme, &who,
+		    urls[i], &pem, &len, NULL, NULL, &out, e) == -1) {
+			err_prefix(e, "alternate chain");
+			if (retry_lost_read(job, &out))
+				return 1;
+			if (out.verdict != ACME_REFUSED)
+				return -1;
+			/* The CA no longer offers it: choose among the rest. */
+			log_verbose("%s: %s", engine_job_label(job), e->msg);
+			continue;
+		}
+		chains[*nchains] = cert_chain_parse(pem, len, &bad);
+		free(pem);
+		if (chains[*nchains] == NULL) {
+			log_verbose("%s: alternate chain %s left out: %s",
+			    engine_job_label(job), urls[i], bad.msg);
+			continue;
+		}
+		(*nchains)++;
+	}
+	return 0;
+}
+
+/*
+ * job->chain becomes the chain spec asks for: the default unless
+ * chain_trust or preferred_chain is set and the CA offers alternates.
+ * 0, 1 (asking again later), or -1.
+ */
+static int
+pick_chain(struct engine *eng, struct job *job, const char *pem, size_t len,
+    char **urls, size_t nurls)
+{
+	const struct cert_spec *spec = job->spec;
+	struct err *e = &job->result->err;
+	STACK_OF(X509) *chains[1 + CHAIN_ALTERNATES_MAX] = { NULL };
+	size_t nchains = 0, chosen = 0;
+	int rc = -1;
+
+	if ((chains[0] = cert_chain_parse(pem, len, e)) == NULL)
+		return -1;
+	nchains = 1;
+	if (nurls > CHAIN_ALTERNATES_MAX)
+		nurls = CHAIN_ALTERNATES_MAX;
+	if ((spec->chain_trust != NULL || spec->preferred_chain != NULL) &&
+	    (rc = fetch_alternates(eng, job, urls, nurls, chains,
+	    &nchains)) != 0)
+		goto out;
+	rc = -1;
+	if (chain_choose(chains, nchains, spec->chain_trust,
+	    spec->preferred_chain, &chosen, e) == -1)
+		goto out;
+	job->chain = chains[chosen];
+	chains[chosen] = NULL;
+	free(job->result->chain_issuer);
+	job->result->chain_issuer = chain_top_issuer(job->chain);
+	if (chosen == 0)
+		log_verbose("%s: the default chain (of %zu), top issuer %s",
+		    engine_job_label(job), nchains, job->result->chain_issuer ?
+		    job->result->chain_issuer : "?");
+	else
+		log_verbose("%s: alternate chain %zu (of %zu), top issuer %s",
+		    engine_job_label(job), chosen, nchains,
+		    job->result->chain_issuer ? job->result->chain_issuer :
+		    "?");
+	rc = 0;
+out:
+	for (size_t i = 0; i < nchains; i++)
+		if (chains[i] != NULL)
+			cert_chain_free(chains[i]);
+	return rc;
+}
+
 static void
 step_download(struct engine *eng, struct job *job)
 {
 	const struct acme_who who = job_who(eng);
 	struct err *e = &job->result->err;
 	struct acme_outcome out;
-	char *pem;
-	size_t len;
+	char *pem, **urls = NULL;
+	size_t len, nurls = 0;
 	int rc;
 
 	if (acme_certificate_download(eng->session->acme, &who,
-	    job->order->certificate, &pem, &len, &out, e) == -1) {
+	    job->order->certificate, &pem, &len, &urls, &nurls, &out,
+	    e) == -1) {
 		if (!retry_lost_read(job, &out))
 			job_fail(job);
 		return;
 	}
-	rc = check_and_write(job, pem, len, e);
+	if (job->chain != NULL) {	/* a step repeated after a lost answer */
+		cert_chain_free(job->chain);
+		job->chain = NULL;
+	}
+	rc = pick_chain(eng, job, pem, len, urls, nurls);
 	free(pem);
-	if (rc == -1) {
+	chain_urls_free(urls, nurls);
+	if (rc == 1)
+		return;
+	if (rc == -1 || check_and_write(job, e) == -1) {
 		job_fail(job);
 		return;
 	}

@@ -155,6 +155,9 @@ http_response_free(struct http_response *r)
 	free(r->location);
 	free(r->replay_nonce);
 	free(r->retry_after);
+	for (size_t i = 0; i < r->nlinks; i++)
+		free(r->links[i]);
+	free(r->links);
 	free(r);
 }
 
@@ -168,6 +171,38 @@ header_dup(CURL *curl, const char *name)
 	    CURLHE_OK || strlen(hdr->value) > 4096)
 		return NULL;
 	return strdup(hdr->value);
+}
+
+/*
+ * Every Link header of the last response (a CA sends one per alternate
+ * chain, RFC 8555 section 7.4.2), at most HTTP_LINKS_MAX of them; values
+ * longer than 4096 bytes are skipped.  0, or -1 out of memory.
+ */
+#define HTTP_LINKS_MAX	32
+
+static int
+collect_links(CURL *curl, struct http_response *r)
+{
+	struct curl_header *hdr;
+	size_t amount = 0;
+
+	if (curl_easy_header(curl, "Link", 0, CURLH_HEADER, -1, &hdr) !=
+	    CURLHE_OK)
+		return 0;
+	amount = hdr->amount;
+	if (amount > HTTP_LINKS_MAX)
+		amount = HTTP_LINKS_MAX;
+	if ((r->links = calloc(amount, sizeof(*r->links))) == NULL)
+		return -1;
+	for (size_t i = 0; i < amount; i++) {
+		if (curl_easy_header(curl, "Link", i, CURLH_HEADER, -1,
+		    &hdr) != CURLHE_OK || strlen(hdr->value) > 4096)
+			continue;
+		if ((r->links[r->nlinks] = strdup(hdr->value)) == NULL)
+			return -1;
+		r->nlinks++;
+	}
+	return 0;
 }
 
 static void
@@ -221,6 +256,11 @@ collect_response(struct http *h, struct body *b, struct http_response **resp,
 	r->location = header_dup(h->curl, "Location");
 	r->replay_nonce = header_dup(h->curl, "Replay-Nonce");
 	r->retry_after = header_dup(h->curl, "Retry-After");
+	if (collect_links(h->curl, r) == -1) {
+		http_response_free(r);
+		err_set(e, "out of memory");
+		return -1;
+	}
 	r->body = b->data != NULL ? b->data : calloc(1, 1);
 	r->body_len = b->len;
 	b->data = NULL;

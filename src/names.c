@@ -1,6 +1,8 @@
 /*
- * names.c - an owned, duplicate-free list of lower-case domain names.
+ * names.c - an owned, duplicate-free list of lower-case domain names and
+ * normalized IP addresses.
  */
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,8 +12,35 @@
 #include "names.h"
 
 bool
+names_ip_normalize(const char *text, char *out, size_t outlen)
+{
+	unsigned char addr[sizeof(struct in6_addr)];
+	int af;
+
+	if (inet_pton(AF_INET, text, addr) == 1)
+		af = AF_INET;
+	else if (inet_pton(AF_INET6, text, addr) == 1)
+		af = AF_INET6;
+	else
+		return false;
+	return inet_ntop(af, addr, out, (socklen_t)outlen) != NULL;
+}
+
+bool
+names_is_ip(const char *name)
+{
+	char buf[INET6_ADDRSTRLEN];
+
+	return names_ip_normalize(name, buf, sizeof(buf));
+}
+
+bool
 names_contains(const struct names *list, const char *name)
 {
+	char ip[INET6_ADDRSTRLEN];
+
+	if (names_ip_normalize(name, ip, sizeof(ip)))
+		name = ip;
 	for (size_t i = 0; i < list->n; i++)
 		if (strcasecmp(list->v[i], name) == 0)
 			return true;
@@ -21,8 +50,10 @@ names_contains(const struct names *list, const char *name)
 int
 names_add(struct names *list, const char *name)
 {
-	char **grown, *copy;
+	char **grown, *copy, ip[INET6_ADDRSTRLEN];
 
+	if (names_ip_normalize(name, ip, sizeof(ip)))
+		name = ip;
 	if (names_contains(list, name))
 		return 0;
 	if ((copy = strdup(name)) == NULL)
@@ -143,12 +174,32 @@ names_check_dns(const struct names *names, struct err *e)
 	for (size_t i = 0; i < names->n; i++) {
 		const char *name = names->v[i];
 
-		if (names_is_valid_dns(name) && name[0] != '*')
+		if ((names_is_valid_dns(name) && name[0] != '*') ||
+		    names_is_ip(name))
 			continue;
 		sanitize(name, shown, sizeof(shown));
 		err_set(e, "%s is not a domain name http-01 can prove (no "
 		    "wildcards; give international names in xn-- form)",
 		    name[0] == '\0' ? "\"\"" : shown);
+		return -1;
+	}
+	return 0;
+}
+
+/* An iPAddress SAN: 4 or 16 bytes, network order. */
+static int
+add_ip(const ASN1_OCTET_STRING *ip, struct names *out, struct err *e)
+{
+	char text[INET6_ADDRSTRLEN];
+	int len = ASN1_STRING_length(ip);
+
+	if ((len != 4 && len != 16) || inet_ntop(len == 4 ? AF_INET :
+	    AF_INET6, ASN1_STRING_get0_data(ip), text, sizeof(text)) == NULL) {
+		err_set(e, "malformed IP address in subjectAltName");
+		return -1;
+	}
+	if (names_add(out, text) == -1) {
+		err_set(e, "out of memory");
 		return -1;
 	}
 	return 0;
@@ -163,6 +214,11 @@ names_add_general(const STACK_OF(GENERAL_NAME) *gens, struct names *out,
 		const unsigned char *s;
 		int len;
 
+		if (g->type == GEN_IPADD) {
+			if (add_ip(g->d.iPAddress, out, e) == -1)
+				return -1;
+			continue;
+		}
 		if (g->type != GEN_DNS)
 			continue;
 		s = ASN1_STRING_get0_data(g->d.dNSName);

@@ -27,6 +27,7 @@ renewal_clear(struct renewal_state *st)
 	renewal_forget_ari(st);
 	free(st->last_error);
 	free(st->profile);
+	free(st->chain_issuer);
 	memset(st, 0, sizeof(*st));
 }
 
@@ -61,6 +62,7 @@ take_record(struct renewal_state *st, const json_t *rec)
 	st->failures = failures > 0 && failures < 100000 ? (int)failures : 0;
 	st->next_attempt = get_time(rec, "next_attempt");
 	st->profile = get_str(rec, "profile");
+	st->chain_issuer = get_str(rec, "chain_issuer");
 	if (!json_is_object(ari))
 		return;
 	st->ari_cert_id = get_str(ari, "cert_id");
@@ -112,12 +114,13 @@ renewal_save(const char *path, const struct renewal_state *st,
 	json_t *rec;
 	int rc = -1;
 
-	rec = json_pack("{s:I, s:b, s:s*, s:I, s:i, s:I, s:s*, s:o}",
+	rec = json_pack("{s:I, s:b, s:s*, s:I, s:i, s:I, s:s*, s:s*, s:o}",
 	    "last_attempt", (json_int_t)st->last_attempt, "last_ok",
 	    st->last_ok, "last_error", st->last_error, "last_success",
 	    (json_int_t)st->last_success, "failures", st->failures,
 	    "next_attempt", (json_int_t)st->next_attempt, "profile",
-	    st->profile, "ari", ari_record(st));
+	    st->profile, "chain_issuer", st->chain_issuer, "ari",
+	    ari_record(st));
 	if (rec != NULL)
 		text = json_dumps(rec, JSON_INDENT(2) | JSON_SORT_KEYS);
 	json_decref(rec);

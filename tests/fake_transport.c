@@ -317,6 +317,12 @@ canned_response(struct fake_transport *ft, const struct fake_step *s)
 	resp->content_type = dup_or_null(default_content_type(s));
 	resp->location = dup_or_null(s->location);
 	resp->retry_after = dup_or_null(s->retry_after);
+	if (s->link != NULL) {
+		if ((resp->links = calloc(1, sizeof(*resp->links))) == NULL)
+			fail_msg("fake transport: out of memory");
+		resp->links[0] = dup_or_null(s->link);
+		resp->nlinks = 1;
+	}
 	if (!s->no_nonce)
 		resp->replay_nonce = give_nonce(ft, s->replay_nonce);
 	return resp;

@@ -62,6 +62,7 @@ struct fake_step {
 	const char		*content_type;	/* default from the body */
 	const char		*location;
 	const char		*retry_after;
+	const char		*link;		/* one Link header, or NULL */
 	const char		*replay_nonce;	/* default: a fresh one */
 	bool			 no_nonce;	/* no Replay-Nonce at all */
 	/*

@@ -21,6 +21,7 @@
 #include <jansson.h>
 
 #include "acme.h"
+#include "chain.h"
 #include "err.h"
 #include "fake_transport.h"
 #include "key.h"
@@ -587,6 +588,35 @@ acme_order_new__reads_the_order_and_its_location(void **state)
 	acme_order_free(o);
 }
 
+/* RFC 8738 section 3: addresses are identifiers of type "ip". */
+static void
+acme_order_new__sends_addresses_as_ip_identifiers(void **state)
+{
+	struct ctx *c = *state;
+	const struct fake_step answer = { .method = "POST",
+	    .url = NEW_ORDER_URL, .status = 201, .location = ORDER_URL,
+	    .kid = ACCOUNT_URL,
+	    .payload_has = "{\"identifiers\":[{\"type\":\"ip\","
+	    "\"value\":\"192.0.2.10\"},{\"type\":\"dns\","
+	    "\"value\":\"www.example.org\"},{\"type\":\"ip\","
+	    "\"value\":\"2001:db8::10\"}]}",
+	    .body = ORDER_JSON("pending", "") };
+	struct names names = { NULL, 0 };
+	struct acme_order_request req = { &names, NULL, NULL };
+	struct acme_order *o = NULL;
+
+	assert_int_equal(names_add(&names, "192.0.2.10"), 0);
+	assert_int_equal(names_add(&names, "www.example.org"), 0);
+	assert_int_equal(names_add(&names, "2001:DB8::0:10"), 0);
+	connect_ca(c);
+	fake_transport_add(&c->ft, &answer, 1);
+	assert_int_equal(acme_order_new(c->acme, &c->who, &req, &o,
+	    &c->out, &c->e), 0);
+	names_clear(&names);
+	fake_transport_assert_done(&c->ft);
+	acme_order_free(o);
+}
+
 static void
 acme_order_new__refuses_an_order_url_that_is_not_https(void **state)
 {
@@ -1039,11 +1069,36 @@ acme_certificate_download__asks_for_a_pem_chain(void **state)
 	connect_ca(c);
 	fake_transport_add(&c->ft, steps, NITEMS(steps));
 	assert_int_equal(acme_certificate_download(c->acme, &c->who,
-	    CERT_URL, &pem, &len, &c->out, &c->e), 0);
+	    CERT_URL, &pem, &len, NULL, NULL, &c->out, &c->e), 0);
 	assert_string_equal(pem, "-----BEGIN CERTIFICATE-----\n");
 	assert_int_equal(len, strlen(pem));
 	assert_string_equal(fake_transport_last(&c->ft)->accept,
 	    "application/pem-certificate-chain");
+	free(pem);
+	fake_transport_assert_done(&c->ft);
+}
+
+static void
+acme_certificate_download__returns_the_alternate_chains(void **state)
+{
+	struct ctx *c = *state;
+	const struct fake_step steps[] = {
+		{ .method = "POST", .url = CERT_URL, .post_as_get = true,
+		  .status = 200, .body = "-----BEGIN CERTIFICATE-----\n",
+		  .link = "<https://ca.example/cert/1/1>;rel=\"alternate\", "
+		  "<https://ca.example/dir>;rel=\"index\", "
+		  "<http://ca.example/cert/1/2>;rel=alternate" },
+	};
+	char *pem, **alt;
+	size_t len, nalt;
+
+	connect_ca(c);
+	fake_transport_add(&c->ft, steps, NITEMS(steps));
+	assert_int_equal(acme_certificate_download(c->acme, &c->who,
+	    CERT_URL, &pem, &len, &alt, &nalt, &c->out, &c->e), 0);
+	assert_int_equal(nalt, 1);
+	assert_string_equal(alt[0], "https://ca.example/cert/1/1");
+	chain_urls_free(alt, nalt);
 	free(pem);
 	fake_transport_assert_done(&c->ft);
 }
@@ -1235,6 +1290,7 @@ main(void)
 		T(acme_post__sanitizes_the_cas_problem_text),
 		T(acme_post__reports_a_lost_new_nonce_as_no_answer),
 		T(acme_order_new__reads_the_order_and_its_location),
+		T(acme_order_new__sends_addresses_as_ip_identifiers),
 		T(acme_order_new__refuses_an_order_url_that_is_not_https),
 		T(acme_order_new__refuses_a_finalize_url_that_is_not_https),
 		T(acme_order_new__refuses_an_authorization_url_that_is_not_https),
@@ -1257,6 +1313,7 @@ main(void)
 		T(acme_challenge_respond__refuses_an_unknown_status),
 		T(acme_challenge_respond__names_the_identifier_when_refused),
 		T(acme_certificate_download__asks_for_a_pem_chain),
+		T(acme_certificate_download__returns_the_alternate_chains),
 		T(acme_account_lookup__returns_1_when_the_account_does_not_exist),
 		T(acme_account_lookup__returns_the_url_of_an_existing_account),
 		T(acme_account_lookup__fails_on_an_account_url_that_is_not_https),

@@ -467,6 +467,32 @@ cert_not_after__is_the_certificates_expiry(void **state)
 	assert_int_equal((long long)when, (long long)LEAF_NOT_AFTER);
 }
 
+/* iPAddress SANs count as names, compared in their normalized form. */
+static void
+cert_check__compares_ip_address_sans(void **state)
+{
+	struct fixture *f = *state;
+	X509 *ip = make_cert(f->leaf_key, "ip", 4, f->ca, f->ca_key,
+	    "IP:192.0.2.10,IP:2001:db8:0:0:0:0:0:10,DNS:a.example.com",
+	    LEAF_NOT_AFTER);
+	struct names want = { 0 }, fewer = { 0 };
+	struct err e = { "" };
+
+	assert_non_null(ip);
+	names_add(&want, "a.example.com");
+	names_add(&want, "2001:DB8::10");
+	names_add(&want, "192.0.2.10");
+	if (cert_check(ip, f->leaf_key, &want, &e) != 0)
+		fail_msg("cert_check: %s", e.msg);
+	names_add(&fewer, "a.example.com");
+	names_add(&fewer, "192.0.2.10");
+	assert_int_equal(cert_check(ip, f->leaf_key, &fewer, &e), -1);
+	assert_non_null(strstr(e.msg, "2001:db8::10"));
+	names_clear(&want);
+	names_clear(&fewer);
+	X509_free(ip);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 int
@@ -487,6 +513,7 @@ main(void)
 		T(cert_check__refuses_more_names_naming_the_missing_one),
 		T(cert_check__refuses_other_names_naming_one_that_differs),
 		T(cert_check__refuses_a_leaf_without_subject_alt_names),
+		T(cert_check__compares_ip_address_sans),
 		T(cert_load__reads_the_first_certificate_of_a_file),
 		T(cert_load__fails_on_garbage_or_missing_file_naming_it),
 		T(cert_not_after__is_the_certificates_expiry),

@@ -154,7 +154,8 @@ static const char full_file[] =
     "[mail]\n"
     "csr = /etc/acmec/mail.csr\n"
     "memcached = 127.0.0.1:11211 [::1]:11212\tcache.example.net:11211\n"
-    "renew-before = 30d\n";
+    "renew-before = 30d\n"
+    "chain-trust = /etc/ssl/client-roots.pem\n";
 
 static void
 conf_load__reads_every_key(void **state)
@@ -205,6 +206,8 @@ conf_load__reads_every_key(void **state)
 	assert_int_equal(mail->line, 26);
 	assert_int_equal(mail->spec.names.n, 0);
 	assert_string_equal(mail->spec.csr_path, "/etc/acmec/mail.csr");
+	assert_string_equal(mail->spec.chain_trust, "/etc/ssl/client-roots.pem");
+	assert_null(mail->spec.preferred_chain);
 	assert_null(mail->spec.webroot);
 	assert_int_equal(mail->nmemcached, 3);
 	assert_string_equal(mail->memcached[0], "127.0.0.1:11211");
@@ -340,7 +343,7 @@ conf_load__refuses_unknown_keys_naming_the_known_ones(void **state)
 	assert_refused(f, GOOD_CERT "colour = blue\n",
 	    "%s:4: [example.com] colour: unknown key (a certificate section "
 	    "takes names, webroot, key-type, csr, out, deploy-hook, profile, "
-	    "renew-before, memcached)", f->conf);
+	    "renew-before, memcached, chain-trust, preferred-chain)", f->conf);
 	assert_refused(f, "[acmec]\nstaging = yes\n",
 	    "%s:2: [acmec] staging: unknown key ([acmec] takes directory, "
 	    "ca-bundle, state-dir, contact, agree-tos, eab-kid, eab-hmac-key, "
@@ -511,7 +514,13 @@ static const struct bad_value bad_values[] = {
 	  "wildcards; give international names in xn-- form)" },
 	{ cert_text, "webroot2 =", "[example.com] webroot2: unknown key (a "
 	  "certificate section takes names, webroot, key-type, csr, out, "
-	  "deploy-hook, profile, renew-before, memcached)" },
+	  "deploy-hook, profile, renew-before, memcached, chain-trust, "
+	  "preferred-chain)" },
+	{ "[example.com]\nnames = example.com\nwebroot = /var/www\n"
+	  "chain-trust = /etc/ssl/roots.pem\n",
+	  "preferred-chain = ISRG Root X1", "[example.com] preferred-chain: "
+	  "excludes chain-trust (line 4): the chain that verifies is the one "
+	  "to install" },
 	{ cert_text, "out =", "[example.com] out: no value: give the absolute "
 	  "path of a directory" },
 	{ cert_text, "out = live/x", "[example.com] out: live/x is not an "

@@ -132,6 +132,59 @@ csr_new__puts_every_name_in_san_and_the_first_in_cn(void **state)
 }
 
 static void
+csr_new__puts_addresses_in_ip_sans_and_never_in_cn(void **state)
+{
+	struct fixture *f = *state;
+	struct names ips = { 0 }, back = { 0 };
+	STACK_OF(X509_EXTENSION) *exts;
+	STACK_OF(GENERAL_NAME) *gens;
+	struct err e = { "" };
+	X509_REQ *req;
+	char cn[256] = "";
+
+	names_add(&ips, "192.0.2.10");
+	names_add(&ips, "2001:DB8::10");
+	req = make_csr(f->key, &ips);
+	assert_int_equal(X509_NAME_get_text_by_NID(
+	    X509_REQ_get_subject_name(req), NID_commonName, cn, sizeof(cn)),
+	    -1);
+	exts = X509_REQ_get_extensions(req);
+	gens = X509V3_get_d2i(exts, NID_subject_alt_name, NULL, NULL);
+	assert_int_equal(sk_GENERAL_NAME_num(gens), 2);
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(sk_GENERAL_NAME_value(gens, i)->type,
+		    GEN_IPADD);
+	assert_int_equal(ASN1_STRING_length(
+	    sk_GENERAL_NAME_value(gens, 1)->d.iPAddress), 16);
+	GENERAL_NAMES_free(gens);
+	sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
+	assert_int_equal(csr_names(req, &back, &e), 0);
+	assert_true(names_equal(&back, &ips));
+	assert_true(names_contains(&back, "2001:db8::10"));
+	names_clear(&back);
+	names_clear(&ips);
+	X509_REQ_free(req);
+}
+
+static void
+csr_new__takes_the_first_domain_name_for_cn_among_addresses(void **state)
+{
+	struct fixture *f = *state;
+	struct names mixed = { 0 };
+	X509_REQ *req;
+	char cn[256] = "";
+
+	names_add(&mixed, "127.0.0.1");
+	names_add(&mixed, "www.example.com");
+	req = make_csr(f->key, &mixed);
+	assert_true(X509_NAME_get_text_by_NID(X509_REQ_get_subject_name(req),
+	    NID_commonName, cn, sizeof(cn)) > 0);
+	assert_string_equal(cn, "www.example.com");
+	names_clear(&mixed);
+	X509_REQ_free(req);
+}
+
+static void
 csr_new__signature_verifies(void **state)
 {
 	struct fixture *f = *state;
@@ -398,6 +451,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		T(csr_new__names_read_back_by_csr_names),
 		T(csr_new__puts_every_name_in_san_and_the_first_in_cn),
+		T(csr_new__puts_addresses_in_ip_sans_and_never_in_cn),
+		T(csr_new__takes_the_first_domain_name_for_cn_among_addresses),
 		T(csr_new__signature_verifies),
 		T(csr_new__works_with_an_rsa_key),
 		T(csr_new__carries_a_wildcard),

@@ -291,6 +291,109 @@ names_check_dns__shows_control_bytes_as_question_marks(void **state)
 	assert_non_null(strstr(e.msg, "a..." NOT_PROVABLE));
 }
 
+/* ---------------------------------------------- IP addresses (RFC 8738) */
+
+static void
+names_ip_normalize__compresses_and_lower_cases(void **state)
+{
+	static const char *const cases[][2] = {
+		{ "192.0.2.10", "192.0.2.10" },
+		{ "2001:DB8:0:0:0:0:0:10", "2001:db8::10" },
+		{ "2001:0db8::0010", "2001:db8::10" },
+		{ "::1", "::1" },
+		{ "0:0:0:0:0:0:0:1", "::1" },
+		{ "::FFFF:192.0.2.1", "::ffff:192.0.2.1" },
+	};
+	char out[64];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_true(names_ip_normalize(cases[i][0], out, sizeof(out)));
+		assert_string_equal(out, cases[i][1]);
+	}
+}
+
+static void
+names_is_ip__refuses_names_and_near_addresses(void **state)
+{
+	static const char *const no[] = { "example.com", "1.2.3", "1.2.3.4.5",
+	    "256.1.1.1", "01.2.3.4", "1.2.3.4 ", "[::1]", "::1%lo", "2001:db8::g",
+	    "", "1.2.3.4/32" };
+
+	(void)state;
+	assert_true(names_is_ip("127.0.0.1"));
+	assert_true(names_is_ip("2001:db8::10"));
+	for (size_t i = 0; i < sizeof(no) / sizeof(no[0]); i++)
+		if (names_is_ip(no[i]))
+			fail_msg("%s taken for an address", no[i]);
+}
+
+static void
+names_add__normalizes_addresses_before_comparing(void **state)
+{
+	struct names l = { 0 };
+
+	(void)state;
+	assert_int_equal(names_add(&l, "2001:DB8:0::10"), 0);
+	assert_int_equal(names_add(&l, "2001:db8::10"), 0);
+	assert_int_equal(names_add(&l, "192.0.2.10"), 0);
+	assert_int_equal(l.n, 2);
+	assert_string_equal(l.v[0], "2001:db8::10");
+	assert_true(names_contains(&l, "2001:0db8:0:0:0:0:0:0010"));
+	names_clear(&l);
+}
+
+static void
+names_check_dns__accepts_addresses_mixed_with_names(void **state)
+{
+	struct names l = { 0 };
+	struct err e = { "" };
+
+	(void)state;
+	assert_int_equal(names_add(&l, "www.example.com"), 0);
+	assert_int_equal(names_add(&l, "192.0.2.10"), 0);
+	assert_int_equal(names_add(&l, "2001:db8::10"), 0);
+	assert_int_equal(names_check_dns(&l, &e), 0);
+	names_clear(&l);
+}
+
+static void
+names_add_general__reads_ip_sans_and_refuses_odd_lengths(void **state)
+{
+	GENERAL_NAMES *gens = sk_GENERAL_NAME_new_null();
+	GENERAL_NAME *g;
+	struct names got = { 0 };
+	struct err e = { "" };
+	static const unsigned char v6[16] = { 0x20, 0x01, 0x0d, 0xb8,
+	    [15] = 0x10 };
+	static const unsigned char odd[5] = { 1, 2, 3, 4, 5 };
+
+	(void)state;
+	assert_non_null(gens);
+	assert_non_null(g = a2i_GENERAL_NAME(NULL, NULL, NULL, GEN_IPADD,
+	    "192.0.2.10", 0));
+	sk_GENERAL_NAME_push(gens, g);
+	g = GENERAL_NAME_new();
+	g->type = GEN_IPADD;
+	g->d.iPAddress = ASN1_OCTET_STRING_new();
+	ASN1_OCTET_STRING_set(g->d.iPAddress, v6, sizeof(v6));
+	sk_GENERAL_NAME_push(gens, g);
+	assert_int_equal(names_add_general(gens, &got, &e), 0);
+	assert_int_equal(got.n, 2);
+	assert_string_equal(got.v[0], "192.0.2.10");
+	assert_string_equal(got.v[1], "2001:db8::10");
+	names_clear(&got);
+	g = GENERAL_NAME_new();
+	g->type = GEN_IPADD;
+	g->d.iPAddress = ASN1_OCTET_STRING_new();
+	ASN1_OCTET_STRING_set(g->d.iPAddress, odd, sizeof(odd));
+	sk_GENERAL_NAME_push(gens, g);
+	assert_int_equal(names_add_general(gens, &got, &e), -1);
+	assert_non_null(strstr(e.msg, "malformed IP address"));
+	names_clear(&got);
+	GENERAL_NAMES_free(gens);
+}
+
 int
 main(void)
 {
@@ -308,6 +411,12 @@ main(void)
 		    names_check_dns__refuses_paths_wildcards_and_empty_names),
 		cmocka_unit_test(names_check_dns__refuses_a_bad_name_among_good_ones),
 		cmocka_unit_test(names_check_dns__shows_control_bytes_as_question_marks),
+		cmocka_unit_test(names_ip_normalize__compresses_and_lower_cases),
+		cmocka_unit_test(names_is_ip__refuses_names_and_near_addresses),
+		cmocka_unit_test(names_add__normalizes_addresses_before_comparing),
+		cmocka_unit_test(names_check_dns__accepts_addresses_mixed_with_names),
+		cmocka_unit_test(
+		    names_add_general__reads_ip_sans_and_refuses_odd_lengths),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
