@@ -153,7 +153,8 @@ account_key_rollover(struct session *s, const struct account_args *a,
 	/* check_rules() has already refused an unknown type. */
 	if (a->key_type != NULL)
 		(void)key_type_parse(a->key_type, &type);
-	key = a->new_key_path != NULL ? key_load(a->new_key_path, e) :
+	key = a->new_key_path != NULL ?
+	    key_load(a->new_key_path, STORE_PRIVATE, e) :
 	    key_generate(type, e);
 	if (key == NULL)
 		return -1;

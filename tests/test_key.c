@@ -28,10 +28,14 @@
 #include "key.h"
 #include "testutil.h"
 
+/* umask 077: keys the tests write with fopen are 0600, as key_load wants. */
 static int
 setup(void **state)
 {
-	return tmpdir_setup(state, "key");
+	int rc = tmpdir_setup(state, "key");
+
+	umask(077);	/* after tmpdir_setup, which sets 022 */
+	return rc;
 }
 
 static const struct {
@@ -160,7 +164,7 @@ save_load(struct tmpdir *t, enum key_type type)
 	if (key_save(key, path, &e) != 0)
 		fail_msg("key_save: %s", e.msg);
 	assert_int_equal(mode_of(path), 0600);
-	back = key_load(path, &e);
+	back = key_load(path, STORE_PRIVATE, &e);
 	if (back == NULL)
 		fail_msg("key_load: %s", e.msg);
 	assert_int_equal(EVP_PKEY_eq(key, back), 1);
@@ -265,7 +269,7 @@ key_load__reads_traditional_ec_and_rsa_pem(void **state)
 		assert_int_equal(PEM_write_bio_PrivateKey_traditional(bio, key,
 		    NULL, NULL, 0, NULL, NULL), 1);
 		BIO_free(bio);
-		back = key_load(path, &e);
+		back = key_load(path, STORE_PRIVATE, &e);
 		if (back == NULL)
 			fail_msg("key_load (traditional %s): %s",
 			    key_type_name(types[i]), e.msg);
@@ -287,7 +291,7 @@ key_load__reads_pkcs8_written_by_openssl(void **state)
 	key = key_generate(KEY_EC384, &e);
 	assert_non_null(key);
 	write_pkcs8(path, key);
-	back = key_load(path, &e);
+	back = key_load(path, STORE_PRIVATE, &e);
 	assert_non_null(back);
 	assert_int_equal(EVP_PKEY_eq(key, back), 1);
 	EVP_PKEY_free(back);
@@ -302,7 +306,7 @@ key_load__fails_on_a_missing_file_naming_it(void **state)
 	struct err e = { "" };
 	char *path = path_in(t->path, "missing.pem");
 
-	assert_null(key_load(path, &e));
+	assert_null(key_load(path, STORE_PRIVATE, &e));
 	if (strstr(e.msg, path) == NULL)
 		fail_msg("message does not name %s: %s", path, e.msg);
 	free(path);
@@ -316,7 +320,7 @@ key_load__fails_on_garbage_naming_the_file(void **state)
 	char *path = path_in(t->path, "garbage.pem");
 
 	write_text(path, "this is not a key\n");
-	assert_null(key_load(path, &e));
+	assert_null(key_load(path, STORE_PRIVATE, &e));
 	if (strstr(e.msg, path) == NULL)
 		fail_msg("message does not name %s: %s", path, e.msg);
 	free(path);
@@ -335,7 +339,7 @@ key_load__fails_on_a_public_key_or_certificate_pem(void **state)
 	assert_non_null(fp = fopen(path, "w"));
 	assert_int_equal(PEM_write_PUBKEY(fp, key), 1);
 	fclose(fp);
-	assert_null(key_load(path, &e));
+	assert_null(key_load(path, STORE_PRIVATE, &e));
 	assert_non_null(strstr(e.msg, path));
 	EVP_PKEY_free(key);
 	free(path);
@@ -351,7 +355,7 @@ key_load__refuses_an_ed25519_key_naming_the_file(void **state)
 
 	assert_non_null(ed);
 	write_pkcs8(path, ed);
-	assert_null(key_load(path, &e));
+	assert_null(key_load(path, STORE_PRIVATE, &e));
 	assert_non_null(strstr(e.msg, path));
 	EVP_PKEY_free(ed);
 	free(path);
@@ -368,7 +372,7 @@ key_load__refuses_an_ec_curve_other_than_p256_and_p384(void **state)
 	/* key.c's own message: "only RSA and EC (P-256, P-384) keys". */
 	assert_non_null(p521);
 	write_pkcs8(path, p521);
-	got = key_load(path, &e);
+	got = key_load(path, STORE_PRIVATE, &e);
 	EVP_PKEY_free(p521);
 	if (got != NULL) {
 		EVP_PKEY_free(got);
@@ -401,7 +405,7 @@ key_load__refuses_an_encrypted_key_without_prompting(void **state)
 	assert_int_equal(PEM_write_bio_PrivateKey(bio, key, EVP_aes_256_cbc(),
 	    (const unsigned char *)pass, (int)strlen(pass), NULL, NULL), 1);
 	BIO_free(bio);
-	got = key_load(path, &e);
+	got = key_load(path, STORE_PRIVATE, &e);
 	EVP_PKEY_free(key);
 	if (got != NULL) {
 		EVP_PKEY_free(got);
