@@ -98,7 +98,7 @@ key_check_supported(EVP_PKEY *key, struct err *e)
 	} else {
 		const char *type = EVP_PKEY_get0_type_name(key);
 
-		err_set(e, "a %s key", type != NULL ? type : "unknown");
+		err_set(e, "a key of type %s", type != NULL ? type : "unknown");
 	}
 	err_append(e, "; only RSA (2048 bits or more) and EC P-256/P-384 "
 	    "keys are supported");

@@ -417,6 +417,101 @@ key_load__refuses_an_encrypted_key_without_prompting(void **state)
 	free(path);
 }
 
+static void
+key_check_supported__says_what_a_refused_key_is(void **state)
+{
+	struct {
+		EVP_PKEY	*key;
+		const char	*what;
+	} bad[] = {
+		{ EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)1024),
+		    "a 1024-bit RSA key" },
+		{ EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-521"),
+		    "an EC key on secp521r1" },
+		{ EVP_PKEY_Q_keygen(NULL, NULL, "EC", "secp256k1"),
+		    "an EC key on secp256k1" },
+		{ EVP_PKEY_Q_keygen(NULL, NULL, "ED25519"),
+		    "a key of type ED25519" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct err e = { "" };
+		char *want;
+
+		assert_non_null(bad[i].key);
+		assert_int_equal(key_check_supported(bad[i].key, &e), -1);
+		if (asprintf(&want, "%s; only RSA (2048 bits or more) and EC "
+		    "P-256/P-384 keys are supported", bad[i].what) < 0)
+			fail_msg("asprintf");
+		assert_string_equal(e.msg, want);
+		free(want);
+		EVP_PKEY_free(bad[i].key);
+	}
+}
+
+static void
+key_check_supported__accepts_the_five_types(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(key_names) / sizeof(key_names[0]); i++) {
+		struct err e = { "" };
+		EVP_PKEY *key = key_generate(key_names[i].type, &e);
+
+		assert_non_null(key);
+		assert_int_equal(key_check_supported(key, &e), 0);
+		EVP_PKEY_free(key);
+	}
+}
+
+static void
+key_load__refuses_an_rsa_1024_key_saying_so(void **state)
+{
+	struct tmpdir *t = *state;
+	struct err e = { "" };
+	char *path = path_in(t->path, "rsa1024.pem"), *want;
+	EVP_PKEY *weak = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)1024);
+
+	assert_non_null(weak);
+	write_pkcs8(path, weak);
+	assert_null(key_load(path, STORE_GROUP_READ, &e));
+	if (asprintf(&want, "%s: a 1024-bit RSA key; only RSA (2048 bits or "
+	    "more) and EC P-256/P-384 keys are supported", path) < 0)
+		fail_msg("asprintf");
+	assert_string_equal(e.msg, want);
+	free(want);
+	EVP_PKEY_free(weak);
+	free(path);
+}
+
+/* An account key only we read; a certificate key its group may read. */
+static void
+key_load__group_readable_is_refused_for_private_only(void **state)
+{
+	struct tmpdir *t = *state;
+	struct err e = { "" };
+	char *path = path_in(t->path, "privkey.pem"), *want;
+	EVP_PKEY *key = key_generate(KEY_EC256, &e), *got;
+
+	assert_non_null(key);
+	assert_int_equal(key_save(key, path, &e), 0);
+	assert_int_equal(chmod(path, 0640), 0);
+	assert_null(key_load(path, STORE_PRIVATE, &e));
+	if (asprintf(&want, "%s can be read or written by other users (mode "
+	    "0640); chmod 600 %s", path, path) < 0)
+		fail_msg("asprintf");
+	assert_string_equal(e.msg, want);
+	got = key_load(path, STORE_GROUP_READ, &e);	/* and a warning */
+	assert_non_null(got);
+	assert_int_equal(EVP_PKEY_eq(key, got), 1);
+	assert_int_equal(chmod(path, 0644), 0);
+	assert_null(key_load(path, STORE_GROUP_READ, &e));
+	free(want);
+	EVP_PKEY_free(got);
+	EVP_PKEY_free(key);
+	free(path);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, tmpdir_teardown)
 
 int
@@ -443,6 +538,10 @@ main(void)
 		T(key_load__refuses_an_ed25519_key_naming_the_file),
 		T(key_load__refuses_an_ec_curve_other_than_p256_and_p384),
 		T(key_load__refuses_an_encrypted_key_without_prompting),
+		cmocka_unit_test(key_check_supported__says_what_a_refused_key_is),
+		cmocka_unit_test(key_check_supported__accepts_the_five_types),
+		T(key_load__refuses_an_rsa_1024_key_saying_so),
+		T(key_load__group_readable_is_refused_for_private_only),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
