@@ -291,6 +291,18 @@ not_regular:
 	return -1;
 }
 
+int
+store_check_regular(const char *path, struct err *e)
+{
+	struct stat st;
+	int fd;
+
+	if ((fd = open_regular(path, &st, e)) == -1)
+		return -1;
+	close(fd);
+	return 0;
+}
+
 static int
 read_fd(int fd, const char *path, size_t max, char **data, size_t *len,
     struct err *e)

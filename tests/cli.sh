@@ -30,7 +30,8 @@ trap 'rm -rf "$T"' EXIT
 # Nothing listens on port 1: a command that gets as far as the network
 # fails with status 1, not 2.
 ACME_DIRECTORY=https://127.0.0.1:1/directory
-ACME_CA_BUNDLE=/dev/null
+ACME_CA_BUNDLE=$T/no-ca.pem	# trusts nothing; a regular file, as acmec wants
+: >"$ACME_CA_BUNDLE"
 STATE=$T/state		# must never be created
 unset ACMEC_EAB_HMAC_KEY	# the EAB checks below set it themselves
 
@@ -376,6 +377,16 @@ if command -v openssl >/dev/null 2>&1; then
 else
 	echo "# no openssl: the --csr key and name checks are skipped" | diag
 fi
+
+# ------------------------------------------------------------ --ca-bundle
+
+mkfifo "$T/bundle-fifo"
+ACME_CA_BUNDLE=$T/bundle-fifo run bundle-fifo account new --agree-tos
+check_exit bundle-fifo 1 "a FIFO as --ca-bundle is refused at once with status 1"
+check "... saying it is a FIFO" grep -qxF \
+    "acmec: account new: --ca-bundle: $T/bundle-fifo is not a regular file (a FIFO); acmec reads only regular files: give the path of one" \
+    "$T/bundle-fifo.err"
+rm -rf "$STATE"
 
 # ------------------------------------------------------------ not refused
 
