@@ -62,6 +62,7 @@ struct conf {
 	bool		 agree_tos;
 	char		*eab_kid;
 	char		*eab_hmac_key;	/* a secret: never logged */
+	char		*eab_hmac_key_file;	/* read by renew (eab.h) */
 	int		 parallel;	/* 1..64, CONF_PARALLEL_DEFAULT */
 	char		*post_hook;
 	char		*metrics_file;

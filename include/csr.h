@@ -15,7 +15,11 @@
 /* A CSR signed by key for names (all in subjectAltName, the first as CN). */
 X509_REQ *csr_new(EVP_PKEY *key, const struct names *names, struct err *e);
 
-/* Load a PEM or DER CSR and check its self-signature; new object. */
+/*
+ * Load a PEM or DER CSR and check its self-signature and its key (as
+ * key_check_supported: "PATH: the CSR's key is a 1024-bit RSA key; only
+ * ..."); new object.
+ */
 X509_REQ *csr_load(const char *path, struct err *e);
 
 /* The DNS names a CSR asks for (subjectAltName, and CN if not there). */

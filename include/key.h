@@ -7,6 +7,7 @@
 #include <openssl/evp.h>
 
 #include "err.h"
+#include "store.h"
 
 enum key_type {
 	KEY_EC256,
@@ -23,8 +24,21 @@ const char *key_type_name(enum key_type type);
 /* A new key of type; caller frees with EVP_PKEY_free. */
 EVP_PKEY *key_generate(enum key_type type, struct err *e);
 
-/* Load a PEM private key (PKCS#8, traditional RSA or EC); new key. */
-EVP_PKEY *key_load(const char *path, struct err *e);
+/*
+ * Load a PEM private key (PKCS#8, traditional RSA or EC); new key.  The
+ * file is read with store_read_private(access): an account key is
+ * STORE_PRIVATE, a certificate key STORE_GROUP_READ (a group such as
+ * Debian's ssl-cert may read it).
+ */
+EVP_PKEY *key_load(const char *path, enum store_access access,
+    struct err *e);
+
+/*
+ * 0 for a key acmec and ACME CAs use: RSA of 2048 bits or more, EC P-256
+ * or P-384.  Else -1 and "a 1024-bit RSA key; only RSA (2048 bits or
+ * more) and EC P-256/P-384 keys are supported" (callers add the file).
+ */
+int key_check_supported(EVP_PKEY *key, struct err *e);
 
 /* PEM text (PKCS#8) of a private key; new string, never logged. */
 char *key_to_pem(EVP_PKEY *key, struct err *e);

@@ -40,10 +40,47 @@ int store_mkdirs(const char *path, mode_t mode, struct err *e);
 
 /*
  * Read a whole file, at most max bytes.  *data is new memory, NUL-terminated
- * (the NUL is not counted in *len).
+ * (the NUL is not counted in *len).  Only a regular file is read (a link
+ * to one is followed): a FIFO, device, socket or directory is refused at
+ * once with "PATH is not a regular file (a FIFO); ...", never waited on.
  */
 int store_read(const char *path, size_t max, char **data, size_t *len,
     struct err *e);
+
+/*
+ * 0 if path is a regular file (or a link to one) that can be opened for
+ * reading; else store_read's message.  For files another library opens by
+ * name (the CA bundle): a FIFO there would hang it.
+ */
+int store_check_regular(const char *path, struct err *e);
+
+/* Who besides us may have access to a private file (a key, a secret). */
+enum store_access {
+	STORE_PRIVATE,		/* nobody: mode 0600 or 0400, else refused */
+	STORE_GROUP_READ,	/* its group may read it (warned), no more */
+	STORE_WARN,		/* anything is warned about, nothing refused */
+};
+
+/*
+ * store_read for a private file, checked on the descriptor read:
+ *   - a symbolic link to a file owned by another user (neither root nor
+ *     us): "PATH is a symbolic link to a file owned by uid N ...";
+ *   - group-writable, or readable or writable by others (and with
+ *     STORE_PRIVATE group-readable): "PATH can be read or written by
+ *     other users (mode 0644); chmod 600 PATH";
+ *   - group-readable with STORE_GROUP_READ: the warning "PATH is readable
+ *     by its group (mode 0640): fine for a group such as ssl-cert ...".
+ * Refused (-1) unless access is STORE_WARN, which logs each as a warning.
+ */
+int store_read_private(const char *path, size_t max, enum store_access access,
+    char **data, size_t *len, struct err *e);
+
+/*
+ * A directory whose files acmec trusts (the state directory): refused if
+ * it is owned by another user (neither root nor us) or if its group or
+ * others can write to it ("...; chmod 700 PATH").
+ */
+int store_check_dir(const char *path, struct err *e);
 
 /* True if path exists (any type). */
 int store_exists(const char *path);

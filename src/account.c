@@ -187,6 +187,27 @@ migrate_legacy(struct account *acct, const struct config *cfg)
 }
 
 /* Paths, the lock, and the files of an older acmec. */
+/*
+ * The state directory and the account's own under it hold what another
+ * user must not replace: refuse them if others can write to them.
+ */
+static int
+check_dirs(const struct account *acct, const struct config *cfg,
+    struct err *e)
+{
+	char *accounts = store_path(cfg->state_dir, "accounts");
+	int rc = -1;
+
+	if (accounts == NULL)
+		err_set(e, "out of memory");
+	else if (store_check_dir(cfg->state_dir, e) == 0 &&
+	    store_check_dir(accounts, e) == 0 &&
+	    store_check_dir(acct->dir, e) == 0)
+		rc = 0;
+	free(accounts);
+	return rc;
+}
+
 static int
 account_prepare(struct account *acct, const struct config *cfg,
     struct err *e)
@@ -203,7 +224,8 @@ account_prepare(struct account *acct, const struct config *cfg,
 		err_set(e, "out of memory");
 		return -1;
 	}
-	if (store_mkdirs(acct->dir, 0700, e) == -1)
+	if (store_mkdirs(acct->dir, 0700, e) == -1 ||
+	    check_dirs(acct, cfg, e) == -1)
 		return -1;
 	if ((lock = store_path(acct->dir, "lock")) == NULL) {
 		err_set(e, "out of memory");
@@ -224,7 +246,7 @@ load_or_create_key(struct account *acct, bool create, struct acme *acme,
 	EVP_PKEY *key;
 
 	if (store_exists(acct->key_path)) {
-		key = key_load(acct->key_path, e);
+		key = key_load(acct->key_path, STORE_PRIVATE, e);
 	} else if (!create) {
 		err_set(e, "no account key for %s in %s", acct->directory_url,
 		    acct->dir);
@@ -353,7 +375,8 @@ settle_pending_rollover(struct account *acct, struct acme *acme,
 		err_errno(e, "cannot remove %s", pending);
 		return -1;
 	}
-	if (found == -1 || (key = key_load(pending, e)) == NULL)
+	if (found == -1 ||
+	    (key = key_load(pending, STORE_PRIVATE, e)) == NULL)
 		goto out;
 	signer = signer_new(key, e);
 	EVP_PKEY_free(key);

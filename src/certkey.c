@@ -54,7 +54,7 @@ certkey_open(const char *key_path, const struct cert_spec *spec,
 			log_info("reusing %s; --key-type applies to new keys "
 			    "only (move the file away for a new key)",
 			    key_path);
-		ck->key = key_load(key_path, e);
+		ck->key = key_load(key_path, STORE_GROUP_READ, e);
 	} else {
 		ck->key = key_generate(spec->key_type, e);
 		ck->is_new = true;
@@ -76,7 +76,7 @@ certkey_fits(const struct certkey *ck, const char *key_path, struct err *e)
 
 	if (ck->key != NULL || !store_exists(key_path))
 		return 0;
-	if ((key = key_load(key_path, e)) == NULL)
+	if ((key = key_load(key_path, STORE_GROUP_READ, e)) == NULL)
 		return -1;
 	same = EVP_PKEY_eq(key, X509_REQ_get0_pubkey(ck->req)) == 1;
 	EVP_PKEY_free(key);

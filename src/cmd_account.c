@@ -8,6 +8,7 @@
 
 #include "commands.h"
 #include "contact.h"
+#include "eab.h"
 #include "key.h"
 #include "log.h"
 #include "session.h"
@@ -25,6 +26,7 @@ enum {
 	OPT_EABKEY	= 1 << 12,
 	OPT_NEWKEY	= 1 << 13,
 	OPT_KEYTYPE	= 1 << 14,
+	OPT_EABFILE	= 1 << 15,
 };
 
 static const struct option longopts[] = {
@@ -33,6 +35,7 @@ static const struct option longopts[] = {
 	{ "yes",	  no_argument,	     NULL, OPT_YES },
 	{ "eab-kid",	  required_argument, NULL, OPT_EABKID },
 	{ "eab-hmac-key", required_argument, NULL, OPT_EABKEY },
+	{ "eab-hmac-key-file", required_argument, NULL, OPT_EABFILE },
 	{ "new-key",	  required_argument, NULL, OPT_NEWKEY },
 	{ "key-type",	  required_argument, NULL, OPT_KEYTYPE },
 	{ "help",	  no_argument,	     NULL, 'h' },
@@ -46,6 +49,7 @@ struct account_args {
 	size_t		 ncontacts;
 	const char	*eab_kid;
 	const char	*eab_hmac_key;
+	const char	*eab_key_file;
 	const char	*new_key_path;
 	const char	*key_type;
 };
@@ -153,7 +157,8 @@ account_key_rollover(struct session *s, const struct account_args *a,
 	/* check_rules() has already refused an unknown type. */
 	if (a->key_type != NULL)
 		(void)key_type_parse(a->key_type, &type);
-	key = a->new_key_path != NULL ? key_load(a->new_key_path, e) :
+	key = a->new_key_path != NULL ?
+	    key_load(a->new_key_path, STORE_PRIVATE, e) :
 	    key_generate(type, e);
 	if (key == NULL)
 		return -1;
@@ -193,7 +198,7 @@ static const struct account_command {
 } account_commands[] = {
 	{ "show",	false,	0,		account_show },
 	{ "new",	true,	OPT_AGREE | OPT_CONTACT | OPT_EABKID |
-			    OPT_EABKEY,		account_new },
+			    OPT_EABKEY | OPT_EABFILE,	account_new },
 	{ "update",	false,	OPT_CONTACT,	account_update },
 	{ "rollover",	false,	OPT_KEYTYPE | OPT_NEWKEY,
 					account_key_rollover },
@@ -208,7 +213,8 @@ cmd_account_usage(FILE *out)
 	    "usage: acmec [global options] account show\n"
 	    "       acmec [global options] account new --agree-tos\n"
 	    "             [--contact mailto:ADDR ...] "
-	    "[--eab-kid ID --eab-hmac-key KEY]\n"
+	    "[--eab-kid ID\n"
+	    "             [--eab-hmac-key-file FILE | --eab-hmac-key KEY]]\n"
 	    "       acmec [global options] account update "
 	    "[--contact mailto:ADDR ...]\n"
 	    "       acmec [global options] account rollover\n"
@@ -238,6 +244,8 @@ take_option(const char *context, int c, const char *value,
 		slot = &a->eab_kid;
 	else if (c == OPT_EABKEY)
 		slot = &a->eab_hmac_key;
+	else if (c == OPT_EABFILE)
+		slot = &a->eab_key_file;
 	else if (c == OPT_NEWKEY)
 		slot = &a->new_key_path;
 	else if (c == OPT_KEYTYPE)
@@ -300,9 +308,18 @@ check_rules(const struct account_command *cmd, const struct account_args *a)
 	if (cmd->options & OPT_YES && !(a->given & OPT_YES))
 		return usage_error("account", "account %s cannot be undone; "
 		    "add --yes to confirm", cmd->name);
-	if ((a->eab_kid == NULL) != (a->eab_hmac_key == NULL))
+	if (a->eab_hmac_key != NULL && a->eab_key_file != NULL)
+		return usage_error("account", "account %s: --eab-hmac-key and "
+		    "--eab-hmac-key-file exclude each other", cmd->name);
+	if (a->eab_kid == NULL && (a->eab_hmac_key != NULL ||
+	    a->eab_key_file != NULL))
 		return usage_error("account", "account %s: --eab-kid and "
 		    "--eab-hmac-key go together; give both", cmd->name);
+	if (a->eab_kid != NULL && a->eab_hmac_key == NULL &&
+	    a->eab_key_file == NULL && getenv(EAB_KEY_ENV) == NULL)
+		return usage_error("account", "account %s: --eab-kid needs the "
+		    "HMAC key: --eab-hmac-key-file FILE, " EAB_KEY_ENV " in the "
+		    "environment, or --eab-hmac-key KEY", cmd->name);
 	if (a->key_type != NULL && a->new_key_path != NULL)
 		return usage_error("account", "account %s: --key-type and "
 		    "--new-key exclude each other", cmd->name);
@@ -358,6 +375,7 @@ cmd_account(const struct config *cfg, int argc, char **argv)
 	struct account_args a = { 0 };
 	struct session s;
 	struct err e = { "" };
+	char *eab_key = NULL;
 	int rc;
 
 	if (argc < 2 || argv[1][0] == '-') {
@@ -378,6 +396,13 @@ cmd_account(const struct config *cfg, int argc, char **argv)
 		cmd_account_usage(stdout);
 		return EXIT_OK;
 	}
+	if (a.eab_kid != NULL && eab_key_get(a.eab_hmac_key, a.eab_key_file,
+	    &eab_key, &e) == -1) {
+		log_error("account %s: %s", cmd->name, e.msg);
+		return EXIT_FAIL;
+	}
+	if (eab_key != NULL)
+		a.eab_hmac_key = eab_key;
 	session_init(&s);
 	rc = open_account_session(&s, cfg, &a, cmd->create, &e);
 	if (rc == 0)
@@ -385,5 +410,6 @@ cmd_account(const struct config *cfg, int argc, char **argv)
 	if (rc == -1)
 		log_error("account %s: %s", cmd->name, e.msg);
 	session_close(&s);
+	eab_key_free(eab_key);
 	return rc == 0 ? EXIT_OK : EXIT_FAIL;
 }

@@ -10,6 +10,7 @@
 #include "chain.h"
 #include "commands.h"
 #include "contact.h"
+#include "eab.h"
 #include "engine.h"
 #include "log.h"
 #include "mcsink.h"
@@ -24,6 +25,8 @@ struct issue_options {
 	const char		*memcached[ISSUE_MAX_MEMCACHED + 1];
 	size_t			 nmemcached;
 	struct account_options	 account;
+	const char		*eab_key_file;	/* --eab-hmac-key-file */
+	char			*eab_key;	/* the key read; a secret */
 	bool			 help;
 };
 
@@ -38,7 +41,8 @@ cmd_issue_usage(FILE *out)
 	    "[--key-type TYPE] [--csr FILE]\n"
 	    "           [--out DIR] [--profile NAME] [--deploy-hook COMMAND]\n"
 	    "           [--chain-trust FILE | --preferred-chain NAME]\n"
-	    "           [--eab-kid ID --eab-hmac-key KEY]\n");
+	    "           [--eab-kid ID [--eab-hmac-key-file FILE | "
+	    "--eab-hmac-key KEY]]\n");
 }
 
 /* One line saying what is wrong, then where to read more; -1. */
@@ -116,6 +120,9 @@ take_option(struct issue_options *o, int c, const char *arg)
 	case 'm':
 		req->eab_hmac_key = arg;
 		return 0;
+	case 'K':
+		o->eab_key_file = arg;
+		return 0;
 	case 'H':
 		o->spec.deploy_hook = arg;
 		return 0;
@@ -165,13 +172,22 @@ check_options(const struct issue_options *o)
 	if (o->spec.csr_path != NULL && o->spec.key_type_given)
 		return issue_usage_error("--key-type does not apply to --csr "
 		    "(the CSR brings its own key)", NULL);
-	if ((req->eab_kid == NULL) != (req->eab_hmac_key == NULL))
+	if (req->eab_hmac_key != NULL && o->eab_key_file != NULL)
+		return issue_usage_error("--eab-hmac-key and --eab-hmac-key-file "
+		    "exclude each other", NULL);
+	if (req->eab_kid == NULL && (req->eab_hmac_key != NULL ||
+	    o->eab_key_file != NULL))
 		return issue_usage_error("--eab-kid and --eab-hmac-key go "
 		    "together", NULL);
 	if (o->spec.chain_trust != NULL && o->spec.preferred_chain != NULL)
 		return issue_usage_error("--chain-trust and --preferred-chain "
 		    "exclude each other: the chain that verifies is the one "
 		    "to install", NULL);
+	if (req->eab_kid != NULL && req->eab_hmac_key == NULL &&
+	    o->eab_key_file == NULL && getenv(EAB_KEY_ENV) == NULL)
+		return issue_usage_error("--eab-kid needs the HMAC key: "
+		    "--eab-hmac-key-file FILE, " EAB_KEY_ENV " in the "
+		    "environment, or --eab-hmac-key KEY", NULL);
 	if (o->spec.out_dir != NULL && o->spec.out_dir[0] == '\0')
 		return issue_usage_error("--out needs a directory", NULL);
 	/* Before anything is written or sent: the CA would refuse it. */
@@ -197,6 +213,7 @@ parse_issue_options(int argc, char **argv, struct issue_options *o)
 		{ "out",	  required_argument, NULL, 'o' },
 		{ "eab-kid",	  required_argument, NULL, 'i' },
 		{ "eab-hmac-key", required_argument, NULL, 'm' },
+		{ "eab-hmac-key-file", required_argument, NULL, 'K' },
 		{ "deploy-hook",  required_argument, NULL, 'H' },
 		{ "profile",	  required_argument, NULL, 'p' },
 		{ "chain-trust",  required_argument, NULL, 'T' },
@@ -231,6 +248,7 @@ cmd_issue(const struct config *cfg, int argc, char **argv)
 	struct issue_options o = { .spec = { .key_type = KEY_EC256 } };
 	struct engine_result result;
 	struct session s;
+	struct err e = { "" };
 	int rc = EXIT_USAGE;
 
 	if (parse_issue_options(argc, argv, &o) == -1)
@@ -249,6 +267,15 @@ cmd_issue(const struct config *cfg, int argc, char **argv)
 		rc = EXIT_FAIL;
 		goto out;
 	}
+	if (o.account.request.eab_kid != NULL && eab_key_get(
+	    o.account.request.eab_hmac_key, o.eab_key_file, &o.eab_key,
+	    &e) == -1) {
+		log_error("%s", e.msg);
+		rc = EXIT_FAIL;
+		goto out;
+	}
+	if (o.eab_key != NULL)
+		o.account.request.eab_hmac_key = o.eab_key;
 	session_init(&s);
 	rc = engine_run(&s, cfg, &o.account, 1, &o.spec, 1, &result) == 0 ?
 	    EXIT_OK : EXIT_FAIL;
@@ -257,6 +284,7 @@ cmd_issue(const struct config *cfg, int argc, char **argv)
 		log_error("%s", result.err.msg);
 	engine_result_clear(&result);
 out:
+	eab_key_free(o.eab_key);
 	names_clear(&o.spec.names);
 	return rc;
 }

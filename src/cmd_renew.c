@@ -11,6 +11,7 @@
 
 #include "commands.h"
 #include "due.h"
+#include "eab.h"
 #include "engine.h"
 #include "hook.h"
 #include "log.h"
@@ -217,6 +218,7 @@ renew(struct conf *c, struct config *cfg, const struct renew_args *a)
 	struct err e = { "" };
 	time_t now = time(NULL);
 	bool changed = false;
+	char *eab_key = NULL;
 	size_t n = 0;
 	int rc = EXIT_OK;
 
@@ -226,6 +228,15 @@ renew(struct conf *c, struct config *cfg, const struct renew_args *a)
 		renew_items_free(items, n);
 		return usage_error("renew", "renew: %s", e.msg);
 	}
+	/* The EAB key from eab-hmac-key, its file, or the environment. */
+	if (c->eab_kid != NULL && eab_key_get(c->eab_hmac_key,
+	    c->eab_hmac_key_file, &eab_key, &e) == -1) {
+		log_error("renew: %s", e.msg);
+		renew_items_free(items, n);
+		return EXIT_FAIL;
+	}
+	if (eab_key != NULL)
+		acct.request.eab_hmac_key = eab_key;
 	session_init(&s);
 	assess(items, n, &s, cfg, a, now);
 	report_assessment(items, n);
@@ -243,6 +254,7 @@ renew(struct conf *c, struct config *cfg, const struct renew_args *a)
 	    metrics_write(c->metrics_file, items, n, time(NULL), &e) == -1)
 		log_error("warning: %s", e.msg);
 	renew_items_free(items, n);
+	eab_key_free(eab_key);
 	return rc;
 }
 

@@ -161,7 +161,7 @@ certificate_signer(const char *key_path, X509 *cert, struct err *e)
 	struct signer *s = NULL;
 	EVP_PKEY *key;
 
-	if ((key = key_load(key_path, e)) == NULL)
+	if ((key = key_load(key_path, STORE_GROUP_READ, e)) == NULL)
 		return NULL;
 	if (EVP_PKEY_eq(key, X509_get0_pubkey(cert)) != 1)
 		err_set(e, "%s is not the key of this certificate", key_path);

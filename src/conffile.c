@@ -30,6 +30,7 @@
 #include "b64url.h"
 #include "conffile.h"
 #include "contact.h"
+#include "eab.h"
 #include "str.h"
 
 #define MARKER_KEY	"\001"
@@ -43,7 +44,7 @@
 
 enum key_id {
 	K_DIRECTORY, K_CA_BUNDLE, K_STATE_DIR, K_CONTACT, K_AGREE_TOS,
-	K_EAB_KID, K_EAB_HMAC_KEY, K_PARALLEL, K_POST_HOOK, K_METRICS_FILE,
+	K_EAB_KID, K_EAB_HMAC_KEY, K_EAB_HMAC_KEY_FILE, K_PARALLEL, K_POST_HOOK, K_METRICS_FILE,
 	K_TIMEOUT,
 	K_NAMES, K_WEBROOT, K_KEY_TYPE, K_CSR, K_OUT, K_DEPLOY_HOOK,
 	K_PROFILE, K_RENEW_BEFORE, K_MEMCACHED, K_CHAIN_TRUST,
@@ -335,6 +336,13 @@ set_eab_hmac_key(struct parse *p, const char *value, struct err *e)
 	return (p->conf->eab_hmac_key = dup_value(value, e)) ? 0 : -1;
 }
 
+/* Read when the key is needed (renew), not by status: a path here. */
+static int
+set_eab_hmac_key_file(struct parse *p, const char *value, struct err *e)
+{
+	return (p->conf->eab_hmac_key_file = dup_path(value, e)) ? 0 : -1;
+}
+
 static int
 set_parallel(struct parse *p, const char *value, struct err *e)
 {
@@ -516,6 +524,9 @@ static const struct key_def keys[K_COUNT] = {
 	    "the key identifier the CA gave you" },
 	[K_EAB_HMAC_KEY] = { "eab-hmac-key", SEC_ACMEC, set_eab_hmac_key,
 	    "the HMAC key the CA gave you" },
+	[K_EAB_HMAC_KEY_FILE] = { "eab-hmac-key-file", SEC_ACMEC,
+	    set_eab_hmac_key_file,
+	    "the absolute path of a file holding the HMAC key" },
 	[K_PARALLEL] = { "parallel", SEC_ACMEC, set_parallel,
 	    "a whole number from 1 to 64" },
 	[K_POST_HOOK] = { "post-hook", SEC_ACMEC, set_post_hook,
@@ -692,12 +703,20 @@ acmec_end(struct parse *p)
 {
 	const int *at = p->key_line;
 
-	if (at[K_EAB_KID] && !at[K_EAB_HMAC_KEY])
-		key_fail(p, K_EAB_KID, at[K_EAB_KID], "needs eab-hmac-key "
+	if (at[K_EAB_HMAC_KEY] && at[K_EAB_HMAC_KEY_FILE])
+		conflict(p, K_EAB_HMAC_KEY, K_EAB_HMAC_KEY_FILE, "give the "
+		    "HMAC key once");
+	else if (at[K_EAB_KID] && !at[K_EAB_HMAC_KEY] &&
+	    !at[K_EAB_HMAC_KEY_FILE] && getenv(EAB_KEY_ENV) == NULL)
+		key_fail(p, K_EAB_KID, at[K_EAB_KID], "needs eab-hmac-key-file "
+		    "(or eab-hmac-key, or " EAB_KEY_ENV " in the environment) "
 		    "too: external account binding takes both");
 	else if (at[K_EAB_HMAC_KEY] && !at[K_EAB_KID])
 		key_fail(p, K_EAB_HMAC_KEY, at[K_EAB_HMAC_KEY], "needs eab-kid "
 		    "too: external account binding takes both");
+	else if (at[K_EAB_HMAC_KEY_FILE] && !at[K_EAB_KID])
+		key_fail(p, K_EAB_HMAC_KEY_FILE, at[K_EAB_HMAC_KEY_FILE],
+		    "needs eab-kid too: external account binding takes both");
 }
 
 static void
@@ -1147,6 +1166,7 @@ conf_free(struct conf *c)
 	if (c->eab_hmac_key != NULL)
 		OPENSSL_cleanse(c->eab_hmac_key, strlen(c->eab_hmac_key));
 	free(c->eab_hmac_key);
+	free(c->eab_hmac_key_file);
 	free(c->post_hook);
 	free(c->metrics_file);
 	for (size_t i = 0; i < c->ncerts; i++)

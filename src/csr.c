@@ -9,6 +9,7 @@
 
 #include "b64url.h"
 #include "csr.h"
+#include "key.h"
 #include "store.h"
 
 #define CSR_FILE_MAX	(64 * 1024)
@@ -115,6 +116,7 @@ X509_REQ *
 csr_load(const char *path, struct err *e)
 {
 	const unsigned char *p;
+	struct err why = { "" };
 	X509_REQ *req = NULL;
 	EVP_PKEY *pub;
 	char *data;
@@ -140,6 +142,12 @@ csr_load(const char *path, struct err *e)
 	if ((pub = X509_REQ_get0_pubkey(req)) == NULL ||
 	    X509_REQ_verify(req, pub) != 1) {
 		err_ssl(e, "%s: the CSR's signature does not verify", path);
+		X509_REQ_free(req);
+		return NULL;
+	}
+	/* Refused here, before anything is sent for a key a CA refuses. */
+	if (key_check_supported(pub, &why) == -1) {
+		err_set(e, "%s: the CSR's key is %s", path, why.msg);
 		X509_REQ_free(req);
 		return NULL;
 	}

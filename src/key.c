@@ -1,7 +1,6 @@
 /*
  * key.c - private keys: generation, PEM load and save.
  */
-#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,20 +72,37 @@ key_generate(enum key_type type, struct err *e)
 	return NULL;
 }
 
-/* The key types ACME CAs accept and signer.c can sign with. */
-static bool
-key_is_supported(EVP_PKEY *key)
+/*
+ * The key types ACME CAs accept and signer.c can sign with.  A refusal
+ * says what the key is: "a 1024-bit RSA key", "an EC key on secp521r1".
+ */
+int
+key_check_supported(EVP_PKEY *key, struct err *e)
 {
-	char group[64];
+	char group[64] = "";
 
-	if (EVP_PKEY_is_a(key, "RSA"))
-		return EVP_PKEY_get_bits(key) >= 2048;
-	if (!EVP_PKEY_is_a(key, "EC") ||
-	    !EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME,
-	    group, sizeof(group), NULL))
-		return false;
-	return strcmp(group, "prime256v1") == 0 ||
-	    strcmp(group, "secp384r1") == 0;
+	if (EVP_PKEY_is_a(key, "RSA") || EVP_PKEY_is_a(key, "RSA-PSS")) {
+		if (EVP_PKEY_is_a(key, "RSA") &&
+		    EVP_PKEY_get_bits(key) >= 2048)
+			return 0;
+		err_set(e, "a %d-bit %s key", EVP_PKEY_get_bits(key),
+		    EVP_PKEY_is_a(key, "RSA") ? "RSA" : "RSA-PSS");
+	} else if (EVP_PKEY_is_a(key, "EC")) {
+		if (!EVP_PKEY_get_utf8_string_param(key,
+		    OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof(group), NULL))
+			snprintf(group, sizeof(group), "explicit parameters");
+		if (strcmp(group, "prime256v1") == 0 ||
+		    strcmp(group, "secp384r1") == 0)
+			return 0;
+		err_set(e, "an EC key on %s", group);
+	} else {
+		const char *type = EVP_PKEY_get0_type_name(key);
+
+		err_set(e, "a key of type %s", type != NULL ? type : "unknown");
+	}
+	err_append(e, "; only RSA (2048 bits or more) and EC P-256/P-384 "
+	    "keys are supported");
+	return -1;
 }
 
 /* Never prompt on the terminal: cron has none; encrypted keys are refused. */
@@ -98,14 +114,15 @@ no_passphrase(char *buf, int size, int rwflag, void *u)
 }
 
 EVP_PKEY *
-key_load(const char *path, struct err *e)
+key_load(const char *path, enum store_access access, struct err *e)
 {
 	EVP_PKEY *key = NULL;
 	char *pem = NULL;
 	size_t len;
 	BIO *bio;
 
-	if (store_read(path, KEY_FILE_MAX, &pem, &len, e) == -1)
+	if (store_read_private(path, KEY_FILE_MAX, access, &pem, &len, e) ==
+	    -1)
 		return NULL;
 	if ((bio = BIO_new_mem_buf(pem, (int)len)) != NULL) {
 		key = PEM_read_bio_PrivateKey(bio, NULL, no_passphrase, NULL);
@@ -117,11 +134,10 @@ key_load(const char *path, struct err *e)
 		err_ssl(e, "%s holds no unencrypted PEM private key", path);
 		return NULL;
 	}
-	if (key_is_supported(key))
+	if (key_check_supported(key, e) == 0)
 		return key;
 	EVP_PKEY_free(key);
-	err_set(e, "%s: only RSA (2048 bits or more) and EC P-256/P-384 "
-	    "keys are supported", path);
+	err_prefix(e, "%s", path);
 	return NULL;
 }
 

@@ -241,23 +241,78 @@ store_set_free(struct store_set *set)
 	free(set);
 }
 
+/* "a FIFO": what a file that is not a regular file is, for messages. */
+static const char *
+file_kind(mode_t mode)
+{
+	if (S_ISFIFO(mode))
+		return "a FIFO";
+	if (S_ISDIR(mode))
+		return "a directory";
+	if (S_ISCHR(mode))
+		return "a character device";
+	if (S_ISBLK(mode))
+		return "a block device";
+	if (S_ISSOCK(mode))
+		return "a socket";
+	return "not a file";
+}
+
+/*
+ * Open path for reading if it is a regular file, and fstat it.
+ * O_NONBLOCK: a FIFO must not hang us (holding a lock) before fstat says
+ * what it is; a socket fails to open with ENXIO, so stat says it instead.
+ */
+static int
+open_regular(const char *path, struct stat *st, struct err *e)
+{
+	int fd, saved;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY |
+	    O_NONBLOCK)) == -1) {
+		saved = errno;
+		if (stat(path, st) == 0 && !S_ISREG(st->st_mode))
+			goto not_regular;
+		errno = saved;
+		err_errno(e, "cannot open %s", path);
+		return -1;
+	}
+	if (fstat(fd, st) == -1) {
+		err_errno(e, "cannot stat %s", path);
+		close(fd);
+		return -1;
+	}
+	if (S_ISREG(st->st_mode))
+		return fd;
+	close(fd);
+not_regular:
+	err_set(e, "%s is not a regular file (%s); acmec reads only regular "
+	    "files: give the path of one", path, file_kind(st->st_mode));
+	return -1;
+}
+
 int
-store_read(const char *path, size_t max, char **data, size_t *len,
+store_check_regular(const char *path, struct err *e)
+{
+	struct stat st;
+	int fd;
+
+	if ((fd = open_regular(path, &st, e)) == -1)
+		return -1;
+	close(fd);
+	return 0;
+}
+
+static int
+read_fd(int fd, const char *path, size_t max, char **data, size_t *len,
     struct err *e)
 {
 	char *buf = NULL;
 	size_t used = 0;
 	ssize_t n;
-	int fd;
 
-	*data = NULL;
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-		err_errno(e, "cannot open %s", path);
-		return -1;
-	}
 	if ((buf = malloc(max + 1)) == NULL) {
 		err_errno(e, "%s", path);
-		close(fd);
 		return -1;
 	}
 	/* Read one byte past max to tell "exactly max" from "too large". */
@@ -272,16 +327,124 @@ store_read(const char *path, size_t max, char **data, size_t *len,
 		err_errno(e, "cannot read %s", path);
 		goto fail;
 	}
-	close(fd);
 	buf[used] = '\0';
 	*data = buf;
 	if (len != NULL)
 		*len = used;
 	return 0;
 fail:
-	close(fd);
 	free(buf);
 	return -1;
+}
+
+int
+store_read(const char *path, size_t max, char **data, size_t *len,
+    struct err *e)
+{
+	struct stat st;
+	int fd, rc;
+
+	*data = NULL;
+	if ((fd = open_regular(path, &st, e)) == -1)
+		return -1;
+	rc = read_fd(fd, path, max, data, len, e);
+	close(fd);
+	return rc;
+}
+
+/* Neither root nor the user acmec runs as. */
+static int
+foreign_owner(uid_t uid)
+{
+	return uid != 0 && uid != geteuid();
+}
+
+/*
+ * The checks of store_read_private on the file open as st: who could
+ * read it, or replace what it holds.
+ */
+static int
+check_private(const char *path, const struct stat *st,
+    enum store_access access, struct err *e)
+{
+	mode_t others = S_IROTH | S_IWOTH | S_IWGRP;
+	mode_t perm = st->st_mode & 07777;
+	struct stat lst;
+
+	/* The link is ours; the file it names is the other user's. */
+	if (lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode) &&
+	    foreign_owner(st->st_uid)) {
+		err_set(e, "%s is a symbolic link to a file owned by uid %u "
+		    "(neither root nor us), who could replace the key; copy "
+		    "the file into place or chown it", path,
+		    (unsigned)st->st_uid);
+		return access == STORE_WARN ? 0 : -1;
+	}
+	if (access == STORE_PRIVATE)
+		others |= S_IRGRP;
+	if (perm & others) {
+		err_set(e, "%s can be read or written by other users (mode "
+		    "%04o); chmod 600 %s", path, (unsigned)perm, path);
+		return access == STORE_WARN ? 0 : -1;
+	}
+	if (perm & S_IRGRP) {
+		err_set(e, "%s is readable by its group (mode %04o): fine for "
+		    "a group such as ssl-cert that only your servers are in, "
+		    "else chmod 600 %s", path, (unsigned)perm, path);
+		return access == STORE_WARN ? 0 : 1;
+	}
+	return 0;
+}
+
+int
+store_read_private(const char *path, size_t max, enum store_access access,
+    char **data, size_t *len, struct err *e)
+{
+	struct err why = { "" };
+	struct stat st;
+	int fd, rc;
+
+	*data = NULL;
+	if ((fd = open_regular(path, &st, e)) == -1)
+		return -1;
+	if ((rc = check_private(path, &st, access, &why)) == -1) {
+		err_set(e, "%s", why.msg);
+		close(fd);
+		return -1;
+	}
+	if (why.msg[0] != '\0')
+		log_error("warning: %s", why.msg);
+	rc = read_fd(fd, path, max, data, len, e);
+	close(fd);
+	return rc;
+}
+
+int
+store_check_dir(const char *path, struct err *e)
+{
+	struct stat st;
+
+	if (stat(path, &st) == -1) {
+		err_errno(e, "cannot stat %s", path);
+		return -1;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		err_set(e, "%s is not a directory", path);
+		return -1;
+	}
+	if (foreign_owner(st.st_uid)) {
+		err_set(e, "%s is owned by uid %u (neither root nor us), who "
+		    "could replace the keys and records in it; chown it to "
+		    "the user acmec runs as", path, (unsigned)st.st_uid);
+		return -1;
+	}
+	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+		err_set(e, "%s can be written by other users (mode %04o), who "
+		    "could replace the keys and records in it; chmod 700 %s",
+		    path, (unsigned)(st.st_mode & 07777), path);
+		return -1;
+	}
+	return 0;
 }
 
 /* Open (or create, 0600) the lock file itself, never through a link. */

@@ -30,8 +30,10 @@ trap 'rm -rf "$T"' EXIT
 # Nothing listens on port 1: a command that gets as far as the network
 # fails with status 1, not 2.
 ACME_DIRECTORY=https://127.0.0.1:1/directory
-ACME_CA_BUNDLE=/dev/null
+ACME_CA_BUNDLE=$T/no-ca.pem	# trusts nothing; a regular file, as acmec wants
+: >"$ACME_CA_BUNDLE"
 STATE=$T/state		# must never be created
+unset ACMEC_EAB_HMAC_KEY	# the EAB checks below set it themselves
 
 # raw LABEL ARGS...: the client with ARGS only (no global options added).
 raw() {
@@ -181,8 +183,15 @@ refused acct-yes "account rollover: --yes applies to account deactivate only" \
     account account rollover --yes
 refused acct-eab "account update: --eab-kid applies to account new only" \
     account account update --eab-kid kid --eab-hmac-key a2V5
-refused acct-eab-half "account new: --eab-kid and --eab-hmac-key go together; give both" \
+refused acct-eab-half "account new: --eab-kid needs the HMAC key: --eab-hmac-key-file FILE, ACMEC_EAB_HMAC_KEY in the environment, or --eab-hmac-key KEY" \
     account account new --agree-tos --eab-kid kid
+refused acct-eab-nokid "account new: --eab-kid and --eab-hmac-key go together; give both" \
+    account account new --agree-tos --eab-hmac-key-file "$T/eab"
+refused acct-eab-both "account new: --eab-hmac-key and --eab-hmac-key-file exclude each other" \
+    account account new --agree-tos --eab-kid kid --eab-hmac-key a2V5 \
+    --eab-hmac-key-file "$T/eab"
+refused acct-eab-file "account update: --eab-hmac-key-file applies to account new only" \
+    account account update --eab-hmac-key-file "$T/eab"
 refused acct-roll-both "account rollover: --key-type and --new-key exclude each other" \
     account account rollover --key-type ec-384 --new-key "$T/key.pem"
 refused acct-roll-type "account rollover: unknown --key-type ec-999 (ec-256, ec-384, rsa-2048, rsa-3072 or rsa-4096)" \
@@ -254,6 +263,129 @@ else
 	    "memcached 127.0.0.1:1: connection refused (storing a probe key); nothing was ordered" \
 	    "$T/mc-down.err"
 fi
+rm -rf "$STATE"
+
+# ------------------------------------------------------------ issue EAB
+
+refused issue-eab-half "issue: --eab-kid needs the HMAC key: --eab-hmac-key-file FILE, ACMEC_EAB_HMAC_KEY in the environment, or --eab-hmac-key KEY" \
+    issue issue -d a.example -w "$T" --eab-kid kid
+refused issue-eab-both "issue: --eab-hmac-key and --eab-hmac-key-file exclude each other" \
+    issue issue -d a.example -w "$T" --eab-kid kid --eab-hmac-key a2V5 \
+    --eab-hmac-key-file "$T/eab"
+
+# The key from the environment: a bad one is refused (so it was read,
+# before the state dir is touched), a good one gets as far as the network.
+ACMEC_EAB_HMAC_KEY='not base64!' run eab-env-bad account new --agree-tos --eab-kid kid
+check_exit eab-env-bad 1 "a bad ACMEC_EAB_HMAC_KEY is refused with status 1"
+check "... naming the variable, never the key" grep -qxF \
+    "acmec: account new: ACMEC_EAB_HMAC_KEY: the EAB HMAC key is not base64url (letters, digits, - and _, no padding): give the key the CA gave you" \
+    "$T/eab-env-bad.err"
+check "... before writing anything" test ! -e "$STATE"
+ACMEC_EAB_HMAC_KEY=c2VjcmV0 run eab-env account new --agree-tos --eab-kid kid
+check_exit eab-env 1 "ACMEC_EAB_HMAC_KEY stands for --eab-hmac-key (fails on the network)"
+check "... and is not refused" test "$(grep -c 'HMAC\|usage' "$T/eab-env.err")" = 0
+rm -rf "$STATE"
+
+# A key file others may read is used with a warning: its first line.
+printf 'c2VjcmV0\nsecond line ignored\n' >"$T/eab"
+chmod 644 "$T/eab"
+run eab-file-644 issue -d a.example -w "$T" --eab-kid kid --eab-hmac-key-file "$T/eab"
+check_exit eab-file-644 1 "--eab-hmac-key-file mode 0644 gets past the checks (fails on the network)"
+check "... with a warning saying chmod 600" grep -qxF \
+    "acmec: warning: $T/eab can be read or written by other users (mode 0644); chmod 600 $T/eab" \
+    "$T/eab-file-644.err"
+rm -rf "$STATE"
+chmod 600 "$T/eab"
+run eab-file-600 issue -d a.example -w "$T" --eab-kid kid --eab-hmac-key-file "$T/eab"
+check "--eab-hmac-key-file mode 0600: no warning" \
+    test "$(grep -c warning "$T/eab-file-600.err")" = 0
+rm -rf "$STATE"
+printf 'not base64!\n' >"$T/eab-bad"
+run eab-file-bad issue -d a.example -w "$T" --eab-kid kid --eab-hmac-key-file "$T/eab-bad"
+check_exit eab-file-bad 1 "a key file whose first line is not base64url is refused"
+check "... naming the file" grep -qxF \
+    "acmec: $T/eab-bad: the EAB HMAC key is not base64url (letters, digits, - and _, no padding): give the key the CA gave you" \
+    "$T/eab-file-bad.err"
+mkfifo "$T/eab-fifo"
+run eab-fifo issue -d a.example -w "$T" --eab-kid kid --eab-hmac-key-file "$T/eab-fifo"
+check_exit eab-fifo 1 "a FIFO as --eab-hmac-key-file is refused at once"
+check "... saying it is a FIFO" grep -qxF \
+    "acmec: $T/eab-fifo is not a regular file (a FIFO); acmec reads only regular files: give the path of one" \
+    "$T/eab-fifo.err"
+check "... before writing anything" test ! -e "$STATE"
+
+# ------------------------------------------------------------ issue --csr
+
+# Each is refused before the CA is asked (and before the state dir is
+# made): a FIFO (read, it would hang the run), weak keys, unsafe names.
+mkfifo "$T/fifo.csr"
+run csr-fifo issue --csr "$T/fifo.csr" -w "$T"
+check_exit csr-fifo 1 "a FIFO as --csr is refused at once with status 1"
+check "... saying it is a FIFO" grep -qxF \
+    "acmec: $T/fifo.csr is not a regular file (a FIFO); acmec reads only regular files: give the path of one" \
+    "$T/csr-fifo.err"
+check "... before writing anything" test ! -e "$STATE"
+
+# csr_refused LABEL FILE MESSAGE DESCRIPTION: issue --csr FILE exits 1
+# with "acmec: MESSAGE", writes nothing, and makes no directory x.
+csr_refused() {
+	run "$1" issue --csr "$2" -w "$T/www"
+	check_exit "$1" 1 "$4: exit 1"
+	if grep -qxF "acmec: $3" "$T/$1.err"; then
+		ok "$4: the message"
+	else
+		not_ok "$4: the message"
+		echo "want: acmec: $3" | diag
+		show_run "$1"
+	fi
+	check "$4: nothing written, no directory x" \
+	    test ! -e "$STATE" -a ! -e "$T/x" -a ! -e "$T/www/x" -a ! -e x
+}
+
+if command -v openssl >/dev/null 2>&1; then
+	mkdir "$T/www"
+	# newcsr NAME KEYOPTS... : $T/NAME.csr for a.example, a new key.
+	newcsr() {
+		local name=$1
+		shift
+		openssl req -new -nodes -subj /CN=a.example \
+		    -addext subjectAltName=DNS:a.example "$@" \
+		    -keyout "$T/$name.key" -out "$T/$name.csr" 2>/dev/null
+	}
+	newcsr rsa1024 -newkey rsa:1024
+	csr_refused csr-rsa1024 "$T/rsa1024.csr" \
+	    "$T/rsa1024.csr: the CSR's key is a 1024-bit RSA key; only RSA (2048 bits or more) and EC P-256/P-384 keys are supported" \
+	    "an RSA-1024 CSR"
+	if newcsr k256 -newkey ec -pkeyopt ec_paramgen_curve:secp256k1; then
+		csr_refused csr-k256 "$T/k256.csr" \
+		    "$T/k256.csr: the CSR's key is an EC key on secp256k1; only RSA (2048 bits or more) and EC P-256/P-384 keys are supported" \
+		    "a secp256k1 CSR"
+	fi
+	newcsr p521 -newkey ec -pkeyopt ec_paramgen_curve:P-521
+	csr_refused csr-p521 "$T/p521.csr" \
+	    "$T/p521.csr: the CSR's key is an EC key on secp521r1; only RSA (2048 bits or more) and EC P-256/P-384 keys are supported" \
+	    "a P-521 CSR"
+	openssl req -new -nodes -newkey ec -pkeyopt ec_paramgen_curve:P-256 \
+	    -subj /CN=x -addext "subjectAltName=DNS:../../x" \
+	    -keyout "$T/dotdot.key" -out "$T/dotdot.csr" 2>/dev/null
+	csr_refused csr-dotdot "$T/dotdot.csr" \
+	    "$T/dotdot.csr: ../../x is not a domain name http-01 can prove (no wildcards; give international names in xn-- form)" \
+	    "a CSR for ../../x"
+	(cd "$T/www" && run csr-dotdot-rel issue --csr ../dotdot.csr -w .)
+	check "a CSR for ../../x, run in the webroot: no directory x anywhere" \
+	    test -z "$(find "$T" -name x)"
+else
+	echo "# no openssl: the --csr key and name checks are skipped" | diag
+fi
+
+# ------------------------------------------------------------ --ca-bundle
+
+mkfifo "$T/bundle-fifo"
+ACME_CA_BUNDLE=$T/bundle-fifo run bundle-fifo account new --agree-tos
+check_exit bundle-fifo 1 "a FIFO as --ca-bundle is refused at once with status 1"
+check "... saying it is a FIFO" grep -qxF \
+    "acmec: account new: --ca-bundle: $T/bundle-fifo is not a regular file (a FIFO); acmec reads only regular files: give the path of one" \
+    "$T/bundle-fifo.err"
 rm -rf "$STATE"
 
 # ------------------------------------------------------------ not refused

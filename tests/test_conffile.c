@@ -219,6 +219,20 @@ conf_load__reads_every_key(void **state)
 	conf_free(c);
 }
 
+/* The file is read by renew when the key is needed, not by conf_load. */
+static void
+conf_load__keeps_the_path_of_eab_hmac_key_file(void **state)
+{
+	struct fixture *f = *state;
+	struct conf *c = load_text(f, "[acmec]\neab-kid = kid-1\n"
+	    "eab-hmac-key-file = /nonexistent/eab.key\n" GOOD_CERT);
+
+	assert_string_equal(c->eab_kid, "kid-1");
+	assert_string_equal(c->eab_hmac_key_file, "/nonexistent/eab.key");
+	assert_null(c->eab_hmac_key);
+	conf_free(c);
+}
+
 static void
 conf_load__leaves_unset_keys_at_their_defaults(void **state)
 {
@@ -347,12 +361,12 @@ conf_load__refuses_unknown_keys_naming_the_known_ones(void **state)
 	assert_refused(f, "[acmec]\nstaging = yes\n",
 	    "%s:2: [acmec] staging: unknown key ([acmec] takes directory, "
 	    "ca-bundle, state-dir, contact, agree-tos, eab-kid, eab-hmac-key, "
-	    "parallel, post-hook, metrics-file, timeout)", f->conf);
+	    "eab-hmac-key-file, parallel, post-hook, metrics-file, timeout)", f->conf);
 	/* Keys are matched exactly. */
 	assert_refused(f, "[acmec]\nAgree-TOS = yes\n",
 	    "%s:2: [acmec] Agree-TOS: unknown key ([acmec] takes directory, "
 	    "ca-bundle, state-dir, contact, agree-tos, eab-kid, eab-hmac-key, "
-	    "parallel, post-hook, metrics-file, timeout)", f->conf);
+	    "eab-hmac-key-file, parallel, post-hook, metrics-file, timeout)", f->conf);
 }
 
 static void
@@ -485,9 +499,23 @@ conf_load__refuses_keys_that_exclude_each_other(void **state)
 	assert_refused(f, GOOD_CERT "memcached = 127.0.0.1:11211\n",
 	    "%s:4: [example.com] memcached: excludes webroot (line 3): give "
 	    "one place for the challenge files", f->conf);
+	unsetenv("ACMEC_EAB_HMAC_KEY");
 	assert_refused(f, "[acmec]\neab-kid = kid\n" GOOD_CERT,
-	    "%s:2: [acmec] eab-kid: needs eab-hmac-key too: external account "
+	    "%s:2: [acmec] eab-kid: needs eab-hmac-key-file (or eab-hmac-key, "
+	    "or ACMEC_EAB_HMAC_KEY in the environment) too: external account "
 	    "binding takes both", f->conf);
+	assert_refused(f, "[acmec]\neab-hmac-key-file = /etc/acmec/eab\n",
+	    "%s:2: [acmec] eab-hmac-key-file: needs eab-kid too: external "
+	    "account binding takes both", f->conf);
+	assert_refused(f, "[acmec]\neab-kid = kid\neab-hmac-key = c2VjcmV0\n"
+	    "eab-hmac-key-file = /etc/acmec/eab\n",
+	    "%s:4: [acmec] eab-hmac-key-file: excludes eab-hmac-key (line 3): "
+	    "give the HMAC key once", f->conf);
+	assert_refused(f, "[acmec]\neab-kid = kid\n"
+	    "eab-hmac-key-file = etc/eab\n",
+	    "%s:3: [acmec] eab-hmac-key-file: etc/eab is not an absolute path: "
+	    "give one that starts with / (a relative one depends on where "
+	    "acmec runs)", f->conf);
 	assert_refused(f, "[acmec]\n\neab-hmac-key = c2VjcmV0\n",
 	    "%s:3: [acmec] eab-hmac-key: needs eab-kid too: external account "
 	    "binding takes both", f->conf);
@@ -821,6 +849,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(conf_load__reads_every_key),
+		T(conf_load__keeps_the_path_of_eab_hmac_key_file),
 		T(conf_load__leaves_unset_keys_at_their_defaults),
 		T(conf_load__reads_conf_d_in_name_order),
 		T(conf_load__takes_comments_blank_lines_crlf_and_a_bom),

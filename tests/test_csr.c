@@ -15,6 +15,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <openssl/err.h>
 #include <openssl/evp.h>
@@ -443,6 +445,115 @@ csr_names__falls_back_to_the_common_name(void **state)
 	X509_REQ_free(req);
 }
 
+/* A request for a.example.com signed by key (any type); PEM in path. */
+static void
+write_csr_of(const char *path, EVP_PKEY *key)
+{
+	X509_REQ *req = X509_REQ_new();
+	X509_NAME *subject;
+	FILE *fp;
+
+	assert_non_null(req);
+	subject = X509_REQ_get_subject_name(req);
+	assert_int_equal(X509_NAME_add_entry_by_txt(subject, "CN",
+	    MBSTRING_UTF8, (const unsigned char *)"a.example.com", -1, -1, 0),
+	    1);
+	assert_int_equal(X509_REQ_set_pubkey(req, key), 1);
+	/* Ed25519 signs without a separate digest. */
+	assert_true(X509_REQ_sign(req, key, EVP_PKEY_is_a(key, "ED25519") ?
+	    NULL : EVP_sha256()) > 0);
+	assert_non_null(fp = fopen(path, "w"));
+	assert_int_equal(PEM_write_X509_REQ(fp, req), 1);
+	fclose(fp);
+	X509_REQ_free(req);
+}
+
+static void
+csr_load__refuses_weak_and_unsupported_keys_naming_them(void **state)
+{
+	struct fixture *f = *state;
+	char *path = path_in(f->tmp.path, "user.csr");
+	struct {
+		EVP_PKEY	*key;
+		const char	*what;
+	} bad[] = {
+		{ EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)1024),
+		    "a 1024-bit RSA key" },
+		{ EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-521"),
+		    "an EC key on secp521r1" },
+		{ EVP_PKEY_Q_keygen(NULL, NULL, "EC", "secp256k1"),
+		    "an EC key on secp256k1" },
+		{ EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-224"),
+		    "an EC key on secp224r1" },
+		{ EVP_PKEY_Q_keygen(NULL, NULL, "ED25519"),
+		    "a key of type ED25519" },
+	};
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct err e = { "" };
+		X509_REQ *req;
+		char *want;
+
+		if (bad[i].key == NULL)
+			fail_msg("cannot make the key for \"%s\"", bad[i].what);
+		write_csr_of(path, bad[i].key);
+		req = csr_load(path, &e);
+		if (req != NULL)
+			fail_msg("a CSR with %s was loaded", bad[i].what);
+		if (asprintf(&want, "%s: the CSR's key is %s; only RSA (2048 "
+		    "bits or more) and EC P-256/P-384 keys are supported",
+		    path, bad[i].what) < 0)
+			fail_msg("asprintf");
+		assert_string_equal(e.msg, want);
+		free(want);
+		EVP_PKEY_free(bad[i].key);
+	}
+	free(path);
+}
+
+static void
+csr_load__accepts_rsa_2048_and_ec_p384(void **state)
+{
+	struct fixture *f = *state;
+	char *path = path_in(f->tmp.path, "user.csr");
+	EVP_PKEY *good[] = {
+		EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048),
+		EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-384"),
+	};
+
+	for (size_t i = 0; i < 2; i++) {
+		struct err e = { "" };
+		X509_REQ *req;
+
+		assert_non_null(good[i]);
+		write_csr_of(path, good[i]);
+		if ((req = csr_load(path, &e)) == NULL)
+			fail_msg("csr_load: %s", e.msg);
+		X509_REQ_free(req);
+		EVP_PKEY_free(good[i]);
+	}
+	free(path);
+}
+
+static void
+csr_load__refuses_a_fifo_at_once(void **state)
+{
+	struct fixture *f = *state;
+	char *path = path_in(f->tmp.path, "fifo.csr"), *want;
+	struct err e = { "" };
+
+	assert_int_equal(mkfifo(path, 0600), 0);
+	alarm(10);	/* a hang is the bug */
+	assert_null(csr_load(path, &e));
+	alarm(0);
+	if (asprintf(&want, "%s is not a regular file (a FIFO); acmec reads "
+	    "only regular files: give the path of one", path) < 0)
+		fail_msg("asprintf");
+	assert_string_equal(e.msg, want);
+	free(want);
+	free(path);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 int
@@ -465,6 +576,9 @@ main(void)
 		T(csr_load__refuses_a_missing_file_naming_it),
 		T(csr_load__refuses_a_request_whose_signature_does_not_verify),
 		T(csr_names__falls_back_to_the_common_name),
+		T(csr_load__refuses_weak_and_unsupported_keys_naming_them),
+		T(csr_load__accepts_rsa_2048_and_ec_p384),
+		T(csr_load__refuses_a_fifo_at_once),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

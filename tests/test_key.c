@@ -28,10 +28,14 @@
 #include "key.h"
 #include "testutil.h"
 
+/* umask 077: keys the tests write with fopen are 0600, as key_load wants. */
 static int
 setup(void **state)
 {
-	return tmpdir_setup(state, "key");
+	int rc = tmpdir_setup(state, "key");
+
+	umask(077);	/* after tmpdir_setup, which sets 022 */
+	return rc;
 }
 
 static const struct {
@@ -160,7 +164,7 @@ save_load(struct tmpdir *t, enum key_type type)
 	if (key_save(key, path, &e) != 0)
 		fail_msg("key_save: %s", e.msg);
 	assert_int_equal(mode_of(path), 0600);
-	back = key_load(path, &e);
+	back = key_load(path, STORE_PRIVATE, &e);
 	if (back == NULL)
 		fail_msg("key_load: %s", e.msg);
 	assert_int_equal(EVP_PKEY_eq(key, back), 1);
@@ -265,7 +269,7 @@ key_load__reads_traditional_ec_and_rsa_pem(void **state)
 		assert_int_equal(PEM_write_bio_PrivateKey_traditional(bio, key,
 		    NULL, NULL, 0, NULL, NULL), 1);
 		BIO_free(bio);
-		back = key_load(path, &e);
+		back = key_load(path, STORE_PRIVATE, &e);
 		if (back == NULL)
 			fail_msg("key_load (traditional %s): %s",
 			    key_type_name(types[i]), e.msg);
@@ -287,7 +291,7 @@ key_load__reads_pkcs8_written_by_openssl(void **state)
 	key = key_generate(KEY_EC384, &e);
 	assert_non_null(key);
 	write_pkcs8(path, key);
-	back = key_load(path, &e);
+	back = key_load(path, STORE_PRIVATE, &e);
 	assert_non_null(back);
 	assert_int_equal(EVP_PKEY_eq(key, back), 1);
 	EVP_PKEY_free(back);
@@ -302,7 +306,7 @@ key_load__fails_on_a_missing_file_naming_it(void **state)
 	struct err e = { "" };
 	char *path = path_in(t->path, "missing.pem");
 
-	assert_null(key_load(path, &e));
+	assert_null(key_load(path, STORE_PRIVATE, &e));
 	if (strstr(e.msg, path) == NULL)
 		fail_msg("message does not name %s: %s", path, e.msg);
 	free(path);
@@ -316,7 +320,7 @@ key_load__fails_on_garbage_naming_the_file(void **state)
 	char *path = path_in(t->path, "garbage.pem");
 
 	write_text(path, "this is not a key\n");
-	assert_null(key_load(path, &e));
+	assert_null(key_load(path, STORE_PRIVATE, &e));
 	if (strstr(e.msg, path) == NULL)
 		fail_msg("message does not name %s: %s", path, e.msg);
 	free(path);
@@ -335,7 +339,7 @@ key_load__fails_on_a_public_key_or_certificate_pem(void **state)
 	assert_non_null(fp = fopen(path, "w"));
 	assert_int_equal(PEM_write_PUBKEY(fp, key), 1);
 	fclose(fp);
-	assert_null(key_load(path, &e));
+	assert_null(key_load(path, STORE_PRIVATE, &e));
 	assert_non_null(strstr(e.msg, path));
 	EVP_PKEY_free(key);
 	free(path);
@@ -351,7 +355,7 @@ key_load__refuses_an_ed25519_key_naming_the_file(void **state)
 
 	assert_non_null(ed);
 	write_pkcs8(path, ed);
-	assert_null(key_load(path, &e));
+	assert_null(key_load(path, STORE_PRIVATE, &e));
 	assert_non_null(strstr(e.msg, path));
 	EVP_PKEY_free(ed);
 	free(path);
@@ -368,7 +372,7 @@ key_load__refuses_an_ec_curve_other_than_p256_and_p384(void **state)
 	/* key.c's own message: "only RSA and EC (P-256, P-384) keys". */
 	assert_non_null(p521);
 	write_pkcs8(path, p521);
-	got = key_load(path, &e);
+	got = key_load(path, STORE_PRIVATE, &e);
 	EVP_PKEY_free(p521);
 	if (got != NULL) {
 		EVP_PKEY_free(got);
@@ -401,7 +405,7 @@ key_load__refuses_an_encrypted_key_without_prompting(void **state)
 	assert_int_equal(PEM_write_bio_PrivateKey(bio, key, EVP_aes_256_cbc(),
 	    (const unsigned char *)pass, (int)strlen(pass), NULL, NULL), 1);
 	BIO_free(bio);
-	got = key_load(path, &e);
+	got = key_load(path, STORE_PRIVATE, &e);
 	EVP_PKEY_free(key);
 	if (got != NULL) {
 		EVP_PKEY_free(got);
@@ -410,6 +414,101 @@ key_load__refuses_an_encrypted_key_without_prompting(void **state)
 	}
 	if (strstr(e.msg, path) == NULL)
 		fail_msg("message does not name %s: %s", path, e.msg);
+	free(path);
+}
+
+static void
+key_check_supported__says_what_a_refused_key_is(void **state)
+{
+	struct {
+		EVP_PKEY	*key;
+		const char	*what;
+	} bad[] = {
+		{ EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)1024),
+		    "a 1024-bit RSA key" },
+		{ EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-521"),
+		    "an EC key on secp521r1" },
+		{ EVP_PKEY_Q_keygen(NULL, NULL, "EC", "secp256k1"),
+		    "an EC key on secp256k1" },
+		{ EVP_PKEY_Q_keygen(NULL, NULL, "ED25519"),
+		    "a key of type ED25519" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct err e = { "" };
+		char *want;
+
+		assert_non_null(bad[i].key);
+		assert_int_equal(key_check_supported(bad[i].key, &e), -1);
+		if (asprintf(&want, "%s; only RSA (2048 bits or more) and EC "
+		    "P-256/P-384 keys are supported", bad[i].what) < 0)
+			fail_msg("asprintf");
+		assert_string_equal(e.msg, want);
+		free(want);
+		EVP_PKEY_free(bad[i].key);
+	}
+}
+
+static void
+key_check_supported__accepts_the_five_types(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(key_names) / sizeof(key_names[0]); i++) {
+		struct err e = { "" };
+		EVP_PKEY *key = key_generate(key_names[i].type, &e);
+
+		assert_non_null(key);
+		assert_int_equal(key_check_supported(key, &e), 0);
+		EVP_PKEY_free(key);
+	}
+}
+
+static void
+key_load__refuses_an_rsa_1024_key_saying_so(void **state)
+{
+	struct tmpdir *t = *state;
+	struct err e = { "" };
+	char *path = path_in(t->path, "rsa1024.pem"), *want;
+	EVP_PKEY *weak = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)1024);
+
+	assert_non_null(weak);
+	write_pkcs8(path, weak);
+	assert_null(key_load(path, STORE_GROUP_READ, &e));
+	if (asprintf(&want, "%s: a 1024-bit RSA key; only RSA (2048 bits or "
+	    "more) and EC P-256/P-384 keys are supported", path) < 0)
+		fail_msg("asprintf");
+	assert_string_equal(e.msg, want);
+	free(want);
+	EVP_PKEY_free(weak);
+	free(path);
+}
+
+/* An account key only we read; a certificate key its group may read. */
+static void
+key_load__group_readable_is_refused_for_private_only(void **state)
+{
+	struct tmpdir *t = *state;
+	struct err e = { "" };
+	char *path = path_in(t->path, "privkey.pem"), *want;
+	EVP_PKEY *key = key_generate(KEY_EC256, &e), *got;
+
+	assert_non_null(key);
+	assert_int_equal(key_save(key, path, &e), 0);
+	assert_int_equal(chmod(path, 0640), 0);
+	assert_null(key_load(path, STORE_PRIVATE, &e));
+	if (asprintf(&want, "%s can be read or written by other users (mode "
+	    "0640); chmod 600 %s", path, path) < 0)
+		fail_msg("asprintf");
+	assert_string_equal(e.msg, want);
+	got = key_load(path, STORE_GROUP_READ, &e);	/* and a warning */
+	assert_non_null(got);
+	assert_int_equal(EVP_PKEY_eq(key, got), 1);
+	assert_int_equal(chmod(path, 0644), 0);
+	assert_null(key_load(path, STORE_GROUP_READ, &e));
+	free(want);
+	EVP_PKEY_free(got);
+	EVP_PKEY_free(key);
 	free(path);
 }
 
@@ -439,6 +538,10 @@ main(void)
 		T(key_load__refuses_an_ed25519_key_naming_the_file),
 		T(key_load__refuses_an_ec_curve_other_than_p256_and_p384),
 		T(key_load__refuses_an_encrypted_key_without_prompting),
+		cmocka_unit_test(key_check_supported__says_what_a_refused_key_is),
+		cmocka_unit_test(key_check_supported__accepts_the_five_types),
+		T(key_load__refuses_an_rsa_1024_key_saying_so),
+		T(key_load__group_readable_is_refused_for_private_only),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -18,7 +18,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -675,6 +677,396 @@ store_set__a_failed_write_replaces_nothing_and_leaves_no_temporaries(
 	free(missing);
 }
 
+/* ---------------------------------------------------------------- regular
+ * Files that are not regular, modes and owners (store_read_private,
+ * store_check_dir).
+ */
+
+/* "WHAT" with every %s replaced by path; new string. */
+static char *
+msg_for(const char *fmt, const char *path)
+{
+	char *out = NULL;
+	size_t n = 0;
+	FILE *fp = open_memstream(&out, &n);
+
+	for (const char *p = fmt; *p != '\0'; p++) {
+		if (p[0] == '%' && p[1] == 's') {
+			fputs(path, fp);
+			p++;
+		} else
+			fputc(*p, fp);
+	}
+	fclose(fp);
+	return out;
+}
+
+static void
+assert_msg(const struct err *e, const char *fmt, const char *path)
+{
+	char *want = msg_for(fmt, path);
+
+	assert_string_equal(e->msg, want);
+	free(want);
+}
+
+/* A file of mode with text in it; new path. */
+static char *
+file_with_mode(struct tmpdir *t, const char *name, mode_t mode)
+{
+	char *path = path_in(t->path, name);
+
+	write_text(path, "secret\n");
+	assert_int_equal(chmod(path, mode), 0);
+	return path;
+}
+
+/* Run store_read_private with stderr caught: *err_out is new. */
+static int
+read_private_caught(const char *path, enum store_access access,
+    char **data, char **err_out, struct err *e)
+{
+	char errpath[] = "/tmp/acmec-test-stderr-XXXXXX";
+	int fd = mkstemp(errpath), saved, rc;
+
+	assert_true(fd >= 0);
+	fflush(stderr);
+	saved = dup(STDERR_FILENO);
+	assert_int_equal(dup2(fd, STDERR_FILENO), STDERR_FILENO);
+	close(fd);
+	rc = store_read_private(path, 1024, access, data, NULL, e);
+	fflush(stderr);
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	*err_out = read_file(errpath, NULL);
+	unlink(errpath);
+	return rc;
+}
+
+#define NOT_REGULAR \
+	"%s is not a regular file (%s); acmec reads only regular files: " \
+	"give the path of one"
+
+static void
+store_read__refuses_a_fifo_at_once(void **state)
+{
+	struct tmpdir *t = *state;
+	char *path = path_in(t->path, "privkey.pem"), *data = NULL, *want;
+	struct err e = { "" };
+
+	assert_int_equal(mkfifo(path, 0600), 0);
+	alarm(10);	/* a hang here is the bug: fail rather than wait */
+	assert_int_equal(store_read(path, 1024, &data, NULL, &e), -1);
+	alarm(0);
+	assert_null(data);
+	if (asprintf(&want, NOT_REGULAR, path, "a FIFO") < 0)
+		fail_msg("asprintf");
+	assert_string_equal(e.msg, want);
+	free(want);
+	free(path);
+}
+
+static void
+store_read__refuses_a_directory_and_a_socket(void **state)
+{
+	struct tmpdir *t = *state;
+	char *dir = path_in(t->path, "dir"), *sock = path_in(t->path, "sock");
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	char *data = NULL, *want;
+	struct err e = { "" };
+	int fd;
+
+	assert_int_equal(mkdir(dir, 0700), 0);
+	assert_int_equal(store_read(dir, 1024, &data, NULL, &e), -1);
+	if (asprintf(&want, NOT_REGULAR, dir, "a directory") < 0)
+		fail_msg("asprintf");
+	assert_string_equal(e.msg, want);
+	free(want);
+	/* open(2) of a socket fails (ENXIO): the message still says what. */
+	assert_true(strlen(sock) < sizeof(sa.sun_path));
+	strcpy(sa.sun_path, sock);
+	assert_true((fd = socket(AF_UNIX, SOCK_STREAM, 0)) >= 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	assert_int_equal(store_read(sock, 1024, &data, NULL, &e), -1);
+	if (asprintf(&want, NOT_REGULAR, sock, "a socket") < 0)
+		fail_msg("asprintf");
+	assert_string_equal(e.msg, want);
+	close(fd);
+	free(want);
+	free(sock);
+	free(dir);
+}
+
+static void
+store_read__refuses_a_character_device(void **state)
+{
+	char *data = NULL;
+	struct err e = { "" };
+
+	(void)state;
+	/* /dev/zero would never end: refused before the first read. */
+	assert_int_equal(store_read("/dev/zero", 1024, &data, NULL, &e), -1);
+	assert_string_equal(e.msg, "/dev/zero is not a regular file (a "
+	    "character device); acmec reads only regular files: give the "
+	    "path of one");
+}
+
+static void
+store_check_regular__says_what_is_not_a_regular_file(void **state)
+{
+	struct tmpdir *t = *state;
+	char *fifo = path_in(t->path, "bundle.pem");
+	char *file = file_with_mode(t, "real.pem", 0644), *want;
+	struct err e = { "" };
+
+	assert_int_equal(store_check_regular(file, &e), 0);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	alarm(10);
+	assert_int_equal(store_check_regular(fifo, &e), -1);
+	alarm(0);
+	if (asprintf(&want, NOT_REGULAR, fifo, "a FIFO") < 0)
+		fail_msg("asprintf");
+	assert_string_equal(e.msg, want);
+	free(want);
+	free(file);
+	free(fifo);
+}
+
+static void
+store_read__follows_a_link_to_a_regular_file(void **state)
+{
+	struct tmpdir *t = *state;
+	char *file = file_with_mode(t, "real", 0644);
+	char *link = path_in(t->path, "link"), *data = NULL;
+	struct err e = { "" };
+
+	assert_int_equal(symlink(file, link), 0);
+	assert_int_equal(store_read(link, 1024, &data, NULL, &e), 0);
+	assert_string_equal(data, "secret\n");
+	free(data);
+	free(link);
+	free(file);
+}
+
+#define OTHERS \
+	"%s can be read or written by other users (mode %s); chmod 600 %s"
+
+static void
+store_read_private__refuses_what_others_may_read_or_write(void **state)
+{
+	static const struct {
+		mode_t			 mode;
+		const char		*octal;
+		enum store_access	 access;
+	} bad[] = {
+		{ 0644, "0644", STORE_GROUP_READ },
+		{ 0604, "0604", STORE_GROUP_READ },
+		{ 0602, "0602", STORE_GROUP_READ },
+		{ 0620, "0620", STORE_GROUP_READ },
+		{ 0666, "0666", STORE_PRIVATE },
+		{ 0640, "0640", STORE_PRIVATE },
+		{ 0440, "0440", STORE_PRIVATE },
+	};
+	struct tmpdir *t = *state;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char *path = file_with_mode(t, "key.pem", bad[i].mode);
+		char *data = NULL, *want;
+		struct err e = { "" };
+
+		assert_int_equal(store_read_private(path, 1024, bad[i].access,
+		    &data, NULL, &e), -1);
+		assert_null(data);
+		if (asprintf(&want, OTHERS, path, bad[i].octal, path) < 0)
+			fail_msg("asprintf");
+		assert_string_equal(e.msg, want);
+		free(want);
+		free(path);
+	}
+}
+
+static void
+store_read_private__reads_0600_and_0400_without_a_word(void **state)
+{
+	struct tmpdir *t = *state;
+	const mode_t modes[] = { 0600, 0400 };
+
+	for (size_t i = 0; i < 2; i++) {
+		char *path = file_with_mode(t, "key.pem", modes[i]);
+		char *data = NULL, *err;
+		struct err e = { "" };
+
+		assert_int_equal(read_private_caught(path, STORE_PRIVATE,
+		    &data, &err, &e), 0);
+		assert_string_equal(data, "secret\n");
+		assert_string_equal(err, "");
+		free(err);
+		free(data);
+		free(path);
+	}
+}
+
+static void
+store_read_private__warns_of_a_group_readable_certificate_key(void **state)
+{
+	struct tmpdir *t = *state;
+	char *path = file_with_mode(t, "privkey.pem", 0640);
+	char *data = NULL, *err, *want;
+	struct err e = { "" };
+
+	/* Debian's ssl-cert group: a warning, not a refusal. */
+	assert_int_equal(read_private_caught(path, STORE_GROUP_READ, &data,
+	    &err, &e), 0);
+	assert_string_equal(data, "secret\n");
+	if (asprintf(&want, "acmec: warning: %s is readable by its group "
+	    "(mode 0640): fine for a group such as ssl-cert that only your "
+	    "servers are in, else chmod 600 %s\n", path, path) < 0)
+		fail_msg("asprintf");
+	assert_string_equal(err, want);
+	free(want);
+	free(err);
+	free(data);
+	free(path);
+}
+
+static void
+store_read_private__store_warn_reads_a_world_readable_file(void **state)
+{
+	struct tmpdir *t = *state;
+	char *path = file_with_mode(t, "eab", 0644);
+	char *data = NULL, *err, *want;
+	struct err e = { "" };
+
+	assert_int_equal(read_private_caught(path, STORE_WARN, &data, &err,
+	    &e), 0);
+	assert_string_equal(data, "secret\n");
+	if (asprintf(&want, "acmec: warning: " OTHERS "\n", path, "0644",
+	    path) < 0)
+		fail_msg("asprintf");
+	assert_string_equal(err, want);
+	free(want);
+	free(err);
+	free(data);
+	free(path);
+}
+
+static void
+store_read_private__refuses_a_fifo_even_with_store_warn(void **state)
+{
+	struct tmpdir *t = *state;
+	char *path = path_in(t->path, "eab"), *data = NULL;
+	struct err e = { "" };
+	char *want;
+
+	assert_int_equal(mkfifo(path, 0600), 0);
+	alarm(10);
+	assert_int_equal(store_read_private(path, 1024, STORE_WARN, &data,
+	    NULL, &e), -1);
+	alarm(0);
+	if (asprintf(&want, NOT_REGULAR, path, "a FIFO") < 0)
+		fail_msg("asprintf");
+	assert_string_equal(e.msg, want);
+	free(want);
+	free(path);
+}
+
+static void
+store_read_private__follows_a_link_to_our_own_key(void **state)
+{
+	struct tmpdir *t = *state;
+	char *file = file_with_mode(t, "real.pem", 0600);
+	char *link = path_in(t->path, "privkey.pem"), *data = NULL;
+	struct err e = { "" };
+
+	assert_int_equal(symlink(file, link), 0);
+	assert_int_equal(store_read_private(link, 1024, STORE_PRIVATE, &data,
+	    NULL, &e), 0);
+	assert_string_equal(data, "secret\n");
+	free(data);
+	free(link);
+	free(file);
+}
+
+/* Root only: no other way to have a file of another user. */
+static void
+store_read_private__refuses_a_link_to_another_users_file(void **state)
+{
+	struct tmpdir *t = *state;
+	char *file, *link, *data = NULL;
+	struct err e = { "" };
+
+	if (geteuid() != 0)
+		skip();
+	file = file_with_mode(t, "theirs.pem", 0600);
+	link = path_in(t->path, "privkey.pem");
+	assert_int_equal(chown(file, 4242, 4242), 0);
+	assert_int_equal(symlink(file, link), 0);
+	assert_int_equal(store_read_private(link, 1024, STORE_GROUP_READ,
+	    &data, NULL, &e), -1);
+	assert_null(data);
+	assert_msg(&e, "%s is a symbolic link to a file owned by uid 4242 "
+	    "(neither root nor us), who could replace the key; copy the file "
+	    "into place or chown it", link);
+	/* The same file, not through a link: its owner put it there. */
+	assert_int_equal(store_read_private(file, 1024, STORE_GROUP_READ,
+	    &data, NULL, &e), 0);
+	free(data);
+	free(link);
+	free(file);
+}
+
+static void
+store_check_dir__refuses_a_directory_others_can_write(void **state)
+{
+	static const struct {
+		mode_t		 mode;
+		const char	*octal;
+	} bad[] = {
+		{ 0770, "0770" }, { 0702, "0702" }, { 0777, "0777" },
+		{ 01777, "1777" },
+	};
+	struct tmpdir *t = *state;
+	char *dir = path_in(t->path, "state");
+	struct err e = { "" };
+
+	assert_int_equal(mkdir(dir, 0700), 0);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char *want;
+
+		assert_int_equal(chmod(dir, bad[i].mode), 0);
+		assert_int_equal(store_check_dir(dir, &e), -1);
+		if (asprintf(&want, "%s can be written by other users (mode "
+		    "%s), who could replace the keys and records in it; "
+		    "chmod 700 %s", dir, bad[i].octal, dir) < 0)
+			fail_msg("asprintf");
+		assert_string_equal(e.msg, want);
+		free(want);
+	}
+	assert_int_equal(chmod(dir, 0755), 0);
+	assert_int_equal(store_check_dir(dir, &e), 0);
+	assert_int_equal(chmod(dir, 0700), 0);
+	assert_int_equal(store_check_dir(dir, &e), 0);
+	free(dir);
+}
+
+static void
+store_check_dir__refuses_a_directory_of_another_user(void **state)
+{
+	struct tmpdir *t = *state;
+	char *dir = path_in(t->path, "state");
+	struct err e = { "" };
+
+	if (geteuid() != 0)
+		skip();
+	assert_int_equal(mkdir(dir, 0700), 0);
+	assert_int_equal(chown(dir, 4242, 4242), 0);
+	assert_int_equal(store_check_dir(dir, &e), -1);
+	assert_msg(&e, "%s is owned by uid 4242 (neither root nor us), who "
+	    "could replace the keys and records in it; chown it to the user "
+	    "acmec runs as", dir);
+	free(dir);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, tmpdir_teardown)
 
 int
@@ -710,6 +1102,20 @@ main(void)
 		T(store_set__replaces_every_file_only_after_all_are_written),
 		T(store_set__a_failed_write_replaces_nothing_and_leaves_no_temporaries),
 		cmocka_unit_test(store_path__joins_with_a_slash),
+		T(store_read__refuses_a_fifo_at_once),
+		T(store_read__refuses_a_directory_and_a_socket),
+		cmocka_unit_test(store_read__refuses_a_character_device),
+		T(store_read__follows_a_link_to_a_regular_file),
+		T(store_check_regular__says_what_is_not_a_regular_file),
+		T(store_read_private__refuses_what_others_may_read_or_write),
+		T(store_read_private__reads_0600_and_0400_without_a_word),
+		T(store_read_private__warns_of_a_group_readable_certificate_key),
+		T(store_read_private__store_warn_reads_a_world_readable_file),
+		T(store_read_private__refuses_a_fifo_even_with_store_warn),
+		T(store_read_private__follows_a_link_to_our_own_key),
+		T(store_read_private__refuses_a_link_to_another_users_file),
+		T(store_check_dir__refuses_a_directory_others_can_write),
+		T(store_check_dir__refuses_a_directory_of_another_user),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
