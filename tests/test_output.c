@@ -48,6 +48,14 @@ int __real_fsync(int fd);
 int __real_symlinkat(const char *target, int fd, const char *path);
 int __real_renameat(int ofd, const char *old, int nfd, const char *new);
 int __real_unlinkat(int fd, const char *path, int flags);
+int __wrap_statvfs(const char *path, struct statvfs *buf);
+int __wrap_access(const char *path, int mode);
+int __wrap_mkdirat(int fd, const char *path, mode_t mode);
+int __wrap_openat(int fd, const char *path, int flags, ...);
+int __wrap_fsync(int fd);
+int __wrap_symlinkat(const char *target, int fd, const char *path);
+int __wrap_renameat(int ofd, const char *old, int nfd, const char *new);
+int __wrap_unlinkat(int fd, const char *path, int flags);
 
 int
 __wrap_statvfs(const char *path, struct statvfs *buf)
