@@ -280,7 +280,8 @@ prune_versions(int dfd, unsigned long current, int keep,
 		older[nolder++] = n;
 	}
 	closedir(d);
-	qsort(older, nolder, sizeof(*older), cmp_desc);
+	if (nolder > 0)
+		qsort(older, nolder, sizeof(*older), cmp_desc);
 	for (size_t i = 0; i < nolder; i++)
 		if (i + 1 >= (size_t)keep) {
 			snprintf(name, sizeof(name), "%lu", older[i]);
