@@ -20,6 +20,9 @@
 # Exit status: 0 all checks passed, 1 some failed, 77 skipped (pebble,
 # nginx, openssl, curl, flock or a C compiler missing).
 
+# ls output is only shown to humans, in diagnostics.
+# shellcheck disable=SC2012
+
 set -u
 
 : "${srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
@@ -37,6 +40,7 @@ resolve_client
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/acmec-crash.XXXXXX") || exit 1
 if [ "${TESTCA_KEEP:-0}" = 1 ]; then
+	# shellcheck disable=SC2016 # expanded when the trap runs
 	testca_atexit 'echo "# kept $T" >&2'
 else
 	# shellcheck disable=SC2016 # expanded when the trap runs
@@ -52,6 +56,7 @@ OUT=$T/out
 echo "# client: $ACMEC"
 echo "# CA: $ACME_DIRECTORY (work dir $TESTCA_DIR)"
 
+NAME=''
 fresh NAME
 
 # issue LABEL OUTDIR: the issue command, always for NAME.
@@ -78,8 +83,10 @@ whole_set() {
 	cat "$d/cert.pem" "$d/chain.pem" | cmp -s - "$d/fullchain.pem" ||
 	    { echo "fullchain.pem is not cert.pem + chain.pem" >&2; return 1; }
 	pub=$(pub_of_key "$d/privkey.pem")
-	[ -n "$pub" ] && [ "$pub" = "$(pub_of_cert "$d/cert.pem")" ] ||
-	    { echo "cert.pem is not for privkey.pem" >&2; return 1; }
+	if [ -z "$pub" ] || [ "$pub" != "$(pub_of_cert "$d/cert.pem")" ]; then
+		echo "cert.pem is not for privkey.pem" >&2
+		return 1
+	fi
 	openssl x509 -in "$d/cert.pem" -noout -serial
 }
 
@@ -87,7 +94,7 @@ whole_set() {
 # three versions (none if all is well).
 leftovers() {
 	local d=$1
-	ls -A "$d" | grep -vxE 'privkey\.pem|cert\.pem|chain\.pem|fullchain\.pem|current|versions'
+	find "$d" -mindepth 1 -maxdepth 1 -printf '%f\n' | grep -vxE 'privkey\.pem|cert\.pem|chain\.pem|fullchain\.pem|current|versions'
 	[ "$(ls -A "$d/versions" | wc -l)" -le 3 ] || echo "versions: $(ls "$d/versions" | tr '\n' ' ')"
 	[ -e "$d/versions/$(readlink "$d/current" | sed 's,^versions/,,')" ] || echo "current: $(readlink "$d/current")"
 }
@@ -175,6 +182,6 @@ ln -s "$T/secret" "$EVIL/privkey.pem"
 issue evil "$EVIL"
 check_exit evil 1 "a privkey.pem linking outside the directory is refused (exit 1)"
 check "the message names the link" grep -q "privkey.pem" "$T/evil.err"
-check "nothing was written there" test -z "$(ls -A "$EVIL" | grep -vx privkey.pem)"
+check "nothing was written there" test -z "$(find "$EVIL" -mindepth 1 ! -name privkey.pem)"
 
 summary
