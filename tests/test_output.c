@@ -476,6 +476,32 @@ output_write__moves_an_older_acmecs_files_behind_the_links(void **state)
 	free(out);
 }
 
+/* A leaked key (acmec(1)): privkey.pem removed, the next run makes one. */
+static void
+output_write__links_a_new_key_when_privkey_pem_was_removed(void **state)
+{
+	struct tmpdir *t = *state;
+	char *out = path_in(t->path, "out"), *p, *text;
+	struct set old, s;
+	struct err e;
+
+	set_make(&old, 1, NULL);
+	assert_int_equal(write_gen(out, &old, true, &e), 0);
+	p = path_in(out, "privkey.pem");
+	assert_int_equal(unlink(p), 0);
+	free(p);
+	set_make(&s, 2, NULL);
+	assert_int_equal(write_gen(out, &s, true, &e), 0);
+	assert_int_equal(shown_gen(out, true), 2);
+	assert_string_equal(link_of(out, "privkey.pem"), "current/privkey.pem");
+	text = shown(out, "privkey.pem");
+	assert_string_equal(text, s.key_pem);
+	free(text);
+	set_free(&old);
+	set_free(&s);
+	free(out);
+}
+
 static void
 output_open__removes_what_a_killed_run_left(void **state)
 {
@@ -683,6 +709,9 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    output_write__moves_an_older_acmecs_files_behind_the_links,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    output_write__links_a_new_key_when_privkey_pem_was_removed,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    output_open__removes_what_a_killed_run_left,
