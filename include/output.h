@@ -1,7 +1,9 @@
 /*
  * output.h - the output set: privkey.pem, cert.pem, chain.pem and
  * fullchain.pem in one directory, the files a web server reads together.
- * The only module that writes them.  Each directory has its own lock, so
+ * The only module that writes them.  Each is a link NAME -> current/NAME,
+ * and current a link to a version directory: a new set is switched in by
+ * one rename of current (the layout is described in output.c).  Each directory has its own lock, so
  * two runs never order the same certificate at once while runs for other
  * certificates go on.
  */
@@ -14,12 +16,19 @@
 #include "names.h"
 
 #define OUTPUT_LOCK_WAIT	60	/* seconds a second run waits */
+#define OUTPUT_KEEP		3	/* versions kept, current included */
+#define OUTPUT_MIN_FREE		(64 * 1024)	/* bytes free to order */
 
 struct output;
 
 /*
  * Lock dir with the lock file lock_path (its directory is created 0700);
  * dir itself is created 0700 when the first certificate is written.
+ * Refuses a dir holding links acmec did not make (a name of the set must
+ * be a file or NAME -> current/NAME, current -> versions/N); removes what
+ * killed runs left; refuses a dir (or, if missing, its nearest parent)
+ * that cannot be written or has less than OUTPUT_MIN_FREE bytes free, so
+ * that nothing is ordered that could not be written.
  */
 struct output *output_open(const char *dir, const char *lock_path,
     struct err *e);
@@ -28,7 +37,7 @@ void output_unlock(struct output *o);
 void output_free(struct output *o);
 
 const char *output_dir(const struct output *o);
-/* DIR/privkey.pem; borrowed. */
+/* DIR/privkey.pem, through the links output_open checked; borrowed. */
 const char *output_key_path(const struct output *o);
 
 /*
@@ -40,8 +49,13 @@ int output_current_names(const struct output *o, struct names *names,
 
 /*
  * Replace the set with chain (leaf first) and, when key_pem is not NULL,
- * a new privkey.pem (0600).  Every file is written and synced before the
- * first is renamed, so a full disk replaces none of them.
+ * a new privkey.pem (0600; else the key in place is carried over).  The
+ * whole set is written and synced into a new version directory (0700),
+ * then current is switched to it in one rename: a reader, or the next run
+ * after a kill or power loss at any point, finds the old set or the new
+ * one.  A directory of an older acmec (plain files) is first moved behind
+ * the links, each name showing the same bytes throughout.  OUTPUT_KEEP
+ * versions are kept.
  */
 int output_write(struct output *o, const char *key_pem,
     STACK_OF(X509) *chain, struct err *e);

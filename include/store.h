@@ -19,20 +19,6 @@ int store_write_atomic(const char *path, const void *data, size_t len,
     mode_t mode, struct err *e);
 
 /*
- * A set of files replaced together: each one is written and synced to a
- * temporary file first (store_set_add); only when all of them are on disk
- * are they renamed into place, in the order added (store_set_commit).  A
- * full disk or an I/O error while writing replaces none of them.
- * store_set_free removes the temporaries of a set not committed.
- */
-struct store_set;
-struct store_set *store_set_new(void);
-int store_set_add(struct store_set *set, const char *path, const void *data,
-    size_t len, mode_t mode, struct err *e);
-int store_set_commit(struct store_set *set, struct err *e);
-void store_set_free(struct store_set *set);
-
-/*
  * Create path and missing parents with mode (existing ones are left as is).
  * An empty path is refused.
  */

@@ -1,12 +1,66 @@
 /*
  * output.c - the certificate files of one output directory.
+ *
+ * The layout, and why (see also FILES in acmec(1)):
+ *
+ *	OUT/privkey.pem   -> current/privkey.pem	made once, never changed
+ *	OUT/cert.pem      -> current/cert.pem
+ *	OUT/chain.pem     -> current/chain.pem
+ *	OUT/fullchain.pem -> current/fullchain.pem
+ *	OUT/current       -> versions/7			the one thing switched
+ *	OUT/versions/5/, 6/, 7/				complete sets, 0700
+ *
+ * A new set is written into a new version directory and synced; then a
+ * symbolic link to it is made under a temporary name and renamed over
+ * OUT/current.  rename(2) is atomic, so every path a server opens goes
+ * through one current: it finds the whole old set or the whole new one,
+ * even if acmec is killed or the power fails between any two calls.  The
+ * paths servers are configured with (OUT/fullchain.pem...) stay where they
+ * were, and nothing is created outside OUT.  (OUT itself as a link to a
+ * version beside it would need files outside OUT.)
+ *
+ * A directory written by an older acmec holds the four files themselves.
+ * The first write copies what each name shows into a version, switches
+ * current to it, then replaces each file by its link: every name shows the
+ * same bytes at every instant.  Only then is the new set written.
+ *
+ * A version newer than current was never switched to (a killed run): the
+ * next run removes it, with the temporary links; OUTPUT_KEEP versions are
+ * kept, current included.
+ *
+ * Everything is done relative to a descriptor of OUT, and no link is
+ * followed except acmec's own: a name here that is a link anywhere else
+ * is refused, so reading privkey.pem never leaves OUT.
  */
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
 
 #include "cert.h"
+#include "log.h"
 #include "output.h"
 #include "store.h"
+#include "str.h"
+
+#define NFILES		4
+#define KEY_FILE	0	/* index of privkey.pem in set_files */
+#define MAX_FILE	(1024 * 1024)	/* bytes copied from an old set */
+
+static const char *const set_files[NFILES] = {
+	"privkey.pem", "cert.pem", "chain.pem", "fullchain.pem"
+};
+static const mode_t set_modes[NFILES] = { 0600, 0644, 0644, 0644 };
 
 struct output {
 	char	*dir;
@@ -34,11 +88,312 @@ output_free(struct output *o)
 	free(o);
 }
 
+const char *
+output_dir(const struct output *o)
+{
+	return o->dir;
+}
+
+const char *
+output_key_path(const struct output *o)
+{
+	return o->key_path;
+}
+
+/* ------------------------------------------------------------ layout */
+
+/* "123" and nothing else: its value in *n, 1; else 0. */
+static int
+version_number(const char *name, unsigned long *n)
+{
+	char *end;
+
+	if (name[0] < '0' || name[0] > '9' || strlen(name) > 9)
+		return 0;
+	errno = 0;
+	*n = strtoul(name, &end, 10);
+	return *end == '\0' && errno == 0 && *n > 0;
+}
+
+/*
+ * The version OUT/current points to: 1 and *n, 0 if there is no current,
+ * -1 if it is anything but acmec's link to a real version directory.
+ */
+static int
+current_version(int dfd, const char *dir, unsigned long *n, struct err *e)
+{
+	char target[64];
+	struct stat st;
+	ssize_t len;
+
+	*n = 0;
+	if (fstatat(dfd, "current", &st, AT_SYMLINK_NOFOLLOW) == -1) {
+		if (errno == ENOENT)
+			return 0;
+		err_errno(e, "cannot read %s/current", dir);
+		return -1;
+	}
+	if (!S_ISLNK(st.st_mode) ||
+	    (len = readlinkat(dfd, "current", target, sizeof(target) - 1)) ==
+	    -1)
+		goto bad;
+	target[len] = '\0';
+	if (strncmp(target, "versions/", 9) != 0 ||
+	    !version_number(target + 9, n) ||
+	    fstatat(dfd, "versions", &st, AT_SYMLINK_NOFOLLOW) == -1 ||
+	    !S_ISDIR(st.st_mode) ||
+	    fstatat(dfd, target, &st, AT_SYMLINK_NOFOLLOW) == -1 ||
+	    !S_ISDIR(st.st_mode))
+		goto bad;
+	return 1;
+bad:
+	err_set(e, "%s/current is not acmec's link to a directory in "
+	    "%s/versions; acmec follows no other link: move it away", dir,
+	    dir);
+	return -1;
+}
+
+/*
+ * Each name of the set is missing, a file (an older acmec), or acmec's
+ * link NAME -> current/NAME; the files of the current version are files.
+ */
+static int
+check_layout(int dfd, const char *dir, struct err *e)
+{
+	char want[64], target[64], path[64];
+	unsigned long v;
+	struct stat st;
+	ssize_t len;
+	int has;
+
+	if ((has = current_version(dfd, dir, &v, e)) == -1)
+		return -1;
+	for (int i = 0; i < NFILES; i++) {
+		if (fstatat(dfd, set_files[i], &st, AT_SYMLINK_NOFOLLOW) ==
+		    -1) {
+			if (errno == ENOENT)
+				continue;
+			err_errno(e, "cannot read %s/%s", dir, set_files[i]);
+			return -1;
+		}
+		if (S_ISREG(st.st_mode))
+			continue;
+		snprintf(want, sizeof(want), "current/%s", set_files[i]);
+		if (!S_ISLNK(st.st_mode) ||
+		    (len = readlinkat(dfd, set_files[i], target,
+		    sizeof(target) - 1)) == -1 ||
+		    (target[len] = '\0', strcmp(target, want) != 0)) {
+			err_set(e, "%s/%s is not a file nor acmec's link to "
+			    "%s; acmec follows no other link, so that it "
+			    "never reads or writes outside %s: move it away",
+			    dir, set_files[i], want, dir);
+			return -1;
+		}
+		if (!has)
+			continue;
+		snprintf(path, sizeof(path), "versions/%lu/%s", v,
+		    set_files[i]);
+		if (fstatat(dfd, path, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    !S_ISREG(st.st_mode)) {
+			err_set(e, "%s/%s is not a regular file; acmec "
+			    "follows no link there: move it away", dir, path);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* --------------------------------------------------------- leftovers */
+
+/* Remove version directory name (only files in it) from versions/. */
+static void
+remove_version(int vfd, const char *name)
+{
+	struct dirent *ent;
+	DIR *d;
+	int fd;
+
+	fd = openat(vfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC);
+	if (fd == -1 || (d = fdopendir(fd)) == NULL) {
+		if (fd != -1)
+			close(fd);
+		return;
+	}
+	while ((ent = readdir(d)) != NULL)
+		if (strcmp(ent->d_name, ".") != 0 &&
+		    strcmp(ent->d_name, "..") != 0)
+			(void)unlinkat(fd, ent->d_name, 0);
+	closedir(d);
+	if (unlinkat(vfd, name, AT_REMOVEDIR) == -1)
+		log_error("cannot remove %s: %s", name, strerror(errno));
+}
+
+static int
+cmp_desc(const void *a, const void *b)
+{
+	unsigned long x = *(const unsigned long *)a;
+	unsigned long y = *(const unsigned long *)b;
+
+	return x < y ? 1 : x > y ? -1 : 0;
+}
+
+/*
+ * In versions/: remove every version newer than current (never switched
+ * to) and all but the newest keep - 1 older than it.  *max gets the
+ * highest number kept.
+ */
+static void
+prune_versions(int dfd, unsigned long current, int keep,
+    unsigned long *max)
+{
+	unsigned long *older = NULL, *grown, n;
+	size_t nolder = 0;
+	struct dirent *ent;
+	char name[24];
+	DIR *d;
+	int vfd;
+
+	*max = current;
+	vfd = openat(dfd, "versions", O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC);
+	if (vfd == -1)
+		return;
+	if ((d = fdopendir(dup(vfd))) == NULL) {
+		close(vfd);
+		return;
+	}
+	while ((ent = readdir(d)) != NULL) {
+		if (!version_number(ent->d_name, &n) || n == current)
+			continue;
+		if (n > current) {
+			remove_version(vfd, ent->d_name);
+			continue;
+		}
+		if ((grown = realloc(older, (nolder + 1) * sizeof(*older))) ==
+		    NULL) {
+			if (n > *max)
+				*max = n;
+			continue;
+		}
+		older = grown;
+		older[nolder++] = n;
+	}
+	closedir(d);
+	if (nolder > 0)
+		qsort(older, nolder, sizeof(*older), cmp_desc);
+	for (size_t i = 0; i < nolder; i++)
+		if (i + 1 >= (size_t)keep) {
+			snprintf(name, sizeof(name), "%lu", older[i]);
+			remove_version(vfd, name);
+		}
+	(void)fsync(vfd);
+	close(vfd);
+	free(older);
+}
+
+/*
+ * What a killed run left: temporary links, versions never switched to,
+ * and the temporary files of an older acmec (NAME.tmp.XXXXXX).
+ */
+static void
+clean_leftovers(int dfd, unsigned long current)
+{
+	struct dirent *ent;
+	char tmp[64];
+	unsigned long max;
+	DIR *d;
+
+	(void)unlinkat(dfd, ".current.new", 0);
+	for (int i = 0; i < NFILES; i++) {
+		snprintf(tmp, sizeof(tmp), ".%s.new", set_files[i]);
+		(void)unlinkat(dfd, tmp, 0);
+	}
+	if ((d = fdopendir(dup(dfd))) != NULL) {
+		while ((ent = readdir(d)) != NULL)
+			for (int i = 0; i < NFILES; i++) {
+				size_t len = strlen(set_files[i]);
+				if (strncmp(ent->d_name, set_files[i], len) ==
+				    0 && strncmp(ent->d_name + len, ".tmp.",
+				    5) == 0 && strlen(ent->d_name + len) == 11)
+					(void)unlinkat(dfd, ent->d_name, 0);
+			}
+		closedir(d);
+	}
+	/* Without a current, every version is one never switched to. */
+	prune_versions(dfd, current, current ? OUTPUT_KEEP : 0, &max);
+}
+
+/* ---------------------------------------------------------------- room */
+
+/*
+ * The directory, or the nearest parent that exists, takes new files and
+ * has OUTPUT_MIN_FREE bytes free: an order whose certificate could not be
+ * written would be lost, on every run.
+ */
+static int
+check_room(const char *dir, struct err *e)
+{
+	char *path = strdup(dir), *parent;
+	struct statvfs vfs;
+	struct stat st;
+	int rc = -1;
+
+	if (path == NULL) {
+		err_set(e, "out of memory");
+		return -1;
+	}
+	while (stat(path, &st) == -1 && errno == ENOENT &&
+	    strcmp(path, "/") != 0 && strcmp(path, ".") != 0) {
+		parent = strdup(dirname(path));
+		free(path);
+		if ((path = parent) == NULL) {
+			err_set(e, "out of memory");
+			return -1;
+		}
+	}
+	if (access(path, W_OK | X_OK) == -1) {
+		err_errno(e, "cannot write certificates to %s: %s", dir, path);
+		goto out;
+	}
+	if (statvfs(path, &vfs) == -1) {
+		err_errno(e, "cannot see the free space of %s: %s", dir, path);
+		goto out;
+	}
+	if ((unsigned long long)vfs.f_bavail * vfs.f_frsize <
+	    OUTPUT_MIN_FREE || (vfs.f_files > 0 && vfs.f_favail < 16)) {
+		err_set(e, "cannot write certificates to %s: the file system "
+		    "of %s has %llu KiB and %llu inodes free, acmec needs "
+		    "%d KiB before it orders a certificate", dir, path,
+		    (unsigned long long)vfs.f_bavail * vfs.f_frsize / 1024,
+		    (unsigned long long)vfs.f_favail, OUTPUT_MIN_FREE / 1024);
+		goto out;
+	}
+	rc = 0;
+out:
+	free(path);
+	return rc;
+}
+
+/* ---------------------------------------------------------------- open */
+
+static int
+open_dir(const char *dir, struct err *e)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd == -1)
+		err_errno(e, "cannot open %s", dir);
+	return fd;
+}
+
 struct output *
 output_open(const char *dir, const char *lock_path, struct err *e)
 {
 	struct output *o;
 	char *lock_dir = NULL, *slash;
+	unsigned long current;
+	int dfd = -1;
 
 	if ((o = calloc(1, sizeof(*o))) == NULL ||
 	    (o->dir = strdup(dir)) == NULL ||
@@ -53,24 +408,25 @@ output_open(const char *dir, const char *lock_path, struct err *e)
 	if (store_mkdirs(lock_dir, 0700, e) == -1 ||
 	    (o->lock = store_lock_path(lock_path, OUTPUT_LOCK_WAIT, e)) == -1)
 		goto fail;
+	if (store_exists(dir)) {
+		if ((dfd = open_dir(dir, e)) == -1 ||
+		    check_layout(dfd, dir, e) == -1 ||
+		    current_version(dfd, dir, &current, e) == -1)
+			goto fail;
+		clean_leftovers(dfd, current);
+		close(dfd);
+		dfd = -1;
+	}
+	if (check_room(dir, e) == -1)
+		goto fail;
 	free(lock_dir);
 	return o;
 fail:
+	if (dfd != -1)
+		close(dfd);
 	free(lock_dir);
 	output_free(o);
 	return NULL;
-}
-
-const char *
-output_dir(const struct output *o)
-{
-	return o->dir;
-}
-
-const char *
-output_key_path(const struct output *o)
-{
-	return o->key_path;
 }
 
 int
@@ -94,43 +450,250 @@ output_current_names(const struct output *o, struct names *names,
 	return rc;
 }
 
-/* Add DIR/name to the set of files replaced together. */
-static int
-add_file(struct store_set *set, const char *dir, const char *name,
-    const char *text, mode_t mode, struct err *e)
-{
-	char *path = store_path(dir, name);
-	int rc;
+/* --------------------------------------------------------------- write */
 
-	if (path == NULL) {
-		err_set(e, "out of memory");
+static int
+write_all(int fd, const char *p, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Create file name in version directory vdir (fd vfd), synced. */
+static int
+write_file(int vfd, const char *vdir, int i, const char *text, size_t len,
+    struct err *e)
+{
+	int fd;
+
+	fd = openat(vfd, set_files[i], O_WRONLY | O_CREAT | O_EXCL |
+	    O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd == -1) {
+		err_errno(e, "cannot create %s/%s", vdir, set_files[i]);
 		return -1;
 	}
-	rc = store_set_add(set, path, text, strlen(text), mode, e);
-	free(path);
+	if (fchmod(fd, set_modes[i]) == -1 || write_all(fd, text, len) == -1 ||
+	    fsync(fd) == -1) {
+		err_errno(e, "cannot write %s/%s", vdir, set_files[i]);
+		close(fd);
+		return -1;
+	}
+	if (close(fd) == -1) {
+		err_errno(e, "cannot write %s/%s", vdir, set_files[i]);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * What OUT/NAME shows now (through acmec's link, checked by check_layout):
+ * 1 and *text (new), 0 if there is no such file.
+ */
+static int
+read_shown(int dfd, const char *dir, int i, char **text, size_t *len,
+    struct err *e)
+{
+	struct stat st;
+	char *buf = NULL;
+	ssize_t n;
+	int fd;
+
+	*text = NULL;
+	*len = 0;
+	if ((fd = openat(dfd, set_files[i], O_RDONLY | O_CLOEXEC)) == -1) {
+		if (errno == ENOENT)
+			return 0;
+		err_errno(e, "cannot open %s/%s", dir, set_files[i]);
+		return -1;
+	}
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
+	    st.st_size > MAX_FILE) {
+		err_set(e, "%s/%s is not a regular file of at most %d bytes",
+		    dir, set_files[i], MAX_FILE);
+		goto fail;
+	}
+	if ((buf = malloc((size_t)st.st_size + 1)) == NULL) {
+		err_set(e, "out of memory");
+		goto fail;
+	}
+	while ((n = read(fd, buf + *len, (size_t)st.st_size - *len)) > 0)
+		*len += (size_t)n;
+	if (n == -1 || *len != (size_t)st.st_size) {
+		err_errno(e, "cannot read %s/%s", dir, set_files[i]);
+		goto fail;
+	}
+	close(fd);
+	buf[*len] = '\0';
+	*text = buf;
+	return 1;
+fail:
+	close(fd);
+	if (buf != NULL)
+		OPENSSL_cleanse(buf, *len);
+	free(buf);
+	return -1;
+}
+
+/*
+ * Write texts[i] (NULL: none) into a new version directory, synced with
+ * its parent; its number in *v.
+ */
+static int
+write_version(int dfd, const char *dir, char *const texts[NFILES],
+    const size_t lens[NFILES], unsigned long *v, struct err *e)
+{
+	char vdir[32], *shown = NULL;
+	unsigned long current, max;
+	int vfd = -1, fd = -1, rc = -1;
+
+	if (mkdirat(dfd, "versions", 0700) == -1 && errno != EEXIST) {
+		err_errno(e, "cannot create %s/versions", dir);
+		return -1;
+	}
+	if ((vfd = openat(dfd, "versions", O_RDONLY | O_DIRECTORY |
+	    O_NOFOLLOW | O_CLOEXEC)) == -1) {
+		err_errno(e, "cannot open %s/versions", dir);
+		return -1;
+	}
+	/* Under the lock: only a killed run left a version above current. */
+	if (current_version(dfd, dir, &current, e) == -1)
+		goto out;
+	prune_versions(dfd, current, INT_MAX, &max);
+	*v = max + 1;
+	snprintf(vdir, sizeof(vdir), "%lu", *v);
+	if ((shown = str_fmt("%s/versions/%s", dir, vdir)) == NULL) {
+		err_set(e, "out of memory");
+		goto out;
+	}
+	if (mkdirat(vfd, vdir, 0700) == -1) {
+		err_errno(e, "cannot create %s", shown);
+		goto out;
+	}
+	if ((fd = openat(vfd, vdir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC)) == -1) {
+		err_errno(e, "cannot open %s", shown);
+		goto out;
+	}
+	for (int i = 0; i < NFILES; i++)
+		if (texts[i] != NULL &&
+		    write_file(fd, shown, i, texts[i], lens[i], e) == -1)
+			goto out;
+	if (fsync(fd) == -1 || fsync(vfd) == -1) {
+		err_errno(e, "cannot sync %s", shown);
+		goto out;
+	}
+	rc = 0;
+out:
+	if (fd != -1)
+		close(fd);
+	close(vfd);
+	free(shown);
 	return rc;
 }
 
-/* Key first, fullchain.pem (what servers usually load) last. */
+/* Make link name -> target under a temporary name, rename it over name. */
 static int
-stage_and_commit(struct output *o, const char *key_pem, const char *leaf,
-    const char *rest, const char *full, struct err *e)
+replace_link(int dfd, const char *dir, const char *target, const char *name,
+    struct err *e)
 {
-	struct store_set *set;
-	int rc = -1;
+	char tmp[64];
 
-	if ((set = store_set_new()) == NULL) {
-		err_set(e, "out of memory");
+	snprintf(tmp, sizeof(tmp), ".%s.new", name);
+	if ((unlinkat(dfd, tmp, 0) == -1 && errno != ENOENT) ||
+	    symlinkat(target, dfd, tmp) == -1) {
+		err_errno(e, "cannot create the link %s/%s", dir, tmp);
 		return -1;
 	}
-	if ((key_pem == NULL ||
-	    add_file(set, o->dir, "privkey.pem", key_pem, 0600, e) == 0) &&
-	    add_file(set, o->dir, "cert.pem", leaf, 0644, e) == 0 &&
-	    add_file(set, o->dir, "chain.pem", rest, 0644, e) == 0 &&
-	    add_file(set, o->dir, "fullchain.pem", full, 0644, e) == 0 &&
-	    store_set_commit(set, e) == 0)
-		rc = 0;
-	store_set_free(set);
+	if (renameat(dfd, tmp, dfd, name) == -1) {
+		err_errno(e, "cannot rename %s/%s to %s", dir, tmp, name);
+		(void)unlinkat(dfd, tmp, 0);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The switch: current -> versions/v in one rename, then each file of the
+ * version gets its link OUT/NAME -> current/NAME if it has none yet
+ * (the first write, or a file of an older acmec that shows the same bytes
+ * as the version).
+ */
+static int
+switch_to(int dfd, const char *dir, unsigned long v,
+    char *const texts[NFILES], struct err *e)
+{
+	char target[40], link[40];
+	struct stat st;
+
+	snprintf(target, sizeof(target), "versions/%lu", v);
+	if (replace_link(dfd, dir, target, "current", e) == -1)
+		return -1;
+	for (int i = 0; i < NFILES; i++) {
+		if (texts[i] == NULL || (fstatat(dfd, set_files[i], &st,
+		    AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode)))
+			continue;
+		snprintf(link, sizeof(link), "current/%s", set_files[i]);
+		if (replace_link(dfd, dir, link, set_files[i], e) == -1)
+			return -1;
+	}
+	if (fsync(dfd) == -1) {
+		err_errno(e, "cannot sync %s", dir);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+free_texts(char *texts[NFILES], size_t lens[NFILES])
+{
+	for (int i = 0; i < NFILES; i++) {
+		if (texts[i] != NULL)
+			OPENSSL_cleanse(texts[i], lens[i]);
+		free(texts[i]);
+		texts[i] = NULL;
+	}
+}
+
+/*
+ * A directory of an older acmec (a file at one of the names): make a
+ * version of what the names show, switch to it, and put the links in
+ * place of the files.  Each name shows the same bytes throughout.
+ */
+static int
+migrate(int dfd, const char *dir, struct err *e)
+{
+	char *texts[NFILES] = { NULL };
+	size_t lens[NFILES] = { 0 };
+	struct stat st;
+	unsigned long v;
+	int files = 0, rc = -1;
+
+	for (int i = 0; i < NFILES; i++)
+		if (fstatat(dfd, set_files[i], &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    S_ISREG(st.st_mode))
+			files++;
+	if (files == 0)
+		return 0;
+	log_info("%s: the files of an older acmec are copied to %s/versions "
+	    "and replaced by links (once)", dir, dir);
+	for (int i = 0; i < NFILES; i++)
+		if (read_shown(dfd, dir, i, &texts[i], &lens[i], e) == -1)
+			goto out;
+	if (write_version(dfd, dir, texts, lens, &v, e) == -1 ||
+	    switch_to(dfd, dir, v, texts, e) == -1)
+		goto out;
+	rc = 0;
+out:
+	free_texts(texts, lens);
 	return rc;
 }
 
@@ -138,18 +701,39 @@ int
 output_write(struct output *o, const char *key_pem, STACK_OF(X509) *chain,
     struct err *e)
 {
-	int n = sk_X509_num(chain), rc = -1;
-	char *leaf, *rest = NULL, *full = NULL;
+	char *texts[NFILES] = { NULL };
+	size_t lens[NFILES] = { 0 };
+	int n = sk_X509_num(chain), dfd = -1, rc = -1;
+	unsigned long v, max;
 
-	leaf = cert_chain_pem(chain, 0, 1, e);
-	if (leaf != NULL)
-		rest = cert_chain_pem(chain, 1, n, e);
-	if (rest != NULL)
-		full = cert_chain_pem(chain, 0, n, e);
-	if (full != NULL && store_mkdirs(o->dir, 0700, e) == 0)
-		rc = stage_and_commit(o, key_pem, leaf, rest, full, e);
-	free(leaf);
-	free(rest);
-	free(full);
+	if ((texts[1] = cert_chain_pem(chain, 0, 1, e)) == NULL ||
+	    (texts[2] = cert_chain_pem(chain, 1, n, e)) == NULL ||
+	    (texts[3] = cert_chain_pem(chain, 0, n, e)) == NULL ||
+	    store_mkdirs(o->dir, 0700, e) == -1 ||
+	    (dfd = open_dir(o->dir, e)) == -1 ||
+	    check_layout(dfd, o->dir, e) == -1 ||
+	    migrate(dfd, o->dir, e) == -1)
+		goto out;
+	/* No new key: the version carries the one in place, if any. */
+	if (key_pem != NULL) {
+		if ((texts[KEY_FILE] = strdup(key_pem)) == NULL) {
+			err_set(e, "out of memory");
+			goto out;
+		}
+		lens[KEY_FILE] = strlen(key_pem);
+	} else if (read_shown(dfd, o->dir, KEY_FILE, &texts[KEY_FILE],
+	    &lens[KEY_FILE], e) == -1)
+		goto out;
+	for (int i = 1; i < NFILES; i++)
+		lens[i] = strlen(texts[i]);
+	if (write_version(dfd, o->dir, texts, lens, &v, e) == -1 ||
+	    switch_to(dfd, o->dir, v, texts, e) == -1)
+		goto out;
+	prune_versions(dfd, v, OUTPUT_KEEP, &max);
+	rc = 0;
+out:
+	if (dfd != -1)
+		close(dfd);
+	free_texts(texts, lens);
 	return rc;
 }

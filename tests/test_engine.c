@@ -387,7 +387,8 @@ assert_issued(struct ctx *c, int rc)
 	assert_string_equal(text, c->chain);
 	free(text);
 	free(path);
-	path = path_in(c->out, "privkey.pem");
+	/* privkey.pem is a link to current/privkey.pem, the file. */
+	path = path_in(c->out, "current/privkey.pem");
 	assert_int_equal(mode_of(path), 0600);
 	free(path);
 }

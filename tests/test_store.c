@@ -620,63 +620,6 @@ store_path__joins_with_a_slash(void **state)
 	free(p);
 }
 
-static void
-store_set__replaces_every_file_only_after_all_are_written(void **state)
-{
-	struct tmpdir *t = *state;
-	char *a = path_in(t->path, "a"), *b = path_in(t->path, "b");
-	struct store_set *set = store_set_new();
-	struct err e = { "" };
-	char *got;
-
-	write_text(a, "old a");
-	write_text(b, "old b");
-	assert_int_equal(store_set_add(set, a, "new a", 5, 0600, &e), 0);
-	/* Written, not yet in place. */
-	got = read_file(a, NULL);
-	assert_string_equal(got, "old a");
-	free(got);
-	assert_int_equal(store_set_add(set, b, "new b", 5, 0644, &e), 0);
-	assert_int_equal(store_set_commit(set, &e), 0);
-	store_set_free(set);
-	got = read_file(a, NULL);
-	assert_string_equal(got, "new a");
-	free(got);
-	got = read_file(b, NULL);
-	assert_string_equal(got, "new b");
-	free(got);
-	assert_int_equal(mode_of(a), 0600);
-	assert_int_equal(mode_of(b), 0644);
-	assert_int_equal(count_entries(t->path), 2);
-	free(a);
-	free(b);
-}
-
-static void
-store_set__a_failed_write_replaces_nothing_and_leaves_no_temporaries(
-    void **state)
-{
-	struct tmpdir *t = *state;
-	char *a = path_in(t->path, "a");
-	char *missing = path_in(t->path, "no-such-dir/b");
-	struct store_set *set = store_set_new();
-	struct err e = { "" };
-	char *got;
-
-	write_text(a, "old a");
-	assert_int_equal(store_set_add(set, a, "new a", 5, 0600, &e), 0);
-	assert_int_equal(store_set_add(set, missing, "new b", 5, 0644, &e),
-	    -1);
-	assert_non_null(strstr(e.msg, "no-such-dir"));
-	store_set_free(set);	/* never committed */
-	got = read_file(a, NULL);
-	assert_string_equal(got, "old a");
-	free(got);
-	assert_int_equal(count_entries(t->path), 1);
-	free(a);
-	free(missing);
-}
-
 /* ---------------------------------------------------------------- regular
  * Files that are not regular, modes and owners (store_read_private,
  * store_check_dir).
@@ -1099,8 +1042,6 @@ main(void)
 		T(store_lock_path__another_process_cannot_take_a_held_lock),
 		T(store_lock_path__waits_for_another_process_to_release),
 		T(store_lock_path__an_interrupt_ends_the_wait),
-		T(store_set__replaces_every_file_only_after_all_are_written),
-		T(store_set__a_failed_write_replaces_nothing_and_leaves_no_temporaries),
 		cmocka_unit_test(store_path__joins_with_a_slash),
 		T(store_read__refuses_a_fifo_at_once),
 		T(store_read__refuses_a_directory_and_a_socket),

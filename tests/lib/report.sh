@@ -133,9 +133,10 @@ check_exit() {
 }
 
 # mode_of PATH: the permission bits of PATH in octal (600, 755); empty if
-# there is no such file.
+# there is no such file.  A link is followed: OUT/privkey.pem is a link to
+# current/privkey.pem, whose mode is the one that counts.
 mode_of() {
-	stat -c %a "$1" 2>/dev/null
+	stat -L -c %a "$1" 2>/dev/null
 }
 
 # summary: print "N passed, M failed"; true if none failed.  The last
