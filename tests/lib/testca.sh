@@ -64,9 +64,10 @@
 #                           nonces rejected, valid authorizations reused 50%
 #                           of the time), which is what a client must survive.
 #
-# The ports are fixed, so only one user of this library can run at a time:
-# testca_start takes an exclusive flock on $TESTCA_LOCK and holds it until
-# testca_stop (or exit).  The services do not inherit the lock; other
+# The ports are fixed per slot, so only TESTCA_SLOTS (2) users of this
+# library run at a time: testca_start takes an exclusive flock on the lock
+# file of a free slot ($TESTCA_LOCK, $TESTCA_LOCK.1, ...) and holds it
+# until testca_stop (or exit); slot N's ports are slot 0's plus 100 * N.  The services do not inherit the lock; other
 # children of the test script do, so a background job left running keeps
 # the next run waiting until it ends.  A trap on EXIT, INT, TERM and HUP
 # stops everything testca_start started; services left behind by a run that
@@ -76,12 +77,14 @@
 # files the client writes must be readable by others, as they must be on a
 # real web server.
 
+# The ports of slot 0; slot N adds 100 * N (testca__use_slot).
 TESTCA_ACME_PORT=14000
 TESTCA_MGMT_PORT=15000
 TESTCA_HTTP_PORT=5002
 TESTCA_TLS_PORT=5001
 TESTCA_DNS_PORT=8053
 TESTCA_CTS_PORT=8055
+testca__lockpath=''	# the lock file of the slot held
 
 # Private state of this library (not exported).
 testca__pids=()		# "name:pid" of every service started, in start order
@@ -131,25 +134,54 @@ testca_atexit() {
 # Take the exclusive lock that serializes users of the fixed ports.  The file
 # may belong to another user (root in CI, a developer otherwise): flock works
 # on a read-only descriptor too, so fall back to that.
-testca__lock() {
-	local lock=${TESTCA_LOCK:-/tmp/acmec-testca.lock}
-	local timeout=${TESTCA_LOCK_TIMEOUT:-900}
+# testca__use_slot N: the ports and lock file of slot N.
+testca__use_slot() {
+	local base=${TESTCA_LOCK:-/tmp/acmec-testca.lock}
+	testca__lockpath=$base
+	[ "$1" = 0 ] || testca__lockpath=$base.$1
+	TESTCA_ACME_PORT=$((14000 + 100 * $1))
+	TESTCA_MGMT_PORT=$((15000 + 100 * $1))
+	TESTCA_HTTP_PORT=$((5002 + 100 * $1))
+	TESTCA_TLS_PORT=$((5001 + 100 * $1))
+	TESTCA_DNS_PORT=$((8053 + 100 * $1))
+	TESTCA_CTS_PORT=$((8055 + 100 * $1))
+}
 
-	if ! { exec {testca__lockfd}>>"$lock"; } 2>/dev/null &&
-	    ! { exec {testca__lockfd}<"$lock"; } 2>/dev/null; then
-		testca__log "cannot open lock file $lock"
+# testca__try_slot N: take slot N's lock without waiting.
+testca__try_slot() {
+	testca__use_slot "$1"
+	if ! { exec {testca__lockfd}>>"$testca__lockpath"; } 2>/dev/null &&
+	    ! { exec {testca__lockfd}<"$testca__lockpath"; } 2>/dev/null; then
 		testca__lockfd=
 		return 1
 	fi
-	if ! flock -n "$testca__lockfd"; then
-		testca__log "waiting (up to ${timeout}s) for another test CA user to finish ($lock)"
-		if ! flock -w "$timeout" "$testca__lockfd"; then
-			testca__log "gave up waiting for $lock"
-			testca__unlock
+	flock -n "$testca__lockfd" && return 0
+	testca__unlock
+	return 1
+}
+
+# Take the first free of TESTCA_SLOTS slots (default 2: make -j2 runs two
+# integration tests at once), each with ports of its own; wait (polling)
+# while all are taken.
+testca__lock() {
+	local timeout=${TESTCA_LOCK_TIMEOUT:-900} slots=${TESTCA_SLOTS:-2}
+	local waited=0 slot said=''
+
+	while :; do
+		for ((slot = 0; slot < slots; slot++)); do
+			testca__try_slot "$slot" && return 0
+		done
+		if [ -z "$said" ]; then
+			testca__log "waiting (up to ${timeout}s) for another test CA user to finish (${TESTCA_LOCK:-/tmp/acmec-testca.lock}*)"
+			said=1
+		fi
+		if [ "$waited" -ge $((timeout * 5)) ]; then
+			testca__log "gave up waiting for a test CA slot"
 			return 1
 		fi
-	fi
-	return 0
+		sleep 0.2
+		waited=$((waited + 1))
+	done
 }
 
 testca__unlock() {
@@ -225,7 +257,7 @@ testca__terminate() {
 # was killed (SIGKILL, no trap), its services may still hold the ports: kill
 # them and remove their work dir.
 testca__reap_stale() {
-	local lock=${TESTCA_LOCK:-/tmp/acmec-testca.lock} stale=
+	local lock=$testca__lockpath stale=
 	[ -r "$lock" ] && read -r stale <"$lock" 2>/dev/null
 	# Only a work dir of ours: right name, our own, with our marker file.
 	case $stale in
@@ -628,7 +660,7 @@ testca_stop() {
 	fi
 	# Everything is stopped: tell the next run there is nothing to clean up.
 	if [ -n "$testca__lockfd" ]; then
-		{ : >"${TESTCA_LOCK:-/tmp/acmec-testca.lock}"; } 2>/dev/null
+		{ : >"$testca__lockpath"; } 2>/dev/null
 	fi
 	testca__unlock
 	TESTCA_DIR=
