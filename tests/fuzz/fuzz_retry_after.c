@@ -17,8 +17,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	/* Tue Nov 24 2026 00:00:00 UTC, and the epoch. */
 	secs = acme_retry_after_parse(s, (time_t)1795478400);
+	/* The engine multiplies by 1000: nothing else may come out. */
+	if (secs < -1 || secs > ACME_RETRY_AFTER_MAX)
+		abort();
 	(void)ari_recheck_after(secs);
-	(void)acme_retry_after_parse(s, 0);
+	secs = acme_retry_after_parse(s, 0);
+	if (secs < -1 || secs > ACME_RETRY_AFTER_MAX)
+		abort();
 	free(s);
 	return 0;
 }
