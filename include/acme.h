@@ -227,8 +227,10 @@ int acme_certificate_revoke(struct acme *a, const struct acme_who *who,
 char *acme_problem_describe(const json_t *problem);
 /*
  * Retry-After (delta-seconds or HTTP-date) as seconds from now; -1 if
- * unparsable.
+ * unparsable or further away than ACME_RETRY_AFTER_MAX, so callers may
+ * compute milliseconds without overflow.
  */
+#define ACME_RETRY_AFTER_MAX	(366L * 24 * 3600)	/* seconds */
 long acme_retry_after_parse(const char *value, time_t now);
 /*
  * Copy s keeping printable ASCII only (server text must not drive a

@@ -160,7 +160,8 @@ acme_retry_after_parse(const char *value, time_t now)
 		secs = strtol(value, &stop, 10);
 		while (*stop == ' ')
 			stop++;
-		return *stop == '\0' && errno == 0 ? secs : -1;
+		return *stop == '\0' && errno == 0 &&
+		    secs <= ACME_RETRY_AFTER_MAX ? secs : -1;
 	}
 	/* RFC 9110 section 5.6.7 IMF-fixdate. */
 	memset(&tm, 0, sizeof(tm));
@@ -168,6 +169,8 @@ acme_retry_after_parse(const char *value, time_t now)
 	if (end == NULL || *end != '\0')
 		return -1;
 	secs = (long)(timegm(&tm) - now);
+	if (secs > ACME_RETRY_AFTER_MAX)
+		return -1;
 	return secs > 0 ? secs : 0;
 }
 

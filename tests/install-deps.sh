@@ -5,9 +5,10 @@
 #                                   autotools, pkg-config and the libraries
 #                                   (libmemcached is optional: ./configure
 #                                   builds the memcached sink when it finds it)
-#   tests/install-deps.sh           that, and what `make check`, `make demo`
-#                                   and `make bench` need: cmocka, the test CA
-#                                   (pebble), a web server (nginx), valgrind
+#   tests/install-deps.sh           that, and what `make check`, `make demo`,
+#                                   `make bench` and `make fuzz` need: cmocka,
+#                                   the test CA (pebble), a web server (nginx),
+#                                   valgrind, clang and its libFuzzer
 #
 # Run as root (or with sudo available).  Safe to run again: only missing
 # packages are installed, and nothing at all is fetched (not even the
@@ -24,7 +25,7 @@ build_packages="build-essential autoconf automake pkg-config
 	libcurl4-openssl-dev libjansson-dev libssl-dev libinih-dev
 	libmemcached-dev"
 test_packages="libcmocka-dev pebble nginx-light memcached openssl curl
-	ca-certificates python3 util-linux valgrind"
+	ca-certificates python3 util-linux valgrind clang libclang-rt-14-dev"
 
 usage() {
 	echo "usage: $0 [--build]" >&2

@@ -244,6 +244,25 @@ acme_retry_after_parse__refuses_a_number_out_of_range(void **state)
 		fail_msg("Retry-After 99999999999999999999 gave %ld, not -1", got);
 }
 
+/*
+ * In range for strtol but not for the callers' milliseconds: 9223372036854776
+ * * 1000 is past LONG_MAX (engine_steps.c poll_later, retry_lost_read).
+ * Found by review of the fuzz harness's callers; anything beyond
+ * ACME_RETRY_AFTER_MAX is unparsable, an HTTP-date as well.
+ */
+static void
+acme_retry_after_parse__refuses_more_than_a_year(void **state)
+{
+	(void)state;
+	assert_int_equal(acme_retry_after_parse("9223372036854776",
+	    HTTP_DATE_T), -1);
+	assert_int_equal(acme_retry_after_parse("31622401", HTTP_DATE_T), -1);
+	assert_int_equal(acme_retry_after_parse("31622400", HTTP_DATE_T),
+	    ACME_RETRY_AFTER_MAX);
+	assert_int_equal(acme_retry_after_parse(
+	    "Fri, 31 Dec 9999 23:59:59 GMT", HTTP_DATE_T), -1);
+}
+
 static void
 acme_retry_after_parse__reads_an_http_date(void **state)
 {
@@ -430,6 +449,7 @@ main(void)
 		cmocka_unit_test(acme_retry_after_parse__reads_delta_seconds),
 		cmocka_unit_test(acme_retry_after_parse__refuses_what_is_not_a_delay),
 		cmocka_unit_test(acme_retry_after_parse__refuses_a_number_out_of_range),
+		cmocka_unit_test(acme_retry_after_parse__refuses_more_than_a_year),
 		cmocka_unit_test(acme_retry_after_parse__reads_an_http_date),
 		cmocka_unit_test(acme_key_authorization__is_token_dot_thumbprint),
 		K(acme_key_change_body__inner_header_has_new_jwk_url_alg_only),
