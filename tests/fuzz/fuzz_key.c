@@ -11,7 +11,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	EVP_PKEY *key;
 	struct err e;
 
-	if ((key = key_load(fuzz_write_file(data, size), &e)) == NULL)
+	if ((key = key_load(fuzz_write_file(data, size), STORE_WARN,
+	    &e)) == NULL)
 		return 0;
 	(void)key_describe(key);
 	EVP_PKEY_free(key);
