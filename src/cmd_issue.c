@@ -71,28 +71,38 @@ add_domain(struct issue_options *o, const char *name)
 }
 
 static int
-take_option(struct issue_options *o, int c, const char *arg)
+add_memcached(struct issue_options *o, const char *arg)
+{
+	struct err e = { "" };
+
+	if (o->nmemcached == ISSUE_MAX_MEMCACHED)
+		return issue_usage_error("too many --memcached options "
+		    "(at most 16)", NULL);
+	if (mcsink_server_check(arg, &e) == -1)
+		return issue_usage_error("--memcached ", e.msg);
+	o->memcached[o->nmemcached++] = arg;
+	o->spec.memcached = o->memcached;
+	return 0;
+}
+
+static int
+set_chain_trust(struct issue_options *o, const char *arg)
+{
+	struct err e = { "" };
+
+	if (chain_trust_check(arg, &e) == -1)
+		return issue_usage_error("--chain-trust: ", e.msg);
+	o->spec.chain_trust = arg;
+	return 0;
+}
+
+/* The options of the account that orders: 1 if c is none of them. */
+static int
+take_account_option(struct issue_options *o, int c, const char *arg)
 {
 	struct acme_account_request *req = &o->account.request;
 
 	switch (c) {
-	case 'd':
-		return add_domain(o, arg);
-	case 'w':
-		o->spec.webroot = arg;
-		return 0;
-	case 'M': {
-		struct err e = { "" };
-
-		if (o->nmemcached == ISSUE_MAX_MEMCACHED)
-			return issue_usage_error("too many --memcached options "
-			    "(at most 16)", NULL);
-		if (mcsink_server_check(arg, &e) == -1)
-			return issue_usage_error("--memcached ", e.msg);
-		o->memcached[o->nmemcached++] = arg;
-		o->spec.memcached = o->memcached;
-		return 0;
-	}
 	case 'a':
 		o->account.create = req->agree_tos = true;
 		return 0;
@@ -103,6 +113,32 @@ take_option(struct issue_options *o, int c, const char *arg)
 		o->contacts[req->ncontacts++] = arg;
 		req->contacts = o->contacts;
 		return 0;
+	case 'i':
+		req->eab_kid = arg;
+		return 0;
+	case 'm':
+		req->eab_hmac_key = arg;
+		return 0;
+	case 'K':
+		o->eab_key_file = arg;
+		return 0;
+	default:
+		return 1;
+	}
+}
+
+/* The options of the certificate (the spec), and -h. */
+static int
+take_option(struct issue_options *o, int c, const char *arg)
+{
+	switch (c) {
+	case 'd':
+		return add_domain(o, arg);
+	case 'w':
+		o->spec.webroot = arg;
+		return 0;
+	case 'M':
+		return add_memcached(o, arg);
 	case 'k':
 		if (key_type_parse(arg, &o->spec.key_type) == -1)
 			return issue_usage_error("unknown --key-type ", arg);
@@ -114,29 +150,14 @@ take_option(struct issue_options *o, int c, const char *arg)
 	case 'o':
 		o->spec.out_dir = arg;
 		return 0;
-	case 'i':
-		req->eab_kid = arg;
-		return 0;
-	case 'm':
-		req->eab_hmac_key = arg;
-		return 0;
-	case 'K':
-		o->eab_key_file = arg;
-		return 0;
 	case 'H':
 		o->spec.deploy_hook = arg;
 		return 0;
 	case 'p':
 		o->spec.profile = arg;
 		return 0;
-	case 'T': {
-		struct err e = { "" };
-
-		if (chain_trust_check(arg, &e) == -1)
-			return issue_usage_error("--chain-trust: ", e.msg);
-		o->spec.chain_trust = arg;
-		return 0;
-	}
+	case 'T':
+		return set_chain_trust(o, arg);
 	case 'C':
 		if (arg[0] == '\0')
 			return issue_usage_error("--preferred-chain needs the "
@@ -147,7 +168,7 @@ take_option(struct issue_options *o, int c, const char *arg)
 		o->help = true;
 		return 0;
 	default:
-		return -1;
+		return take_account_option(o, c, arg) == 0 ? 0 : -1;
 	}
 }
 
