@@ -16,6 +16,7 @@
 
 #include "acme_private.h"
 #include "b64url.h"
+#include "interrupt.h"
 #include "jws.h"
 #include "log.h"
 #include "str.h"
@@ -28,6 +29,7 @@
  */
 #define BAD_NONCE_BUDGET	20	/* seconds */
 #define BAD_NONCE_MAX		64	/* retries */
+#define DIRECTORY_RETRY_MS	1000
 
 
 /* -------------------------------------------------------------- helpers */
@@ -240,6 +242,11 @@ send_request(struct acme *a, const struct http_request *req,
 	return a->transport.send(a->transport.ctx, req, resp, e);
 }
 
+/*
+ * The directory is read once, before any order is in flight: a lost
+ * answer (a reset connection, a timeout) is asked again once, a second
+ * later, since a GET changes nothing at the CA.
+ */
 static int
 fetch_directory(struct acme *a, struct err *e)
 {
@@ -248,8 +255,13 @@ fetch_directory(struct acme *a, struct err *e)
 	struct http_response *r = NULL;
 	int rc = -1;
 
-	if (send_request(a, &req, &r, e) == -1)
-		return -1;
+	if (send_request(a, &req, &r, e) == -1) {
+		log_verbose("%s; asking again in %d ms", e->msg,
+		    DIRECTORY_RETRY_MS);
+		if (interrupt_sleep_ms(DIRECTORY_RETRY_MS) == -1 ||
+		    send_request(a, &req, &r, e) == -1)
+			return -1;
+	}
 	if (r->status != 200)
 		err_set(e, "%s answered HTTP %ld, not an ACME directory; check "
 		    "--directory", a->directory_url, r->status);

@@ -236,12 +236,32 @@ acme_new__reports_a_lost_directory_answer(void **state)
 	struct ctx *c = *state;
 	const struct fake_step steps[] = {
 		{ .method = "GET", .url = DIRECTORY_URL, .lost = true,
-		  .lost_msg = "Could not resolve host" },
+		  .lost_msg = "Could not resolve host", .times = 2 },
 	};
 
+	/* Asked twice: once, and once more a second later. */
 	fake_transport_add(&c->ft, steps, NITEMS(steps));
 	assert_null(acme_new(&c->seam, DIRECTORY_URL, &c->e));
 	assert_contains(c->e.msg, "Could not resolve host");
+	fake_transport_assert_done(&c->ft);
+}
+
+static void
+acme_new__asks_again_after_one_lost_directory_answer(void **state)
+{
+	struct ctx *c = *state;
+	const struct fake_step steps[] = {
+		{ .method = "GET", .url = DIRECTORY_URL, .lost = true,
+		  .lost_msg = "Connection reset by peer" },
+		FAKE_GET_DIRECTORY(CA),
+	};
+	struct acme *a;
+
+	fake_transport_add(&c->ft, steps, NITEMS(steps));
+	a = acme_new(&c->seam, DIRECTORY_URL, &c->e);
+	assert_non_null(a);
+	fake_transport_assert_done(&c->ft);
+	acme_free(a);
 }
 
 /* --------------------------------------------------------------- nonces */
@@ -1277,6 +1297,7 @@ main(void)
 		T(acme_new__refuses_a_directory_without_new_order),
 		T(acme_new__refuses_an_answer_that_is_not_a_directory),
 		T(acme_new__reports_a_lost_directory_answer),
+		T(acme_new__asks_again_after_one_lost_directory_answer),
 		T(acme_post__asks_new_nonce_once_then_uses_nonces_from_answers),
 		T(acme_post__reports_a_new_nonce_without_replay_nonce),
 		T(acme_post__answers_bad_nonce_with_the_nonce_it_carries),
