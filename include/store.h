@@ -18,6 +18,9 @@
 int store_write_atomic(const char *path, const void *data, size_t len,
     mode_t mode, struct err *e);
 
+/* Write all of data to fd, going on after EINTR; -1 with errno set. */
+int store_write_all(int fd, const void *data, size_t len);
+
 /*
  * Create path and missing parents with mode (existing ones are left as is).
  * An empty path is refused.

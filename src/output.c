@@ -452,22 +452,6 @@ output_current_names(const struct output *o, struct names *names,
 
 /* --------------------------------------------------------------- write */
 
-static int
-write_all(int fd, const char *p, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-		if (n == -1) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* Create file name in version directory vdir (fd vfd), synced. */
 static int
 write_file(int vfd, const char *vdir, int i, const char *text, size_t len,
@@ -481,7 +465,8 @@ write_file(int vfd, const char *vdir, int i, const char *text, size_t len,
 		err_errno(e, "cannot create %s/%s", vdir, set_files[i]);
 		return -1;
 	}
-	if (fchmod(fd, set_modes[i]) == -1 || write_all(fd, text, len) == -1 ||
+	if (fchmod(fd, set_modes[i]) == -1 ||
+	    store_write_all(fd, text, len) == -1 ||
 	    fsync(fd) == -1) {
 		err_errno(e, "cannot write %s/%s", vdir, set_files[i]);
 		close(fd);

@@ -89,8 +89,8 @@ fsync_parent(const char *path)
 	free(copy);
 }
 
-static int
-write_all(int fd, const void *data, size_t len)
+int
+store_write_all(int fd, const void *data, size_t len)
 {
 	const char *p = data;
 
@@ -125,7 +125,7 @@ stage(const char *path, const void *data, size_t len, mode_t mode,
 		*tmp = NULL;
 		return -1;
 	}
-	if (fchmod(fd, mode) == -1 || write_all(fd, data, len) == -1 ||
+	if (fchmod(fd, mode) == -1 || store_write_all(fd, data, len) == -1 ||
 	    fsync(fd) == -1) {
 		err_errno(e, "cannot write %s", *tmp);
 		(void)close(fd);

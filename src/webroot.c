@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "store.h"
 #include "str.h"
 #include "webroot.h"
 
@@ -158,22 +159,6 @@ webroot_check(void *ctx, struct err *e)
 	return 0;
 }
 
-static int
-write_all(int fd, const char *p, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /*
  * A new file under dfd, FILE_MODE; its name (hidden, short: a token may
  * take all of NAME_MAX) into tmp.  O_EXCL: nothing in place is reused.
@@ -225,7 +210,7 @@ webroot_put(void *ctx, const char *token, const char *key_authorization,
 		    strerror(errno));
 		goto out;
 	}
-	if (write_all(fd, key_authorization, strlen(key_authorization)) ==
+	if (store_write_all(fd, key_authorization, strlen(key_authorization)) ==
 	    -1) {
 		err_set(e, "cannot write %s/%s: %s", w->chall, tmp,
 		    strerror(errno));
