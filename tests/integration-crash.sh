@@ -11,7 +11,7 @@
 # client, as SIGKILL would, right before its Nth call that changes the
 # output directory (mkdirat, openat O_CREAT, fsync, symlinkat, renameat,
 # unlinkat), for N = 1, 2, ... until a run gets through (every
-# ACMEC_CRASH_STEP-th N: 3 by default, which keeps make check short; CI
+# ACMEC_CRASH_STEP-th N: 4 by default, which keeps make check short; CI
 # sets 1; tests/test_output.c kills at every point in-process).  After each kill
 # the set a web server reads (OUT/privkey.pem, cert.pem, chain.pem,
 # fullchain.pem) must be whole and matching: fullchain.pem is cert.pem
@@ -111,7 +111,7 @@ check "first issue writes a whole set" test -n "$before"
 # ------------------------------------------------------------ kills
 
 killed=0
-step=${ACMEC_CRASH_STEP:-3}
+step=${ACMEC_CRASH_STEP:-4}
 n=$((1 - step))
 bad=''
 while [ "$n" -lt 60 ]; do
