@@ -68,11 +68,15 @@ challenge_put(struct challenge_sink *s, const char *token,
 {
 	char **grown, *copy;
 
-	if (strnlen(token, TOKEN_MAX + 1) > TOKEN_MAX ||
-	    !b64url_is_valid(token)) {
+	if (!b64url_is_valid(token)) {
 		err_set(e, "the CA sent a challenge token that is not "
-		    "base64url of at most %d characters; refusing to put it "
-		    "in the %s", TOKEN_MAX, s->ops->kind);
+		    "base64url; refusing to put it in the %s", s->ops->kind);
+		return -1;
+	}
+	if (strlen(token) > TOKEN_MAX) {
+		err_set(e, "the CA sent a challenge token too long to be a "
+		    "file name (%zu characters, at most %d); refusing to put "
+		    "it in the %s", strlen(token), TOKEN_MAX, s->ops->kind);
 		return -1;
 	}
 	if (find(s, token) != -1)	/* the same again: replace it */

@@ -247,6 +247,7 @@ webroot_sink__refuses_tokens_that_are_not_base64url(void **state)
 	memset(long_token, 'a', 256);
 	long_token[256] = '\0';
 	assert_int_equal(challenge_put(s, long_token, KA1, &e), -1);
+	assert_non_null(strstr(e.msg, "too long"));
 	/* Nothing was written anywhere, inside the webroot or out of it. */
 	assert_int_equal(count_files(f->tmp.path), 0);
 	challenge_sink_free(s);
