@@ -33,6 +33,12 @@ int cert_names(X509 *cert, struct names *out, struct err *e);
 /* Load the first certificate of a PEM file; new object. */
 X509 *cert_load(const char *path, struct err *e);
 
+/*
+ * The serial number in lower-case hex without leading zeros, as pebble and
+ * STATE_DIR/revoked/ name it; new string, NULL on ENOMEM.
+ */
+char *cert_serial_hex(X509 *cert);
+
 /* notAfter as time_t. */
 int cert_not_after(X509 *cert, time_t *when, struct err *e);
 

@@ -34,6 +34,12 @@ bool names_equal(const struct names *a, const struct names *b);
  */
 char *names_join(const struct names *list, const char *prefix,
     const char *sep);
+/*
+ * "added: a, b; dropped: c" (or "none") from from to to, into buf (cut at
+ * size): what a change of names changes.
+ */
+void names_describe_change(const struct names *from, const struct names *to,
+    char *buf, size_t size);
 /* Frees the strings and the array; the struct itself is the caller's. */
 void names_clear(struct names *list);
 /*

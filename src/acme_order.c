@@ -10,9 +10,9 @@
 #include <time.h>
 
 #include "acme_private.h"
+#include "ari.h"
 #include "b64url.h"
 #include "chain.h"
-#include "str.h"
 
 /* Tokens become file names and store keys; real ones are 43 characters. */
 #define TOKEN_MAX	255
@@ -468,8 +468,7 @@ acme_renewal_info(struct acme *a, const char *cert_id, char **body,
 	out->problem[0] = '\0';
 	out->retry_after = -1;
 	if (!acme_url_is_https(base) || !cert_id_is_valid(cert_id) ||
-	    (url = str_fmt("%s%s%s", base, base[strlen(base) - 1] == '/' ?
-	    "" : "/", cert_id)) == NULL) {
+	    (url = ari_url(base, cert_id)) == NULL) {
 		err_set(e, "no usable renewalInfo in the directory");
 		return -1;
 	}

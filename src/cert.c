@@ -174,3 +174,20 @@ cert_not_after(X509 *cert, time_t *when, struct err *e)
 	*when = timegm(&tm);
 	return 0;
 }
+
+/* BN_bn2hex pads to whole bytes and writes upper case. */
+char *
+cert_serial_hex(X509 *cert)
+{
+	BIGNUM *bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(cert), NULL);
+	char *hex = bn ? BN_bn2hex(bn) : NULL, *out;
+
+	BN_free(bn);
+	if (hex == NULL)
+		return NULL;
+	for (char *p = hex; *p != '\0'; p++)
+		*p = (char)(*p >= 'A' && *p <= 'F' ? *p - 'A' + 'a' : *p);
+	out = strdup(hex[0] == '0' && hex[1] != '\0' ? hex + 1 : hex);
+	OPENSSL_free(hex);
+	return out;
+}

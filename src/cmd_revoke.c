@@ -101,23 +101,6 @@ parse_revoke_args(int argc, char **argv, struct revoke_args *r)
 	return 0;
 }
 
-/* Lower-case hex serial without leading zeros; new string. */
-static char *
-serial_hex(X509 *cert)
-{
-	BIGNUM *bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(cert), NULL);
-	char *hex = bn ? BN_bn2hex(bn) : NULL, *out;
-
-	BN_free(bn);
-	if (hex == NULL)
-		return NULL;
-	for (char *p = hex; *p != '\0'; p++)
-		*p = (char)(*p >= 'A' && *p <= 'F' ? *p - 'A' + 'a' : *p);
-	out = strdup(hex[0] == '0' && hex[1] != '\0' ? hex + 1 : hex);
-	OPENSSL_free(hex);
-	return out;
-}
-
 int
 revoke_record(const struct config *cfg, const char *serial,
     const char *cert_path, int reason, struct err *e)
@@ -204,7 +187,7 @@ revoke(const struct config *cfg, const struct revoke_args *r, struct err *e)
 	session_init(&s);
 	if ((cert = cert_load(r->cert_path, e)) == NULL)
 		goto out;
-	if ((serial = serial_hex(cert)) == NULL) {
+	if ((serial = cert_serial_hex(cert)) == NULL) {
 		err_set(e, "%s: cannot read the serial number", r->cert_path);
 		goto out;
 	}

@@ -445,20 +445,14 @@ step_finalize(struct engine *eng, struct job *job)
 static void
 announce_name_changes(const struct job *job)
 {
-	char added[512] = "", dropped[512] = "";
+	char change[600];
 
 	if (job->old_names.n == 0 || names_equal(&job->old_names, &job->names))
 		return;
-	for (size_t i = 0; i < job->names.n; i++)
-		if (!names_contains(&job->old_names, job->names.v[i]))
-			str_append(added, sizeof(added), job->names.v[i]);
-	for (size_t i = 0; i < job->old_names.n; i++)
-		if (!names_contains(&job->names, job->old_names.v[i]))
-			str_append(dropped, sizeof(dropped),
-			    job->old_names.v[i]);
-	log_error("%s now serves other names: added: %s; dropped: %s",
-	    output_dir(job->out), added[0] ? added : "none",
-	    dropped[0] ? dropped : "none");
+	names_describe_change(&job->old_names, &job->names, change,
+	    sizeof(change));
+	log_error("%s now serves other names: %s", output_dir(job->out),
+	    change);
 }
 
 static void

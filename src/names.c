@@ -4,12 +4,14 @@
  */
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <openssl/x509v3.h>
 
 #include "names.h"
+#include "str.h"
 
 bool
 names_ip_normalize(const char *text, char *out, size_t outlen)
@@ -237,4 +239,20 @@ names_add_general(const STACK_OF(GENERAL_NAME) *gens, struct names *out,
 		free(name);
 	}
 	return 0;
+}
+
+void
+names_describe_change(const struct names *from, const struct names *to,
+    char *buf, size_t size)
+{
+	char added[256] = "", dropped[256] = "";
+
+	for (size_t i = 0; i < to->n; i++)
+		if (!names_contains(from, to->v[i]))
+			str_append(added, sizeof(added), to->v[i]);
+	for (size_t i = 0; i < from->n; i++)
+		if (!names_contains(to, from->v[i]))
+			str_append(dropped, sizeof(dropped), from->v[i]);
+	snprintf(buf, size, "added: %s; dropped: %s",
+	    added[0] ? added : "none", dropped[0] ? dropped : "none");
 }

@@ -135,24 +135,17 @@ static bool
 names_changed(const struct renew_item *it, char *buf, size_t size)
 {
 	struct names have = { NULL, 0 };
-	const struct names *want = &it->spec.names;
-	char added[256] = "", dropped[256] = "";
+	char change[550];
 	struct err ignored;
 
 	if (it->spec.csr_path != NULL ||
 	    cert_names(it->cert, &have, &ignored) == -1 ||
-	    names_equal(&have, want)) {
+	    names_equal(&have, &it->spec.names)) {
 		names_clear(&have);
 		return false;
 	}
-	for (size_t i = 0; i < want->n; i++)
-		if (!names_contains(&have, want->v[i]))
-			str_append(added, sizeof(added), want->v[i]);
-	for (size_t i = 0; i < have.n; i++)
-		if (!names_contains(want, have.v[i]))
-			str_append(dropped, sizeof(dropped), have.v[i]);
-	snprintf(buf, size, "names changed (added: %s; dropped: %s)",
-	    added[0] ? added : "none", dropped[0] ? dropped : "none");
+	names_describe_change(&have, &it->spec.names, change, sizeof(change));
+	snprintf(buf, size, "names changed (%s)", change);
 	names_clear(&have);
 	return true;
 }
@@ -161,21 +154,14 @@ names_changed(const struct renew_item *it, char *buf, size_t size)
 static bool
 was_revoked(X509 *cert, const struct config *cfg)
 {
-	BIGNUM *bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(cert), NULL);
-	char *hex = bn ? BN_bn2hex(bn) : NULL, *path = NULL;
-	bool revoked = false;
+	char *serial = cert_serial_hex(cert), *path = NULL;
+	bool revoked;
 
-	if (hex != NULL) {
-		for (char *p = hex; *p != '\0'; p++)
-			*p = (char)(*p >= 'A' && *p <= 'F' ? *p - 'A' + 'a' :
-			    *p);
-		path = str_fmt("%s/revoked/%s", cfg->state_dir,
-		    hex[0] == '0' && hex[1] != '\0' ? hex + 1 : hex);
-		revoked = path != NULL && store_exists(path);
-	}
+	if (serial != NULL)
+		path = str_fmt("%s/revoked/%s", cfg->state_dir, serial);
+	revoked = path != NULL && store_exists(path);
 	free(path);
-	OPENSSL_free(hex);
-	BN_free(bn);
+	free(serial);
 	return revoked;
 }
 
