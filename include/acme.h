@@ -34,11 +34,14 @@
  * What one request came to.  REFUSED means the CA answered that it did
  * not act (4xx with an ACME problem, or 501); UNKNOWN means it may have
  * acted: no answer came back, or a 5xx or other non-ACME error did.
+ * UNSENT means the request never left (no nonce could be had, say), so
+ * sending it again is safe whatever it was.
  */
 enum acme_verdict {
 	ACME_DONE,
 	ACME_REFUSED,
 	ACME_UNKNOWN,
+	ACME_UNSENT,
 };
 
 struct acme_outcome {
@@ -59,6 +62,27 @@ struct acme_who {
 };
 
 struct acme;
+
+/*
+ * The calls an order makes come in two forms.  X(...) sends its request
+ * and waits for the answer.  X_start(..., done) sends it and returns at
+ * once, so many orders can be in flight over one connection: done.fn
+ * (done.arg, rc) is called later, from acme_wait(), once the answer has
+ * been read into the out-parameters (which must stay valid until then),
+ * rc being what X would have returned.  -1 from X_start: nothing was
+ * sent, *out and *e say why, and done is never called.  done may start
+ * new calls.
+ */
+struct acme_done {
+	void	(*fn)(void *arg, int rc);
+	void	*arg;
+};
+
+/*
+ * Move the calls in flight on for at most timeout_ms, running the done
+ * of each that ends; how many ended, or -1 when none is in flight.
+ */
+int acme_wait(struct acme *a, long timeout_ms);
 
 /* Fetch the directory at url (https only); t is copied. */
 struct acme *acme_new(const struct transport *t, const char *directory_url,
@@ -107,6 +131,9 @@ struct acme_request {
  */
 int acme_post(struct acme *a, const struct acme_request *req,
     struct http_response **resp, struct acme_outcome *out, struct err *e);
+int acme_post_start(struct acme *a, const struct acme_request *req,
+    struct http_response **resp, struct acme_outcome *out, struct err *e,
+    struct acme_done done);
 
 /* Accounts (section 7.3). */
 struct acme_account_request {
@@ -163,16 +190,29 @@ struct acme_order_request {
 	const char		*profile;	/* or NULL */
 	const char		*replaces;	/* or NULL */
 };
+/*
+ * The signer of who must outlive the calls in flight; req, who->kid and
+ * the strings passed are copied.
+ */
 int acme_order_new(struct acme *a, const struct acme_who *who,
     const struct acme_order_request *req, struct acme_order **order,
     struct acme_outcome *out, struct err *e);
+int acme_order_new_start(struct acme *a, const struct acme_who *who,
+    const struct acme_order_request *req, struct acme_order **order,
+    struct acme_outcome *out, struct err *e, struct acme_done done);
 /* POST-as-GET the order and refresh it. */
 int acme_order_fetch(struct acme *a, const struct acme_who *who,
     struct acme_order *order, struct acme_outcome *out, struct err *e);
+int acme_order_fetch_start(struct acme *a, const struct acme_who *who,
+    struct acme_order *order, struct acme_outcome *out, struct err *e,
+    struct acme_done done);
 /* Submit the CSR (base64url DER); order is refreshed from the answer. */
 int acme_order_finalize(struct acme *a, const struct acme_who *who,
     struct acme_order *order, const char *csr_b64url,
     struct acme_outcome *out, struct err *e);
+int acme_order_finalize_start(struct acme *a, const struct acme_who *who,
+    struct acme_order *order, const char *csr_b64url,
+    struct acme_outcome *out, struct err *e, struct acme_done done);
 void acme_order_free(struct acme_order *o);
 
 /* Authorizations and their http-01 challenge (sections 7.5, 8.3). */
@@ -187,6 +227,9 @@ struct acme_authz {
 int acme_authz_fetch(struct acme *a, const struct acme_who *who,
     const char *url, struct acme_authz **authz, struct acme_outcome *out,
     struct err *e);
+int acme_authz_fetch_start(struct acme *a, const struct acme_who *who,
+    const char *url, struct acme_authz **authz, struct acme_outcome *out,
+    struct err *e, struct acme_done done);
 void acme_authz_free(struct acme_authz *z);
 
 /*
@@ -198,6 +241,9 @@ void acme_authz_free(struct acme_authz *z);
 int acme_challenge_respond(struct acme *a, const struct acme_who *who,
     const struct acme_authz *authz, char **status, char **error,
     struct acme_outcome *out, struct err *e);
+int acme_challenge_respond_start(struct acme *a, const struct acme_who *who,
+    const struct acme_authz *authz, char **status, char **error,
+    struct acme_outcome *out, struct err *e, struct acme_done done);
 
 /* token "." thumbprint (section 8.1); new string. */
 char *acme_key_authorization(const char *token, const struct signer *key);
@@ -211,6 +257,10 @@ char *acme_key_authorization(const char *token, const struct signer *key);
 int acme_certificate_download(struct acme *a, const struct acme_who *who,
     const char *url, char **pem, size_t *len, char ***alternates,
     size_t *nalternates, struct acme_outcome *out, struct err *e);
+int acme_certificate_download_start(struct acme *a,
+    const struct acme_who *who, const char *url, char **pem, size_t *len,
+    char ***alternates, size_t *nalternates, struct acme_outcome *out,
+    struct err *e, struct acme_done done);
 
 /*
  * Revoke cert (section 7.6) with reason (RFC 5280 code, or -1 to omit),

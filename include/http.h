@@ -1,8 +1,8 @@
 /*
- * http.h - the HTTPS transport: one libcurl handle for a whole run, so the
- * TLS connection to the CA is reused.  HTTPS only, redirects never
- * followed, TLS always verified, bodies size-capped, every request bounded
- * in time.
+ * http.h - the HTTPS transport: one libcurl multi handle for a whole run,
+ * so every request in flight shares one TLS connection to the CA.  HTTPS
+ * only, redirects never followed, TLS always verified, bodies size-capped,
+ * every request bounded in time.
  */
 #ifndef ACMEC_HTTP_H
 #define ACMEC_HTTP_H
@@ -44,25 +44,43 @@ struct http_request {
 };
 
 /*
+ * Called once when a request ends: resp (new, the callee's) is the answer
+ * with any status (interpreting 4xx is the caller's job), or NULL when no
+ * answer came back, with *e saying why.
+ */
+typedef void (*transport_done_fn)(void *arg, struct http_response *resp,
+    const struct err *e);
+
+/*
  * The transport seam: what the protocol module sends requests through.
- * A response with any status is a success here (interpreting 4xx is the
- * caller's job); -1 means no answer came back.  *resp is new.  Tests plug
- * in a scripted fake.
+ * start() sends req (copied) and returns at once; done is called later,
+ * from wait(), never from start().  -1: nothing was sent (*e).  wait()
+ * moves the requests in flight on for at most timeout_ms and calls done
+ * for each that ended (done may start new requests); it returns how many
+ * ended, or -1 when none is in flight.  Tests plug in a scripted fake.
  */
 struct transport {
-	int	(*send)(void *ctx, const struct http_request *req,
-		    struct http_response **resp, struct err *e);
+	int	(*start)(void *ctx, const struct http_request *req,
+		    transport_done_fn done, void *arg, struct err *e);
+	int	(*wait)(void *ctx, long timeout_ms);
 	void	*ctx;
 };
 
+/*
+ * Send req over t and wait for its answer (any other request in flight
+ * moves on meanwhile): 0 and *resp (new), or -1 when no answer came back.
+ */
+int transport_send(const struct transport *t, const struct http_request *req,
+    struct http_response **resp, struct err *e);
+
 struct http;
 
+/*
+ * One libcurl multi handle: requests in flight share one connection to
+ * the CA, multiplexed over HTTP/2 where the CA offers it.
+ */
 struct http *http_new(const struct http_options *opts, struct err *e);
 void http_free(struct http *h);
-
-/* One request over h (see struct transport). */
-int http_send(struct http *h, const struct http_request *req,
-    struct http_response **resp, struct err *e);
 
 /* h as a transport; h stays the caller's. */
 struct transport http_transport(struct http *h);

@@ -424,8 +424,8 @@ static int
 conclude_key_change(struct account *acct, const struct acme_outcome *out,
     const char *pending, struct err *e)
 {
-	if (out->verdict == ACME_REFUSED) {
-		/* Only a refusal proves the CA kept the old key. */
+	if (out->verdict == ACME_REFUSED || out->verdict == ACME_UNSENT) {
+		/* Only a refusal, or nothing sent, proves the old key holds. */
 		(void)unlink(pending);
 		err_append(e, "; the old key %s stays in use", acct->key_path);
 		return -1;

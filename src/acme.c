@@ -3,9 +3,11 @@
  * requests, problem documents and polling.  Accounts are in acme_account.c,
  * orders in acme_order.c.
  *
- * All requests to the CA pass through acme_post(), the one place that
- * handles nonces, badNonce retries, Retry-After and problem documents.
- * Everything the server sends is checked before use.
+ * All signed requests to the CA pass through acme_post_start(), the one
+ * place that handles nonces, badNonce retries, Retry-After and problem
+ * documents.  It returns once the request is sent; the answer is read
+ * when the transport's wait hands it over, so many requests can be in
+ * flight at once.  Everything the server sends is checked before use.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -239,7 +241,7 @@ static int
 send_request(struct acme *a, const struct http_request *req,
     struct http_response **resp, struct err *e)
 {
-	return a->transport.send(a->transport.ctx, req, resp, e);
+	return transport_send(&a->transport, req, resp, e);
 }
 
 /*
@@ -389,27 +391,6 @@ keep_nonce(struct acme *a, const struct http_response *r)
 	a->nonces[a->nnonces++] = copy;
 }
 
-/* Hand out the newest nonce, asking newNonce only when there is none. */
-static char *
-take_nonce(struct acme *a, struct err *e)
-{
-	const char *url = acme_json_str(a->dir, "newNonce");
-	const struct http_request req = { "HEAD", url, NULL, NULL, 0, NULL };
-	struct http_response *r = NULL;
-
-	if (a->nnonces == 0) {
-		if (send_request(a, &req, &r, e) == -1)
-			return NULL;
-		keep_nonce(a, r);
-		http_response_free(r);
-		if (a->nnonces == 0) {
-			err_set(e, "%s gave no usable Replay-Nonce", url);
-			return NULL;
-		}
-	}
-	return a->nonces[--a->nnonces];
-}
-
 /* ---------------------------------------------------------- signed POST */
 
 /* Fill *out and *e from an answer of status >= 400. */
@@ -442,78 +423,306 @@ read_problem(const char *url, const struct http_response *r,
 	json_decref(problem);
 }
 
-/* One signed request with a fresh nonce; -1: no answer (or not sent). */
-static int
-post_once(struct acme *a, const struct acme_request *req,
-    struct http_response **resp, struct err *e)
+/* Start a fresh outcome: nothing known yet, nothing sent. */
+static void
+outcome_reset(struct acme_outcome *out, enum acme_verdict verdict)
 {
-	struct http_request hreq = { "POST", req->url, "application/jose+json",
-	    NULL, 0, req->accept };
+	out->verdict = verdict;
+	out->status = 0;
+	out->problem[0] = '\0';
+	out->retry_after = -1;
+}
+
+/* One signed POST in flight, with its badNonce retries. */
+struct post {
+	struct acme		*a;
+	char			*url;
+	char			*accept;
+	json_t			*payload;
+	const struct signer	*key;
+	char			*kid;
+	struct http_response	**resp;
+	struct acme_outcome	*out;
+	struct err		*e;
+	struct acme_done	 done;
+	time_t			 budget_end;
+	int			 bad_nonces;
+	int			 nonces_lost;
+};
+
+static void
+post_free(struct post *p)
+{
+	free(p->url);
+	free(p->accept);
+	json_decref(p->payload);
+	free(p->kid);
+	free(p);
+}
+
+static void
+post_end(struct post *p, int rc)
+{
+	struct acme_done done = p->done;
+
+	post_free(p);
+	done.fn(done.arg, rc);
+}
+
+static void on_nonce(void *, struct http_response *, const struct err *);
+static void on_answer(void *, struct http_response *, const struct err *);
+
+/*
+ * Sign with the newest nonce and send; with none in the pool, ask
+ * newNonce first.  -1: nothing was sent (*p->e).
+ */
+static int
+post_send(struct post *p)
+{
+	const struct http_request head = { "HEAD", acme_json_str(p->a->dir,
+	    "newNonce"), NULL, NULL, 0, NULL };
+	struct http_request req = { "POST", p->url, "application/jose+json",
+	    NULL, 0, p->accept };
+	struct acme *a = p->a;
 	char *nonce, *body;
 	json_t *jws;
 	int rc;
 
-	if ((nonce = take_nonce(a, e)) == NULL)
-		return -1;
-	jws = jws_new(req->who.key, req->url, req->who.kid, nonce,
-	    req->payload, e);
+	if (a->nnonces == 0)
+		return a->transport.start(a->transport.ctx, &head, on_nonce, p,
+		    p->e);
+	nonce = a->nonces[--a->nnonces];
+	jws = jws_new(p->key, p->url, p->kid, nonce, p->payload, p->e);
 	free(nonce);
 	if (jws == NULL)
 		return -1;
 	body = json_dumps(jws, JSON_COMPACT);
 	json_decref(jws);
 	if (body == NULL) {
-		err_set(e, "out of memory");
+		err_set(p->e, "out of memory");
 		return -1;
 	}
-	hreq.body = body;
-	hreq.body_len = strlen(body);
-	rc = send_request(a, &hreq, resp, e);
+	req.body = body;
+	req.body_len = strlen(body);
+	rc = a->transport.start(a->transport.ctx, &req, on_answer, p, p->e);
 	free(body);
-	if (rc == 0)
-		keep_nonce(a, *resp);
 	return rc;
 }
 
-/* Start a fresh outcome: nothing known yet, no answer. */
+/*
+ * newNonce changes nothing at the CA: a lost answer is asked again once
+ * at once; after that the caller hears UNSENT and may retry later.
+ */
 static void
-outcome_reset(struct acme_outcome *out)
+on_nonce(void *arg, struct http_response *r, const struct err *lost)
 {
-	out->verdict = ACME_UNKNOWN;
-	out->status = 0;
-	out->problem[0] = '\0';
-	out->retry_after = -1;
+	struct post *p = arg;
+	const char *url = acme_json_str(p->a->dir, "newNonce");
+
+	if (r == NULL) {
+		*p->e = *lost;
+		if (p->nonces_lost++ == 0 && !interrupt_requested()) {
+			log_verbose("%s; asking newNonce again", lost->msg);
+			if (post_send(p) == 0)
+				return;
+		}
+		post_end(p, -1);
+		return;
+	}
+	keep_nonce(p->a, r);
+	http_response_free(r);
+	if (p->a->nnonces == 0) {
+		err_set(p->e, "%s gave no usable Replay-Nonce", url);
+		post_end(p, -1);
+	} else if (post_send(p) == -1) {
+		post_end(p, -1);
+	}
+}
+
+/* Each attempt's outcome replaces the one before. */
+static void
+on_answer(void *arg, struct http_response *r, const struct err *lost)
+{
+	struct post *p = arg;
+	struct acme_outcome *out = p->out;
+
+	outcome_reset(out, ACME_UNKNOWN);
+	if (r == NULL) {
+		*p->e = *lost;
+		post_end(p, -1);
+		return;
+	}
+	keep_nonce(p->a, r);
+	out->status = r->status;
+	out->retry_after = acme_retry_after_parse(r->retry_after, time(NULL));
+	if (r->status < 400) {
+		out->verdict = ACME_DONE;
+		*p->resp = r;
+		post_end(p, 0);
+		return;
+	}
+	read_problem(p->url, r, out, p->e);
+	http_response_free(r);
+	/* The rejection carries a fresh nonce (section 6.5). */
+	if (acme_refused_with(out, "badNonce") &&
+	    p->bad_nonces++ < BAD_NONCE_MAX && time(NULL) < p->budget_end) {
+		log_verbose("badNonce, retrying with the new nonce");
+		if (post_send(p) == 0)
+			return;
+	}
+	post_end(p, -1);
+}
+
+int
+acme_post_start(struct acme *a, const struct acme_request *req,
+    struct http_response **resp, struct acme_outcome *out, struct err *e,
+    struct acme_done done)
+{
+	struct post *p;
+
+	*resp = NULL;
+	outcome_reset(out, ACME_UNSENT);
+	if ((p = calloc(1, sizeof(*p))) == NULL ||
+	    (p->url = strdup(req->url)) == NULL ||
+	    (req->accept != NULL && (p->accept = strdup(req->accept)) ==
+	    NULL) ||
+	    (req->who.kid != NULL && (p->kid = strdup(req->who.kid)) ==
+	    NULL)) {
+		if (p != NULL)
+			post_free(p);
+		err_set(e, "out of memory");
+		return -1;
+	}
+	p->a = a;
+	p->payload = json_incref((json_t *)req->payload);
+	p->key = req->who.key;
+	p->resp = resp;
+	p->out = out;
+	p->e = e;
+	p->done = done;
+	p->budget_end = time(NULL) + BAD_NONCE_BUDGET;
+	if (post_send(p) == -1) {
+		post_free(p);
+		return -1;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------- waiting for it */
+
+int
+acme_wait(struct acme *a, long timeout_ms)
+{
+	return a->transport.wait(a->transport.ctx, timeout_ms);
+}
+
+static void
+on_sync_done(void *arg, int rc)
+{
+	struct acme_sync *s = arg;
+
+	s->ended = true;
+	s->rc = rc;
+}
+
+struct acme_done
+acme_sync_done(struct acme_sync *s)
+{
+	s->ended = false;
+	s->rc = -1;
+	return (struct acme_done){ on_sync_done, s };
+}
+
+int
+acme_finish(struct acme *a, int started, struct acme_sync *s, struct err *e)
+{
+	if (started == -1)
+		return -1;
+	while (!s->ended)
+		if (acme_wait(a, 1000) == -1) {
+			err_set(e, "the transport lost a request in flight");
+			return -1;
+		}
+	return s->rc;
 }
 
 int
 acme_post(struct acme *a, const struct acme_request *req,
     struct http_response **resp, struct acme_outcome *out, struct err *e)
 {
-	time_t budget_end = time(NULL) + BAD_NONCE_BUDGET;
-	struct http_response *r = NULL;
+	struct acme_sync s;
 
-	*resp = NULL;
-	for (int bad_nonces = 0; ; bad_nonces++) {
-		/* Each attempt's outcome replaces the one before. */
-		outcome_reset(out);
-		if (post_once(a, req, &r, e) == -1)
-			return -1;
-		out->status = r->status;
-		out->retry_after = acme_retry_after_parse(r->retry_after,
-		    time(NULL));
-		if (r->status < 400) {
-			out->verdict = ACME_DONE;
-			*resp = r;
-			return 0;
-		}
-		read_problem(req->url, r, out, e);
-		http_response_free(r);
-		/* The rejection carries a fresh nonce (section 6.5). */
-		if (!acme_refused_with(out, "badNonce") ||
-		    bad_nonces == BAD_NONCE_MAX || time(NULL) >= budget_end)
-			return -1;
-		log_verbose("badNonce, retrying with the new nonce");
+	return acme_finish(a, acme_post_start(a, req, resp, out, e,
+	    acme_sync_done(&s)), &s, e);
+}
+
+/* ------------------------------------------------------------ typed calls */
+
+void *
+acme_call_new(size_t size, int (*read)(struct acme_call *),
+    struct acme_outcome *out, struct err *e, struct acme_done done)
+{
+	struct acme_call *c;
+
+	outcome_reset(out, ACME_UNSENT);
+	if ((c = calloc(1, size)) == NULL) {
+		err_set(e, "out of memory");
+		return NULL;
 	}
+	c->out = out;
+	c->e = e;
+	c->read = read;
+	c->done = done;
+	return c;
+}
+
+static void
+call_free(struct acme_call *c)
+{
+	if (c->cleanup != NULL)
+		c->cleanup(c);
+	http_response_free(c->resp);
+	json_decref(c->obj);
+	free(c->url);
+	free(c->prefix);
+	free(c);
+}
+
+static void
+on_call_answer(void *arg, int rc)
+{
+	struct acme_call *c = arg;
+	struct acme_done done = c->done;
+
+	if (rc == 0 && c->json &&
+	    (c->obj = acme_parse_json(c->resp, c->url, c->e)) == NULL) {
+		c->out->verdict = ACME_UNKNOWN;	/* it acted, but said what? */
+		rc = -1;
+	}
+	if (rc == -1 && c->prefix != NULL)
+		err_prefix(c->e, "%s", c->prefix);
+	if (rc == 0 && c->read != NULL)
+		rc = c->read(c);
+	call_free(c);
+	done.fn(done.arg, rc);
+}
+
+int
+acme_call_start(struct acme *a, const struct acme_request *req,
+    struct acme_call *c)
+{
+	if ((c->url = strdup(req->url)) == NULL) {
+		outcome_reset(c->out, ACME_UNSENT);
+		err_set(c->e, "out of memory");
+		call_free(c);
+		return -1;
+	}
+	if (acme_post_start(a, req, &c->resp, c->out, c->e,
+	    (struct acme_done){ on_call_answer, c }) == -1) {
+		call_free(c);
+		return -1;
+	}
+	return 0;
 }
 
 json_t *

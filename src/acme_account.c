@@ -98,7 +98,7 @@ acme_account_create(struct acme *a, const struct signer *key,
 	int rc = -1;
 
 	*url = NULL;
-	out->verdict = ACME_REFUSED;	/* until something is sent */
+	out->verdict = ACME_UNSENT;	/* until something is sent */
 	if (acme_eab_required(a) && areq->eab_kid == NULL) {
 		err_set(e, "this CA requires external account binding: get a "
 		    "key ID and HMAC key from the CA and pass --eab-kid and "
@@ -208,7 +208,7 @@ acme_account_key_change(struct acme *a, const struct acme_who *who,
 	json_t *inner;
 	int rc;
 
-	out->verdict = ACME_REFUSED;	/* until something is sent */
+	out->verdict = ACME_UNSENT;	/* until something is sent */
 	if (req.url == NULL) {
 		err_set(e, "this CA does not implement account key rollover "
 		    "(no keyChange in its directory)");

@@ -134,76 +134,145 @@ new_order_payload(const struct acme_order_request *oreq)
 	return payload;
 }
 
+/* newOrder's answer: the order, at the URL in Location. */
+struct order_new_call {
+	struct acme_call	  c;
+	struct acme_order	**order;
+};
+
+static int
+read_new_order(struct acme_call *c)
+{
+	struct order_new_call *call = (struct order_new_call *)c;
+	const char *location = c->resp->location;
+	struct acme_order *o;
+
+	/* From here on the CA made an order, even if we cannot use it. */
+	if ((o = calloc(1, sizeof(*o))) == NULL) {
+		err_set(c->e, "out of memory");
+		return -1;
+	}
+	o->retry_after = -1;
+	if (!acme_url_is_https(location) ||
+	    (o->url = strdup(location)) == NULL) {
+		err_set(c->e, "%s: the CA gave no https order URL", c->url);
+		acme_order_free(o);
+		return -1;
+	}
+	if (order_update(o, c->obj, c->e) == -1) {
+		acme_order_free(o);
+		return -1;
+	}
+	*call->order = o;
+	return 0;
+}
+
+int
+acme_order_new_start(struct acme *a, const struct acme_who *who,
+    const struct acme_order_request *oreq, struct acme_order **order,
+    struct acme_outcome *out, struct err *e, struct acme_done done)
+{
+	struct acme_request req = { acme_json_str(a->dir, "newOrder"), NULL,
+	    *who, NULL };
+	struct order_new_call *call;
+	int rc;
+
+	*order = NULL;
+	if ((call = acme_call_new(sizeof(*call), read_new_order, out, e,
+	    done)) == NULL)
+		return -1;
+	call->c.json = true;
+	call->order = order;
+	if ((req.payload = new_order_payload(oreq)) == NULL) {
+		err_set(e, "out of memory");
+		free(call);
+		return -1;
+	}
+	rc = acme_call_start(a, &req, &call->c);
+	json_decref((json_t *)req.payload);
+	return rc;
+}
+
 int
 acme_order_new(struct acme *a, const struct acme_who *who,
     const struct acme_order_request *oreq, struct acme_order **order,
     struct acme_outcome *out, struct err *e)
 {
-	struct acme_request req = { acme_json_str(a->dir, "newOrder"), NULL,
-	    *who, NULL };
-	struct http_response *r = NULL;
-	struct acme_order *o = NULL;
-	json_t *payload, *obj = NULL;
-	int rc = -1;
+	struct acme_sync s;
 
-	*order = NULL;
-	out->verdict = ACME_REFUSED;	/* until something is sent */
-	if ((payload = new_order_payload(oreq)) == NULL) {
-		err_set(e, "out of memory");
-		return -1;
-	}
-	req.payload = payload;
-	if ((obj = acme_post_json(a, &req, &r, out, e)) == NULL)
-		goto out;
-	/* From here on the CA made an order, even if we cannot use it. */
-	if ((o = calloc(1, sizeof(*o))) == NULL) {
-		err_set(e, "out of memory");
-		goto out;
-	}
-	o->retry_after = -1;
-	if (!acme_url_is_https(r->location) ||
-	    (o->url = strdup(r->location)) == NULL) {
-		err_set(e, "%s: the CA gave no https order URL", req.url);
-		goto out;
-	}
-	if (order_update(o, obj, e) == -1)
-		goto out;
-	*order = o;
-	o = NULL;
-	rc = 0;
-out:
-	acme_order_free(o);
-	json_decref(obj);
-	json_decref(payload);
-	http_response_free(r);
-	return rc;
+	return acme_finish(a, acme_order_new_start(a, who, oreq, order, out,
+	    e, acme_sync_done(&s)), &s, e);
+}
+
+/* An order refreshed from the answer: finalize and POST-as-GET. */
+struct order_call {
+	struct acme_call	 c;
+	struct acme_order	*order;
+};
+
+static int
+read_order(struct acme_call *c)
+{
+	struct order_call *call = (struct order_call *)c;
+
+	call->order->retry_after = c->out->retry_after;
+	return order_update(call->order, c->obj, c->e);
 }
 
 /* POST payload (NULL: POST-as-GET) to url and refresh order from it. */
 static int
-order_post(struct acme *a, const struct acme_who *who,
+order_post_start(struct acme *a, const struct acme_who *who,
     struct acme_order *order, const char *url, const json_t *payload,
-    struct acme_outcome *out, struct err *e)
+    struct acme_outcome *out, struct err *e, struct acme_done done)
 {
 	const struct acme_request req = { url, payload, *who, NULL };
-	struct http_response *r = NULL;
-	json_t *obj;
-	int rc;
+	struct order_call *call;
 
-	if ((obj = acme_post_json(a, &req, &r, out, e)) == NULL)
+	if ((call = acme_call_new(sizeof(*call), read_order, out, e,
+	    done)) == NULL)
 		return -1;
-	order->retry_after = out->retry_after;
-	rc = order_update(order, obj, e);
-	json_decref(obj);
-	http_response_free(r);
-	return rc;
+	call->c.json = true;
+	call->order = order;
+	return acme_call_start(a, &req, &call->c);
+}
+
+int
+acme_order_fetch_start(struct acme *a, const struct acme_who *who,
+    struct acme_order *order, struct acme_outcome *out, struct err *e,
+    struct acme_done done)
+{
+	return order_post_start(a, who, order, order->url, NULL, out, e,
+	    done);
 }
 
 int
 acme_order_fetch(struct acme *a, const struct acme_who *who,
     struct acme_order *order, struct acme_outcome *out, struct err *e)
 {
-	return order_post(a, who, order, order->url, NULL, out, e);
+	struct acme_sync s;
+
+	return acme_finish(a, acme_order_fetch_start(a, who, order, out, e,
+	    acme_sync_done(&s)), &s, e);
+}
+
+int
+acme_order_finalize_start(struct acme *a, const struct acme_who *who,
+    struct acme_order *order, const char *csr_b64url,
+    struct acme_outcome *out, struct err *e, struct acme_done done)
+{
+	json_t *payload;
+	int rc;
+
+	if ((payload = json_pack("{s:s}", "csr", csr_b64url)) == NULL) {
+		out->verdict = ACME_UNSENT;
+		out->status = 0;
+		err_set(e, "out of memory");
+		return -1;
+	}
+	rc = order_post_start(a, who, order, order->finalize, payload, out, e,
+	    done);
+	json_decref(payload);
+	return rc;
 }
 
 int
@@ -211,17 +280,10 @@ acme_order_finalize(struct acme *a, const struct acme_who *who,
     struct acme_order *order, const char *csr_b64url,
     struct acme_outcome *out, struct err *e)
 {
-	json_t *payload;
-	int rc;
+	struct acme_sync s;
 
-	out->verdict = ACME_REFUSED;	/* until something is sent */
-	if ((payload = json_pack("{s:s}", "csr", csr_b64url)) == NULL) {
-		err_set(e, "out of memory");
-		return -1;
-	}
-	rc = order_post(a, who, order, order->finalize, payload, out, e);
-	json_decref(payload);
-	return rc;
+	return acme_finish(a, acme_order_finalize_start(a, who, order,
+	    csr_b64url, out, e, acme_sync_done(&s)), &s, e);
 }
 
 /* ------------------------------------------------------ authorizations */
@@ -295,106 +357,195 @@ authz_read_challenges(struct acme_authz *z, const json_t *obj, struct err *e)
 	return -1;
 }
 
+struct authz_call {
+	struct acme_call	  c;
+	struct acme_authz	**authz;
+};
+
+static int
+read_authz(struct acme_call *c)
+{
+	struct authz_call *call = (struct authz_call *)c;
+	const json_t *obj = c->obj;
+	const char *name, *status;
+	struct acme_authz *z;
+
+	name = acme_json_str(json_object_get(obj, "identifier"), "value");
+	status = acme_json_str(obj, "status");
+	if ((z = calloc(1, sizeof(*z))) == NULL ||
+	    (z->url = strdup(c->url)) == NULL ||
+	    (z->identifier = acme_sanitize(name ? name : "(no identifier)")) ==
+	    NULL || (z->status = acme_sanitize(status ? status : "")) == NULL) {
+		err_set(c->e, "out of memory");
+		acme_authz_free(z);
+		return -1;
+	}
+	if (authz_read_challenges(z, obj, c->e) == -1) {
+		acme_authz_free(z);
+		return -1;
+	}
+	*call->authz = z;
+	return 0;
+}
+
+int
+acme_authz_fetch_start(struct acme *a, const struct acme_who *who,
+    const char *url, struct acme_authz **authz, struct acme_outcome *out,
+    struct err *e, struct acme_done done)
+{
+	const struct acme_request req = { url, NULL, *who, NULL };
+	struct authz_call *call;
+
+	*authz = NULL;
+	if ((call = acme_call_new(sizeof(*call), read_authz, out, e,
+	    done)) == NULL)
+		return -1;
+	call->c.json = true;
+	call->authz = authz;
+	return acme_call_start(a, &req, &call->c);
+}
+
 int
 acme_authz_fetch(struct acme *a, const struct acme_who *who, const char *url,
     struct acme_authz **authz, struct acme_outcome *out, struct err *e)
 {
-	const struct acme_request req = { url, NULL, *who, NULL };
-	struct acme_authz *z;
-	const char *name, *status;
-	json_t *obj;
-	int rc = -1;
+	struct acme_sync s;
 
-	*authz = NULL;
-	if ((obj = acme_post_json(a, &req, NULL, out, e)) == NULL)
-		return -1;
-	name = acme_json_str(json_object_get(obj, "identifier"), "value");
-	status = acme_json_str(obj, "status");
-	if ((z = calloc(1, sizeof(*z))) == NULL ||
-	    (z->url = strdup(url)) == NULL ||
-	    (z->identifier = acme_sanitize(name ? name : "(no identifier)")) ==
-	    NULL || (z->status = acme_sanitize(status ? status : "")) == NULL) {
-		err_set(e, "out of memory");
-		goto out;
-	}
-	rc = authz_read_challenges(z, obj, e);
-out:
-	json_decref(obj);
-	if (rc == 0)
-		*authz = z;
-	else
-		acme_authz_free(z);
-	return rc;
+	return acme_finish(a, acme_authz_fetch_start(a, who, url, authz, out,
+	    e, acme_sync_done(&s)), &s, e);
 }
 
 static const char *const challenge_statuses[] = {
 	"pending", "processing", "valid", "invalid", NULL
 };
 
+struct challenge_call {
+	struct acme_call	  c;
+	char			**status;
+	char			**error;
+};
+
+static int
+read_challenge(struct acme_call *c)
+{
+	struct challenge_call *call = (struct challenge_call *)c;
+	const char *status = acme_json_str(c->obj, "status");
+
+	if (!acme_status_in(status, challenge_statuses)) {
+		err_set(c->e, "%s: the CA sent an unknown challenge status",
+		    c->prefix);
+		return -1;
+	}
+	if ((*call->status = strdup(status)) == NULL) {
+		err_set(c->e, "out of memory");
+		return -1;
+	}
+	*call->error = acme_error_of(c->obj);
+	return 0;
+}
+
+int
+acme_challenge_respond_start(struct acme *a, const struct acme_who *who,
+    const struct acme_authz *authz, char **status, char **error,
+    struct acme_outcome *out, struct err *e, struct acme_done done)
+{
+	/* Section 7.5.1: an empty object says "ready, validate now". */
+	json_t *payload = json_object();
+	const struct acme_request req = { authz->challenge_url, payload, *who,
+	    NULL };
+	struct challenge_call *call;
+	int rc = -1;
+
+	*status = *error = NULL;
+	if ((call = acme_call_new(sizeof(*call), read_challenge, out, e,
+	    done)) == NULL) {
+		json_decref(payload);
+		return -1;
+	}
+	call->c.json = true;
+	call->status = status;
+	call->error = error;
+	if (payload == NULL ||
+	    (call->c.prefix = strdup(authz->identifier)) == NULL) {
+		err_set(e, "out of memory");
+		free(call->c.prefix);
+		free(call);
+	} else {
+		rc = acme_call_start(a, &req, &call->c);
+	}
+	json_decref(payload);
+	return rc;
+}
+
 int
 acme_challenge_respond(struct acme *a, const struct acme_who *who,
     const struct acme_authz *authz, char **status, char **error,
     struct acme_outcome *out, struct err *e)
 {
-	/* Section 7.5.1: an empty object says "ready, validate now". */
-	json_t *payload = json_object(), *obj;
-	const struct acme_request req = { authz->challenge_url, payload, *who,
-	    NULL };
+	struct acme_sync s;
 
-	*status = *error = NULL;
-	obj = acme_post_json(a, &req, NULL, out, e);
-	json_decref(payload);
-	if (obj == NULL) {
-		err_prefix(e, "%s", authz->identifier);
-		return -1;
-	}
-	if (!acme_status_in(acme_json_str(obj, "status"),
-	    challenge_statuses)) {
-		err_set(e, "%s: the CA sent an unknown challenge status",
-		    authz->identifier);
-		json_decref(obj);
-		return -1;
-	}
-	*status = strdup(acme_json_str(obj, "status"));
-	*error = acme_error_of(obj);
-	json_decref(obj);
-	if (*status == NULL) {
-		err_set(e, "out of memory");
-		free(*error);
-		*error = NULL;
-		return -1;
-	}
-	return 0;
+	return acme_finish(a, acme_challenge_respond_start(a, who, authz,
+	    status, error, out, e, acme_sync_done(&s)), &s, e);
 }
 
 /* -------------------------------------------------------- certificates */
 
+struct download_call {
+	struct acme_call	  c;
+	char			**pem;
+	size_t			 *len;
+	char			***alternates;
+	size_t			 *nalternates;
+};
+
+static int
+read_download(struct acme_call *c)
+{
+	struct download_call *call = (struct download_call *)c;
+
+	if (call->alternates != NULL && chain_links_alternate(c->resp, c->url,
+	    call->alternates, call->nalternates, c->e) == -1)
+		return -1;
+	*call->pem = c->resp->body;
+	*call->len = c->resp->body_len;
+	c->resp->body = NULL;
+	return 0;
+}
+
 int
-acme_certificate_download(struct acme *a, const struct acme_who *who,
-    const char *url, char **pem, size_t *len, char ***alternates,
-    size_t *nalternates, struct acme_outcome *out, struct err *e)
+acme_certificate_download_start(struct acme *a,
+    const struct acme_who *who, const char *url, char **pem, size_t *len,
+    char ***alternates, size_t *nalternates, struct acme_outcome *out,
+    struct err *e, struct acme_done done)
 {
 	const struct acme_request req = { url, NULL, *who,
 	    "application/pem-certificate-chain" };
-	struct http_response *r;
+	struct download_call *call;
 
 	*pem = NULL;
 	if (alternates != NULL) {
 		*alternates = NULL;
 		*nalternates = 0;
 	}
-	if (acme_post(a, &req, &r, out, e) == -1)
+	if ((call = acme_call_new(sizeof(*call), read_download, out, e,
+	    done)) == NULL)
 		return -1;
-	if (alternates != NULL && chain_links_alternate(r, url, alternates,
-	    nalternates, e) == -1) {
-		http_response_free(r);
-		return -1;
-	}
-	*pem = r->body;
-	*len = r->body_len;
-	r->body = NULL;
-	http_response_free(r);
-	return 0;
+	call->pem = pem;
+	call->len = len;
+	call->alternates = alternates;
+	call->nalternates = nalternates;
+	return acme_call_start(a, &req, &call->c);
+}
+
+int
+acme_certificate_download(struct acme *a, const struct acme_who *who,
+    const char *url, char **pem, size_t *len, char ***alternates,
+    size_t *nalternates, struct acme_outcome *out, struct err *e)
+{
+	struct acme_sync s;
+
+	return acme_finish(a, acme_certificate_download_start(a, who, url, pem,
+	    len, alternates, nalternates, out, e, acme_sync_done(&s)), &s, e);
 }
 
 int
@@ -409,7 +560,7 @@ acme_certificate_revoke(struct acme *a, const struct acme_who *who,
 	json_t *payload;
 	int len, rc;
 
-	out->verdict = ACME_REFUSED;	/* until something is sent */
+	out->verdict = ACME_UNSENT;	/* until something is sent */
 	if (req.url == NULL) {
 		err_set(e, "this CA's directory has no revokeCert");
 		return -1;
@@ -474,7 +625,7 @@ acme_renewal_info(struct acme *a, const char *cert_id, char **body,
 	}
 	req.url = url;
 	out->verdict = ACME_UNKNOWN;
-	if (a->transport.send(a->transport.ctx, &req, &r, e) == 0) {
+	if (transport_send(&a->transport, &req, &r, e) == 0) {
 		out->status = r->status;
 		out->retry_after = acme_retry_after_parse(r->retry_after,
 		    time(NULL));

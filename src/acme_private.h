@@ -44,6 +44,44 @@ json_t *acme_parse_json(const struct http_response *r, const char *url,
  */
 json_t *acme_post_json(struct acme *a, const struct acme_request *req,
     struct http_response **resp, struct acme_outcome *out, struct err *e);
+/*
+ * A typed call in flight: a signed POST whose answer read() turns into
+ * the caller's out-parameters.  A typed call puts it first in a struct of
+ * its own made by acme_call_new(); acme_call_start() frees that struct
+ * (after cleanup, if set) once done has been called, or at once when
+ * nothing was sent.
+ */
+struct acme_call {
+	struct http_response	*resp;		/* the answer */
+	json_t			*obj;		/* it as JSON, if json */
+	char			*url;
+	char			*prefix;	/* of a failed request's *e */
+	struct acme_outcome	*out;
+	struct err		*e;
+	bool			 json;		/* the answer must be JSON */
+	int			(*read)(struct acme_call *c);	/* 0 or -1 */
+	void			(*cleanup)(struct acme_call *c);
+	struct acme_done	 done;
+};
+/*
+ * A zeroed struct of size bytes beginning with its acme_call, *out reset
+ * to UNSENT; NULL: *e.
+ */
+void *acme_call_new(size_t size, int (*read)(struct acme_call *),
+    struct acme_outcome *out, struct err *e, struct acme_done done);
+int acme_call_start(struct acme *a, const struct acme_request *req,
+    struct acme_call *c);
+
+/* A blocking call made of a started one: X() is X_start() + acme_finish. */
+struct acme_sync {
+	bool	ended;
+	int	rc;
+};
+struct acme_done acme_sync_done(struct acme_sync *s);
+/* Wait for s; started is what X_start returned.  X's return value. */
+int acme_finish(struct acme *a, int started, struct acme_sync *s,
+    struct err *e);
+
 /* True if status is one of the NULL-terminated list. */
 bool acme_status_in(const char *status, const char *const *list);
 /* The "error" member of obj described (new), or NULL if it has none. */

@@ -37,9 +37,25 @@ engine_result_clear(struct engine_result *r)
 	r->chain_issuer = NULL;
 }
 
+void
+engine_job_clear_answers(struct job *job)
+{
+	acme_authz_free(job->authz);
+	job->authz = NULL;
+	free(job->ch_status);
+	free(job->ch_error);
+	job->ch_status = job->ch_error = NULL;
+	free(job->pem);
+	job->pem = NULL;
+	chain_urls_free(job->alternates, job->nalternates);
+	job->alternates = NULL;
+	job->nalternates = 0;
+}
+
 static void
 job_free(struct job *job)
 {
+	engine_job_clear_answers(job);
 	challenge_sink_free(job->sink);
 	for (size_t i = 0; i < job->ntasks; i++)
 		acme_authz_free(job->tasks[i].authz);
@@ -174,20 +190,25 @@ job_finished(const struct job *job)
 }
 
 /*
- * The job due first, or NULL when every job has finished.  A job not yet
- * started waits while eng->parallel others are in flight.
+ * The job due first that may send now, or NULL; *left says whether any
+ * job is unfinished.  A job not yet started waits while eng->parallel
+ * others are in flight.
  */
 static struct job *
-next_job(const struct engine *eng, struct job *jobs, size_t n)
+next_job(const struct engine *eng, struct job *jobs, size_t n, bool *left)
 {
 	struct job *best = NULL;
 	size_t active = 0;
 
+	*left = false;
 	for (size_t i = 0; i < n; i++)
 		if (jobs[i].started && !job_finished(&jobs[i]))
 			active++;
 	for (size_t i = 0; i < n; i++) {
-		if (job_finished(&jobs[i]) || (!jobs[i].started &&
+		if (job_finished(&jobs[i]))
+			continue;
+		*left = true;
+		if (jobs[i].in_flight || (!jobs[i].started &&
 		    eng->parallel > 0 && active >= eng->parallel))
 			continue;
 		if (best == NULL || jobs[i].due_ms < best->due_ms)
@@ -207,29 +228,71 @@ fail_unfinished(struct job *jobs, size_t n, const char *why)
 	}
 }
 
+/* Read every answer that came back. */
+static void
+read_answers(struct engine *eng, struct job *jobs, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (jobs[i].answered)
+			engine_step(eng, &jobs[i]);
+}
+
+static bool
+any_in_flight(const struct job *jobs, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (jobs[i].in_flight)
+			return true;
+	return false;
+}
+
+/* Until wait_ms has passed or an answer comes back. */
+static int
+wait_for(struct engine *eng, const struct job *jobs, size_t n, long wait_ms)
+{
+	if (any_in_flight(jobs, n))
+		return acme_wait(eng->session->acme, wait_ms) == -1 ? -1 : 0;
+	return interrupt_sleep_ms(wait_ms);
+}
+
 /*
- * Run whichever job is due, one step at a time, no faster than one step
- * per PACE_MS: a large run never floods the CA.
+ * Send whichever job is due, no faster than one request per PACE_MS (a
+ * large run never floods the CA), and read the answers as they come back:
+ * the orders in flight share the connection.  An interrupt lets the
+ * requests in flight end (the transport cuts them short) before the jobs
+ * go: their answers point into them.
  */
 static void
 schedule(struct engine *eng, struct job *jobs, size_t n)
 {
-	long last = 0, wait, now;
+	long last = -PACE_MS, wait, now;
 	struct job *job;
+	bool left;
 
-	while ((job = next_job(eng, jobs, n)) != NULL) {
+	for (;;) {
+		read_answers(eng, jobs, n);
+		job = next_job(eng, jobs, n, &left);
+		if (!left)
+			return;
+		if (interrupt_requested()) {
+			if (!any_in_flight(jobs, n)) {
+				fail_unfinished(jobs, n, "interrupted; nothing "
+				    "was replaced");
+				return;
+			}
+			(void)wait_for(eng, jobs, n, 100);
+			continue;
+		}
 		now = engine_now_ms();
-		wait = job->due_ms - now;
+		wait = job != NULL ? job->due_ms - now : 1000;
 		if (last + PACE_MS - now > wait)
 			wait = last + PACE_MS - now;
-		if ((wait > 0 && interrupt_sleep_ms(wait) == -1) ||
-		    interrupt_requested()) {
-			fail_unfinished(jobs, n, "interrupted; nothing was "
-			    "replaced");
-			return;
+		if (wait > 0) {
+			(void)wait_for(eng, jobs, n, wait);
+			continue;
 		}
 		job->started = true;
-		last = engine_now_ms();
+		last = now;
 		engine_step(eng, job);
 	}
 }

@@ -58,6 +58,20 @@ struct job {
 	bool			 refinalized;	/* CSR sent a second time */
 	bool			 no_replaces;	/* the CA refused it once */
 	bool			 started;	/* counts against parallel */
+
+	/* The request in flight, and what its answer filled in. */
+	bool			 in_flight;
+	bool			 answered;	/* the answer half is due */
+	int			 rc;		/* what the call returned */
+	struct acme_outcome	 outcome;
+	struct acme_authz	*authz;		/* JOB_AUTHORIZE */
+	size_t			 responding;	/* JOB_RESPOND: its task */
+	char			*ch_status;
+	char			*ch_error;
+	char			*pem;		/* JOB_DOWNLOAD */
+	size_t			 pem_len;
+	char			**alternates;
+	size_t			 nalternates;
 };
 
 struct engine {
@@ -73,7 +87,13 @@ const char *engine_job_label(const struct job *job);
 /* Milliseconds on a clock that never jumps. */
 long engine_now_ms(void);
 
-/* Run the step the job is due for (requests, then a new state). */
+/*
+ * Run the half of the job's step that is due: read the answer that came
+ * back, or send the request its state needs (returning at once).
+ */
 void engine_step(struct engine *eng, struct job *job);
+
+/* Free what the last answer filled in and nobody took. */
+void engine_job_clear_answers(struct job *job);
 
 #endif

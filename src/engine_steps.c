@@ -1,7 +1,9 @@
 /*
- * engine_steps.c - the steps of one order (RFC 8555 section 7.1): each
- * sends what the order needs next, and sets the job's next state and the
- * time it is due.  Nothing here sleeps.
+ * engine_steps.c - the steps of one order (RFC 8555 section 7.1).  Each
+ * state has two halves: one sends the request the order needs next (and
+ * returns at once, so other orders' requests share the connection
+ * meanwhile), the other reads its answer and sets the job's next state
+ * and the time it is due.  Nothing here sleeps.
  *
  * Requests that may have changed state at the CA (newOrder, finalize) are
  * never sent again blindly: finalize is followed by polling the order,
@@ -35,6 +37,35 @@ job_fail(struct job *job)
 	job->state = JOB_FAILED;
 }
 
+/* The call in flight has ended: the scheduler runs the answer half. */
+static void
+on_answer(void *arg, int rc)
+{
+	struct job *job = arg;
+
+	job->in_flight = false;
+	job->answered = true;
+	job->rc = rc;
+}
+
+static struct acme_done
+job_done(struct job *job)
+{
+	return (struct acme_done){ on_answer, job };
+}
+
+/* After an X_start: in flight, or (nothing sent) its answer is -1 now. */
+static void
+sent(struct job *job, int started)
+{
+	if (started == 0) {
+		job->in_flight = true;
+		return;
+	}
+	job->answered = true;
+	job->rc = -1;
+}
+
 /* Go to state now; a new wait starts its deadline and its backoff. */
 static void
 job_goto(struct job *job, enum job_state state, long delay_ms)
@@ -51,15 +82,17 @@ job_goto(struct job *job, enum job_state state, long delay_ms)
 }
 
 /*
- * A read whose answer was lost (no answer, or a 5xx from a gateway) is
- * asked again a few times; true if it was rescheduled.
+ * A read whose answer was lost (no answer, or a 5xx from a gateway), or
+ * any request that was never sent, is asked again a few times, later;
+ * true if it was rescheduled.
  */
 static bool
 retry_lost_read(struct job *job, const struct acme_outcome *out)
 {
 	long delay;
 
-	if (out->verdict != ACME_UNKNOWN || interrupt_requested() ||
+	if ((out->verdict != ACME_UNKNOWN && out->verdict != ACME_UNSENT) ||
+	    interrupt_requested() ||
 	    job->lost >= LOST_RETRIES)
 		return false;
 	delay = out->retry_after >= 0 ? out->retry_after * 1000L :
@@ -130,29 +163,47 @@ drop_replaces(struct job *job, const struct acme_order_request *req,
 	return true;
 }
 
+/* "replaces" goes only to a CA with renewalInfo, until it refuses it. */
+static const char *
+order_replaces(const struct engine *eng, const struct job *job)
+{
+	if (job->no_replaces || !acme_has_renewal_info(eng->session->acme))
+		return NULL;
+	return job->spec->replaces;
+}
+
 static void
-step_order(struct engine *eng, struct job *job)
+send_order(struct engine *eng, struct job *job)
 {
 	const struct acme_who who = job_who(eng);
-	struct acme_order_request req = { &job->names, job->spec->profile,
-	    NULL };
-	struct acme_outcome out;
+	const struct acme_order_request req = { &job->names,
+	    job->spec->profile, order_replaces(eng, job) };
 
-	if (!job->no_replaces && acme_has_renewal_info(eng->session->acme))
-		req.replaces = job->spec->replaces;
 	log_info("ordering a certificate for %zu name(s), first %s",
 	    job->names.n, job->names.v[0]);
-	if (acme_order_new(eng->session->acme, &who, &req, &job->order,
-	    &out, &job->result->err) == 0) {
+	sent(job, acme_order_new_start(eng->session->acme, &who, &req,
+	    &job->order, &job->outcome, &job->result->err, job_done(job)));
+}
+
+static void
+read_order(struct engine *eng, struct job *job)
+{
+	const struct acme_order_request req = { &job->names,
+	    job->spec->profile, order_replaces(eng, job) };
+	const struct acme_outcome *out = &job->outcome;
+
+	if (job->rc == 0) {
 		after_order(job);
 		return;
 	}
-	if (recover_account(eng, job, &out) || drop_replaces(job, &req,
-	    &out)) {
+	if (recover_account(eng, job, out) || drop_replaces(job, &req, out)) {
 		job_goto(job, JOB_ORDER, 0);
 		return;
 	}
-	if (out.verdict == ACME_UNKNOWN && out.status == 0)
+	/* Nothing reached the CA: ordering again is safe. */
+	if (out->verdict == ACME_UNSENT && retry_lost_read(job, out))
+		return;
+	if (out->verdict == ACME_UNKNOWN && out->status == 0)
 		err_append(&job->result->err, "; the CA may have made the "
 		    "order, but nothing was issued; run acmec again");
 	job_fail(job);
@@ -199,16 +250,24 @@ place_response(struct engine *eng, struct job *job,
 
 /* One authorization a step: a lost answer is asked again alone. */
 static void
-step_authorize(struct engine *eng, struct job *job)
+send_authorize(struct engine *eng, struct job *job)
 {
 	const struct acme_who who = job_who(eng);
-	struct err *e = &job->result->err;
-	struct acme_outcome out;
-	struct acme_authz *authz;
 
-	if (acme_authz_fetch(eng->session->acme, &who,
-	    job->order->authorizations[job->ntasks], &authz, &out, e) == -1) {
-		if (!retry_lost_read(job, &out))
+	sent(job, acme_authz_fetch_start(eng->session->acme, &who,
+	    job->order->authorizations[job->ntasks], &job->authz, &job->outcome,
+	    &job->result->err, job_done(job)));
+}
+
+static void
+read_authorize(struct engine *eng, struct job *job)
+{
+	struct err *e = &job->result->err;
+	struct acme_authz *authz = job->authz;
+
+	job->authz = NULL;
+	if (job->rc == -1) {
+		if (!retry_lost_read(job, &job->outcome))
 			job_fail(job);
 		return;
 	}
@@ -267,52 +326,76 @@ read_challenge_answer(struct task *t, const char *status, const char *error,
 	return 0;
 }
 
-static int
-respond(struct engine *eng, struct job *job, struct task *t, struct err *e)
+/*
+ * The task whose challenge is due first, and when; NULL when every
+ * challenge has been answered.
+ */
+static struct task *
+next_task(struct job *job)
 {
-	const struct acme_who who = job_who(eng);
-	struct acme_outcome out;
-	char *status, *error;
-	int rc;
-
-	if (acme_challenge_respond(eng->session->acme, &who, t->authz, &status,
-	    &error, &out, e) == -1)
-		return retry_lost_read(job, &out) ? 1 : -1;
-	job->lost = 0;
-	rc = read_challenge_answer(t, status, error, e);
-	free(status);
-	free(error);
-	return rc;
-}
-
-/* Answer every challenge that is due; then wait for the order. */
-static void
-step_respond(struct engine *eng, struct job *job)
-{
-	long now = engine_now_ms(), next = -1;
-	int rc;
+	struct task *next = NULL;
 
 	for (size_t i = 0; i < job->ntasks; i++) {
 		struct task *t = &job->tasks[i];
 
 		if (t->authz == NULL || t->due_ms < 0)
 			continue;
-		if (t->due_ms <= now) {
-			if ((rc = respond(eng, job, t, &job->result->err)) ==
-			    -1) {
-				job_fail(job);
-				return;
-			}
-			if (rc == 1)	/* answer lost: asked again later */
-				return;
-		}
-		if (t->due_ms >= 0 && (next < 0 || t->due_ms < next))
-			next = t->due_ms;
+		if (next == NULL || t->due_ms < next->due_ms)
+			next = t;
 	}
-	if (next >= 0)
-		job->due_ms = next;
+	return next;
+}
+
+/* The next challenge when it is due; the order once all are answered. */
+static void
+respond_next(struct job *job)
+{
+	const struct task *t = next_task(job);
+
+	if (t != NULL)
+		job->due_ms = t->due_ms;
 	else
 		job_goto(job, JOB_WAIT_READY, POLL_DELAY_MIN_MS);
+}
+
+/* Answer one challenge a step, the one due first. */
+static void
+send_respond(struct engine *eng, struct job *job)
+{
+	const struct acme_who who = job_who(eng);
+	struct task *t = next_task(job);
+
+	if (t == NULL || t->due_ms > engine_now_ms()) {
+		respond_next(job);
+		return;
+	}
+	job->responding = (size_t)(t - job->tasks);
+	sent(job, acme_challenge_respond_start(eng->session->acme, &who,
+	    t->authz, &job->ch_status, &job->ch_error, &job->outcome,
+	    &job->result->err, job_done(job)));
+}
+
+static void
+read_respond(struct engine *eng, struct job *job)
+{
+	struct task *t = &job->tasks[job->responding];
+	int rc = -1;
+
+	(void)eng;
+	if (job->rc == 0) {
+		job->lost = 0;
+		rc = read_challenge_answer(t, job->ch_status, job->ch_error,
+		    &job->result->err);
+	}
+	free(job->ch_status);
+	free(job->ch_error);
+	job->ch_status = job->ch_error = NULL;
+	if (job->rc == -1 && retry_lost_read(job, &job->outcome))
+		return;		/* answer lost: asked again later */
+	if (rc == -1)
+		job_fail(job);
+	else
+		respond_next(job);
 }
 
 /* --------------------------------------------------------------- polling */
@@ -373,16 +456,22 @@ poll_later(struct job *job)
 }
 
 static void
-step_wait(struct engine *eng, struct job *job)
+send_poll(struct engine *eng, struct job *job)
 {
 	const struct acme_who who = job_who(eng);
-	struct acme_outcome out;
+
+	sent(job, acme_order_fetch_start(eng->session->acme, &who, job->order,
+	    &job->outcome, &job->result->err, job_done(job)));
+}
+
+static void
+read_poll(struct engine *eng, struct job *job)
+{
 	const char *status;
 	bool ready_wait = job->state == JOB_WAIT_READY;
 
-	if (acme_order_fetch(eng->session->acme, &who, job->order, &out,
-	    &job->result->err) == -1) {
-		if (!retry_lost_read(job, &out))
+	if (job->rc == -1) {
+		if (!retry_lost_read(job, &job->outcome))
 			job_fail(job);
 		return;
 	}
@@ -412,17 +501,27 @@ step_wait(struct engine *eng, struct job *job)
 /* ---------------------------------------------------------- finalization */
 
 static void
-step_finalize(struct engine *eng, struct job *job)
+send_finalize(struct engine *eng, struct job *job)
 {
 	const struct acme_who who = job_who(eng);
-	struct acme_outcome out;
 
-	if (acme_order_finalize(eng->session->acme, &who, job->order,
-	    certkey_csr(job->key), &out, &job->result->err) == -1) {
+	sent(job, acme_order_finalize_start(eng->session->acme, &who,
+	    job->order, certkey_csr(job->key), &job->outcome, &job->result->err,
+	    job_done(job)));
+}
+
+static void
+read_finalize(struct engine *eng, struct job *job)
+{
+	const struct acme_outcome *out = &job->outcome;
+
+	(void)eng;
+	if (job->rc == -1) {
 		/* Only the order can tell whether the CA took the CSR. */
-		if (out.verdict == ACME_UNKNOWN)
+		if (out->verdict == ACME_UNKNOWN)
 			job_goto(job, JOB_WAIT_VALID, LOST_DELAY_MS);
-		else
+		else if (!(out->verdict == ACME_UNSENT &&
+		    retry_lost_read(job, out)))
 			job_fail(job);
 		return;
 	}
@@ -581,19 +680,24 @@ out:
 }
 
 static void
-step_download(struct engine *eng, struct job *job)
+send_download(struct engine *eng, struct job *job)
 {
 	const struct acme_who who = job_who(eng);
+
+	sent(job, acme_certificate_download_start(eng->session->acme, &who,
+	    job->order->certificate, &job->pem, &job->pem_len,
+	    &job->alternates, &job->nalternates, &job->outcome,
+	    &job->result->err, job_done(job)));
+}
+
+static void
+read_download(struct engine *eng, struct job *job)
+{
 	struct err *e = &job->result->err;
-	struct acme_outcome out;
-	char *pem, **urls = NULL;
-	size_t len, nurls = 0;
 	int rc;
 
-	if (acme_certificate_download(eng->session->acme, &who,
-	    job->order->certificate, &pem, &len, &urls, &nurls, &out,
-	    e) == -1) {
-		if (!retry_lost_read(job, &out))
+	if (job->rc == -1) {
+		if (!retry_lost_read(job, &job->outcome))
 			job_fail(job);
 		return;
 	}
@@ -601,9 +705,9 @@ step_download(struct engine *eng, struct job *job)
 		cert_chain_free(job->chain);
 		job->chain = NULL;
 	}
-	rc = pick_chain(eng, job, pem, len, urls, nurls);
-	free(pem);
-	chain_urls_free(urls, nurls);
+	rc = pick_chain(eng, job, job->pem, job->pem_len, job->alternates,
+	    job->nalternates);
+	engine_job_clear_answers(job);
 	if (rc == 1)
 		return;
 	if (rc == -1 || check_and_write(job, e) == -1) {
@@ -615,31 +719,29 @@ step_download(struct engine *eng, struct job *job)
 	job->state = JOB_DONE;
 }
 
+/* The half of the job's state that is due: read an answer, or send. */
 void
 engine_step(struct engine *eng, struct job *job)
 {
-	switch (job->state) {
-	case JOB_ORDER:
-		step_order(eng, job);
-		break;
-	case JOB_AUTHORIZE:
-		step_authorize(eng, job);
-		break;
-	case JOB_RESPOND:
-		step_respond(eng, job);
-		break;
-	case JOB_WAIT_READY:
-	case JOB_WAIT_VALID:
-		step_wait(eng, job);
-		break;
-	case JOB_FINALIZE:
-		step_finalize(eng, job);
-		break;
-	case JOB_DOWNLOAD:
-		step_download(eng, job);
-		break;
-	case JOB_DONE:
-	case JOB_FAILED:
-		break;
-	}
+	static const struct {
+		void	(*send)(struct engine *, struct job *);
+		void	(*read)(struct engine *, struct job *);
+	} halves[] = {
+		[JOB_ORDER] = { send_order, read_order },
+		[JOB_AUTHORIZE] = { send_authorize, read_authorize },
+		[JOB_RESPOND] = { send_respond, read_respond },
+		[JOB_WAIT_READY] = { send_poll, read_poll },
+		[JOB_FINALIZE] = { send_finalize, read_finalize },
+		[JOB_WAIT_VALID] = { send_poll, read_poll },
+		[JOB_DOWNLOAD] = { send_download, read_download },
+	};
+	bool answered = job->answered;
+
+	if (job->state >= JOB_DONE || job->in_flight)
+		return;
+	job->answered = false;
+	if (answered)
+		halves[job->state].read(eng, job);
+	else
+		halves[job->state].send(eng, job);
 }

@@ -1,10 +1,15 @@
 /*
- * http.c - the one place acmec talks to the network: a single libcurl easy
- * handle for the whole run (the TLS connection is reused), HTTPS only,
- * no redirects, verified TLS, capped bodies, bounded time.
+ * http.c - the one place acmec talks to the network: a single libcurl
+ * multi handle for the whole run.  Requests in flight share one
+ * connection to the CA (multiplexed over HTTP/2 where it offers it), and
+ * finished easy handles are kept for the next request.  HTTPS only, no
+ * redirects, verified TLS, capped bodies, bounded time.
  */
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <curl/curl.h>
 #include <openssl/ssl.h>
@@ -14,16 +19,43 @@
 #include "log.h"
 #include "store.h"
 
+/* How many connections to the CA: one, shared by every request. */
+#define HTTP_CONNECTIONS	1
+#define HTTP_IDLE_MAX		8	/* easy handles kept for reuse */
+#define HTTP_POLL_SLICE_MS	100	/* so an interrupt is seen soon */
+
+struct http_xfer;
+
 struct http {
-	CURL			*curl;
+	CURLM			*multi;
 	struct http_options	 opts;
-	char			 errbuf[CURL_ERROR_SIZE];
+	struct http_xfer	*idle;		/* finished, kept for reuse */
+	size_t			 nidle;
+	size_t			 inflight;
+	/* For the closing verbose line: did requests share a connection? */
+	size_t			 requests;
+	long			 connects;
+	long			 version;	/* CURL_HTTP_VERSION_* of the last */
 };
 
 struct body {
 	char	*data;
 	size_t	 len;
 	int	 too_large;
+};
+
+/* One request in flight: its easy handle and everything it points to. */
+struct http_xfer {
+	struct http		*h;
+	CURL			*curl;
+	struct curl_slist	*headers;
+	struct body		 body;
+	char			 method[8];
+	char			*url;
+	transport_done_fn	 done;
+	void			*arg;
+	struct http_xfer	*next;		/* in h->idle */
+	char			 errbuf[CURL_ERROR_SIZE];
 };
 
 static size_t
@@ -72,23 +104,48 @@ on_ssl_ctx(CURL *curl, void *ssl_ctx, void *userdata)
 	return CURLE_OK;
 }
 
+/* Options every request shares; trust as --ca-bundle says. */
 static int
-setup_trust(struct http *h, struct err *e)
+setup_easy(struct http *h, CURL *curl, struct err *e)
 {
+	long connect = h->opts.connect_timeout > 0 ? h->opts.connect_timeout :
+	    10;
+
+	if (connect > h->opts.timeout)
+		connect = h->opts.timeout;
+	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "https");
+	curl_easy_setopt(curl, CURLOPT_REDIR_PROTOCOLS_STR, "https");
+	curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
+	curl_easy_setopt(curl, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_2TLS);
+	/* Wait for the one connection rather than open another. */
+	curl_easy_setopt(curl, CURLOPT_PIPEWAIT, 1L);
+	curl_easy_setopt(curl, CURLOPT_TIMEOUT, h->opts.timeout);
+	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, connect);
+	curl_easy_setopt(curl, CURLOPT_MAXFILESIZE_LARGE,
+	    (curl_off_t)HTTP_BODY_MAX);
+	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(curl, CURLOPT_USERAGENT,
+	    PACKAGE_NAME "/" PACKAGE_VERSION);
+	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, on_progress);
+	curl_easy_setopt(curl, CURLOPT_XFERINFODATA, h);
+	curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
 	if (h->opts.ca_bundle == NULL)
 		return 0;
-	/* Not fopen: a FIFO would hang the run here, and in OpenSSL. */
-	if (store_check_regular(h->opts.ca_bundle, e) == -1) {
-		err_prefix(e, "--ca-bundle");
-		return -1;
-	}
-	if (curl_easy_setopt(h->curl, CURLOPT_SSL_CTX_FUNCTION, on_ssl_ctx) ==
+	if (curl_easy_setopt(curl, CURLOPT_SSL_CTX_FUNCTION, on_ssl_ctx) ==
 	    CURLE_OK) {
-		curl_easy_setopt(h->curl, CURLOPT_SSL_CTX_DATA, h);
+		curl_easy_setopt(curl, CURLOPT_SSL_CTX_DATA, h);
 		return 0;
 	}
 	/* Not an OpenSSL build of libcurl: trust only the bundle. */
-	curl_easy_setopt(h->curl, CURLOPT_CAINFO, h->opts.ca_bundle);
+	if (curl_easy_setopt(curl, CURLOPT_CAINFO, h->opts.ca_bundle) !=
+	    CURLE_OK) {
+		err_set(e, "libcurl cannot take --ca-bundle %s",
+		    h->opts.ca_bundle);
+		return -1;
+	}
 	return 0;
 }
 
@@ -96,51 +153,57 @@ struct http *
 http_new(const struct http_options *opts, struct err *e)
 {
 	struct http *h;
-	long connect;
 
+	/* Not fopen: a FIFO would hang the run here, and in OpenSSL. */
+	if (opts->ca_bundle != NULL &&
+	    store_check_regular(opts->ca_bundle, e) == -1) {
+		err_prefix(e, "--ca-bundle");
+		return NULL;
+	}
 	if ((h = calloc(1, sizeof(*h))) == NULL) {
 		err_set(e, "out of memory");
 		return NULL;
 	}
 	h->opts = *opts;
-	if ((h->curl = curl_easy_init()) == NULL) {
+	if ((h->multi = curl_multi_init()) == NULL) {
 		err_set(e, "cannot initialise libcurl");
 		free(h);
 		return NULL;
 	}
-	connect = opts->connect_timeout > 0 ? opts->connect_timeout : 10;
-	if (connect > opts->timeout)
-		connect = opts->timeout;
-	curl_easy_setopt(h->curl, CURLOPT_PROTOCOLS_STR, "https");
-	curl_easy_setopt(h->curl, CURLOPT_REDIR_PROTOCOLS_STR, "https");
-	curl_easy_setopt(h->curl, CURLOPT_FOLLOWLOCATION, 0L);
-	curl_easy_setopt(h->curl, CURLOPT_SSL_VERIFYPEER, 1L);
-	curl_easy_setopt(h->curl, CURLOPT_SSL_VERIFYHOST, 2L);
-	curl_easy_setopt(h->curl, CURLOPT_TIMEOUT, opts->timeout);
-	curl_easy_setopt(h->curl, CURLOPT_CONNECTTIMEOUT, connect);
-	curl_easy_setopt(h->curl, CURLOPT_MAXFILESIZE_LARGE,
-	    (curl_off_t)HTTP_BODY_MAX);
-	curl_easy_setopt(h->curl, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h->curl, CURLOPT_USERAGENT,
-	    PACKAGE_NAME "/" PACKAGE_VERSION);
-	curl_easy_setopt(h->curl, CURLOPT_ERRORBUFFER, h->errbuf);
-	curl_easy_setopt(h->curl, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(h->curl, CURLOPT_XFERINFOFUNCTION, on_progress);
-	curl_easy_setopt(h->curl, CURLOPT_XFERINFODATA, h);
-	curl_easy_setopt(h->curl, CURLOPT_NOPROGRESS, 0L);
-	if (setup_trust(h, e) == -1) {
-		http_free(h);
-		return NULL;
-	}
+	curl_multi_setopt(h->multi, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
+	curl_multi_setopt(h->multi, CURLMOPT_MAX_HOST_CONNECTIONS,
+	    (long)HTTP_CONNECTIONS);
 	return h;
+}
+
+static void
+xfer_free(struct http_xfer *x)
+{
+	if (x == NULL)
+		return;
+	curl_easy_cleanup(x->curl);
+	curl_slist_free_all(x->headers);
+	free(x->body.data);
+	free(x->url);
+	free(x);
 }
 
 void
 http_free(struct http *h)
 {
+	struct http_xfer *x;
+
 	if (h == NULL)
 		return;
-	curl_easy_cleanup(h->curl);
+	if (h->requests > 0)
+		log_verbose("%zu answers over %ld new connection(s), the last "
+		    "over %s", h->requests, h->connects, h->version ==
+		    CURL_HTTP_VERSION_2_0 ? "HTTP/2" : "HTTP/1.x");
+	while ((x = h->idle) != NULL) {
+		h->idle = x->next;
+		xfer_free(x);
+	}
+	curl_multi_cleanup(h->multi);
 	free(h);
 }
 
@@ -204,116 +267,283 @@ collect_links(CURL *curl, struct http_response *r)
 	return 0;
 }
 
-static void
-set_method(struct http *h, const char *method, const char *body,
-    size_t body_len)
+/* The method, and a copy of the body: the caller's may go at once. */
+static int
+set_method(CURL *curl, const struct http_request *req)
 {
-	curl_easy_setopt(h->curl, CURLOPT_NOBODY, 0L);
-	if (strcmp(method, "POST") == 0) {
-		curl_easy_setopt(h->curl, CURLOPT_POST, 1L);
-		curl_easy_setopt(h->curl, CURLOPT_POSTFIELDS, body);
-		curl_easy_setopt(h->curl, CURLOPT_POSTFIELDSIZE_LARGE,
-		    (curl_off_t)body_len);
-	} else {
-		curl_easy_setopt(h->curl, CURLOPT_HTTPGET, 1L);
-		if (strcmp(method, "HEAD") == 0)
-			curl_easy_setopt(h->curl, CURLOPT_NOBODY, 1L);
+	curl_easy_setopt(curl, CURLOPT_NOBODY, 0L);
+	if (strcmp(req->method, "POST") == 0) {
+		curl_easy_setopt(curl, CURLOPT_POST, 1L);
+		curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE,
+		    (curl_off_t)req->body_len);
+		return curl_easy_setopt(curl, CURLOPT_COPYPOSTFIELDS,
+		    req->body) == CURLE_OK ? 0 : -1;
 	}
+	curl_easy_setopt(curl, CURLOPT_HTTPGET, 1L);
+	if (strcmp(req->method, "HEAD") == 0)
+		curl_easy_setopt(curl, CURLOPT_NOBODY, 1L);
+	return 0;
 }
 
-static struct curl_slist *
-request_headers(const char *content_type, const char *accept)
+static int
+request_headers(struct http_xfer *x, const char *content_type,
+    const char *accept)
 {
-	struct curl_slist *list = NULL;
 	char line[256];
 
 	if (content_type != NULL) {
 		snprintf(line, sizeof(line), "Content-Type: %s", content_type);
-		list = curl_slist_append(list, line);
+		if ((x->headers = curl_slist_append(x->headers, line)) == NULL)
+			return -1;
 	}
 	if (accept != NULL) {
 		snprintf(line, sizeof(line), "Accept: %s", accept);
-		list = curl_slist_append(list, line);
+		if ((x->headers = curl_slist_append(x->headers, line)) == NULL)
+			return -1;
 	}
-	return list;
+	return 0;
 }
 
-static int
-collect_response(struct http *h, struct body *b, struct http_response **resp,
-    struct err *e)
+static struct http_response *
+collect_response(struct http_xfer *x)
 {
 	struct http_response *r;
 	char *ctype = NULL;
 
-	if ((r = calloc(1, sizeof(*r))) == NULL) {
-		err_set(e, "out of memory");
-		return -1;
-	}
-	curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, &r->status);
-	curl_easy_getinfo(h->curl, CURLINFO_CONTENT_TYPE, &ctype);
+	if ((r = calloc(1, sizeof(*r))) == NULL)
+		return NULL;
+	curl_easy_getinfo(x->curl, CURLINFO_RESPONSE_CODE, &r->status);
+	curl_easy_getinfo(x->curl, CURLINFO_CONTENT_TYPE, &ctype);
 	r->content_type = ctype != NULL ? strdup(ctype) : NULL;
-	r->location = header_dup(h->curl, "Location");
-	r->replay_nonce = header_dup(h->curl, "Replay-Nonce");
-	r->retry_after = header_dup(h->curl, "Retry-After");
-	if (collect_links(h->curl, r) == -1) {
+	r->location = header_dup(x->curl, "Location");
+	r->replay_nonce = header_dup(x->curl, "Replay-Nonce");
+	r->retry_after = header_dup(x->curl, "Retry-After");
+	if (collect_links(x->curl, r) == -1 || (x->body.data == NULL &&
+	    (x->body.data = calloc(1, 1)) == NULL)) {
 		http_response_free(r);
-		err_set(e, "out of memory");
-		return -1;
+		return NULL;
 	}
-	r->body = b->data != NULL ? b->data : calloc(1, 1);
-	r->body_len = b->len;
-	b->data = NULL;
-	*resp = r;
-	return 0;
+	r->body = x->body.data;
+	r->body_len = x->body.len;
+	x->body.data = NULL;
+	return r;
 }
 
-int
-http_send(struct http *h, const struct http_request *req,
-    struct http_response **resp, struct err *e)
+/* An idle easy handle, or a new one with the shared options. */
+static struct http_xfer *
+xfer_take(struct http *h, struct err *e)
 {
-	const char *method = req->method, *url = req->url;
-	struct body b = { NULL, 0, 0 };
-	struct curl_slist *headers;
-	CURLcode rc;
-	int ret = -1;
+	struct http_xfer *x;
 
-	*resp = NULL;
-	h->errbuf[0] = '\0';
-	headers = request_headers(req->content_type, req->accept);
-	curl_easy_setopt(h->curl, CURLOPT_URL, url);
-	curl_easy_setopt(h->curl, CURLOPT_HTTPHEADER, headers);
-	curl_easy_setopt(h->curl, CURLOPT_WRITEDATA, &b);
-	set_method(h, method, req->body, req->body_len);
-	rc = curl_easy_perform(h->curl);
-	if (rc == CURLE_ABORTED_BY_CALLBACK)
-		err_set(e, "%s %s: interrupted", method, url);
-	else if (b.too_large || rc == CURLE_FILESIZE_EXCEEDED)
-		err_set(e, "%s %s: the answer is larger than %d bytes; "
-		    "refusing it", method, url, HTTP_BODY_MAX);
-	else if (rc != CURLE_OK)
-		err_set(e, "%s %s: %s", method, url,
-		    h->errbuf[0] ? h->errbuf : curl_easy_strerror(rc));
-	else
-		ret = collect_response(h, &b, resp, e);
-	if (ret == 0)
-		log_verbose("%s %s -> %ld", method, url, (*resp)->status);
-	else
-		log_verbose("%s %s -> failed", method, url);
-	curl_easy_setopt(h->curl, CURLOPT_HTTPHEADER, NULL);
-	curl_slist_free_all(headers);
-	free(b.data);
-	return ret;
+	if ((x = h->idle) != NULL) {
+		h->idle = x->next;
+		h->nidle--;
+		x->next = NULL;
+		return x;
+	}
+	if ((x = calloc(1, sizeof(*x))) == NULL ||
+	    (x->curl = curl_easy_init()) == NULL) {
+		free(x);
+		err_set(e, "cannot initialise libcurl");
+		return NULL;
+	}
+	x->h = h;
+	if (setup_easy(h, x->curl, e) == -1) {
+		xfer_free(x);
+		return NULL;
+	}
+	curl_easy_setopt(x->curl, CURLOPT_PRIVATE, x);
+	curl_easy_setopt(x->curl, CURLOPT_ERRORBUFFER, x->errbuf);
+	curl_easy_setopt(x->curl, CURLOPT_WRITEDATA, &x->body);
+	return x;
+}
+
+/* Forget the last request; keep the handle (and its TLS state) if room. */
+static void
+xfer_release(struct http *h, struct http_xfer *x)
+{
+	curl_easy_setopt(x->curl, CURLOPT_HTTPHEADER, NULL);
+	curl_slist_free_all(x->headers);
+	x->headers = NULL;
+	free(x->body.data);
+	x->body = (struct body){ NULL, 0, 0 };
+	free(x->url);
+	x->url = NULL;
+	x->done = NULL;
+	x->arg = NULL;
+	if (h->nidle >= HTTP_IDLE_MAX) {
+		xfer_free(x);
+		return;
+	}
+	x->next = h->idle;
+	h->idle = x;
+	h->nidle++;
 }
 
 static int
-transport_send(void *ctx, const struct http_request *req,
-    struct http_response **resp, struct err *e)
+http_start(void *ctx, const struct http_request *req, transport_done_fn done,
+    void *arg, struct err *e)
 {
-	return http_send(ctx, req, resp, e);
+	struct http *h = ctx;
+	struct http_xfer *x;
+
+	if ((x = xfer_take(h, e)) == NULL)
+		return -1;
+	x->errbuf[0] = '\0';
+	snprintf(x->method, sizeof(x->method), "%s", req->method);
+	x->done = done;
+	x->arg = arg;
+	if ((x->url = strdup(req->url)) == NULL ||
+	    request_headers(x, req->content_type, req->accept) == -1 ||
+	    set_method(x->curl, req) == -1) {
+		err_set(e, "out of memory");
+		xfer_release(h, x);
+		return -1;
+	}
+	curl_easy_setopt(x->curl, CURLOPT_URL, x->url);
+	curl_easy_setopt(x->curl, CURLOPT_HTTPHEADER, x->headers);
+	if (curl_multi_add_handle(h->multi, x->curl) != CURLM_OK) {
+		err_set(e, "%s %s: libcurl cannot start it", x->method, x->url);
+		xfer_release(h, x);
+		return -1;
+	}
+	h->inflight++;
+	return 0;
+}
+
+static void
+count_request(struct http_xfer *x)
+{
+	long connects = 0;
+
+	curl_easy_getinfo(x->curl, CURLINFO_NUM_CONNECTS, &connects);
+	curl_easy_getinfo(x->curl, CURLINFO_HTTP_VERSION, &x->h->version);
+	x->h->connects += connects;
+	x->h->requests++;
+}
+
+/* The answer of a finished transfer, or NULL and *e. */
+static struct http_response *
+xfer_answer(struct http_xfer *x, CURLcode rc, struct err *e)
+{
+	struct http_response *r = NULL;
+
+	if (rc == CURLE_ABORTED_BY_CALLBACK)
+		err_set(e, "%s %s: interrupted", x->method, x->url);
+	else if (x->body.too_large || rc == CURLE_FILESIZE_EXCEEDED)
+		err_set(e, "%s %s: the answer is larger than %d bytes; "
+		    "refusing it", x->method, x->url, HTTP_BODY_MAX);
+	else if (rc != CURLE_OK)
+		err_set(e, "%s %s: %s", x->method, x->url,
+		    x->errbuf[0] ? x->errbuf : curl_easy_strerror(rc));
+	else if ((r = collect_response(x)) == NULL)
+		err_set(e, "out of memory");
+	if (r != NULL) {
+		log_verbose("%s %s -> %ld", x->method, x->url, r->status);
+		count_request(x);
+	}
+	else
+		log_verbose("%s %s -> failed", x->method, x->url);
+	return r;
+}
+
+/* Hand each finished transfer to its caller; how many there were. */
+static int
+deliver_finished(struct http *h)
+{
+	struct http_xfer *x;
+	struct http_response *r;
+	transport_done_fn done;
+	struct err e = { "" };
+	CURLMsg *msg;
+	char *priv;
+	void *arg;
+	int left, n = 0;
+
+	while ((msg = curl_multi_info_read(h->multi, &left)) != NULL) {
+		if (msg->msg != CURLMSG_DONE)
+			continue;
+		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &priv);
+		x = (struct http_xfer *)priv;
+		r = xfer_answer(x, msg->data.result, &e);
+		curl_multi_remove_handle(h->multi, x->curl);
+		h->inflight--;
+		done = x->done;
+		arg = x->arg;
+		xfer_release(h, x);
+		/* Last: done may start requests, even reuse this handle. */
+		done(arg, r, &e);
+		n++;
+	}
+	return n;
+}
+
+static int
+http_wait(void *ctx, long timeout_ms)
+{
+	struct http *h = ctx;
+	long end = 0, slice;
+	int running, n = 0;
+	struct timespec ts;
+
+	if (h->inflight == 0)
+		return -1;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	end = (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 + timeout_ms;
+	for (;;) {
+		curl_multi_perform(h->multi, &running);
+		if ((n = deliver_finished(h)) > 0 || h->inflight == 0)
+			return n;
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		slice = end - ((long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+		if (slice <= 0)
+			return 0;
+		if (slice > HTTP_POLL_SLICE_MS)
+			slice = HTTP_POLL_SLICE_MS;
+		curl_multi_poll(h->multi, NULL, 0, (int)slice, NULL);
+	}
 }
 
 struct transport
 http_transport(struct http *h)
 {
-	return (struct transport){ transport_send, h };
+	return (struct transport){ http_start, http_wait, h };
+}
+
+/* ------------------------------------------------------------ any seam */
+
+struct sent {
+	bool			 ended;
+	struct http_response	*resp;
+	struct err		*e;
+};
+
+static void
+on_sent(void *arg, struct http_response *resp, const struct err *e)
+{
+	struct sent *s = arg;
+
+	s->ended = true;
+	s->resp = resp;
+	if (resp == NULL)
+		*s->e = *e;
+}
+
+int
+transport_send(const struct transport *t, const struct http_request *req,
+    struct http_response **resp, struct err *e)
+{
+	struct sent s = { false, NULL, e };
+
+	*resp = NULL;
+	if (t->start(t->ctx, req, on_sent, &s, e) == -1)
+		return -1;
+	while (!s.ended)
+		if (t->wait(t->ctx, 1000) == -1) {
+			err_set(e, "%s %s: the transport lost the request",
+			    req->method, req->url);
+			return -1;
+		}
+	*resp = s.resp;
+	return s.resp != NULL ? 0 : -1;
 }

@@ -70,6 +70,7 @@ fake_transport_free(struct fake_transport *ft)
 	free(ft->nonces);
 	free(ft->nonce_used);
 	free(ft->steps);
+	answer_queue_free(&ft->answers);
 	memset(ft, 0, sizeof(*ft));
 }
 
@@ -360,14 +361,14 @@ take_step(struct fake_transport *ft, const struct fake_request *r)
 }
 
 static int
-fake_send(void *ctx, const struct http_request *req,
-    struct http_response **resp, struct err *e)
+fake_answer(struct fake_transport *ft, const struct http_request *req,
+    struct http_response **resp, struct err *e, long *delay_ms)
 {
-	struct fake_transport *ft = ctx;
 	const struct fake_request *r = record(ft, req);
 	const struct fake_step *s = take_step(ft, r);
 
 	*resp = NULL;
+	*delay_ms = s->delay_ms;
 	check_jws(ft, s, r);
 	if (s->lost) {
 		err_set(e, "%s: %s", req->url, str_or(s->lost_msg, LOST_MSG));
@@ -382,10 +383,34 @@ fake_send(void *ctx, const struct http_request *req,
 	return 0;
 }
 
+/* The answer is made now, from the script; it is handed over on wait. */
+static int
+fake_start(void *ctx, const struct http_request *req, transport_done_fn done,
+    void *arg, struct err *e)
+{
+	struct fake_transport *ft = ctx;
+	struct http_response *resp;
+	struct err lost = { "" };
+	long delay_ms;
+
+	(void)e;
+	(void)fake_answer(ft, req, &resp, &lost, &delay_ms);
+	answer_queue_push(&ft->answers, resp, &lost, done, arg, delay_ms);
+	return 0;
+}
+
+static int
+fake_wait(void *ctx, long timeout_ms)
+{
+	struct fake_transport *ft = ctx;
+
+	return answer_queue_deliver(&ft->answers, timeout_ms);
+}
+
 struct transport
 fake_transport_seam(struct fake_transport *ft)
 {
-	return (struct transport){ fake_send, ft };
+	return (struct transport){ fake_start, fake_wait, ft };
 }
 
 void

@@ -4,8 +4,9 @@
  *
  * A script is an ordered list of steps.  Each step says which request
  * comes next (method, URL, and what its JWS must carry) and what the CA
- * answers: a canned response, a computed one, or no answer at all (send
- * returns -1 as a timeout would).  A request the script does not expect
+ * answers: a canned response, a computed one, or no answer at all (as a
+ * timeout would).  The answer is made when the request is sent and
+ * handed over on the transport's next wait.  A request the script does not expect
  * fails the running test at once, naming the request and the step.
  * Every request is recorded, with its JWS header and payload decoded, so
  * a test can count or inspect them afterwards.
@@ -22,6 +23,7 @@
 
 #include <jansson.h>
 
+#include "answer_queue.h"
 #include "http.h"
 #include "signer.h"
 
@@ -55,7 +57,8 @@ struct fake_step {
 	int			 times;		/* 0: once; FAKE_FOREVER */
 
 	/* The answer. */
-	bool			 lost;		/* no answer (send gives -1) */
+	long			 delay_ms;	/* a slow answer */
+	bool			 lost;		/* no answer, as on a timeout */
 	const char		*lost_msg;	/* its message; a timeout */
 	long			 status;
 	const char		*body;
@@ -86,6 +89,7 @@ struct fake_transport {
 	bool			*nonce_used;
 	size_t			 nnonces;
 	unsigned long		 nonce_serial;
+	struct answer_queue	 answers;	/* handed over on wait */
 };
 
 void fake_transport_init(struct fake_transport *ft);

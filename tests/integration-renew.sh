@@ -85,10 +85,10 @@ hook_lines() { grep -c "^$1" "$HOOKS"; }
 sum_of() { sha256sum "$1"/*.pem 2>/dev/null | sha256sum; }
 
 # 1. Three certificates from one config: all issued, each deploy hook once,
-# the post-hook once.
+# the post-hook once; their requests share one HTTP/2 connection.
 write_conf
 before=$(new_orders)
-renew first renew -c "$CONF"
+renew first -v renew -c "$CONF"
 check_exit first 0 "first run: exit 0"
 for s in a b c; do
 	check "first run: $s issued (STATE/live/$s/fullchain.pem)" \
@@ -102,6 +102,9 @@ check "first run: the deploy hook of a got ACMEC_NAME, ACMEC_OUT, ACMEC_NAMES" \
     grep -qxF "deploy $A|$STATE/live/a|$A www.$A" "$HOOKS"
 check "first run: one post-hook ($(hook_lines post))" \
     test "$(hook_lines post)" = 1
+check "first run: the three orders shared one connection, over HTTP/2" \
+    grep -q "answers over 1 new connection(s), the last over HTTP/2" \
+    "$T/first.err"
 check "first run: b has an RSA key" \
     sh -c "openssl x509 -in '$STATE/live/b/cert.pem' -noout -text | grep -q rsaEncryption"
 

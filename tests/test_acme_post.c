@@ -541,12 +541,18 @@ acme_post__sanitizes_the_cas_problem_text(void **state)
 	assert_null(strchr(c->e.msg, '\n'));
 }
 
+/*
+ * newNonce changes nothing at the CA: a lost answer is asked again once;
+ * if that is lost too, the POST was never sent, and the outcome says so
+ * (a caller may send any request again after UNSENT).
+ */
 static void
-acme_post__reports_a_lost_new_nonce_as_no_answer(void **state)
+acme_post__reports_lost_new_nonces_as_unsent(void **state)
 {
 	struct ctx *c = *state;
 	const struct fake_step steps[] = {
 		FAKE_GET_DIRECTORY(CA),
+		{ .method = "HEAD", .url = NEW_NONCE_URL, .lost = true },
 		{ .method = "HEAD", .url = NEW_NONCE_URL, .lost = true },
 	};
 	struct http_response *r;
@@ -556,8 +562,31 @@ acme_post__reports_a_lost_new_nonce_as_no_answer(void **state)
 	assert_non_null(c->acme);
 	assert_int_equal(post(c, &r), -1);
 	assert_int_equal(c->out.status, 0);
-	assert_int_equal(c->out.verdict, ACME_UNKNOWN);
+	assert_int_equal(c->out.verdict, ACME_UNSENT);
 	assert_contains(c->e.msg, NEW_NONCE_URL);
+	assert_int_equal(fake_transport_count(&c->ft, "POST", NULL), 0);
+	fake_transport_assert_done(&c->ft);
+}
+
+static void
+acme_post__asks_new_nonce_again_after_a_lost_answer(void **state)
+{
+	struct ctx *c = *state;
+	const struct fake_step steps[] = {
+		FAKE_GET_DIRECTORY(CA),
+		{ .method = "HEAD", .url = NEW_NONCE_URL, .lost = true },
+		FAKE_NEW_NONCE(CA),
+		{ .method = "POST", .url = ACCOUNT_URL, .status = 200,
+		  .body = "{}" },
+	};
+	struct http_response *r;
+
+	fake_transport_add(&c->ft, steps, NITEMS(steps));
+	c->acme = acme_new(&c->seam, DIRECTORY_URL, &c->e);
+	assert_non_null(c->acme);
+	assert_int_equal(post(c, &r), 0);
+	assert_int_equal(c->out.verdict, ACME_DONE);
+	http_response_free(r);
 	fake_transport_assert_done(&c->ft);
 }
 
@@ -1309,7 +1338,8 @@ main(void)
 		T(acme_post__reports_a_4xx_problem_as_refused_with_its_name),
 		T(acme_post__reads_retry_after_into_the_outcome),
 		T(acme_post__sanitizes_the_cas_problem_text),
-		T(acme_post__reports_a_lost_new_nonce_as_no_answer),
+		T(acme_post__reports_lost_new_nonces_as_unsent),
+		T(acme_post__asks_new_nonce_again_after_a_lost_answer),
 		T(acme_order_new__reads_the_order_and_its_location),
 		T(acme_order_new__sends_addresses_as_ip_identifiers),
 		T(acme_order_new__refuses_an_order_url_that_is_not_https),

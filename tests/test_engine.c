@@ -606,6 +606,50 @@ engine_run__answers_a_challenge_again_after_a_step_ca_style_rejection(
 	assert_challenges_removed(c);
 }
 
+/*
+ * Orders do not wait for each other's answers: the second order is sent
+ * while the first one's answer is still on its way (so it needs a nonce of
+ * its own), and both answers are outstanding at once.
+ */
+static void
+engine_run__sends_the_next_order_while_an_answer_is_outstanding(
+    void **state)
+{
+	struct ctx *c = *state;
+	const struct fake_step steps[] = {
+		FAKE_GET_DIRECTORY(CA),
+		FAKE_NEW_NONCE(CA),
+		{ .method = "POST", .url = NEW_ORDER_URL, .delay_ms = 100,
+		  .payload_has = "\"value\":\"" NAME_A "\"", .status = 400,
+		  .body = FAKE_PROBLEM("rejectedIdentifier", "not a") },
+		FAKE_NEW_NONCE(CA),
+		{ .method = "POST", .url = NEW_ORDER_URL,
+		  .payload_has = "\"value\":\"c.example.org\"", .status = 400,
+		  .body = FAKE_PROBLEM("rejectedIdentifier", "not c") },
+	};
+	struct engine_result results[2];
+	struct cert_spec specs[2] = { c->spec, c->spec };
+	struct names other = { NULL, 0 };
+	struct session s;
+
+	assert_int_equal(names_add(&other, "c.example.org"), 0);
+	specs[1].names = other;
+	specs[1].out_dir = path_in(c->tmp.path, "out-c");
+	fake_transport_add(&c->ft, steps, NITEMS(steps));
+	session_init(&s);
+	assert_int_equal(engine_run(&s, &c->cfg, &c->opts, 2, specs, 2,
+	    results), -1);
+	session_close(&s);
+	fake_transport_assert_done(&c->ft);
+	assert_true(c->ft.answers.most >= 2);
+	assert_contains(results[0].err.msg, "not a");
+	assert_contains(results[1].err.msg, "not c");
+	engine_result_clear(&results[0]);
+	engine_result_clear(&results[1]);
+	free((char *)specs[1].out_dir);
+	names_clear(&other);
+}
+
 static void
 engine_run__refuses_a_pending_order_without_authorizations(void **state)
 {
@@ -661,6 +705,7 @@ main(void)
 		T(engine_run__finalizes_once_more_when_the_lost_finalize_left_it_ready),
 		T(engine_run__does_not_finalize_again_when_the_lost_finalize_was_taken),
 		T(engine_run__answers_a_challenge_again_after_a_step_ca_style_rejection),
+		T(engine_run__sends_the_next_order_while_an_answer_is_outstanding),
 		T(engine_run__refuses_a_pending_order_without_authorizations),
 		T(engine_run__refuses_a_valid_order_without_a_certificate_url),
 	};

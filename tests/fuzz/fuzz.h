@@ -15,6 +15,7 @@
 #include <openssl/evp.h>
 
 #include "acme.h"
+#include "../answer_queue.h"
 #include "signer.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -49,6 +50,7 @@ struct fuzz_ca {
 	int		 directory_body;
 	long		 post_status;
 	const char	*retry_after;
+	struct answer_queue answers;	/* the transport's, handed over on wait */
 };
 
 /* A struct acme talking to ca; NULL if the directory is refused. */

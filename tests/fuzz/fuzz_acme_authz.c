@@ -7,7 +7,8 @@
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct fuzz_ca ca = { (const char *)data, size, 0, 200, NULL };
+	struct fuzz_ca ca = { .body = (const char *)data, .len = size,
+	    .directory_body = 0, .post_status = 200, .retry_after = NULL };
 	const struct acme_who who = fuzz_who();
 	struct acme_authz *z = NULL;
 	struct acme_outcome out;

@@ -10,7 +10,8 @@
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct fuzz_ca ca = { (const char *)data, size, 1, 200, NULL };
+	struct fuzz_ca ca = { .body = (const char *)data, .len = size,
+	    .directory_body = 1, .post_status = 200, .retry_after = NULL };
 	struct acme_outcome out;
 	struct acme *a;
 	struct err e;

@@ -10,7 +10,8 @@
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct fuzz_ca ca = { (const char *)data, size, 0, 201, "3" };
+	struct fuzz_ca ca = { .body = (const char *)data, .len = size,
+	    .directory_body = 0, .post_status = 201, .retry_after = "3" };
 	static const char *v[] = { "example.com", "www.example.com" };
 	const struct names names = { (char **)v, 2 };
 	const struct acme_order_request oreq = { &names, NULL, NULL };

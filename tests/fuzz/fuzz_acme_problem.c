@@ -12,7 +12,8 @@
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct fuzz_ca ca = { (const char *)data, size, 0, 400, "120" };
+	struct fuzz_ca ca = { .body = (const char *)data, .len = size,
+	    .directory_body = 0, .post_status = 400, .retry_after = "120" };
 	const struct acme_who who = fuzz_who();
 	struct acme_order order = { .url = FUZZ_CA "/order/1",
 	    .retry_after = -1 };
