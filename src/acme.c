@@ -436,11 +436,11 @@ outcome_reset(struct acme_outcome *out, enum acme_verdict verdict)
 /* One signed POST in flight, with its badNonce retries. */
 struct post {
 	struct acme		*a;
-	char			*url;
-	char			*accept;
+	const char		*url;
+	const char		*accept;
 	json_t			*payload;
 	const struct signer	*key;
-	char			*kid;
+	const char		*kid;
 	struct http_response	**resp;
 	struct acme_outcome	*out;
 	struct err		*e;
@@ -453,11 +453,41 @@ struct post {
 static void
 post_free(struct post *p)
 {
-	free(p->url);
-	free(p->accept);
 	json_decref(p->payload);
-	free(p->kid);
-	free(p);
+	free(p);	/* the strings live in the same allocation */
+}
+
+/* A copy of s at *buf, which moves past it; NULL stays NULL. */
+static char *
+put_string(char **buf, const char *s)
+{
+	char *copy = *buf;
+
+	if (s == NULL)
+		return NULL;
+	*buf = stpcpy(copy, s) + 1;
+	return copy;
+}
+
+/* A post with copies of req's strings; NULL: out of memory. */
+static struct post *
+post_new(const struct acme_request *req)
+{
+	size_t size = sizeof(struct post) + strlen(req->url) + 1;
+	struct post *p;
+	char *buf;
+
+	size += req->accept != NULL ? strlen(req->accept) + 1 : 0;
+	size += req->who.kid != NULL ? strlen(req->who.kid) + 1 : 0;
+	if ((p = calloc(1, size)) == NULL)
+		return NULL;
+	buf = (char *)(p + 1);
+	p->url = put_string(&buf, req->url);
+	p->accept = put_string(&buf, req->accept);
+	p->kid = put_string(&buf, req->who.kid);
+	p->payload = json_incref((json_t *)req->payload);
+	p->key = req->who.key;
+	return p;
 }
 
 static void
@@ -582,20 +612,11 @@ acme_post_start(struct acme *a, const struct acme_request *req,
 
 	*resp = NULL;
 	outcome_reset(out, ACME_UNSENT);
-	if ((p = calloc(1, sizeof(*p))) == NULL ||
-	    (p->url = strdup(req->url)) == NULL ||
-	    (req->accept != NULL && (p->accept = strdup(req->accept)) ==
-	    NULL) ||
-	    (req->who.kid != NULL && (p->kid = strdup(req->who.kid)) ==
-	    NULL)) {
-		if (p != NULL)
-			post_free(p);
+	if ((p = post_new(req)) == NULL) {
 		err_set(e, "out of memory");
 		return -1;
 	}
 	p->a = a;
-	p->payload = json_incref((json_t *)req->payload);
-	p->key = req->who.key;
 	p->resp = resp;
 	p->out = out;
 	p->e = e;

@@ -283,8 +283,12 @@ schedule(struct engine *eng, struct job *jobs, size_t n)
 			(void)wait_for(eng, jobs, n, 100);
 			continue;
 		}
+		if (job == NULL) {	/* every job waits for an answer */
+			(void)wait_for(eng, jobs, n, 1000);
+			continue;
+		}
 		now = engine_now_ms();
-		wait = job != NULL ? job->due_ms - now : 1000;
+		wait = job->due_ms - now;
 		if (last + PACE_MS - now > wait)
 			wait = last + PACE_MS - now;
 		if (wait > 0) {
