@@ -480,6 +480,36 @@ hang() {
 	    "$label: the message names the URL"
 }
 
+# Ctrl-C while an answer is outstanding (the CA never answers a poll):
+# acmec cuts the request short and stops within 3 s, says so, and
+# replaces nothing.
+case_interrupted() {
+	local label=interrupted pid t0 t1
+	case_dirs "$label"
+	use_ca "$label" poll-silent || return
+	timeout "$ACMEC_RUN_TIMEOUT" "$ACMEC" --timeout 60 --directory \
+	    "$ACME_DIRECTORY" --ca-bundle "$ACME_CA_BUNDLE" --state-dir \
+	    "$STATE" issue -d "$NAME" -w "$WEB" --agree-tos --out "$OUT" \
+	    >"$T/$label.out" 2>"$T/$label.err" &
+	pid=$!
+	for _ in $(seq 200); do
+		[ "$(requests '^POST /order/1 ')" -ge 1 ] && break
+		sleep 0.05
+	done
+	t0=$(now_ms)
+	kill -INT "$pid"
+	wait "$pid"
+	rc=$?
+	t1=$(now_ms)
+	check "$label: a poll was outstanding when ^C came" \
+	    test "$(requests '^POST /order/1 ')" -ge 1
+	check_failed "$label" "$label: exits 1"
+	check "$label: stops within 3 s of ^C ($((t1 - t0)) ms)" \
+	    test $((t1 - t0)) -le 3000
+	check_says "$label" 'interrupted' "$label: says it was interrupted"
+	check "$label: nothing written to --out" test ! -e "$OUT"
+}
+
 # bad_token LABEL TOKEN: an http-01 token that is not base64url.
 bad_token() {
 	local label=$1 token=$2 before=''
@@ -1048,6 +1078,7 @@ job huge endless-body endless-body
 job --early hang silent silent
 job --early hang silent-http silent-http
 job --early hang slow-drip slow-drip
+job --early case_interrupted
 job case_bad_tokens
 job case_escapes
 job case_malformed

@@ -427,6 +427,12 @@ def poll_lost_once(ca):
 
 
 @scenario
+def poll_silent(ca):
+    """No poll of the order is ever answered (for Ctrl-C in flight)."""
+    ca.order = lambda req: Reply(silent=True)
+
+
+@scenario
 def keychange_silent(ca):
     """The key change is received, its answer never comes."""
     ca.key_change = lambda req: Reply(silent=True)
