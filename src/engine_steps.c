@@ -32,6 +32,8 @@ job_who(const struct engine *eng)
 static void
 job_fail(struct job *job)
 {
+	/* Issue #8: say so when the next run picks the order up. */
+	resume_explain(job->resume, &job->result->err);
 	job->state = JOB_FAILED;
 }
 
@@ -156,6 +158,62 @@ step_order(struct engine *eng, struct job *job)
 		err_append(&job->result->err, "; the CA may have made the "
 		    "order, but nothing was issued; run acmec again");
 	job_fail(job);
+}
+
+/* --------------------------------------------------------------- resume */
+
+/* Issue #8: the order an earlier run left is over; order anew. */
+static void
+order_anew(struct job *job, const char *why)
+{
+	log_info("%s: the order %s an earlier run left %s; ordering anew",
+	    engine_job_label(job), resume_order_url(job->resume), why);
+	resume_remove(job->resume);
+	acme_order_free(job->order);
+	job->order = NULL;
+	job_goto(job, JOB_ORDER, 0);
+}
+
+/*
+ * Issue #8: an earlier run sent the CSR of this order and never learned
+ * what came of it.  Ask the CA: valid -> download, processing -> wait,
+ * ready -> finalize, pending -> authorizations; invalid, refused, or
+ * another account's -> order anew.  A lost answer leaves the record.
+ */
+static void
+step_resume(struct engine *eng, struct job *job)
+{
+	const struct acme_who who = job_who(eng);
+	struct err *e = &job->result->err;
+	struct acme_outcome out;
+
+	if (!resume_account_is(job->resume, who.kid)) {
+		order_anew(job, "belongs to another account");
+		return;
+	}
+	if (job->order == NULL && (job->order = acme_order_at(
+	    resume_order_url(job->resume), e)) == NULL) {
+		job_fail(job);
+		return;
+	}
+	if (acme_order_fetch(eng->session->acme, &who, job->order, &out,
+	    e) == -1) {
+		if (retry_lost_read(job, &out))
+			return;
+		if (out.verdict == ACME_UNKNOWN ||
+		    acme_refused_with(&out, "rateLimited"))
+			job_fail(job);
+		else
+			order_anew(job, e->msg);
+		return;
+	}
+	if (strcmp(job->order->status, "invalid") == 0) {
+		order_anew(job, "is invalid");
+		return;
+	}
+	log_info("%s: picking up the order %s an earlier run left (%s)",
+	    engine_job_label(job), job->order->url, job->order->status);
+	after_order(job);
 }
 
 /* ------------------------------------------------------- authorizations */
@@ -382,8 +440,11 @@ step_wait(struct engine *eng, struct job *job)
 
 	if (acme_order_fetch(eng->session->acme, &who, job->order, &out,
 	    &job->result->err) == -1) {
-		if (!retry_lost_read(job, &out))
+		if (!retry_lost_read(job, &out)) {
+			/* Issue #8: the CA refused it: the order is gone. */
+			resume_remove_if_refused(job->resume, &out);
 			job_fail(job);
+		}
 		return;
 	}
 	job->lost = 0;
@@ -400,9 +461,10 @@ step_wait(struct engine *eng, struct job *job)
 	} else if (strcmp(status, "processing") == 0) {
 		job_goto(job, JOB_WAIT_VALID, POLL_DELAY_MIN_MS);
 	} else {
-		if (strcmp(status, "invalid") == 0)
+		if (strcmp(status, "invalid") == 0) {
 			describe_invalid_order(eng, job);
-		else
+			resume_remove(job->resume);	/* issue #8: dead */
+		} else
 			err_set(&job->result->err, "%s: the order stays %s",
 			    job->order->url, status);
 		job_fail(job);
@@ -417,13 +479,25 @@ step_finalize(struct engine *eng, struct job *job)
 	const struct acme_who who = job_who(eng);
 	struct acme_outcome out;
 
+	/*
+	 * Issue #8: kept before the CA may issue, so that no answer lost
+	 * from here on loses the certificate (or its new key).
+	 */
+	if (resume_save(job->resume, job->order->url, who.kid, job->key,
+	    &job->result->err) == -1) {
+		job_fail(job);
+		return;
+	}
 	if (acme_order_finalize(eng->session->acme, &who, job->order,
 	    certkey_csr(job->key), &out, &job->result->err) == -1) {
 		/* Only the order can tell whether the CA took the CSR. */
-		if (out.verdict == ACME_UNKNOWN)
+		if (out.verdict == ACME_UNKNOWN) {
 			job_goto(job, JOB_WAIT_VALID, LOST_DELAY_MS);
-		else
-			job_fail(job);
+			return;
+		}
+		/* Issue #8: refused: the CA took no CSR. */
+		resume_remove_if_refused(job->resume, &out);
+		job_fail(job);
 		return;
 	}
 	if (strcmp(job->order->status, "valid") == 0)
@@ -435,6 +509,7 @@ step_finalize(struct engine *eng, struct job *job)
 		err_set(&job->result->err, "the CA did not issue the "
 		    "certificate: %s", job->order->error ? job->order->error :
 		    "it gave no reason");
+		resume_remove(job->resume);	/* issue #8: dead */
 		job_fail(job);
 	}
 }
@@ -478,8 +553,11 @@ check_and_write(struct job *job, struct err *e)
 	int rc = -1;
 
 	if (certkey_check(job->key, sk_X509_value(job->chain, 0),
-	    &job->names, e) == -1)
+	    &job->names, e) == -1) {
+		/* Issue #8: this order's certificate never fits. */
+		resume_remove(job->resume);
 		return -1;
+	}
 	if (certkey_new_pem(job->key, &key_pem, e) == -1)
 		return -1;
 	rc = output_write(job->out, key_pem, job->chain, e);
@@ -593,8 +671,11 @@ step_download(struct engine *eng, struct job *job)
 	if (acme_certificate_download(eng->session->acme, &who,
 	    job->order->certificate, &pem, &len, &urls, &nurls, &out,
 	    e) == -1) {
-		if (!retry_lost_read(job, &out))
+		if (!retry_lost_read(job, &out)) {
+			/* Issue #8: the CA refused it for good. */
+			resume_remove_if_refused(job->resume, &out);
 			job_fail(job);
+		}
 		return;
 	}
 	if (job->chain != NULL) {	/* a step repeated after a lost answer */
@@ -612,6 +693,7 @@ step_download(struct engine *eng, struct job *job)
 	}
 	log_issued(job);
 	announce_name_changes(job);
+	resume_remove(job->resume);	/* issue #8: the certificate is in */
 	job->state = JOB_DONE;
 }
 
@@ -621,6 +703,9 @@ engine_step(struct engine *eng, struct job *job)
 	switch (job->state) {
 	case JOB_ORDER:
 		step_order(eng, job);
+		break;
+	case JOB_RESUME:
+		step_resume(eng, job);
 		break;
 	case JOB_AUTHORIZE:
 		step_authorize(eng, job);
