@@ -38,8 +38,10 @@ struct resume;
  * record for other names or another CA is left alone, with a verbose
  * line; one that is not a private regular file (a link, a FIFO, another
  * user's, mode 0644...) or not a record acmec wrote is moved aside as
- * NAME-HASH.json.bad, with a warning.  NULL only when the job cannot go
- * on (out of memory, STATE_DIR/orders unsafe: "chmod 700 ...").
+ * NAME-HASH.json.bad, with a warning.  A record older than
+ * out_dir/cert.pem is removed: a run wrote its certificate and was killed
+ * before it could remove it.  NULL only when the job cannot go on (out of
+ * memory, STATE_DIR/orders unsafe: "chmod 700 ...").
  */
 struct resume *resume_open(const struct config *cfg, const char *out_dir,
     const struct names *names, struct err *e);

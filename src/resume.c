@@ -3,7 +3,10 @@
  * resume.h).  Everything is done relative to a descriptor of that
  * directory, and no link is followed: the record may hold a private key.
  */
+#include <sys/stat.h>
+
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -25,6 +28,7 @@ struct resume {
 	char		*dir;		/* STATE_DIR/orders */
 	const char	*name;		/* NAME-HASH.json, in path */
 	char		*directory_url;	/* the CA of this run */
+	char		*cert_path;	/* OUT/cert.pem */
 	struct names	 names;		/* of this job */
 	/* The record of this job, loaded or saved; NULL: none. */
 	char		*order_url;
@@ -59,6 +63,7 @@ resume_free(struct resume *r)
 	free(r->path);
 	free(r->dir);
 	free(r->directory_url);
+	free(r->cert_path);
 	names_clear(&r->names);
 	free(r);
 }
@@ -174,6 +179,23 @@ record_take(struct resume *r, const json_t *rec, struct err *e)
 	return 0;
 }
 
+/*
+ * A certificate written after the record was: the run that wrote it was
+ * killed before it could remove the record, and the order is over.
+ */
+static bool
+record_outdated(const struct resume *r, int dfd)
+{
+	struct stat rec, cert;
+
+	if (fstatat(dfd, r->name, &rec, AT_SYMLINK_NOFOLLOW) == -1 ||
+	    stat(r->cert_path, &cert) == -1)
+		return false;
+	return cert.st_mtim.tv_sec > rec.st_mtim.tv_sec ||
+	    (cert.st_mtim.tv_sec == rec.st_mtim.tv_sec &&
+	    cert.st_mtim.tv_nsec > rec.st_mtim.tv_nsec);
+}
+
 /* A record acmec cannot trust or read is kept aside, never used. */
 static void
 set_aside(const struct resume *r, int dfd, const char *why)
@@ -219,7 +241,7 @@ load(struct resume *r, struct err *e)
 	struct names names = { NULL, 0 };
 	struct err why = { "" };
 	json_t *rec;
-	int dfd, rc;
+	int dfd, rc, taken = 0;
 
 	if ((dfd = store_open_dir(r->dir, e)) == -1)
 		return -1;
@@ -230,16 +252,17 @@ load(struct resume *r, struct err *e)
 	}
 	if (rc == -1) {
 		set_aside(r, dfd, why.msg);
-		rc = 0;
 	} else if (rc == 0 && record_matches(r, rec, &names)) {
-		rc = record_take(r, rec, e);
-	} else {
-		rc = 0;
+		if (!record_outdated(r, dfd))
+			taken = record_take(r, rec, e);
+		else if (unlinkat(dfd, r->name, 0) == 0)
+			log_verbose("%s: its certificate was written since; "
+			    "removed", r->path);
 	}
 	close(dfd);
 	json_decref(rec);
 	names_clear(&names);
-	return rc;
+	return taken;
 }
 
 static int
@@ -261,6 +284,7 @@ resume_open(const struct config *cfg, const char *out_dir,
 	    (r->path = config_order_record(cfg, out_dir)) == NULL ||
 	    (r->dir = strdup(r->path)) == NULL ||
 	    (r->directory_url = strdup(cfg->directory_url)) == NULL ||
+	    (r->cert_path = store_path(out_dir, "cert.pem")) == NULL ||
 	    copy_names(names, &r->names) == -1) {
 		err_set(e, "out of memory");
 		resume_free(r);

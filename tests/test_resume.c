@@ -16,7 +16,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "certkey.h"
@@ -259,6 +261,52 @@ resume_remove__leaves_a_record_of_other_names_alone(void **state)
 	names_clear(&other);
 }
 
+/* OUT/cert.pem; then the record, or else the certificate, is made older. */
+static void
+cert_in_place(struct ctx *c, bool record_older)
+{
+	struct timespec then[2] = { { time(NULL) - 10, 0 },
+	    { time(NULL) - 10, 0 } };
+	char *cert = path_in(c->out, "cert.pem");
+
+	assert_int_equal(mkdir(c->out, 0700), 0);
+	write_text(cert, "a certificate");
+	assert_int_equal(utimensat(AT_FDCWD, record_older ? c->record : cert,
+	    then, AT_SYMLINK_NOFOLLOW), 0);
+	free(cert);
+}
+
+/* A run killed after it wrote the certificate, before the removal. */
+static void
+resume_open__removes_a_record_older_than_the_certificate_in_place(
+    void **state)
+{
+	struct ctx *c = *state;
+	struct resume *r;
+
+	save(c);
+	cert_in_place(c, true);
+	r = open_ok(c, &c->names);
+	assert_null(resume_order_url(r));
+	assert_null(resume_key_pem(r));
+	resume_free(r);
+	assert_false(exists(c->record));
+}
+
+static void
+resume_open__takes_a_record_newer_than_the_certificate_in_place(
+    void **state)
+{
+	struct ctx *c = *state;
+	struct resume *r;
+
+	save(c);
+	cert_in_place(c, false);
+	r = open_ok(c, &c->names);
+	assert_string_equal(resume_order_url(r), ORDER_URL);
+	resume_free(r);
+}
+
 static void
 resume_open__ignores_a_record_of_another_ca(void **state)
 {
@@ -462,6 +510,8 @@ main(void)
 		T(resume_save__keeps_no_key_that_is_in_the_output_already),
 		T(resume_remove__removes_the_record),
 		T(resume_remove__leaves_a_record_of_other_names_alone),
+		T(resume_open__removes_a_record_older_than_the_certificate_in_place),
+		T(resume_open__takes_a_record_newer_than_the_certificate_in_place),
 		T(resume_open__ignores_a_record_of_another_ca),
 		T(resume_account_is__false_for_another_account),
 		T(resume_open__moves_a_record_that_is_not_json_aside),
