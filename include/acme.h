@@ -200,6 +200,11 @@ int acme_order_new(struct acme *a, const struct acme_who *who,
 int acme_order_new_start(struct acme *a, const struct acme_who *who,
     const struct acme_order_request *req, struct acme_order **order,
     struct acme_outcome *out, struct err *e, struct acme_done done);
+/*
+ * An order known by its URL only (an earlier run's, resume.h), for
+ * acme_order_fetch to fill in; new.
+ */
+struct acme_order *acme_order_at(const char *url, struct err *e);
 /* POST-as-GET the order and refresh it. */
 int acme_order_fetch(struct acme *a, const struct acme_who *who,
     struct acme_order *order, struct acme_outcome *out, struct err *e);

@@ -26,6 +26,14 @@ struct certkey *certkey_open(const char *key_path,
     const struct cert_spec *spec, const struct names *names, struct err *e);
 
 /*
+ * The new key pem (PEM text from what, for messages) that an earlier run
+ * generated and kept with its order (resume.h), and a CSR for names.  The
+ * key counts as new: certkey_new_pem gives it for the output set.
+ */
+struct certkey *certkey_from_pem(const char *pem, const char *what,
+    const struct names *names, struct err *e);
+
+/*
  * A user's CSR at csr_path, whose key acmec never sees: its names (each
  * checked like -d) go into *names (empty on entry).
  */

@@ -4,6 +4,7 @@
  *   STATE_DIR/accounts/CA/                the account of one CA (account.h)
  *   STATE_DIR/live/NAME/                  default --out of issue
  *   STATE_DIR/locks/NAME-HASH.lock        one per output directory
+ *   STATE_DIR/orders/NAME-HASH.json       its order in flight (resume.h)
  *
  * acmec before 0.2 kept one STATE_DIR/account-key.pem for every CA and
  * STATE_DIR/accounts/HOST_PATH.json records; account_open() takes them
@@ -44,6 +45,8 @@ void config_defaults(struct config *cfg);
 char *config_account_dir(const struct config *cfg);
 /* The lock of the output directory out_dir (made absolute). */
 char *config_output_lock(const struct config *cfg, const char *out_dir);
+/* The record of its order in flight: the lock's name, under orders/. */
+char *config_order_record(const struct config *cfg, const char *out_dir);
 char *config_legacy_account_key_path(const struct config *cfg);
 char *config_legacy_account_record_path(const struct config *cfg);
 char *config_live_dir(const struct config *cfg, const char *name);

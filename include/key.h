@@ -34,6 +34,13 @@ EVP_PKEY *key_load(const char *path, enum store_access access,
     struct err *e);
 
 /*
+ * key_load of the len bytes of PEM text at pem, which come from what (a
+ * file name, for messages).
+ */
+EVP_PKEY *key_from_pem(const char *pem, size_t len, const char *what,
+    struct err *e);
+
+/*
  * 0 for a key acmec and ACME CAs use: RSA of 2048 bits or more, EC P-256
  * or P-384.  Else -1 and "a 1024-bit RSA key; only RSA (2048 bits or
  * more) and EC P-256/P-384 keys are supported" (callers add the file).

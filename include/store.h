@@ -87,6 +87,38 @@ int store_lock_path(const char *path, int wait_seconds, struct err *e);
 /* Release the lock; -1 is fine. */
 void store_unlock(int fd);
 
+/*
+ * Files relative to a directory descriptor, never through a link: for
+ * records in the state directory that hold secrets (STATE/orders).
+ *
+ * store_open_dir: create path (and missing parents) 0700 if missing, then
+ * open it without following a link in its last component; refused like
+ * store_check_dir if another user owns it or others can write to it.
+ * The descriptor, or -1.
+ */
+int store_open_dir(const char *path, struct err *e);
+
+/*
+ * store_write_atomic under dfd (dir is its name, for messages): a new
+ * temporary file beside name (O_EXCL, O_NOFOLLOW), mode, fsync, renamed
+ * over name, the directory synced.  A link at name is replaced, never
+ * followed.
+ */
+int store_write_at(int dfd, const char *dir, const char *name,
+    const void *data, size_t len, mode_t mode, struct err *e);
+
+/*
+ * Read name under dfd, a private file: a regular file (a link is not
+ * followed), owned by us or root, that neither its group nor others may
+ * read or write; at most max bytes, NUL-terminated (*data new).  0; 1 if
+ * there is no such file; -1 if it is refused or cannot be read, *e says
+ * why without a remedy, which is the caller's ("DIR/NAME is a symbolic
+ * link, which acmec does not follow there", "DIR/NAME can be read or
+ * written by other users (mode 0644)").
+ */
+int store_read_at(int dfd, const char *dir, const char *name, size_t max,
+    char **data, size_t *len, struct err *e);
+
 /* Join two path parts with '/'; new string or NULL on ENOMEM. */
 char *store_path(const char *dir, const char *name);
 

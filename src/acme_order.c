@@ -35,6 +35,25 @@ acme_order_free(struct acme_order *o)
 	free(o);
 }
 
+struct acme_order *
+acme_order_at(const char *url, struct err *e)
+{
+	struct acme_order *o;
+
+	if (!acme_url_is_https(url)) {
+		err_set(e, "the order URL is not https");
+		return NULL;
+	}
+	if ((o = calloc(1, sizeof(*o))) == NULL ||
+	    (o->url = strdup(url)) == NULL) {
+		free(o);
+		err_set(e, "out of memory");
+		return NULL;
+	}
+	o->retry_after = -1;
+	return o;
+}
+
 static const char *const order_statuses[] = {
 	"pending", "ready", "processing", "valid", "invalid", NULL
 };

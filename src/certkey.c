@@ -41,6 +41,19 @@ certkey_alloc(struct err *e)
 	return ck;
 }
 
+/* ck with its key (NULL: failed) gets its CSR for names; freed on error. */
+static struct certkey *
+with_csr(struct certkey *ck, const struct names *names, struct err *e)
+{
+	if (ck->key == NULL ||
+	    (ck->req = csr_new(ck->key, names, e)) == NULL ||
+	    (ck->csr_b64url = csr_to_b64url(ck->req, e)) == NULL) {
+		certkey_free(ck);
+		return NULL;
+	}
+	return ck;
+}
+
 struct certkey *
 certkey_open(const char *key_path, const struct cert_spec *spec,
     const struct names *names, struct err *e)
@@ -59,13 +72,21 @@ certkey_open(const char *key_path, const struct cert_spec *spec,
 		ck->key = key_generate(spec->key_type, e);
 		ck->is_new = true;
 	}
-	if (ck->key == NULL ||
-	    (ck->req = csr_new(ck->key, names, e)) == NULL ||
-	    (ck->csr_b64url = csr_to_b64url(ck->req, e)) == NULL) {
-		certkey_free(ck);
+	return with_csr(ck, names, e);
+}
+
+struct certkey *
+certkey_from_pem(const char *pem, const char *what, const struct names *names,
+    struct err *e)
+{
+	struct certkey *ck;
+
+	if ((ck = certkey_alloc(e)) == NULL)
 		return NULL;
-	}
-	return ck;
+	ck->key = key_from_pem(pem, strlen(pem), what, e);
+	/* Not in the output set yet: written with the certificate. */
+	ck->is_new = true;
+	return with_csr(ck, names, e);
 }
 
 int

@@ -69,18 +69,32 @@ config_account_dir(const struct config *cfg)
 	return path;
 }
 
-char *
-config_output_lock(const struct config *cfg, const char *out_dir)
+/* STATE_DIR/sub/NAME-HASH.suffix for the output directory out_dir. */
+static char *
+output_slug_path(const struct config *cfg, const char *out_dir,
+    const char *sub, const char *suffix)
 {
-	char *dir = store_path(cfg->state_dir, "locks"), *abs = NULL, *path;
+	char *dir = store_path(cfg->state_dir, sub), *abs = NULL, *path;
 	char cwd[4096];
 
 	if (out_dir[0] != '/' && getcwd(cwd, sizeof(cwd)) != NULL)
 		abs = store_path(cwd, out_dir);
-	path = dir ? slug_path(dir, abs ? abs : out_dir, ".lock") : NULL;
+	path = dir ? slug_path(dir, abs ? abs : out_dir, suffix) : NULL;
 	free(dir);
 	free(abs);
 	return path;
+}
+
+char *
+config_output_lock(const struct config *cfg, const char *out_dir)
+{
+	return output_slug_path(cfg, out_dir, "locks", ".lock");
+}
+
+char *
+config_order_record(const struct config *cfg, const char *out_dir)
+{
+	return output_slug_path(cfg, out_dir, "orders", ".json");
 }
 
 char *

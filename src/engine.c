@@ -61,6 +61,7 @@ job_free(struct job *job)
 		acme_authz_free(job->tasks[i].authz);
 	free(job->tasks);
 	acme_order_free(job->order);
+	resume_free(job->resume);
 	if (job->chain != NULL)
 		cert_chain_free(job->chain);
 	certkey_free(job->key);
@@ -160,6 +161,17 @@ job_prepare(struct job *job, const struct config *cfg, struct err *e)
 		return 1;
 	if (job_compare_names(job, spec->out_dir == NULL, e) == -1)
 		return -1;
+	/*
+	 * An order an earlier run left for this output directory,
+	 * with the new key its CSR was made with, if it was one.
+	 */
+	if ((job->resume = resume_open(cfg, output_dir(job->out), &job->names,
+	    e)) == NULL)
+		return -1;
+	if (job->key == NULL && resume_key_pem(job->resume) != NULL &&
+	    (job->key = certkey_from_pem(resume_key_pem(job->resume),
+	    resume_path(job->resume), &job->names, e)) == NULL)
+		return -1;
 	if (job->key == NULL)
 		job->key = certkey_open(output_key_path(job->out), spec,
 		    &job->names, e);
@@ -171,7 +183,9 @@ job_prepare(struct job *job, const struct config *cfg, struct err *e)
 	    webroot_sink_new(spec->webroot, e);
 	if (job->sink == NULL || challenge_sink_check(job->sink, e) == -1)
 		return -1;
-	job->state = JOB_ORDER;
+	/* With a record, ask the CA about its order first. */
+	job->state = resume_order_url(job->resume) != NULL ? JOB_RESUME :
+	    JOB_ORDER;
 	return 0;
 }
 

@@ -15,11 +15,13 @@
 #include "challenge.h"
 #include "engine.h"
 #include "output.h"
+#include "resume.h"
 #include "session.h"
 #include "str.h"
 
 enum job_state {
 	JOB_ORDER,		/* send newOrder */
+	JOB_RESUME,		/* ask about an earlier run's order */
 	JOB_AUTHORIZE,		/* fetch the next authorization */
 	JOB_RESPOND,		/* answer the challenges that are due */
 	JOB_WAIT_READY,		/* poll the order until validation ends */
@@ -46,6 +48,7 @@ struct job {
 	struct certkey		*key;
 	struct challenge_sink	*sink;
 	struct acme_order	*order;
+	struct resume		*resume;	/* the order an earlier run left */
 	struct task		*tasks;		/* one per authorization */
 	size_t			 ntasks;
 	STACK_OF(X509)		*chain;

@@ -34,6 +34,8 @@ job_who(const struct engine *eng)
 static void
 job_fail(struct job *job)
 {
+	/* Say so when the next run picks the order up. */
+	resume_explain(job->resume, &job->result->err);
 	job->state = JOB_FAILED;
 }
 
@@ -207,6 +209,71 @@ read_order(struct engine *eng, struct job *job)
 		err_append(&job->result->err, "; the CA may have made the "
 		    "order, but nothing was issued; run acmec again");
 	job_fail(job);
+}
+
+/* --------------------------------------------------------------- resume */
+
+/* The order an earlier run left is over; order anew. */
+static void
+order_anew(struct job *job, const char *why)
+{
+	log_info("%s: the order %s an earlier run left %s; ordering anew",
+	    engine_job_label(job), resume_order_url(job->resume), why);
+	resume_remove(job->resume);
+	acme_order_free(job->order);
+	job->order = NULL;
+	job_goto(job, JOB_ORDER, 0);
+}
+
+/*
+ * An earlier run sent the CSR of this order and never learned
+ * what came of it.  Ask the CA: valid -> download, processing -> wait,
+ * ready -> finalize, pending -> authorizations; invalid, refused, or
+ * another account's -> order anew.  A lost answer leaves the record.
+ */
+static void
+send_resume(struct engine *eng, struct job *job)
+{
+	const struct acme_who who = job_who(eng);
+	struct err *e = &job->result->err;
+
+	if (!resume_account_is(job->resume, who.kid)) {
+		order_anew(job, "belongs to another account");
+		return;
+	}
+	if (job->order == NULL && (job->order = acme_order_at(
+	    resume_order_url(job->resume), e)) == NULL) {
+		job_fail(job);
+		return;
+	}
+	sent(job, acme_order_fetch_start(eng->session->acme, &who, job->order,
+	    &job->outcome, e, job_done(job)));
+}
+
+static void
+read_resume(struct engine *eng, struct job *job)
+{
+	const struct acme_outcome *out = &job->outcome;
+
+	(void)eng;
+	if (job->rc == -1) {
+		if (retry_lost_read(job, out))
+			return;
+		if (out->verdict == ACME_UNKNOWN ||
+		    out->verdict == ACME_UNSENT ||
+		    acme_refused_with(out, "rateLimited"))
+			job_fail(job);
+		else
+			order_anew(job, job->result->err.msg);
+		return;
+	}
+	if (strcmp(job->order->status, "invalid") == 0) {
+		order_anew(job, "is invalid");
+		return;
+	}
+	log_info("%s: picking up the order %s an earlier run left (%s)",
+	    engine_job_label(job), job->order->url, job->order->status);
+	after_order(job);
 }
 
 /* ------------------------------------------------------- authorizations */
@@ -471,8 +538,11 @@ read_poll(struct engine *eng, struct job *job)
 	bool ready_wait = job->state == JOB_WAIT_READY;
 
 	if (job->rc == -1) {
-		if (!retry_lost_read(job, &job->outcome))
+		if (!retry_lost_read(job, &job->outcome)) {
+			/* Refused: the order is gone. */
+			resume_remove_if_refused(job->resume, &job->outcome);
 			job_fail(job);
+		}
 		return;
 	}
 	job->lost = 0;
@@ -489,9 +559,10 @@ read_poll(struct engine *eng, struct job *job)
 	} else if (strcmp(status, "processing") == 0) {
 		job_goto(job, JOB_WAIT_VALID, POLL_DELAY_MIN_MS);
 	} else {
-		if (strcmp(status, "invalid") == 0)
+		if (strcmp(status, "invalid") == 0) {
 			describe_invalid_order(eng, job);
-		else
+			resume_remove(job->resume);	/* dead */
+		} else
 			err_set(&job->result->err, "%s: the order stays %s",
 			    job->order->url, status);
 		job_fail(job);
@@ -505,6 +576,15 @@ send_finalize(struct engine *eng, struct job *job)
 {
 	const struct acme_who who = job_who(eng);
 
+	/*
+	 * Kept before the CA may issue, so that no answer lost from here
+	 * on loses the certificate (or its new key).
+	 */
+	if (resume_save(job->resume, job->order->url, who.kid, job->key,
+	    &job->result->err) == -1) {
+		job_fail(job);
+		return;
+	}
 	sent(job, acme_order_finalize_start(eng->session->acme, &who,
 	    job->order, certkey_csr(job->key), &job->outcome, &job->result->err,
 	    job_done(job)));
@@ -518,11 +598,15 @@ read_finalize(struct engine *eng, struct job *job)
 	(void)eng;
 	if (job->rc == -1) {
 		/* Only the order can tell whether the CA took the CSR. */
-		if (out->verdict == ACME_UNKNOWN)
+		if (out->verdict == ACME_UNKNOWN) {
 			job_goto(job, JOB_WAIT_VALID, LOST_DELAY_MS);
-		else if (!(out->verdict == ACME_UNSENT &&
-		    retry_lost_read(job, out)))
-			job_fail(job);
+			return;
+		}
+		if (out->verdict == ACME_UNSENT && retry_lost_read(job, out))
+			return;
+		/* Refused: the CA took no CSR. */
+		resume_remove_if_refused(job->resume, out);
+		job_fail(job);
 		return;
 	}
 	if (strcmp(job->order->status, "valid") == 0)
@@ -534,6 +618,7 @@ read_finalize(struct engine *eng, struct job *job)
 		err_set(&job->result->err, "the CA did not issue the "
 		    "certificate: %s", job->order->error ? job->order->error :
 		    "it gave no reason");
+		resume_remove(job->resume);	/* dead */
 		job_fail(job);
 	}
 }
@@ -577,8 +662,11 @@ check_and_write(struct job *job, struct err *e)
 	int rc = -1;
 
 	if (certkey_check(job->key, sk_X509_value(job->chain, 0),
-	    &job->names, e) == -1)
+	    &job->names, e) == -1) {
+		/* This order's certificate never fits. */
+		resume_remove(job->resume);
 		return -1;
+	}
 	if (certkey_new_pem(job->key, &key_pem, e) == -1)
 		return -1;
 	rc = output_write(job->out, key_pem, job->chain, e);
@@ -697,8 +785,11 @@ read_download(struct engine *eng, struct job *job)
 	int rc;
 
 	if (job->rc == -1) {
-		if (!retry_lost_read(job, &job->outcome))
+		if (!retry_lost_read(job, &job->outcome)) {
+			/* Refused for good: the order is of no use. */
+			resume_remove_if_refused(job->resume, &job->outcome);
 			job_fail(job);
+		}
 		return;
 	}
 	if (job->chain != NULL) {	/* a step repeated after a lost answer */
@@ -716,6 +807,7 @@ read_download(struct engine *eng, struct job *job)
 	}
 	log_issued(job);
 	announce_name_changes(job);
+	resume_remove(job->resume);	/* the certificate is in */
 	job->state = JOB_DONE;
 }
 
@@ -728,6 +820,7 @@ engine_step(struct engine *eng, struct job *job)
 		void	(*read)(struct engine *, struct job *);
 	} halves[] = {
 		[JOB_ORDER] = { send_order, read_order },
+		[JOB_RESUME] = { send_resume, read_resume },
 		[JOB_AUTHORIZE] = { send_authorize, read_authorize },
 		[JOB_RESPOND] = { send_respond, read_respond },
 		[JOB_WAIT_READY] = { send_poll, read_poll },

@@ -114,31 +114,40 @@ no_passphrase(char *buf, int size, int rwflag, void *u)
 }
 
 EVP_PKEY *
-key_load(const char *path, enum store_access access, struct err *e)
+key_from_pem(const char *pem, size_t len, const char *what, struct err *e)
 {
 	EVP_PKEY *key = NULL;
-	char *pem = NULL;
-	size_t len;
 	BIO *bio;
 
-	if (store_read_private(path, KEY_FILE_MAX, access, &pem, &len, e) ==
-	    -1)
-		return NULL;
 	if ((bio = BIO_new_mem_buf(pem, (int)len)) != NULL) {
 		key = PEM_read_bio_PrivateKey(bio, NULL, no_passphrase, NULL);
 		BIO_free(bio);
 	}
-	OPENSSL_cleanse(pem, len);
-	free(pem);
 	if (key == NULL) {
-		err_ssl(e, "%s holds no unencrypted PEM private key", path);
+		err_ssl(e, "%s holds no unencrypted PEM private key", what);
 		return NULL;
 	}
 	if (key_check_supported(key, e) == 0)
 		return key;
 	EVP_PKEY_free(key);
-	err_prefix(e, "%s", path);
+	err_prefix(e, "%s", what);
 	return NULL;
+}
+
+EVP_PKEY *
+key_load(const char *path, enum store_access access, struct err *e)
+{
+	EVP_PKEY *key;
+	char *pem = NULL;
+	size_t len;
+
+	if (store_read_private(path, KEY_FILE_MAX, access, &pem, &len, e) ==
+	    -1)
+		return NULL;
+	key = key_from_pem(pem, len, path, e);
+	OPENSSL_cleanse(pem, len);
+	free(pem);
+	return key;
 }
 
 char *

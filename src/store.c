@@ -348,6 +348,29 @@ store_read_private(const char *path, size_t max, enum store_access access,
 	return rc;
 }
 
+/* The checks of store_check_dir on a directory statted as st. */
+static int
+check_dir_stat(const char *path, const struct stat *st, struct err *e)
+{
+	if (!S_ISDIR(st->st_mode)) {
+		err_set(e, "%s is not a directory", path);
+		return -1;
+	}
+	if (foreign_owner(st->st_uid)) {
+		err_set(e, "%s is owned by uid %u (neither root nor us), who "
+		    "could replace the keys and records in it; chown it to "
+		    "the user acmec runs as", path, (unsigned)st->st_uid);
+		return -1;
+	}
+	if (st->st_mode & (S_IWGRP | S_IWOTH)) {
+		err_set(e, "%s can be written by other users (mode %04o), who "
+		    "could replace the keys and records in it; chmod 700 %s",
+		    path, (unsigned)(st->st_mode & 07777), path);
+		return -1;
+	}
+	return 0;
+}
+
 int
 store_check_dir(const char *path, struct err *e)
 {
@@ -357,23 +380,7 @@ store_check_dir(const char *path, struct err *e)
 		err_errno(e, "cannot stat %s", path);
 		return -1;
 	}
-	if (!S_ISDIR(st.st_mode)) {
-		err_set(e, "%s is not a directory", path);
-		return -1;
-	}
-	if (foreign_owner(st.st_uid)) {
-		err_set(e, "%s is owned by uid %u (neither root nor us), who "
-		    "could replace the keys and records in it; chown it to "
-		    "the user acmec runs as", path, (unsigned)st.st_uid);
-		return -1;
-	}
-	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
-		err_set(e, "%s can be written by other users (mode %04o), who "
-		    "could replace the keys and records in it; chmod 700 %s",
-		    path, (unsigned)(st.st_mode & 07777), path);
-		return -1;
-	}
-	return 0;
+	return check_dir_stat(path, &st, e);
 }
 
 /* Open (or create, 0600) the lock file itself, never through a link. */
@@ -463,4 +470,156 @@ store_unlock(int fd)
 {
 	if (fd != -1)
 		close(fd);
+}
+
+/* ------------------------------------------- relative to a directory */
+
+int
+store_open_dir(const char *path, struct err *e)
+{
+	struct stat st;
+	int fd;
+
+	if (store_mkdirs(path, 0700, e) == -1)
+		return -1;
+	/* O_NOFOLLOW: a link planted there would lead the records away. */
+	if ((fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC)) == -1) {
+		if (errno == ELOOP || errno == ENOTDIR)
+			err_set(e, "%s is a symbolic link; acmec follows none "
+			    "there: move it away", path);
+		else
+			err_errno(e, "cannot open %s", path);
+		return -1;
+	}
+	if (fstat(fd, &st) == -1) {
+		err_errno(e, "cannot stat %s", path);
+		close(fd);
+		return -1;
+	}
+	if (check_dir_stat(path, &st, e) == -1) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* A new file under dfd, named after name; its name into tmp. */
+static int
+create_temp_at(int dfd, const char *name, char *tmp, size_t size)
+{
+	static unsigned counter;
+	struct timespec ts;
+	int fd = -1;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	for (int i = 0; i < 100 && fd == -1; i++) {
+		snprintf(tmp, size, ".%s.%ld-%lx-%u.tmp", name, (long)getpid(),
+		    (unsigned long)ts.tv_nsec, counter++);
+		fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL |
+		    O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (fd == -1 && errno != EEXIST)
+			break;
+	}
+	return fd;
+}
+
+int
+store_write_at(int dfd, const char *dir, const char *name,
+    const void *data, size_t len, mode_t mode, struct err *e)
+{
+	char tmp[320];
+	int fd;
+
+	if ((fd = create_temp_at(dfd, name, tmp, sizeof(tmp))) == -1) {
+		err_errno(e, "cannot create a temporary file in %s", dir);
+		return -1;
+	}
+	if (fchmod(fd, mode) == -1 || store_write_all(fd, data, len) == -1 ||
+	    fsync(fd) == -1) {
+		err_errno(e, "cannot write %s/%s", dir, tmp);
+		(void)close(fd);
+		goto fail;
+	}
+	if (close(fd) == -1) {
+		err_errno(e, "cannot write %s/%s", dir, tmp);
+		goto fail;
+	}
+	if (renameat(dfd, tmp, dfd, name) == -1) {
+		err_errno(e, "cannot rename %s/%s to %s", dir, tmp, name);
+		goto fail;
+	}
+	/* Make the rename itself durable; failure here is not fatal. */
+	(void)fsync(dfd);
+	return 0;
+fail:
+	(void)unlinkat(dfd, tmp, 0);
+	return -1;
+}
+
+/* Open name under dfd if it is a regular file, never through a link. */
+static int
+open_regular_at(int dfd, const char *name, const char *path,
+    struct stat *st, struct err *e)
+{
+	int fd;
+
+	if ((fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+	    O_NOCTTY | O_CLOEXEC)) == -1) {
+		if (errno == ENOENT)
+			return -2;
+		if (errno == ELOOP) {
+			err_set(e, "%s is a symbolic link, which acmec does "
+			    "not follow there", path);
+			return -1;
+		}
+		/* A socket cannot be opened: say what it is. */
+		if (fstatat(dfd, name, st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    !S_ISREG(st->st_mode))
+			goto not_regular;
+		err_errno(e, "cannot open %s", path);
+		return -1;
+	}
+	if (fstat(fd, st) == -1) {
+		err_errno(e, "cannot stat %s", path);
+		close(fd);
+		return -1;
+	}
+	if (S_ISREG(st->st_mode))
+		return fd;
+	close(fd);
+not_regular:
+	err_set(e, "%s is not a regular file (%s)", path,
+	    file_kind(st->st_mode));
+	return -1;
+}
+
+int
+store_read_at(int dfd, const char *dir, const char *name, size_t max,
+    char **data, size_t *len, struct err *e)
+{
+	char *path = store_path(dir, name);
+	struct stat st;
+	int fd, rc = -1;
+
+	*data = NULL;
+	if (path == NULL) {
+		err_set(e, "out of memory");
+		return -1;
+	}
+	if ((fd = open_regular_at(dfd, name, path, &st, e)) < 0) {
+		free(path);
+		return fd == -2 ? 1 : -1;
+	}
+	if (foreign_owner(st.st_uid))
+		err_set(e, "%s is owned by uid %u (neither root nor us), who "
+		    "could have written it", path, (unsigned)st.st_uid);
+	else if (st.st_mode & 077)
+		err_set(e, "%s can be read or written by other users (mode "
+		    "%04o)", path, (unsigned)(st.st_mode & 07777));
+	else
+		rc = read_fd(fd, path, max, data, len, e);
+	close(fd);
+	free(path);
+	return rc;
 }

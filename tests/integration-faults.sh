@@ -3,7 +3,9 @@
 # integration-faults.sh - regression tests for what goes wrong between
 # acmec and a real CA: answers lost, rejected or replaced on the way
 # (a fault-injecting HTTPS proxy, tests/lib/fault_proxy.py, in front of
-# pebble), and the command-line cases found by the November 2026 review
+# pebble), an order whose every answer after finalize is lost and that
+# the next run picks up (issue #8), and the command-line cases found by
+# the November 2026 review
 # (descriptors and locks a deploy hook inherits, Ctrl-C while waiting for
 # a lock, empty and wrong paths, two certificates fighting over one output
 # directory, a CSR whose key is not privkey.pem's, nonces rejected under
@@ -70,6 +72,8 @@ n=''
 proxy_pid=
 proxy_log=
 PROXY_DIR=
+proxy_port=0	# the port start_proxy asks for (0: any free one)
+proxy_listen=	# the port the last proxy listens on
 bg_pids=()	# clients started in the background, killed at exit
 
 now_ms() {
@@ -193,14 +197,15 @@ handler_lines() {
 
 # start_proxy LABEL [--rule SPEC ...]: start fault_proxy.py in front of
 # pebble, with pebble's own TLS certificate (so --ca-bundle trusts it),
-# and wait (bounded) until it listens.  Sets PROXY_DIR and proxy_log.
+# and wait (bounded) until it listens, on $proxy_port (0: any free port).
+# Sets PROXY_DIR, proxy_listen and proxy_log.
 start_proxy() {
 	local label=$1 port='' i
 	shift
 	stop_proxy
 	proxy_log=$T/$label.proxy
 	: >"$proxy_log"
-	"$PY" "$PROXY" --port 0 --cert "$TESTCA_DIR/tls.pem" \
+	"$PY" "$PROXY" --port "$proxy_port" --cert "$TESTCA_DIR/tls.pem" \
 	    --key "$TESTCA_DIR/tls.key" --ca-bundle "$ACME_CA_BUNDLE" \
 	    --upstream "https://localhost:$TESTCA_ACME_PORT" \
 	    --log "$proxy_log" --hold 30 "$@" \
@@ -218,6 +223,7 @@ start_proxy() {
 		return 1
 	fi
 	PROXY_DIR=https://localhost:$port/dir
+	proxy_listen=$port
 	echo "# proxy for $label: $PROXY_DIR (pid $proxy_pid, rules: ${*:-none})"
 	return 0
 }
@@ -456,6 +462,129 @@ rollover_replaced() {
 		check "$what: exactly one keyChange reached pebble ($kc)" \
 		    test "$kc" = 1
 	fi
+}
+
+# ------------------------------------------------------------ resume
+
+# Issue #8: every answer after finalize is lost (504 from the proxy for
+# finalize and for each order poll after it), so the run fails; the next
+# run, through a proxy on the same port (the same directory URL, so the
+# same account and order URLs) that loses nothing, asks about that order
+# and downloads its certificate: no new order, no second finalize.
+# Pebble's paths (wfe.go): /my-order/ID, /finalize-order/ID.
+ORDER_PREFIX=/my-order/
+FINALIZE_PREFIX=/finalize-order/
+
+# pubkey FILE: the public key of a private key or certificate, as PEM.
+pubkey() {
+	if grep -q 'BEGIN CERTIFICATE' "$1"; then
+		openssl x509 -in "$1" -noout -pubkey 2>/dev/null
+	else
+		openssl pkey -in "$1" -pubout 2>/dev/null
+	fi
+}
+
+# same_key A B: A and B (keys or certificates) have one public key.
+same_key() {
+	local a b
+	a=$(pubkey "$1")
+	b=$(pubkey "$2")
+	[ -n "$a" ] && [ "$a" = "$b" ]
+}
+
+# resume_case LABEL WHAT FIRST: FIRST=yes issues a certificate into the
+# output directory first (its key is reused, so the record keeps none);
+# FIRST=no starts without one (the key is new and kept in the record).
+resume_case() {
+	local label=$1 what=$2 first=$3 out=$T/$1-out saved=$T/$1-saved \
+	    rulefile=$T/$1-rules.json record order_path records
+	STATE=$T/$label
+	proxy_port=0
+	if ! start_proxy "$label-ok"; then
+		not_ok "$what: the fault proxy starts"
+		return
+	fi
+	proxy_port=$proxy_listen
+	fresh n
+	prun "$label-acct" account new --agree-tos
+	if [ "$first" = yes ]; then
+		prun "$label-1" issue -d "$n" -w "$WEBROOT" --out "$out"
+		check_exit "$label-1" 0 "$what: a first issue through the proxy exits 0"
+	fi
+	mkdir -p "$saved"
+	cp -p "$out"/*.pem "$saved"/ 2>/dev/null
+
+	cat >"$rulefile" <<-EOF
+	[{"action": "504", "path": "$FINALIZE_PREFIX*", "nth": 1},
+	 {"action": "504", "path": "$ORDER_PREFIX*", "nth": 1, "every": true,
+	  "after": "$FINALIZE_PREFIX*"}]
+	EOF
+	start_proxy "$label-lost" --rules "$rulefile" || {
+		not_ok "$what: the fault proxy restarts on port $proxy_port"
+		return
+	}
+	prun "$label-2" issue -d "$n" -w "$WEBROOT" --out "$out"
+	check_exit "$label-2" 1 "$what: with every answer after finalize lost, issue exits 1"
+	check_says "$label-2" 'next run' "$what: its message says the next run picks the order up"
+	if [ "$first" = yes ]; then
+		check "$what: the old files are unchanged, byte for byte" \
+		    same_files "$out" "$saved"
+	else
+		check "$what: nothing is written to the output directory" \
+		    test ! -e "$out/fullchain.pem" -a ! -e "$out/privkey.pem"
+	fi
+	order_path=$(sed -n "s|^POST \\(${ORDER_PREFIX}[^ ]*\\) forwarded [0-9]* replaced 504\$|\\1|p" "$proxy_log" | head -n 1)
+	records=$(find "$STATE/orders" -name '*.json' -type f 2>/dev/null)
+	record=$(printf '%s\n' "$records" | head -n 1)
+	if [ -n "$order_path" ] && [ "$(printf '%s\n' "$records" | grep -c .)" = 1 ] &&
+	    [ "$(stat -c %a "$record")" = 600 ] &&
+	    [ "$(stat -c %a "$STATE/orders")" = 700 ] &&
+	    grep -qF "$order_path\"" "$record"; then
+		ok "$what: the order ($order_path) is kept in STATE/orders (0600, the directory 0700)"
+	else
+		not_ok "$what: the order (${order_path:-none lost}) is kept in STATE/orders (0600, the directory 0700)"
+		{ ls -la "$STATE/orders" 2>&1; cat "$proxy_log"; } | diag
+	fi
+	if [ "$first" = yes ]; then
+		check "$what: the record keeps no key (privkey.pem is reused)" \
+		    test -n "$record" -a -z "$(grep -l 'PRIVATE KEY' "$record" 2>/dev/null)"
+	else
+		"$PY" -c 'import json, sys
+sys.stdout.write(json.load(open(sys.argv[1]))["key"])' "$record" >"$T/$label-key.pem" 2>/dev/null
+		check "$what: the record keeps the new key" test -s "$T/$label-key.pem"
+	fi
+
+	start_proxy "$label-again" || {
+		not_ok "$what: the fault proxy restarts on port $proxy_port"
+		return
+	}
+	prun "$label-3" -v issue -d "$n" -w "$WEBROOT" --out "$out"
+	check_exit "$label-3" 0 "$what: the next run exits 0"
+	check_says "$label-3" 'picking up the order' "$what: it says it picks up the earlier order"
+	check "$what: it makes no new order ($(forwarded "$NEW_ORDER") newOrder) and sends no CSR ($(forwarded "${FINALIZE_PREFIX}[^ ]*") finalize)" \
+	    test "$(forwarded "$NEW_ORDER")" = 0 -a "$(forwarded "${FINALIZE_PREFIX}[^ ]*")" = 0
+	check "$what: it asked pebble about the first run's order ($order_path)" \
+	    grep -q "^POST $order_path forwarded 200\$" "$proxy_log"
+	check "$what: cert.pem is the new certificate" \
+	    test -s "$out/cert.pem" -a -n "$(cmp -s "$out/cert.pem" "$saved/cert.pem" || echo new)"
+	check "$what: privkey.pem is the key of cert.pem" \
+	    same_key "$out/privkey.pem" "$out/cert.pem"
+	if [ "$first" = yes ]; then
+		check "$what: privkey.pem is the key it had" \
+		    cmp -s "$out/privkey.pem" "$saved/privkey.pem"
+	else
+		check "$what: privkey.pem is the key the record kept" \
+		    same_key "$out/privkey.pem" "$T/$label-key.pem"
+	fi
+	check "$what: the record is gone ($(find "$STATE/orders" -type f | tr '\n' ' '))" \
+	    test -z "$(find "$STATE/orders" -type f)"
+	stop_proxy
+	proxy_port=0
+}
+
+resume_after_lost_answers() {
+	resume_case resume-new "resume, new key" no
+	resume_case resume-old "resume, key reused" yes
 }
 
 # ------------------------------------------------------------ hooks
@@ -813,6 +942,7 @@ rollover_badnonce_lost
 rollover_replaced 504
 rollover_replaced 500
 rollover_replaced 503
+resume_after_lost_answers
 
 # Everything below talks to pebble directly; $T/cli is their account.
 STATE=$T/cli

@@ -2,8 +2,10 @@
  * test_engine.c - whole orders through the engine against a scripted CA
  * (fake_transport.h, plugged in with config.transport): a two-name
  * issuance request by request, a challenge the CA rejects, an invalid
- * order, and a finalize whose answer is lost (RFC 8555 section 7.1's
- * order flow).  The CA issues a real certificate for the CSR it gets.
+ * order, a finalize whose answer is lost (RFC 8555 section 7.1's order
+ * flow), and an order whose every answer after finalize is lost, picked
+ * up by the next run (issue #8).  The CA issues a real certificate for
+ * the CSR it gets.
  *
  * Polls wait the engine's real delays (300 ms and up), so each test takes
  * about a second.
@@ -37,6 +39,7 @@
 #include "fake_transport.h"
 #include "key.h"
 #include "log.h"
+#include "resume.h"
 #include "signer.h"
 #include "spec.h"
 #include "store.h"
@@ -334,11 +337,9 @@ assert_contains(const char *s, const char *part)
 
 /* The order up to both challenges answered with status pending. */
 static void
-script_until_challenges(struct ctx *c)
+script_order_until_challenges(struct ctx *c)
 {
 	const struct fake_step steps[] = {
-		FAKE_GET_DIRECTORY(CA),
-		FAKE_NEW_NONCE(CA),
 		{ .method = "POST", .url = NEW_ORDER_URL, .kid = ACCOUNT_URL,
 		  .payload_has = "{\"identifiers\":[{\"type\":\"dns\","
 		  "\"value\":\"" NAME_A "\"},{\"type\":\"dns\",\"value\":\""
@@ -359,6 +360,19 @@ script_until_challenges(struct ctx *c)
 	};
 
 	fake_transport_add(&c->ft, steps, NITEMS(steps));
+}
+
+/* The directory, a nonce, then the order up to both challenges. */
+static void
+script_until_challenges(struct ctx *c)
+{
+	const struct fake_step steps[] = {
+		FAKE_GET_DIRECTORY(CA),
+		FAKE_NEW_NONCE(CA),
+	};
+
+	fake_transport_add(&c->ft, steps, NITEMS(steps));
+	script_order_until_challenges(c);
 }
 
 static int
@@ -693,6 +707,124 @@ engine_run__refuses_a_valid_order_without_a_certificate_url(void **state)
 	assert_true(time(NULL) - start < 2);
 }
 
+/* ------------------------------------------------- issue #8: resuming */
+
+/* A new script for the next run: the old one must be used up. */
+static void
+next_run(struct ctx *c)
+{
+	fake_transport_assert_done(&c->ft);
+	fake_transport_free(&c->ft);
+	fake_transport_init(&c->ft);
+	c->seam = fake_transport_seam(&c->ft);
+	engine_result_clear(&c->result);
+	memset(&c->result, 0, sizeof(c->result));
+}
+
+static void
+engine_run__keeps_the_order_when_every_poll_after_finalize_is_lost(
+    void **state)
+{
+	struct ctx *c = *state;
+	const struct fake_step finalize[] = {
+		{ .method = "POST", .url = ORDER_URL, .status = 200,
+		  .body = ORDER_JSON("ready", "") },
+		{ .method = "POST", .url = FINALIZE_URL, .status = 200,
+		  .respond = issue_and_lose_the_answer, .arg = c,
+		  .body = ORDER_JSON("processing", "") },
+	};
+	/* Each lost answer takes its nonce with it. */
+	const struct fake_step lost_poll[] = {
+		FAKE_NEW_NONCE(CA),
+		{ .method = "POST", .url = ORDER_URL, .post_as_get = true,
+		  .lost = true },
+	};
+	const struct fake_step next[] = {
+		FAKE_GET_DIRECTORY(CA),
+		FAKE_NEW_NONCE(CA),
+		{ .method = "POST", .url = ORDER_URL, .post_as_get = true,
+		  .kid = ACCOUNT_URL, .status = 200, .body = ORDER_VALID },
+		{ .method = "POST", .url = CERT_URL, .post_as_get = true,
+		  .status = 200, .respond = download, .arg = c },
+	};
+	char *record = config_order_record(&c->cfg, c->out), *text;
+	char *fullchain = path_in(c->out, "fullchain.pem");
+
+	script_until_challenges(c);
+	fake_transport_add(&c->ft, finalize, NITEMS(finalize));
+	/* The first poll, then LOST_RETRIES more (engine_steps.c). */
+	for (int i = 0; i < 4; i++)
+		fake_transport_add(&c->ft, lost_poll, NITEMS(lost_poll));
+	assert_int_equal(run(c), -1);
+	assert_false(c->result.written);
+	assert_contains(c->result.err.msg, "the next run for this "
+	    "certificate picks it up");
+	assert_false(store_exists(fullchain));
+	/* Kept: the order, and the new key its CSR was made with. */
+	assert_int_equal(mode_of(record), 0600);
+	text = read_file(record, NULL);
+	assert_contains(text, ORDER_URL);
+	assert_contains(text, ACCOUNT_URL);
+	assert_contains(text, "PRIVATE KEY");
+	free(text);
+
+	next_run(c);
+	fake_transport_add(&c->ft, next, NITEMS(next));
+	assert_issued(c, run(c));
+	fake_transport_assert_done(&c->ft);
+	assert_int_equal(fake_transport_count(&c->ft, NULL, NEW_ORDER_URL), 0);
+	assert_int_equal(fake_transport_count(&c->ft, NULL, FINALIZE_URL), 0);
+	assert_false(store_exists(record));
+	free(fullchain);
+	free(record);
+}
+
+static void
+engine_run__orders_anew_when_the_kept_order_is_gone(void **state)
+{
+	struct ctx *c = *state;
+	const struct fake_step gone[] = {
+		FAKE_GET_DIRECTORY(CA),
+		FAKE_NEW_NONCE(CA),
+		{ .method = "POST", .url = CA "/order/old", .post_as_get = true,
+		  .status = 404, .body = FAKE_PROBLEM("malformed",
+		  "No order for ID old") },
+	};
+	const struct fake_step rest[] = {
+		{ .method = "POST", .url = ORDER_URL, .status = 200,
+		  .body = ORDER_JSON("ready", "") },
+		{ .method = "POST", .url = FINALIZE_URL, .status = 200,
+		  .respond = issue, .arg = c, .body = ORDER_VALID },
+		{ .method = "POST", .url = CERT_URL, .status = 200,
+		  .respond = download, .arg = c },
+	};
+	char *record = config_order_record(&c->cfg, c->out);
+	struct err e = { "" };
+	struct certkey *key;
+	struct resume *r;
+
+	/* An earlier run's record, its new key in it. */
+	key = certkey_open("/nonexistent/privkey.pem", &c->spec,
+	    &c->spec.names, &e);
+	assert_non_null(key);
+	r = resume_open(&c->cfg, c->out, &c->spec.names, &e);
+	assert_non_null(r);
+	assert_int_equal(resume_save(r, CA "/order/old", ACCOUNT_URL, key,
+	    &e), 0);
+	resume_free(r);
+	certkey_free(key);
+
+	fake_transport_add(&c->ft, gone, NITEMS(gone));
+	script_order_until_challenges(c);
+	fake_transport_add(&c->ft, rest, NITEMS(rest));
+	assert_issued(c, run(c));
+	fake_transport_assert_done(&c->ft);
+	assert_int_equal(fake_transport_count(&c->ft, "POST", NEW_ORDER_URL),
+	    1);
+	assert_false(store_exists(record));
+	free(record);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 int
@@ -708,6 +840,8 @@ main(void)
 		T(engine_run__sends_the_next_order_while_an_answer_is_outstanding),
 		T(engine_run__refuses_a_pending_order_without_authorizations),
 		T(engine_run__refuses_a_valid_order_without_a_certificate_url),
+		T(engine_run__keeps_the_order_when_every_poll_after_finalize_is_lost),
+		T(engine_run__orders_anew_when_the_kept_order_is_gone),
 	};
 
 	log_set_level(LOG_QUIET);

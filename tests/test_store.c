@@ -1010,6 +1010,70 @@ store_check_dir__refuses_a_directory_of_another_user(void **state)
 	free(dir);
 }
 
+/* ------------------------------------------- relative to a directory */
+
+static void
+store_write_at__replaces_a_link_without_following_it(void **state)
+{
+	struct tmpdir *t = *state;
+	char *dir = path_in(t->path, "d"), *target = path_in(t->path, "t");
+	char *name = path_in(dir, "rec"), *got;
+	struct err e = { "" };
+	struct stat st;
+	int dfd;
+
+	write_text(target, "theirs");
+	assert_true((dfd = store_open_dir(dir, &e)) >= 0);
+	assert_int_equal(mode_of(dir), 0700);
+	assert_int_equal(symlink(target, name), 0);
+	assert_int_equal(store_write_at(dfd, dir, "rec", "ours", 4, 0600, &e),
+	    0);
+	close(dfd);
+	assert_int_equal(lstat(name, &st), 0);
+	assert_true(S_ISREG(st.st_mode));
+	assert_int_equal(mode_of(name), 0600);
+	got = read_file(target, NULL);
+	assert_string_equal(got, "theirs");
+	free(got);
+	assert_int_equal(count_entries(dir), 1);
+	free(name);
+	free(target);
+	free(dir);
+}
+
+static void
+store_read_at__tells_missing_from_refused(void **state)
+{
+	struct tmpdir *t = *state;
+	char *dir = path_in(t->path, "d"), *fifo = path_in(dir, "fifo");
+	char *open_file = path_in(dir, "open"), *data = NULL;
+	struct err e = { "" };
+	size_t len;
+	int dfd;
+
+	assert_true((dfd = store_open_dir(dir, &e)) >= 0);
+	assert_int_equal(store_read_at(dfd, dir, "none", 100, &data, &len,
+	    &e), 1);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	assert_int_equal(store_read_at(dfd, dir, "fifo", 100, &data, &len,
+	    &e), -1);
+	assert_non_null(strstr(e.msg, "not a regular file (a FIFO)"));
+	write_text(open_file, "x");
+	assert_int_equal(chmod(open_file, 0640), 0);
+	assert_int_equal(store_read_at(dfd, dir, "open", 100, &data, &len,
+	    &e), -1);
+	assert_non_null(strstr(e.msg, "mode 0640"));
+	assert_int_equal(chmod(open_file, 0600), 0);
+	assert_int_equal(store_read_at(dfd, dir, "open", 100, &data, &len,
+	    &e), 0);
+	assert_string_equal(data, "x");
+	free(data);
+	close(dfd);
+	free(open_file);
+	free(fifo);
+	free(dir);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, tmpdir_teardown)
 
 int
@@ -1057,6 +1121,8 @@ main(void)
 		T(store_read_private__refuses_a_link_to_another_users_file),
 		T(store_check_dir__refuses_a_directory_others_can_write),
 		T(store_check_dir__refuses_a_directory_of_another_user),
+		T(store_write_at__replaces_a_link_without_following_it),
+		T(store_read_at__tells_missing_from_refused),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -27,8 +27,9 @@ path without the query, and may end in "*" to match a prefix.  Each rule
 counts the requests it matches, from 1, and applies to the Nth only
 (several rules may count the same requests: badnonce:1:P and
 swallow:2:P reject the first POST to P and lose the answer to the
-second).  Rules are for POST requests unless ACTION is METHOD/ACTION
-(GET/504, HEAD/swallow).  ACTION is one of:
+second).  N+ applies to the Nth and every one after it.  Rules are for
+POST requests unless ACTION is METHOD/ACTION (GET/504, HEAD/swallow).
+ACTION is one of:
 
     badnonce  answer 400 urn:ietf:params:acme:error:badNonce
               (application/problem+json) with a fresh, valid Replay-Nonce
@@ -46,7 +47,15 @@ second).  Rules are for POST requests unless ACTION is METHOD/ACTION
     [{"action": "badnonce", "path": "/rollover-account-key", "nth": 1},
      {"action": "503", "path": "/rollover-account-key", "nth": 2,
       "method": "POST", "retry_after": "1", "body": "...",
-      "content_type": "text/html"}]
+      "content_type": "text/html"},
+     {"action": "504", "path": "/my-order/*", "nth": 1, "every": true,
+      "after": "/finalize-order/*"}]
+
+and two members the command line has not: "every" (as N+) and "after", a
+PATH (POST) the rule waits for: it counts only the requests that come
+after the first request to that PATH (which the rule does not count
+itself).  The last example loses every answer to an order poll once the
+order was finalized, whatever the polls before.
 
 --log FILE gets "listening PORT" once the socket is bound, then one line
 per request when the proxy is done with it:
@@ -108,7 +117,7 @@ PAGES = {
 
 class Rule:
     def __init__(self, action, path, nth, method="POST", retry_after=None,
-                 body=None, content_type=None):
+                 body=None, content_type=None, every=False, after=None):
         action = str(action).lower()
         if "/" in action:
             method, action = action.split("/", 1)
@@ -118,7 +127,11 @@ class Rule:
         self.action = action
         self.method = method.upper()
         self.path = path
-        self.nth = int(nth)
+        nth = str(nth)
+        self.every = bool(every) or nth.endswith("+")
+        self.nth = int(nth.rstrip("+"))
+        self.after = after
+        self.armed = after is None	# "after" was seen (or not asked)
         if self.nth < 1:
             raise ValueError("N must be 1 or more")
         self.retry_after = retry_after
@@ -137,11 +150,17 @@ class Rule:
         return cls(parts[0], parts[2], parts[1])
 
     def matches(self, method, path):
-        if method != self.method:
-            return False
-        if self.path.endswith("*"):
-            return path.startswith(self.path[:-1])
-        return path == self.path
+        return method == self.method and path_matches(self.path, path)
+
+    def turn(self):
+        """Whether the request just counted is one this rule applies to."""
+        return self.seen == self.nth or (self.every and self.seen > self.nth)
+
+
+def path_matches(pattern, path):
+    if pattern.endswith("*"):
+        return path.startswith(pattern[:-1])
+    return path == pattern
 
 
 class Proxy:
@@ -173,10 +192,16 @@ class Proxy:
         chosen = None
         with self.lock:
             for r in self.rules:
-                if r.matches(method, path):
+                if r.armed and r.matches(method, path):
                     r.seen += 1
-                    if r.seen == r.nth and chosen is None:
+                    if r.turn() and chosen is None:
                         chosen = r
+            # Armed after the counting: the request it waits for is not
+            # one of those it counts.
+            for r in self.rules:
+                if not r.armed and method == "POST" and path_matches(
+                        r.after, path):
+                    r.armed = True
         return chosen
 
     def upstream(self, method, target, headers, body):
@@ -395,7 +420,8 @@ def main():
                     rules.append(Rule(r["action"], r["path"], r["nth"],
                                       r.get("method", "POST"),
                                       r.get("retry_after"), r.get("body"),
-                                      r.get("content_type")))
+                                      r.get("content_type"),
+                                      r.get("every", False), r.get("after")))
         for spec in args.rule:
             rules.append(Rule.parse(spec))
         proxy = Proxy(args, rules)
@@ -416,7 +442,9 @@ def main():
     signal.signal(signal.SIGINT, on_signal)
     proxy.log("listening %d" % server.server_address[1])
     for r in rules:
-        proxy.log("rule %s/%s %d %s" % (r.method, r.action, r.nth, r.path))
+        proxy.log("rule %s/%s %d%s %s%s" % (
+            r.method, r.action, r.nth, "+" if r.every else "", r.path,
+            " after " + r.after if r.after else ""))
     try:
         server.serve_forever(poll_interval=0.2)
     finally:
