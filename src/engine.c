@@ -238,6 +238,7 @@ fail_unfinished(struct job *jobs, size_t n, const char *why)
 		if (job_finished(&jobs[i]))
 			continue;
 		err_set(&jobs[i].result->err, "%s", why);
+		resume_explain(jobs[i].resume, &jobs[i].result->err);
 		jobs[i].state = JOB_FAILED;
 	}
 }
