@@ -193,19 +193,20 @@ file_kind(mode_t mode)
  * what it is; a socket fails to open with ENXIO, so stat says it instead.
  */
 static int
-open_regular(const char *path, struct stat *st, struct err *e)
+not_regular(const char *path, mode_t mode, struct err *e)
 {
-	int fd, saved;
+	err_set(e, "%s is not a regular file (%s); acmec reads only regular "
+	    "files: give the path of one", path, file_kind(mode));
+	return -1;
+}
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY |
-	    O_NONBLOCK)) == -1) {
-		saved = errno;
-		if (stat(path, st) == 0 && !S_ISREG(st->st_mode))
-			goto not_regular;
-		errno = saved;
-		err_errno(e, "cannot open %s", path);
-		return -1;
-	}
+/*
+ * fd if what it opened is a regular file (*st filled in); otherwise fd is
+ * closed and -1 returned, a FIFO or device never being read.
+ */
+static int
+regular_or_close(int fd, const char *path, struct stat *st, struct err *e)
+{
 	if (fstat(fd, st) == -1) {
 		err_errno(e, "cannot stat %s", path);
 		close(fd);
@@ -214,10 +215,24 @@ open_regular(const char *path, struct stat *st, struct err *e)
 	if (S_ISREG(st->st_mode))
 		return fd;
 	close(fd);
-not_regular:
-	err_set(e, "%s is not a regular file (%s); acmec reads only regular "
-	    "files: give the path of one", path, file_kind(st->st_mode));
-	return -1;
+	return not_regular(path, st->st_mode, e);
+}
+
+static int
+open_regular(const char *path, struct stat *st, struct err *e)
+{
+	int fd, saved;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY |
+	    O_NONBLOCK)) == -1) {
+		saved = errno;
+		if (stat(path, st) == 0 && !S_ISREG(st->st_mode))
+			return not_regular(path, st->st_mode, e);
+		errno = saved;
+		err_errno(e, "cannot open %s", path);
+		return -1;
+	}
+	return regular_or_close(fd, path, st, e);
 }
 
 int
@@ -576,22 +591,11 @@ open_regular_at(int dfd, const char *name, const char *path,
 		/* A socket cannot be opened: say what it is. */
 		if (fstatat(dfd, name, st, AT_SYMLINK_NOFOLLOW) == 0 &&
 		    !S_ISREG(st->st_mode))
-			goto not_regular;
+			return not_regular(path, st->st_mode, e);
 		err_errno(e, "cannot open %s", path);
 		return -1;
 	}
-	if (fstat(fd, st) == -1) {
-		err_errno(e, "cannot stat %s", path);
-		close(fd);
-		return -1;
-	}
-	if (S_ISREG(st->st_mode))
-		return fd;
-	close(fd);
-not_regular:
-	err_set(e, "%s is not a regular file (%s)", path,
-	    file_kind(st->st_mode));
-	return -1;
+	return regular_or_close(fd, path, st, e);
 }
 
 int
