@@ -10,6 +10,8 @@
 #ifndef ACMEC_OUTPUT_H
 #define ACMEC_OUTPUT_H
 
+#include <time.h>
+
 #include <openssl/x509.h>
 
 #include "err.h"
@@ -39,6 +41,19 @@ void output_free(struct output *o);
 const char *output_dir(const struct output *o);
 /* DIR/privkey.pem, through the links output_open checked; borrowed. */
 const char *output_key_path(const struct output *o);
+
+/*
+ * The certificate in place in dir, read without taking the lock (renew
+ * and status decide with it; output_open looks again under the lock): 1
+ * and *cert (new reference), 0 and NULL if dir or cert.pem is missing, -1
+ * if it cannot be read.  Only as output_open would find it: cert.pem is a
+ * regular file or acmec's link into the current version, and no other
+ * link is followed (a link elsewhere, a FIFO, a device is refused at once,
+ * with output_open's message).  *mtime (if not NULL) is the mtime of the
+ * file read, the one stat(DIR/cert.pem) shows; zero if none was opened.
+ */
+int output_read_cert(const char *dir, X509 **cert, struct timespec *mtime,
+    struct err *e);
 
 /*
  * The names of the certificate in place, added to *names (empty if there

@@ -7,6 +7,7 @@
 
 #include "cert.h"
 #include "metrics.h"
+#include "output.h"
 #include "store.h"
 
 #define METRICS_MAX	(1024 * 1024)
@@ -43,16 +44,13 @@ append_label(char *buf, size_t size, const char *value)
 static long long
 expiry_of(const struct renew_item *it)
 {
-	char *path = store_path(it->out_dir, "cert.pem");
 	struct err ignored;
 	time_t na = 0;
-	X509 *cert;
+	X509 *cert = NULL;
 
-	if (path != NULL && (cert = cert_load(path, &ignored)) != NULL) {
+	if (output_read_cert(it->out_dir, &cert, NULL, &ignored) == 1)
 		(void)cert_not_after(cert, &na, &ignored);
-		X509_free(cert);
-	}
-	free(path);
+	X509_free(cert);
 	return (long long)na;
 }
 

@@ -55,6 +55,7 @@
 
 #define NFILES		4
 #define KEY_FILE	0	/* index of privkey.pem in set_files */
+#define CERT_FILE	1	/* and of cert.pem */
 #define MAX_FILE	(1024 * 1024)	/* bytes copied from an old set */
 
 static const char *const set_files[NFILES] = {
@@ -433,20 +434,12 @@ int
 output_current_names(const struct output *o, struct names *names,
     struct err *e)
 {
-	char *path = store_path(o->dir, "cert.pem");
 	X509 *cert = NULL;
-	int rc = -1;
+	int rc;
 
-	if (path == NULL) {
-		err_set(e, "out of memory");
-		return -1;
-	}
-	if (!store_exists(path))
-		rc = 0;
-	else if ((cert = cert_load(path, e)) != NULL)
+	if ((rc = output_read_cert(o->dir, &cert, NULL, e)) == 1)
 		rc = cert_names(cert, names, e);
 	X509_free(cert);
-	free(path);
 	return rc;
 }
 
@@ -480,32 +473,80 @@ write_file(int vfd, const char *vdir, int i, const char *text, size_t len,
 }
 
 /*
+ * Open what OUT/NAME shows, following no link but acmec's own: NAME itself
+ * if it is not a link, else NAME in the version current names, each step
+ * opened with O_NOFOLLOW, so that a link put there after check_layout is
+ * refused rather than followed.  O_NONBLOCK: a FIFO opens at once (and the
+ * caller's S_ISREG check refuses it) instead of waiting for a writer.
+ * 1 and *fd, 0 if there is no such file, -1.
+ */
+static int
+open_shown(int dfd, const char *dir, int i, int *fd, struct err *e)
+{
+	const int flags = O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY |
+	    O_CLOEXEC;
+	const int dflags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
+	char name[24];
+	unsigned long v;
+	struct stat st;
+	int vfd = -1, nfd = -1, has, saved;
+
+	*fd = -1;
+	if (fstatat(dfd, set_files[i], &st, AT_SYMLINK_NOFOLLOW) == -1)
+		saved = errno;
+	else if (!S_ISLNK(st.st_mode)) {
+		*fd = openat(dfd, set_files[i], flags);
+		saved = errno;
+	} else {
+		/* acmec's link (check_layout): current/NAME, as it is now. */
+		if ((has = current_version(dfd, dir, &v, e)) != 1)
+			return has;
+		snprintf(name, sizeof(name), "%lu", v);
+		if ((vfd = openat(dfd, "versions", dflags)) != -1 &&
+		    (nfd = openat(vfd, name, dflags)) != -1)
+			*fd = openat(nfd, set_files[i], flags);
+		saved = errno;
+		if (nfd != -1)
+			close(nfd);
+		if (vfd != -1)
+			close(vfd);
+	}
+	if (*fd != -1)
+		return 1;
+	if (saved == ENOENT)
+		return 0;
+	errno = saved;
+	err_errno(e, "cannot open %s/%s (acmec follows no link there but "
+	    "its own)", dir, set_files[i]);
+	return -1;
+}
+
+/*
  * What OUT/NAME shows now (through acmec's link, checked by check_layout):
- * 1 and *text (new), 0 if there is no such file.
+ * 1 and *text (new), 0 if there is no such file.  The file's mtime in
+ * *mtime (if not NULL) once it is open, even if it cannot be read.
  */
 static int
 read_shown(int dfd, const char *dir, int i, char **text, size_t *len,
-    struct err *e)
+    struct timespec *mtime, struct err *e)
 {
 	struct stat st;
 	char *buf = NULL;
 	ssize_t n;
-	int fd;
+	int fd, rc;
 
 	*text = NULL;
 	*len = 0;
-	if ((fd = openat(dfd, set_files[i], O_RDONLY | O_CLOEXEC)) == -1) {
-		if (errno == ENOENT)
-			return 0;
-		err_errno(e, "cannot open %s/%s", dir, set_files[i]);
-		return -1;
-	}
+	if ((rc = open_shown(dfd, dir, i, &fd, e)) != 1)
+		return rc;
 	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
 	    st.st_size > MAX_FILE) {
 		err_set(e, "%s/%s is not a regular file of at most %d bytes",
 		    dir, set_files[i], MAX_FILE);
 		goto fail;
 	}
+	if (mtime != NULL)
+		*mtime = st.st_mtim;
 	if ((buf = malloc((size_t)st.st_size + 1)) == NULL) {
 		err_set(e, "out of memory");
 		goto fail;
@@ -526,6 +567,39 @@ fail:
 		OPENSSL_cleanse(buf, *len);
 	free(buf);
 	return -1;
+}
+
+int
+output_read_cert(const char *dir, X509 **cert, struct timespec *mtime,
+    struct err *e)
+{
+	STACK_OF(X509) *chain = NULL;
+	char *pem = NULL;
+	size_t len = 0;
+	int dfd, rc;
+
+	*cert = NULL;
+	if (mtime != NULL)
+		*mtime = (struct timespec){ 0, 0 };
+	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
+		if (errno == ENOENT)
+			return 0;
+		err_errno(e, "cannot open %s", dir);
+		return -1;
+	}
+	if ((rc = check_layout(dfd, dir, e)) == 0)
+		rc = read_shown(dfd, dir, CERT_FILE, &pem, &len, mtime, e);
+	close(dfd);
+	if (rc == 1 && (chain = cert_chain_parse(pem, len, e)) == NULL) {
+		err_set(e, "%s/cert.pem holds no PEM certificate", dir);
+		rc = -1;
+	}
+	if (chain != NULL) {
+		*cert = sk_X509_shift(chain);
+		cert_chain_free(chain);
+	}
+	free(pem);
+	return rc;
 }
 
 /*
@@ -671,7 +745,8 @@ migrate(int dfd, const char *dir, struct err *e)
 	log_info("%s: the files of an older acmec are copied to %s/versions "
 	    "and replaced by links (once)", dir, dir);
 	for (int i = 0; i < NFILES; i++)
-		if (read_shown(dfd, dir, i, &texts[i], &lens[i], e) == -1)
+		if (read_shown(dfd, dir, i, &texts[i], &lens[i], NULL, e) ==
+		    -1)
 			goto out;
 	if (write_version(dfd, dir, texts, lens, &v, e) == -1 ||
 	    switch_to(dfd, dir, v, texts, e) == -1)
@@ -707,7 +782,7 @@ output_write(struct output *o, const char *key_pem, STACK_OF(X509) *chain,
 		}
 		lens[KEY_FILE] = strlen(key_pem);
 	} else if (read_shown(dfd, o->dir, KEY_FILE, &texts[KEY_FILE],
-	    &lens[KEY_FILE], e) == -1)
+	    &lens[KEY_FILE], NULL, e) == -1)
 		goto out;
 	for (int i = 1; i < NFILES; i++)
 		lens[i] = strlen(texts[i]);

@@ -1,8 +1,6 @@
 /*
  * renew.c - whether each certificate of the config is due, and why.
  */
-#include <sys/stat.h>
-
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +13,7 @@
 #include "due.h"
 #include "key.h"
 #include "log.h"
+#include "output.h"
 #include "renew.h"
 #include "store.h"
 #include "str.h"
@@ -199,9 +198,9 @@ void
 renew_assess_local(struct renew_item *it, const struct config *cfg,
     time_t now, bool force)
 {
-	char when[40], *path = store_path(it->out_dir, "cert.pem");
-	struct err ignored;
-	struct stat sb;
+	struct err e;
+	char when[40];
+	int rc;
 
 	if (it->st.failures > 0 && it->st.next_attempt > now && !force) {
 		it->backed_off = true;
@@ -210,18 +209,20 @@ renew_assess_local(struct renew_item *it, const struct config *cfg,
 		    "row, last: %s; next attempt after %s (--force to try "
 		    "now)", it->st.failures, it->st.last_error ?
 		    it->st.last_error : "?", when);
-		free(path);
 		return;
 	}
-	/* As found now: the engine skips it if another run changes it. */
+	/*
+	 * As found now: the engine skips it if another run changes it.  Read
+	 * as the output module reads the set, so that a link or a FIFO put
+	 * in place of cert.pem is neither followed nor waited on here.
+	 */
 	it->spec.skip_if_changed = true;
-	if (path != NULL && stat(path, &sb) == 0) {
-		it->spec.cert_mtime = sb.st_mtim;
-		it->cert = cert_load(path, &ignored);
-	}
-	free(path);
+	rc = output_read_cert(it->out_dir, &it->cert, &it->spec.cert_mtime,
+	    &e);
 	if (force)
 		set_due(it, "renewal forced");
+	else if (rc == -1)
+		set_due(it, "no readable certificate: %s", e.msg);
 	else if (it->cert == NULL)
 		set_due(it, "no readable certificate in %s", it->out_dir);
 	else if (!config_changed(it) && was_revoked(it->cert, cfg))

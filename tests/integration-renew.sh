@@ -2,7 +2,8 @@
 # integration-renew.sh - acmec renew and status against a real pebble and
 # nginx: one config, several certificates, hooks, an immediate second run
 # that does nothing, a change of names, a certificate that fails alone and
-# backs off, two runs at once, status --json and the metrics file.
+# backs off, two runs at once, status --json and the metrics file, a FIFO
+# or a foreign link as cert.pem.
 set -u
 
 : "${srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
@@ -197,5 +198,30 @@ renew bad renew -c "$T/bad.conf"
 check_exit bad 2 "bad config: exit 2"
 check "bad config: the message names file, line and key" \
     grep -q "bad.conf:2.*frob" "$T/bad.err"
+
+# 9. What status and renew find in place of d's cert.pem is read as the
+# output module reads it: a FIFO is not waited on, a link to another
+# certificate (a's) is not followed; both say what is wrong, renew refuses
+# and leaves it there.
+# d_says LABEL: d is due in status --json LABEL, as no acmec link.
+d_says() {
+	"$PY" -c 'import json, sys
+d = {x["section"]: x for x in json.load(open(sys.argv[1]))}["d"]
+assert d["due"] and "not a file nor acmec" in d["why"], d' "$T/$1.out"
+}
+D_CERT=$STATE/live/d/cert.pem
+rm -f "$D_CERT" && mkfifo "$D_CERT"
+renew fifo status -c "$CONF" --json
+check_exit fifo 0 "FIFO as cert.pem: status --json exits 0"
+check "FIFO as cert.pem: status says d is due, cert.pem is no acmec link" \
+    d_says fifo
+rm -f "$D_CERT" && ln -s "$STATE/live/a/cert.pem" "$D_CERT"
+renew elsewhere status -c "$CONF" --json
+check "link elsewhere as cert.pem: status says d is due, cert.pem is no acmec link (not a's names)" \
+    d_says elsewhere
+renew elsewhere-renew renew -c "$CONF" d
+check_exit elsewhere-renew 1 "link elsewhere as cert.pem: renew d exits 1"
+check "link elsewhere as cert.pem: the error names d's cert.pem, the link is left" \
+    test -L "$D_CERT" -a -n "$(grep -F "$D_CERT" "$T/elsewhere-renew.err")"
 
 summary

@@ -588,6 +588,152 @@ output_open__refuses_links_that_leave_the_directory(void **state)
 	free(out);
 }
 
+/* The CN of cert, "" if none: which generation a read returned. */
+static const char *
+cn_of(X509 *cert)
+{
+	static char cn[32];
+
+	cn[0] = '\0';
+	if (cert != NULL)
+		X509_NAME_get_text_by_NID(X509_get_subject_name(cert),
+		    NID_commonName, cn, sizeof(cn));
+	return cn;
+}
+
+static void
+output_read_cert__reads_the_certificate_in_place_and_its_mtime(void **state)
+{
+	struct tmpdir *t = *state;
+	char *out = path_in(t->path, "out"), *old = path_in(t->path, "old");
+	char *p = path_in(out, "cert.pem");
+	struct timespec mtime;
+	struct stat st;
+	struct set s;
+	struct err e;
+	X509 *cert;
+
+	/* Nothing yet: no directory, then an empty one. */
+	assert_int_equal(output_read_cert(out, &cert, &mtime, &e), 0);
+	assert_null(cert);
+	assert_int_equal(mkdir(out, 0700), 0);
+	assert_int_equal(output_read_cert(out, &cert, &mtime, &e), 0);
+	assert_null(cert);
+	assert_int_equal(mtime.tv_sec, 0);
+
+	set_make(&s, 1, NULL);
+	assert_int_equal(write_gen(out, &s, true, &e), 0);
+	assert_int_equal(output_read_cert(out, &cert, &mtime, &e), 1);
+	assert_string_equal(cn_of(cert), "g1.example");
+	X509_free(cert);
+	/* What the engine's stat(OUT/cert.pem) compares it with. */
+	assert_int_equal(stat(p, &st), 0);
+	assert_int_equal(mtime.tv_sec, st.st_mtim.tv_sec);
+	assert_int_equal(mtime.tv_nsec, st.st_mtim.tv_nsec);
+
+	/* An older acmec's plain files are read as they are. */
+	make_old_dir(old, &s);
+	assert_int_equal(output_read_cert(old, &cert, NULL, &e), 1);
+	assert_string_equal(cn_of(cert), "g1.example");
+	X509_free(cert);
+
+	/* A file that is no certificate: refused, mtime still given. */
+	assert_int_equal(unlink(p), 0);
+	write_text(p, "garbage");
+	assert_int_equal(output_read_cert(out, &cert, &mtime, &e), -1);
+	assert_null(cert);
+	assert_non_null(strstr(e.msg, "cert.pem holds no PEM certificate"));
+	assert_true(mtime.tv_sec != 0);
+	set_free(&s);
+	free(p);
+	free(old);
+	free(out);
+}
+
+/*
+ * A link to a good certificate elsewhere, in place of cert.pem or of the
+ * version's file: refused with output_open's message, never followed.
+ */
+static void
+output_read_cert__refuses_a_link_elsewhere_as_cert_pem(void **state)
+{
+	struct tmpdir *t = *state;
+	char *out = path_in(t->path, "out"), *p, *other, *pem;
+	struct timespec mtime;
+	struct set s, s2;
+	struct err e;
+	X509 *cert;
+
+	set_make(&s, 1, NULL);
+	set_make(&s2, 2, NULL);
+	assert_int_equal(write_gen(out, &s, true, &e), 0);
+	other = path_in(t->path, "elsewhere.pem");
+	write_text(other, pem = cert_chain_pem(s2.chain, 0, 1, &e));
+	free(pem);
+
+	p = path_in(out, "cert.pem");
+	assert_int_equal(unlink(p), 0);
+	assert_int_equal(symlink(other, p), 0);
+	assert_int_equal(output_read_cert(out, &cert, &mtime, &e), -1);
+	assert_null(cert);
+	assert_int_equal(mtime.tv_sec, 0);
+	assert_non_null(strstr(e.msg, "cert.pem is not a file nor acmec's "
+	    "link"));
+	assert_non_null(strstr(e.msg, "move it away"));
+	assert_int_equal(unlink(p), 0);
+	assert_int_equal(symlink("current/cert.pem", p), 0);
+	free(p);
+
+	p = path_in(out, "versions/1/cert.pem");
+	assert_int_equal(unlink(p), 0);
+	assert_int_equal(symlink(other, p), 0);
+	assert_int_equal(output_read_cert(out, &cert, NULL, &e), -1);
+	assert_null(cert);
+	assert_non_null(strstr(e.msg, "versions/1/cert.pem is not a regular "
+	    "file"));
+	free(p);
+	set_free(&s);
+	set_free(&s2);
+	free(other);
+	free(out);
+}
+
+/* A FIFO nobody writes to: refused at once (the alarm fails a hang). */
+static void
+output_read_cert__refuses_a_fifo_as_cert_pem_at_once(void **state)
+{
+	struct tmpdir *t = *state;
+	char *out = path_in(t->path, "out"), *p;
+	struct set s;
+	struct err e;
+	X509 *cert;
+
+	set_make(&s, 1, NULL);
+	assert_int_equal(write_gen(out, &s, true, &e), 0);
+	alarm(10);
+	p = path_in(out, "cert.pem");
+	assert_int_equal(unlink(p), 0);
+	assert_int_equal(mkfifo(p, 0600), 0);
+	assert_int_equal(output_read_cert(out, &cert, NULL, &e), -1);
+	assert_null(cert);
+	assert_non_null(strstr(e.msg, "cert.pem is not a file nor acmec's "
+	    "link"));
+	assert_int_equal(unlink(p), 0);
+	assert_int_equal(symlink("current/cert.pem", p), 0);
+	free(p);
+
+	p = path_in(out, "versions/1/cert.pem");
+	assert_int_equal(unlink(p), 0);
+	assert_int_equal(mkfifo(p, 0644), 0);
+	assert_int_equal(output_read_cert(out, &cert, NULL, &e), -1);
+	assert_null(cert);
+	assert_non_null(strstr(e.msg, "not a regular file"));
+	alarm(0);
+	free(p);
+	set_free(&s);
+	free(out);
+}
+
 static void
 output_open__refuses_a_directory_without_room(void **state)
 {
@@ -719,6 +865,15 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    output_open__refuses_links_that_leave_the_directory,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    output_read_cert__reads_the_certificate_in_place_and_its_mtime,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    output_read_cert__refuses_a_link_elsewhere_as_cert_pem,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    output_read_cert__refuses_a_fifo_as_cert_pem_at_once,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    output_open__refuses_a_directory_without_room,

@@ -24,10 +24,14 @@
 #   ACME_DIRECTORY, ACME_CA_BUNDLE   from testca_start
 #   ACMEC_RUN_TIMEOUT  seconds one client run may take before it counts as
 #                    hung (default 120)
+#   ACMEC_VALGRIND   1: every run of the client goes through valgrind
+#                    (.ci/run's valgrind pass); see resolve_client
 #
 # Variables this file sets:
 #
 #   passed, failed   checks that passed and failed so far
+#   ACMEC_NATIVE     the client itself, never under valgrind (for runs
+#                    killed on purpose: see integration-crash.sh)
 #   rc               the exit status of the last run
 
 # The caller's variables are used here, assigned there.
@@ -52,6 +56,77 @@ resolve_client() {
 		echo "acmec client not found: $ACMEC (set ACMEC=path/to/acmec)"
 		exit 1
 	fi
+	# shellcheck disable=SC2034 # for the scripts
+	ACMEC_NATIVE=$ACMEC
+	if under_valgrind; then
+		valgrind_wrap || exit 1
+	fi
+}
+
+# under_valgrind: true if the client runs under valgrind (ACMEC_VALGRIND=1).
+under_valgrind() {
+	[ "${ACMEC_VALGRIND:-0}" = 1 ]
+}
+
+# skip_under_valgrind WHAT: under valgrind, say that WHAT is skipped (one
+# "# skipped under valgrind: WHAT" line) and return true; otherwise false.
+# Only for what valgrind itself breaks: timings, preloaded shims.
+skip_under_valgrind() {
+	under_valgrind || return 1
+	echo "# skipped under valgrind: $*"
+	return 0
+}
+
+# valgrind_wrap: point ACMEC at a script that runs the real client under
+# valgrind, so that every way a test starts the client (run, its own
+# command lines, hooks, SIGINT through execv) goes through it without a
+# change.  The script execs valgrind, which keeps the pid: signals reach
+# the client as before.  Valgrind writes to a log file per process rather
+# than to stderr, where the checks read the client's own messages; summary
+# counts any non-empty log as a failure, so an error in a run whose exit
+# status no check looks at (or one that must fail anyway) is still seen.
+# Exit status 99 is a memory error or a definite leak.
+VALGRIND_DIR=
+valgrind_wrap() {
+	local supp
+	supp="$(cd "$srcdir" && pwd)/tests/valgrind.supp"
+	command -v valgrind >/dev/null 2>&1 ||
+	    { echo "ACMEC_VALGRIND=1 but valgrind is not installed"; return 1; }
+	VALGRIND_DIR=$(mktemp -d "${TMPDIR:-/tmp}/acmec-valgrind.XXXXXX") ||
+	    return 1
+	# The command line goes next to the log, named by the same pid.
+	cat >"$VALGRIND_DIR/acmec" <<-EOF
+	#!/bin/sh
+	printf '%s\n' "\$*" >"$VALGRIND_DIR/\$\$.cmd"
+	exec valgrind --error-exitcode=99 --leak-check=full \\
+	    --errors-for-leak-kinds=definite --show-leak-kinds=definite -q \\
+	    --suppressions="$supp" --log-file="$VALGRIND_DIR/%p.log" \\
+	    "$ACMEC" "\$@"
+	EOF
+	chmod 755 "$VALGRIND_DIR/acmec"
+	echo "# client under valgrind: $ACMEC (logs in $VALGRIND_DIR)"
+	ACMEC=$VALGRIND_DIR/acmec
+}
+
+# valgrind_check: under valgrind, one check that no run of the client
+# logged an error or a leak, with the logs and command lines if one did
+# (then removed: they are in the test's log).
+valgrind_check() {
+	local log bad_logs=()
+	[ -n "$VALGRIND_DIR" ] || return 0
+	for log in "$VALGRIND_DIR"/*.log; do
+		[ -s "$log" ] && bad_logs+=("$log")
+	done
+	if [ "${#bad_logs[@]}" = 0 ]; then
+		ok "valgrind: no memory error or definite leak in any run of the client ($(find "$VALGRIND_DIR" -name '*.log' | wc -l) runs)"
+	else
+		not_ok "valgrind: no memory error or definite leak in any run of the client (${#bad_logs[@]} runs with errors)"
+		for log in "${bad_logs[@]}"; do
+			echo "command: acmec $(cat "${log%.log}.cmd" 2>/dev/null)"
+			cat "$log"
+		done | diag
+	fi
+	rm -rf "$VALGRIND_DIR"
 }
 
 # ok DESCRIPTION...: report a check that passed.
@@ -139,8 +214,6 @@ mode_of() {
 	stat -L -c %a "$1" 2>/dev/null
 }
 
-# summary: print "N passed, M failed"; true if none failed.  The last
-# command of a test script, so that it gives the script's exit status.
 # account_dir STATE: the account directory of the one CA in state dir
 # STATE (accounts/CA/, with account-key.pem and account.json).
 account_dir() {
@@ -151,7 +224,11 @@ account_dir() {
 	printf '%s\n' "$1/accounts/none"
 }
 
+# summary: print "N passed, M failed" (under valgrind, after the check of
+# its logs); true if none failed.  The last command of a test script, so
+# that it gives the script's exit status.
 summary() {
+	valgrind_check
 	echo "$passed passed, $failed failed"
 	[ "$failed" = 0 ]
 }

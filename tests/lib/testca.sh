@@ -85,6 +85,7 @@ TESTCA_TLS_PORT=5001
 TESTCA_DNS_PORT=8053
 TESTCA_CTS_PORT=8055
 testca__lockpath=''	# the lock file of the slot held
+testca__slot=''		# the slot taken last: a restart takes it again
 
 # Private state of this library (not exported).
 testca__pids=()		# "name:pid" of every service started, in start order
@@ -162,14 +163,18 @@ testca__try_slot() {
 
 # Take the first free of TESTCA_SLOTS slots (default 2: make -j2 runs two
 # integration tests at once), each with ports of its own; wait (polling)
-# while all are taken.
+# while all are taken.  A restart (testca_stop, testca_start) waits for
+# the slot it had: another would change the CA's directory URL, and with
+# it the account the state dir keeps for that URL.
 testca__lock() {
 	local timeout=${TESTCA_LOCK_TIMEOUT:-900} slots=${TESTCA_SLOTS:-2}
-	local waited=0 slot said=''
+	local waited=0 slot said='' first=0 last
 
+	last=$((slots - 1))
+	[ -n "$testca__slot" ] && first=$testca__slot last=$testca__slot
 	while :; do
-		for ((slot = 0; slot < slots; slot++)); do
-			testca__try_slot "$slot" && return 0
+		for ((slot = first; slot <= last; slot++)); do
+			testca__try_slot "$slot" && { testca__slot=$slot; return 0; }
 		done
 		if [ -z "$said" ]; then
 			testca__log "waiting (up to ${timeout}s) for another test CA user to finish (${TESTCA_LOCK:-/tmp/acmec-testca.lock}*)"
