@@ -478,26 +478,31 @@ deliver_finished(struct http *h)
 	return n;
 }
 
+static long
+monotonic_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 static int
 http_wait(void *ctx, long timeout_ms)
 {
 	struct http *h = ctx;
-	long end = 0, slice;
-	int running, n = 0;
-	struct timespec ts;
+	long end = monotonic_ms() + timeout_ms, slice;
+	int running, n;
 
 	if (h->inflight == 0)
 		return -1;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	end = (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 + timeout_ms;
 	for (;;) {
 		curl_multi_perform(h->multi, &running);
 		if ((n = deliver_finished(h)) > 0 || h->inflight == 0)
 			return n;
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		slice = end - ((long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
-		if (slice <= 0)
+		if ((slice = end - monotonic_ms()) <= 0)
 			return 0;
+		/* In slices: an interrupt is seen by the progress callback. */
 		if (slice > HTTP_POLL_SLICE_MS)
 			slice = HTTP_POLL_SLICE_MS;
 		curl_multi_poll(h->multi, NULL, 0, (int)slice, NULL);
