@@ -127,14 +127,6 @@ teardown(void **state)
 	return 0;
 }
 
-static void
-assert_contains(const char *s, const char *part)
-{
-	if (s == NULL || strstr(s, part) == NULL)
-		fail_msg("\"%s\" does not contain \"%s\"", s ? s : "(null)",
-		    part);
-}
-
 static bool
 exists(const char *path)
 {

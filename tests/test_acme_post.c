@@ -24,6 +24,7 @@
 #include "chain.h"
 #include "err.h"
 #include "fake_transport.h"
+#include "testutil.h"
 #include "key.h"
 #include "names.h"
 #include "signer.h"
@@ -130,14 +131,6 @@ post(struct ctx *c, struct http_response **resp)
 	const struct acme_request req = { ACCOUNT_URL, NULL, c->who, NULL };
 
 	return acme_post(c->acme, &req, resp, &c->out, &c->e);
-}
-
-static void
-assert_contains(const char *s, const char *part)
-{
-	if (s == NULL || strstr(s, part) == NULL)
-		fail_msg("\"%s\" does not contain \"%s\"", s ? s : "(null)",
-		    part);
 }
 
 static void

@@ -327,14 +327,6 @@ teardown(void **state)
 	return 0;
 }
 
-static void
-assert_contains(const char *s, const char *part)
-{
-	if (s == NULL || strstr(s, part) == NULL)
-		fail_msg("\"%s\" does not contain \"%s\"", s ? s : "(null)",
-		    part);
-}
-
 /* The order up to both challenges answered with status pending. */
 static void
 script_order_until_challenges(struct ctx *c)

@@ -93,14 +93,6 @@ teardown(void **state)
 	return 0;
 }
 
-static void
-assert_contains(const char *s, const char *part)
-{
-	if (s == NULL || strstr(s, part) == NULL)
-		fail_msg("\"%s\" does not contain \"%s\"", s ? s : "(null)",
-		    part);
-}
-
 static struct resume *
 open_ok(struct ctx *c, const struct names *names)
 {

@@ -190,3 +190,11 @@ signing_input_of(const json_t *jws)
 		fail_msg("asprintf");
 	return in;
 }
+
+void
+assert_contains(const char *s, const char *part)
+{
+	if (s == NULL || strstr(s, part) == NULL)
+		fail_msg("\"%s\" does not contain \"%s\"", s ? s : "(null)",
+		    part);
+}

@@ -85,4 +85,7 @@ json_t *decode_b64url_json(const char *b64);
  */
 char *signing_input_of(const json_t *jws);
 
+/* Fail the test unless s contains part (s may be NULL). */
+void assert_contains(const char *s, const char *part);
+
 #endif
