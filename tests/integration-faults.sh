@@ -88,27 +88,6 @@ alive() {
 	[ "$state" != Z ]
 }
 
-# check_says LABEL REGEX DESCRIPTION: the run's stdout or stderr matches
-# the extended REGEX (case-insensitive).
-check_says() {
-	if cat "$T/$1.out" "$T/$1.err" 2>/dev/null | grep -qiE -- "$2"; then
-		ok "$3"
-	else
-		not_ok "$3"
-		show_run "$1"
-	fi
-}
-
-# check_says_fixed LABEL STRING DESCRIPTION: likewise, a fixed string.
-check_says_fixed() {
-	if cat "$T/$1.out" "$T/$1.err" 2>/dev/null | grep -qF -- "$2"; then
-		ok "$3"
-	else
-		not_ok "$3"
-		show_run "$1"
-	fi
-}
-
 # check_err_says_fixed LABEL STRING DESCRIPTION: the run's standard error
 # (where a refusal is explained) has the fixed STRING.
 check_err_says_fixed() {

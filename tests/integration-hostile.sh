@@ -280,8 +280,8 @@ issue_cmd() {
 	    "-w $WEB --agree-tos --out $OUT"
 }
 
-# check_says LABEL ERE DESCRIPTION: stderr of run LABEL matches ERE.
-check_says() {
+# check_stderr LABEL ERE DESCRIPTION: stderr of run LABEL matches ERE.
+check_stderr() {
 	if grep -Eq -- "$2" "$T/$1.err"; then
 		ok "$3"
 	else
@@ -292,9 +292,9 @@ check_says() {
 	fi
 }
 
-# check_says_nourl LABEL ERE DESCRIPTION: as check_says, with the URLs
+# check_stderr_nourl LABEL ERE DESCRIPTION: as check_stderr, with the URLs
 # taken out of stderr first (so that "https" must be in the words).
-check_says_nourl() {
+check_stderr_nourl() {
 	if sed 's#https\{0,1\}://[^ "]*##g' "$T/$1.err" | grep -Eq -- "$2"; then
 		ok "$3"
 	else
@@ -305,8 +305,8 @@ check_says_nourl() {
 	fi
 }
 
-# check_says_url LABEL URL DESCRIPTION: stderr of run LABEL names URL.
-check_says_url() {
+# check_stderr_url LABEL URL DESCRIPTION: stderr of run LABEL names URL.
+check_stderr_url() {
 	if grep -qF -- "$2" "$T/$1.err"; then
 		ok "$3"
 	else
@@ -397,7 +397,7 @@ refused() {
 	use_ca "$label" "$sc" "$@" || return
 	issue "$label"
 	check_failed "$label" "$label: exits 1"
-	check_says_nourl "$label" "$ere" "$label: the message $what"
+	check_stderr_nourl "$label" "$ere" "$label: the message $what"
 	check_clean "$label"
 }
 
@@ -455,7 +455,7 @@ huge() {
 	t1=$(now_ms)
 	rss=$(max_rss_kb "$label")
 	check_failed "$label" "$label: exits 1"
-	check_says "$label" 'larger than' \
+	check_stderr "$label" 'larger than' \
 	    "$label: the message says the answer is larger than the limit"
 	check "$label: gives up within 10 s ($((t1 - t0)) ms)" \
 	    test $((t1 - t0)) -le 10000
@@ -480,7 +480,7 @@ hang() {
 	check_failed "$label" "$label: exits 1"
 	check "$label: gives up within 10 s with --timeout 2 ($((t1 - t0)) s)" \
 	    test $((t1 - t0)) -le 10
-	check_says_url "$label" "$ACME_DIRECTORY" \
+	check_stderr_url "$label" "$ACME_DIRECTORY" \
 	    "$label: the message names the URL"
 }
 
@@ -510,7 +510,7 @@ case_interrupted() {
 	check_failed "$label" "$label: exits 1"
 	check "$label: stops within 3 s of ^C ($((t1 - t0)) ms)" \
 	    test $((t1 - t0)) -le 3000
-	check_says "$label" 'interrupted' "$label: says it was interrupted"
+	check_stderr "$label" 'interrupted' "$label: says it was interrupted"
 	check "$label: nothing written to --out" test ! -e "$OUT"
 }
 
@@ -522,7 +522,7 @@ bad_token() {
 	use_ca "$label" bad-token --token "$token" || return
 	issue "$label"
 	check_failed "$label" "$label: token '$token': exits 1"
-	check_says "$label" 'base64url' \
+	check_stderr "$label" 'base64url' \
 	    "$label: the message says the token is not base64url"
 	check_no_files "$WEB" "$label: nothing written in the webroot"
 	check "$label: nothing written next to the webroot" \
@@ -560,7 +560,7 @@ case_bad_tokens() {
 	use_ca long-token long-token || return
 	issue long-token
 	check_failed long-token "long-token: a 5000-character token: exits 1"
-	check_says long-token '[Tt]oo long' \
+	check_stderr long-token '[Tt]oo long' \
 	    "long-token: the message says why (too long)"
 	check_clean long-token
 }
@@ -573,7 +573,7 @@ case_escapes() {
 		check_failed escape-text "escape-text: exits 1"
 		check_printable escape-text
 		check_one_line escape-text
-		check_says escape-text 'rejectedIdentifier' \
+		check_stderr escape-text 'rejectedIdentifier' \
 		    "escape-text: the CA's problem is still reported"
 	fi
 
@@ -592,7 +592,7 @@ case_escapes() {
 		check_failed escape-authz "escape-authz: exits 1"
 		check_printable escape-authz
 		check_one_line escape-authz
-		check_says escape-authz 'http-01' \
+		check_stderr escape-authz 'http-01' \
 		    "escape-authz: the message says there is no http-01"
 	fi
 
@@ -612,7 +612,7 @@ case_malformed() {
 	if use_ca bad-json bad-json; then
 		issue bad-json
 		check_failed bad-json "bad-json: exits 1"
-		check_says_url bad-json "$CASE_BASE/new-order" \
+		check_stderr_url bad-json "$CASE_BASE/new-order" \
 		    "bad-json: the message names the newOrder URL"
 		check_clean bad-json
 	fi
@@ -654,7 +654,7 @@ case_badnonce_loop() {
 	check_failed badnonce-loop "badnonce-loop: exits 1"
 	check "badnonce-loop: ends within 40 s with --timeout 2 ($((t1 - t0)) s)" \
 	    test $((t1 - t0)) -le 40
-	check_says badnonce-loop 'badNonce' \
+	check_stderr badnonce-loop 'badNonce' \
 	    "badnonce-loop: the message says badNonce"
 	# 64 retries at most (or 20 s): enough for a CA rejecting half.
 	check "badnonce-loop: at most 65 POSTs ($(requests '^POST '))" \
@@ -762,7 +762,7 @@ case_wrong_cert() {
 	    --pem "$PKI/wrong-chain.pem" || return
 	issue wrong-cert-earlier
 	check_failed wrong-cert-earlier "wrong-cert-earlier: exits 1"
-	check_says wrong-cert-earlier 'refus' \
+	check_stderr wrong-cert-earlier 'refus' \
 	    "wrong-cert-earlier: the message says it refuses the certificate"
 	for f in privkey.pem cert.pem; do
 		check "wrong-cert-earlier: $f unchanged byte for byte" \
@@ -805,7 +805,7 @@ case_key_change() {
 	done
 	check "keychange-silent: the new key is kept as account-key.pem.new" \
 	    test -s "$(account_dir "$T/case-keychange-silent/state")/account-key.pem.new"
-	check_says keychange-silent 'next acmec run' \
+	check_stderr keychange-silent 'next acmec run' \
 	    "keychange-silent: the message says the next run sorts it out"
 	check "keychange-refused: no account-key.pem.new is left" \
 	    test ! -e "$(account_dir "$T/case-keychange-refused/state")/account-key.pem.new"
@@ -816,7 +816,7 @@ case_key_change() {
 case_retry_after_huge() {
 	refused retry-after-huge retry-after-huge 'Retry-After' \
 	    'says the CA asks to wait longer than acmec waits'
-	check_says retry-after-huge '999999|11 days' \
+	check_stderr retry-after-huge '999999|11 days' \
 	    "retry-after-huge: the message gives the time the CA asked for"
 }
 
@@ -840,8 +840,8 @@ case_stepca_pending() {
 	    test $((t1 - t0)) -le 60
 	check "$label: the challenge is answered again, a few times ($n POSTs)" \
 	    test "$n" -ge 2 -a "$n" -le 10
-	check_says "$label" '404' "$label: the message has the CA's detail (404)"
-	check_says "$label" 'unauthorized' \
+	check_stderr "$label" '404' "$label: the message has the CA's detail (404)"
+	check_stderr "$label" 'unauthorized' \
 	    "$label: the message has the CA's error type (unauthorized)"
 	check_clean "$label"
 }
@@ -858,8 +858,8 @@ case_stepca_invalid() {
 	check "$label: gives up within 5 s ($((t1 - t0)) s)" \
 	    test $((t1 - t0)) -le 5
 	check "$label: the challenge is answered once ($n POSTs)" test "$n" = 1
-	check_says "$label" '404' "$label: the message has the CA's detail (404)"
-	check_says "$label" 'unauthorized' \
+	check_stderr "$label" '404' "$label: the message has the CA's detail (404)"
+	check_stderr "$label" 'unauthorized' \
 	    "$label: the message has the CA's error type (unauthorized)"
 	check_clean "$label"
 }
@@ -884,7 +884,7 @@ account_gone() {
 	    test "$n" = 1
 	check "$label: no new account is created" \
 	    test "$(requests '^POST /new-acct -> ')" = "$creates"
-	check_says "$label" 'deactivated' \
+	check_stderr "$label" 'deactivated' \
 	    "$label: the message says the account may be deactivated"
 	check_clean "$label"
 }
@@ -899,9 +899,9 @@ case_keychange_501() {
 	run "$label" account rollover
 	check_failed "$label" "$label: account rollover exits 1"
 	# Not just "rollover": the command's name prefixes every message.
-	check_says_nourl "$label" '[Kk]ey (rollover|change)' \
+	check_stderr_nourl "$label" '[Kk]ey (rollover|change)' \
 	    "$label: the message is about account key rollover"
-	check_says_nourl "$label" 'implement' \
+	check_stderr_nourl "$label" 'implement' \
 	    "$label: the message says the CA does not implement it"
 	check "$label: account-key.pem is still the old key" \
 	    cmp -s "$(account_dir "$STATE")/account-key.pem" "$T/$label-old.pem"
@@ -922,12 +922,12 @@ case_contacts_kept() {
 	    --contact mailto:old@example.com
 	run "$label" account update --contact mailto:new@example.com
 	check_exit "$label" 0 "$label: account update exits 0"
-	check_says "$label" '[Cc]ontacts' \
+	check_stderr "$label" '[Cc]ontacts' \
 	    "$label: a warning says the CA's contacts differ from those asked"
 	run "$label-clear" account update
 	check_exit "$label-clear" 0 \
 	    "$label-clear: account update without contacts exits 0"
-	check_says "$label-clear" '[Cc]ontacts' \
+	check_stderr "$label-clear" '[Cc]ontacts' \
 	    "$label-clear: a warning says the CA kept contacts"
 }
 
@@ -1015,9 +1015,9 @@ json.dump(r, open(sys.argv[1], "w"))' "$STATE/renewal/site.json"
 	run ari-moved-third renew -c "$CONF"
 	check_exit ari-moved-third 0 "ari-moved: the third renew exits 0"
 	check "ari-moved: asked again after Retry-After" test "$(ari_gets)" = 2
-	check_says ari-moved-third 'moved the renewal window earlier' \
+	check_stderr ari-moved-third 'moved the renewal window earlier' \
 	    "ari-moved: it says the window moved earlier"
-	check_says ari-moved-third 'https://ca.example/incident/2026-11' \
+	check_stderr ari-moved-third 'https://ca.example/incident/2026-11' \
 	    "ari-moved: it shows the explanationURL"
 	check "ari-moved: it renewed with replaces" test "$(ari_replaced)" = 1
 }
@@ -1040,7 +1040,7 @@ case_profiles() {
 	run profiles-unknown issue -d "$NAME" -w "$WEB" --agree-tos \
 	    --out "$OUT" --profile shortlived
 	check_failed profiles-unknown "profiles: an unknown profile exits 1"
-	check_says profiles-unknown 'profile shortlived.*offered: classic, tlsserver' \
+	check_stderr profiles-unknown 'profile shortlived.*offered: classic, tlsserver' \
 	    "profiles: the message lists the profiles offered"
 	check "profiles: no order for an unknown profile" \
 	    test "$(requests '^POST /new-order')" = 0

@@ -196,6 +196,27 @@ show_run() {
 	} | diag
 }
 
+# check_says LABEL REGEX DESCRIPTION: the run's stdout or stderr matches
+# the extended REGEX (case-insensitive).
+check_says() {
+	if cat "$T/$1.out" "$T/$1.err" 2>/dev/null | grep -qiE -- "$2"; then
+		ok "$3"
+	else
+		not_ok "$3"
+		show_run "$1"
+	fi
+}
+
+# check_says_fixed LABEL STRING DESCRIPTION: likewise, a fixed string.
+check_says_fixed() {
+	if cat "$T/$1.out" "$T/$1.err" 2>/dev/null | grep -qF -- "$2"; then
+		ok "$3"
+	else
+		not_ok "$3"
+		show_run "$1"
+	fi
+}
+
 # check_exit LABEL WANT DESCRIPTION: ok if $rc is WANT; otherwise not ok,
 # with the output of run LABEL.
 check_exit() {
