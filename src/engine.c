@@ -2,8 +2,6 @@
  * engine.c - the scheduler and the preparation of jobs; the steps of an
  * order are in engine_steps.c.
  */
-#include <sys/stat.h>
-
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -13,11 +11,10 @@
 #include "hook.h"
 #include "interrupt.h"
 #include "log.h"
-#include "store.h"
 #include "mcsink.h"
 #include "webroot.h"
 
-#define PACE_MS		5	/* at most 200 steps a second */
+#define PACE_MS		5	/* at most 200 requests sent a second */
 
 long
 engine_now_ms(void)
@@ -111,22 +108,22 @@ job_compare_names(struct job *job, bool is_default, struct err *e)
 	return -1;
 }
 
-/* Another run renewed it while this one waited for the lock. */
+/*
+ * Another run renewed it while this one waited for the lock: cert.pem
+ * read as renew read it, now under the lock.
+ */
 static bool
 renewed_meanwhile(const struct job *job)
 {
 	const struct timespec *was = &job->spec->cert_mtime;
-	char *path = store_path(output_dir(job->out), "cert.pem");
 	struct timespec now = { 0, 0 };
-	struct stat st;
+	struct err ignored;
+	X509 *cert = NULL;
 
-	if (!job->spec->skip_if_changed || path == NULL) {
-		free(path);
+	if (!job->spec->skip_if_changed)
 		return false;
-	}
-	if (stat(path, &st) == 0)
-		now = st.st_mtim;
-	free(path);
+	(void)output_read_cert(output_dir(job->out), &cert, &now, &ignored);
+	X509_free(cert);
 	return now.tv_sec != was->tv_sec || now.tv_nsec != was->tv_nsec;
 }
 
