@@ -16,13 +16,13 @@
 
 #define PACE_MS		5	/* at most 200 requests sent a second */
 
-long
+int64_t
 engine_now_ms(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 void
@@ -277,7 +277,7 @@ wait_for(struct engine *eng, const struct job *jobs, size_t n, long wait_ms)
 static void
 schedule(struct engine *eng, struct job *jobs, size_t n)
 {
-	long last = -PACE_MS, wait, now;
+	int64_t last = -PACE_MS, wait, now;
 	struct job *job;
 	bool left;
 
@@ -304,7 +304,9 @@ schedule(struct engine *eng, struct job *jobs, size_t n)
 		if (last + PACE_MS - now > wait)
 			wait = last + PACE_MS - now;
 		if (wait > 0) {
-			(void)wait_for(eng, jobs, n, wait);
+			/* A minute at most: a 32-bit long holds that. */
+			(void)wait_for(eng, jobs, n, wait < 60000 ? (long)wait :
+			    60000);
 			continue;
 		}
 		job->started = true;

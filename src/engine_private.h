@@ -6,6 +6,7 @@
 #define ACMEC_ENGINE_PRIVATE_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include <openssl/x509.h>
 
@@ -36,7 +37,7 @@ enum job_state {
 struct task {
 	struct acme_authz	*authz;
 	int			 rejected;	/* answers with an error */
-	long			 due_ms;	/* next POST; -1: answered */
+	int64_t			 due_ms;	/* next POST; -1: answered */
 };
 
 struct job {
@@ -53,12 +54,13 @@ struct job {
 	size_t			 ntasks;
 	STACK_OF(X509)		*chain;
 	enum job_state		 state;
-	long			 due_ms;	/* when the next step runs */
-	long			 wait_end_ms;	/* deadline of the wait */
+	int64_t			 due_ms;	/* when the next step runs */
+	int64_t			 wait_end_ms;	/* deadline of the wait */
+	int64_t			 finalize_end_ms; /* of all waits from finalize on */
 	long			 delay_ms;	/* next poll interval */
 	int			 lost;		/* answers lost in a row */
 	bool			 recovered;	/* account looked up again */
-	bool			 refinalized;	/* CSR sent a second time */
+	bool			 csr_taken;	/* the CA said it processes it */
 	bool			 no_replaces;	/* the CA refused it once */
 	bool			 started;	/* counts against parallel */
 
@@ -87,8 +89,11 @@ struct engine {
 /* The name a job goes by in messages. */
 const char *engine_job_label(const struct job *job);
 
-/* Milliseconds on a clock that never jumps. */
-long engine_now_ms(void);
+/*
+ * Milliseconds on a clock that never jumps, in 64 bits: a 32-bit long
+ * would wrap after 24.9 days of uptime.
+ */
+int64_t engine_now_ms(void);
 
 /*
  * Run the half of the job's step that is due: read the answer that came

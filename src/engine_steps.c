@@ -72,10 +72,10 @@ sent(struct job *job, int started)
 static void
 job_goto(struct job *job, enum job_state state, long delay_ms)
 {
-	long now = engine_now_ms();
+	int64_t now = engine_now_ms();
 
 	if (state == JOB_WAIT_READY || state == JOB_WAIT_VALID) {
-		job->wait_end_ms = now + ENGINE_WAIT_MAX * 1000L;
+		job->wait_end_ms = now + ENGINE_WAIT_MAX * INT64_C(1000);
 		job->delay_ms = POLL_DELAY_MIN_MS;
 	}
 	job->lost = 0;
@@ -93,14 +93,13 @@ retry_lost_read(struct job *job, const struct acme_outcome *out)
 {
 	long delay;
 
+	/* Retry-After in seconds: checked before it is made milliseconds. */
 	if ((out->verdict != ACME_UNKNOWN && out->verdict != ACME_UNSENT) ||
-	    interrupt_requested() ||
+	    interrupt_requested() || out->retry_after > 60 ||
 	    job->lost >= LOST_RETRIES)
 		return false;
 	delay = out->retry_after >= 0 ? out->retry_after * 1000L :
 	    LOST_DELAY_MS << job->lost;
-	if (delay > 60 * 1000L)
-		return false;
 	job->lost++;
 	log_verbose("%s; asking again in %ld ms", job->result->err.msg, delay);
 	job->due_ms = engine_now_ms() + delay;
@@ -136,6 +135,7 @@ after_order(struct job *job)
 	} else if (strcmp(status, "ready") == 0) {
 		job_goto(job, JOB_FINALIZE, 0);
 	} else if (strcmp(status, "processing") == 0) {
+		job->csr_taken = true;	/* an earlier run's finalize */
 		job_goto(job, JOB_WAIT_VALID, 0);
 	} else if (strcmp(status, "valid") == 0) {
 		job_goto(job, JOB_DOWNLOAD, 0);
@@ -374,7 +374,7 @@ static int
 read_challenge_answer(struct task *t, const char *status, const char *error,
     struct err *e)
 {
-	long now = engine_now_ms();
+	int64_t now = engine_now_ms();
 
 	if (strcmp(status, "invalid") == 0 ||
 	    (error != NULL && ++t->rejected >= CHALLENGE_TRIES)) {
@@ -492,12 +492,14 @@ describe_invalid_order(struct engine *eng, struct job *job)
 	    job->order->error : "it gave no reason");
 }
 
-/* Poll again later, honouring Retry-After, within the wait's deadline. */
+/*
+ * Poll again later, as the CA's Retry-After (seconds, -1 for none) says
+ * or the backoff, within the wait's deadline.
+ */
 static void
-poll_later(struct job *job)
+poll_later(struct job *job, long retry_after)
 {
-	long now = engine_now_ms(), left = job->wait_end_ms - now, wait;
-	long retry_after = job->order->retry_after;
+	int64_t now = engine_now_ms(), left = job->wait_end_ms - now, wait;
 
 	if (left <= 0) {
 		err_set(&job->result->err, "%s: the CA did not decide within "
@@ -506,20 +508,36 @@ poll_later(struct job *job)
 		job_fail(job);
 		return;
 	}
-	if (retry_after >= 0 && retry_after * 1000L > left) {
+	if (retry_after >= 0 && retry_after * INT64_C(1000) > left) {
 		err_set(&job->result->err, "%s: the CA asks to check again in "
 		    "%ld seconds (Retry-After), later than acmec waits (%ld "
 		    "more seconds); try again later", job->order->url,
-		    retry_after, (left + 999) / 1000);
+		    retry_after, (long)((left + 999) / 1000));
 		job_fail(job);
 		return;
 	}
-	wait = retry_after >= 0 ? retry_after * 1000L : job->delay_ms;
+	wait = retry_after >= 0 ? retry_after * INT64_C(1000) : job->delay_ms;
 	if (wait < POLL_DELAY_MIN_MS)
 		wait = POLL_DELAY_MIN_MS;
 	job->due_ms = now + (wait < left ? wait : left);
 	if ((job->delay_ms *= 2) > POLL_DELAY_MAX_MS)
 		job->delay_ms = POLL_DELAY_MAX_MS;
+}
+
+/*
+ * After a finalize that may not have been taken (refused as orderNotReady,
+ * or its answer lost), poll in state: the backoff goes on, and every such
+ * wait ends where the first finalize's did, so that a CA which keeps
+ * refusing is asked ever more rarely, and not for ever.
+ */
+static void
+poll_on(struct job *job, enum job_state state)
+{
+	job->state = state;
+	job->lost = 0;
+	job->wait_end_ms = job->finalize_end_ms;
+	if (job->delay_ms < POLL_DELAY_MIN_MS)
+		job->delay_ms = POLL_DELAY_MIN_MS;
 }
 
 static void
@@ -531,11 +549,15 @@ send_poll(struct engine *eng, struct job *job)
 	    &job->outcome, &job->result->err, job_done(job)));
 }
 
+/*
+ * A CA that reads from replicas (Let's Encrypt) may answer a poll with an
+ * older status for a while: once it said it took the CSR, "ready" and
+ * even "pending" mean "not yet", never "finalize again" or "failed".
+ */
 static void
 read_poll(struct engine *eng, struct job *job)
 {
 	const char *status;
-	bool ready_wait = job->state == JOB_WAIT_READY;
 
 	if (job->rc == -1) {
 		if (!retry_lost_read(job, &job->outcome)) {
@@ -547,23 +569,24 @@ read_poll(struct engine *eng, struct job *job)
 	}
 	job->lost = 0;
 	status = job->order->status;
-	if (strcmp(status, ready_wait ? "pending" : "processing") == 0) {
-		poll_later(job);
-	} else if (strcmp(status, "ready") == 0 &&
-	    (ready_wait || !job->refinalized)) {
-		/* After a lost finalize answer: the CA did not act. */
-		job->refinalized = !ready_wait;
-		job_goto(job, JOB_FINALIZE, 0);
-	} else if (strcmp(status, "valid") == 0) {
+	if (strcmp(status, "valid") == 0) {
 		job_goto(job, JOB_DOWNLOAD, 0);
-	} else if (strcmp(status, "processing") == 0) {
-		job_goto(job, JOB_WAIT_VALID, POLL_DELAY_MIN_MS);
+	} else if (strcmp(status, "ready") == 0 && !job->csr_taken) {
+		/* Validated; or, after a lost finalize, the CA did not act. */
+		job_goto(job, JOB_FINALIZE, 0);
+	} else if (strcmp(status, "processing") == 0 ||
+	    strcmp(status, "ready") == 0 || strcmp(status, "pending") == 0) {
+		if (strcmp(status, "processing") == 0) {
+			job->csr_taken = true;
+			job->state = JOB_WAIT_VALID;
+		}
+		poll_later(job, job->order->retry_after);
 	} else {
 		if (strcmp(status, "invalid") == 0) {
 			describe_invalid_order(eng, job);
 			resume_remove(job->resume);	/* dead */
 		} else
-			err_set(&job->result->err, "%s: the order stays %s",
+			err_set(&job->result->err, "%s: the order is %s",
 			    job->order->url, status);
 		job_fail(job);
 	}
@@ -585,6 +608,9 @@ send_finalize(struct engine *eng, struct job *job)
 		job_fail(job);
 		return;
 	}
+	if (job->finalize_end_ms == 0)
+		job->finalize_end_ms = engine_now_ms() +
+		    ENGINE_WAIT_MAX * INT64_C(1000);
 	sent(job, acme_order_finalize_start(eng->session->acme, &who,
 	    job->order, certkey_csr(job->key), &job->outcome, &job->result->err,
 	    job_done(job)));
@@ -596,14 +622,28 @@ read_finalize(struct engine *eng, struct job *job)
 	const struct acme_outcome *out = &job->outcome;
 
 	(void)eng;
+	job->csr_taken = job->rc == 0;	/* issued, processing, or dead */
 	if (job->rc == -1) {
 		/* Only the order can tell whether the CA took the CSR. */
 		if (out->verdict == ACME_UNKNOWN) {
-			job_goto(job, JOB_WAIT_VALID, LOST_DELAY_MS);
+			poll_on(job, JOB_WAIT_VALID);
+			poll_later(job, out->retry_after);
 			return;
 		}
 		if (out->verdict == ACME_UNSENT && retry_lost_read(job, out))
 			return;
+		/*
+		 * Not ready: a replica that has not seen the last
+		 * authorization, or an earlier finalize being processed.
+		 * Nothing changed; the order says when to finalize.
+		 */
+		if (acme_refused_with(out, "orderNotReady")) {
+			log_verbose("%s; polling the order",
+			    job->result->err.msg);
+			poll_on(job, JOB_WAIT_READY);
+			poll_later(job, out->retry_after);
+			return;
+		}
 		/* Refused: the CA took no CSR. */
 		resume_remove_if_refused(job->resume, out);
 		job_fail(job);

@@ -946,6 +946,24 @@ case_poll_busy_cut() {
 	check_no_files "$WEB" "$label: the challenge file is removed"
 }
 
+# Replica lag (ACME-2026.md): a status that goes back after an accepted
+# finalize is waited out, never finalized again; orderNotReady changed
+# nothing: poll until ready, then finalize (again).
+# lagging LABEL FINALIZES DESCRIPTION: the issue succeeds with FINALIZES
+# finalize requests.
+lagging() {
+	local label=$1 want=$2 n
+	case_dirs "$label"
+	use_ca "$label" "$label" || return
+	issue "$label" --timeout 2
+	n=$(requests '^POST /finalize/')
+	check_exit "$label" 0 "$label: exits 0: $3"
+	check "$label: the certificate is written" test -s "$OUT/fullchain.pem"
+	check "$label: $want finalize request(s) ($n)" test "$n" = "$want"
+	check "$label: no order record is left" \
+	    test -z "$(ls -A "$STATE/orders" 2>/dev/null)"
+}
+
 # ------------------------------------------------------------------ ARI
 # RFC 9773 against the fake CA's renewalInfo: the renew command asks for
 # the window of the certificate in place, renews inside it with
@@ -1105,6 +1123,9 @@ job account_gone account-gone-403 account-gone-403
 job case_keychange_501
 job case_contacts_kept
 job --early case_poll_busy_cut
+job lagging replica-lag 1 "an order ready, then pending after finalize is waited for"
+job lagging not-ready-once 2 "orderNotReady is followed by polls until ready"
+job lagging finalize-cut-lag 2 "orderNotReady after a lost finalize is not yet"
 job case_ari_past
 job case_ari_future
 job case_ari_moved

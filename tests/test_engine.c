@@ -7,8 +7,8 @@
  * up by the next run (issue #8).  The CA issues a real certificate for
  * the CSR it gets.
  *
- * Polls wait the engine's real delays (300 ms and up), so each test takes
- * about a second.
+ * Polls wait the engine's real delays (50 ms and up, doubling), so each
+ * test takes a fraction of a second.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -573,6 +573,117 @@ engine_run__does_not_finalize_again_when_the_lost_finalize_was_taken(
 	    1);
 }
 
+/*
+ * Replica lag (Let's Encrypt reads from replicas): after the CA took the
+ * CSR, polls may still show the order ready, even pending.  That is "not
+ * yet": neither a second finalize nor a failure.
+ */
+static void
+engine_run__keeps_polling_when_the_order_goes_back_after_finalize(
+    void **state)
+{
+	struct ctx *c = *state;
+	const struct fake_step steps[] = {
+		{ .method = "POST", .url = ORDER_URL, .status = 200,
+		  .body = ORDER_JSON("ready", "") },
+		{ .method = "POST", .url = FINALIZE_URL, .status = 200,
+		  .respond = issue, .arg = c,
+		  .body = ORDER_JSON("processing", "") },
+		{ .method = "POST", .url = ORDER_URL, .post_as_get = true,
+		  .status = 200, .body = ORDER_JSON("ready", "") },
+		{ .method = "POST", .url = ORDER_URL, .post_as_get = true,
+		  .status = 200, .body = ORDER_JSON("pending", "") },
+		{ .method = "POST", .url = ORDER_URL, .post_as_get = true,
+		  .status = 200, .body = ORDER_JSON("processing", "") },
+		{ .method = "POST", .url = ORDER_URL, .post_as_get = true,
+		  .status = 200, .body = ORDER_VALID },
+		{ .method = "POST", .url = CERT_URL, .status = 200,
+		  .respond = download, .arg = c },
+	};
+
+	script_until_challenges(c);
+	fake_transport_add(&c->ft, steps, NITEMS(steps));
+	assert_issued(c, run(c));
+	fake_transport_assert_done(&c->ft);
+	assert_int_equal(fake_transport_count(&c->ft, "POST", FINALIZE_URL),
+	    1);
+}
+
+/*
+ * The finalize was taken but its answer lost; a lagging poll shows the
+ * order ready, so acmec finalizes again, and the CA, processing the
+ * first, answers orderNotReady: not yet, and the record stays.
+ */
+static void
+engine_run__takes_order_not_ready_after_a_lost_finalize_as_not_yet(
+    void **state)
+{
+	struct ctx *c = *state;
+	const struct fake_step steps[] = {
+		{ .method = "POST", .url = ORDER_URL, .status = 200,
+		  .body = ORDER_JSON("ready", "") },
+		{ .method = "POST", .url = FINALIZE_URL, .status = 200,
+		  .respond = issue_and_lose_the_answer, .arg = c,
+		  .body = ORDER_JSON("processing", "") },
+		FAKE_NEW_NONCE(CA),
+		{ .method = "POST", .url = ORDER_URL, .post_as_get = true,
+		  .status = 200, .body = ORDER_JSON("ready", "") },
+		{ .method = "POST", .url = FINALIZE_URL, .status = 403,
+		  .body = FAKE_PROBLEM("orderNotReady", "Order's status "
+		  "(\\\"processing\\\") is not acceptable for finalization") },
+		{ .method = "POST", .url = ORDER_URL, .post_as_get = true,
+		  .status = 200, .body = ORDER_JSON("processing", "") },
+		{ .method = "POST", .url = ORDER_URL, .post_as_get = true,
+		  .status = 200, .body = ORDER_JSON("ready", "") },
+		{ .method = "POST", .url = ORDER_URL, .post_as_get = true,
+		  .status = 200, .body = ORDER_VALID },
+		{ .method = "POST", .url = CERT_URL, .status = 200,
+		  .respond = download, .arg = c },
+	};
+
+	script_until_challenges(c);
+	fake_transport_add(&c->ft, steps, NITEMS(steps));
+	assert_issued(c, run(c));
+	fake_transport_assert_done(&c->ft);
+	/* Processing, then ready again: no third finalize. */
+	assert_int_equal(fake_transport_count(&c->ft, "POST", FINALIZE_URL),
+	    2);
+}
+
+/*
+ * The order polled ready, but the replica that takes the finalize has
+ * not seen the last authorization: orderNotReady changed nothing, so
+ * acmec polls until the order is ready again and finalizes then.
+ */
+static void
+engine_run__finalizes_again_once_ready_after_order_not_ready(void **state)
+{
+	struct ctx *c = *state;
+	const struct fake_step steps[] = {
+		{ .method = "POST", .url = ORDER_URL, .status = 200,
+		  .body = ORDER_JSON("ready", "") },
+		{ .method = "POST", .url = FINALIZE_URL, .status = 403,
+		  .body = FAKE_PROBLEM("orderNotReady", "Order's status "
+		  "(\\\"pending\\\") is not acceptable for finalization") },
+		{ .method = "POST", .url = ORDER_URL, .post_as_get = true,
+		  .status = 200, .body = ORDER_JSON("pending", "") },
+		{ .method = "POST", .url = ORDER_URL, .post_as_get = true,
+		  .status = 200, .body = ORDER_JSON("ready", "") },
+		{ .method = "POST", .url = FINALIZE_URL, .status = 200,
+		  .respond = issue, .arg = c,
+		  .body = ORDER_JSON("processing", "") },
+		{ .method = "POST", .url = ORDER_URL, .post_as_get = true,
+		  .status = 200, .body = ORDER_VALID },
+		{ .method = "POST", .url = CERT_URL, .status = 200,
+		  .respond = download, .arg = c },
+	};
+
+	script_until_challenges(c);
+	fake_transport_add(&c->ft, steps, NITEMS(steps));
+	assert_issued(c, run(c));
+	fake_transport_assert_done(&c->ft);
+}
+
 static void
 engine_run__answers_a_challenge_again_after_a_step_ca_style_rejection(
     void **state)
@@ -828,6 +939,9 @@ main(void)
 		T(engine_run__names_the_identifier_whose_validation_failed),
 		T(engine_run__finalizes_once_more_when_the_lost_finalize_left_it_ready),
 		T(engine_run__does_not_finalize_again_when_the_lost_finalize_was_taken),
+		T(engine_run__keeps_polling_when_the_order_goes_back_after_finalize),
+		T(engine_run__takes_order_not_ready_after_a_lost_finalize_as_not_yet),
+		T(engine_run__finalizes_again_once_ready_after_order_not_ready),
 		T(engine_run__answers_a_challenge_again_after_a_step_ca_style_rejection),
 		T(engine_run__sends_the_next_order_while_an_answer_is_outstanding),
 		T(engine_run__refuses_a_pending_order_without_authorizations),

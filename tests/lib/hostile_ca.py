@@ -868,6 +868,78 @@ def poll_busy_cut(ca):
     ca.before_post = before_post
 
 
+# Let's Encrypt reads from replicas (ACME-2026.md): an answer may come
+# from one that has not seen the latest change yet.
+
+def lagging_polls(ca, statuses):
+    """The next polls of the order answer these statuses, one each, as a
+    replica that lags would; later polls are honest."""
+    honest = ca.order
+
+    def order(req):
+        if statuses:
+            obj = ca.order_obj()
+            obj.pop("certificate", None)
+            return js(200, dict(obj, status=statuses.pop(0)))
+        return honest(req)
+    ca.order = order
+
+
+@scenario
+def replica_lag(ca):
+    """Finalize answers "processing"; the next polls show the order
+    "ready", then "pending", then valid: wait, never finalize again."""
+    honest = ca.finalize
+
+    def finalize(req):
+        r = honest(req)
+        obj = json.loads(r.body)
+        obj.pop("certificate", None)
+        lagging_polls(ca, ["ready", "pending"])
+        return js(200, dict(obj, status="processing"), **r.headers)
+    ca.finalize = finalize
+
+
+def order_not_ready(status):
+    return problem(403, "orderNotReady",
+                   "Order's status (\"%s\") is not acceptable for "
+                   "finalization" % status)
+
+
+@scenario
+def not_ready_once(ca):
+    """The first finalize of an order that polled ready is refused with
+    orderNotReady (its replica has not seen the last authorization); the
+    next poll shows the order pending, later ones ready: finalize again."""
+    honest = ca.finalize
+    refused = {"yes": False}
+
+    def finalize(req):
+        if refused["yes"]:
+            return honest(req)
+        refused["yes"] = True
+        lagging_polls(ca, ["pending"])
+        return order_not_ready("pending")
+    ca.finalize = finalize
+
+
+@scenario
+def finalize_cut_lag(ca):
+    """Finalize is taken but its answer cut off; the next poll shows the
+    order still "ready", and a second finalize is refused with
+    orderNotReady (the CA is processing the first): not yet."""
+    honest = ca.finalize
+
+    def finalize(req):
+        if ca.csr_der is not None:
+            return order_not_ready("processing")
+        r = honest(req)
+        r.cut = True
+        lagging_polls(ca, ["ready"])
+        return r
+    ca.finalize = finalize
+
+
 # ------------------------------------------------------------------ server
 
 class Log:
