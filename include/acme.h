@@ -32,8 +32,9 @@
 
 /*
  * What one request came to.  REFUSED means the CA answered that it did
- * not act (4xx with an ACME problem, or 501); UNKNOWN means it may have
- * acted: no answer came back, or a 5xx or other non-ACME error did.
+ * not act (4xx with a problem document, or 501); UNKNOWN means it may
+ * have acted: no answer came back, or a 5xx or a 4xx without a problem
+ * document (a proxy's, a load balancer's) did.
  * UNSENT means the request never left (no nonce could be had, say), so
  * sending it again is safe whatever it was.
  */

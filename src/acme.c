@@ -408,9 +408,13 @@ read_problem(const char *url, const struct http_response *r,
 		snprintf(out->problem, sizeof(out->problem), "%s", name);
 		free(name);
 	}
-	/* A 5xx may come from a gateway after the CA acted. */
-	out->verdict = r->status < 500 || r->status == 501 ? ACME_REFUSED :
-	    ACME_UNKNOWN;
+	/*
+	 * A 5xx may come from a gateway after the CA acted; so may a 4xx
+	 * without a problem document (a load balancer's bare 404, 429 or
+	 * 403): neither is the CA's word that it did not act.
+	 */
+	out->verdict = (r->status < 500 && type != NULL) || r->status == 501 ?
+	    ACME_REFUSED : ACME_UNKNOWN;
 	if (type != NULL && (desc = acme_problem_describe(problem)) != NULL) {
 		err_set(e, "%s: HTTP %ld: %s", shown_url ? shown_url : "",
 		    r->status, desc);

@@ -461,6 +461,41 @@ acme_post__reports_a_501_as_refused(void **state)
 	fake_transport_assert_done(&c->ft);
 }
 
+/*
+ * A load balancer or proxy in front of the CA answers its own 404, 429 or
+ * 403, without a problem document: that is no word from the CA that it
+ * did not act.
+ */
+static void
+acme_post__reports_a_4xx_without_a_problem_document_as_unknown(
+    void **state)
+{
+	struct ctx *c = *state;
+	static const long statuses[] = { 403, 404, 429 };
+	static const char *const bodies[] = {
+		"<html><body>403 Forbidden</body></html>",
+		"", "{\"message\":\"Too Many Requests\"}",
+	};
+	struct http_response *r;
+
+	connect_ca(c);
+	for (size_t i = 0; i < NITEMS(statuses); i++) {
+		const struct fake_step steps[] = {
+			{ .method = "POST", .url = ACCOUNT_URL,
+			  .status = statuses[i], .body = bodies[i] },
+		};
+
+		fake_transport_add(&c->ft, steps, NITEMS(steps));
+		assert_int_equal(post(c, &r), -1);
+		assert_null(r);
+		assert_int_equal(c->out.verdict, ACME_UNKNOWN);
+		assert_int_equal(c->out.status, statuses[i]);
+		assert_string_equal(c->out.problem, "");
+		assert_contains(c->e.msg, "with no ACME problem document");
+	}
+	fake_transport_assert_done(&c->ft);
+}
+
 static void
 acme_post__reports_a_4xx_problem_as_refused_with_its_name(void **state)
 {
@@ -1328,6 +1363,7 @@ main(void)
 		T(acme_account_key_change__is_unknown_when_the_retry_after_bad_nonce_is_lost),
 		T(acme_post__reports_a_5xx_as_unknown_and_does_not_retry_it),
 		T(acme_post__reports_a_501_as_refused),
+		T(acme_post__reports_a_4xx_without_a_problem_document_as_unknown),
 		T(acme_post__reports_a_4xx_problem_as_refused_with_its_name),
 		T(acme_post__reads_retry_after_into_the_outcome),
 		T(acme_post__sanitizes_the_cas_problem_text),

@@ -928,6 +928,50 @@ engine_run__orders_anew_when_the_kept_order_is_gone(void **state)
 	free(record);
 }
 
+/*
+ * A bare 404 (a load balancer's, no problem document) to the poll of the
+ * order an earlier run left is no word from the CA: the record, with the
+ * new key its CSR was made with, stays for the next run.
+ */
+static void
+engine_run__keeps_the_order_record_after_a_bare_404(void **state)
+{
+	struct ctx *c = *state;
+	const struct fake_step start[] = {
+		FAKE_GET_DIRECTORY(CA),
+		FAKE_NEW_NONCE(CA),
+	};
+	/* The first ask, then LOST_RETRIES more (engine_steps.c). */
+	const struct fake_step bare = { .method = "POST",
+	    .url = CA "/order/old", .post_as_get = true, .status = 404,
+	    .body = "<html><body>404 Not Found</body></html>",
+	    .content_type = "text/html" };
+	char *record = config_order_record(&c->cfg, c->out);
+	struct err e = { "" };
+	struct certkey *key;
+	struct resume *r;
+
+	key = certkey_open("/nonexistent/privkey.pem", &c->spec,
+	    &c->spec.names, &e);
+	assert_non_null(key);
+	r = resume_open(&c->cfg, c->out, &c->spec.names, &e);
+	assert_non_null(r);
+	assert_int_equal(resume_save(r, CA "/order/old", ACCOUNT_URL, key,
+	    &e), 0);
+	resume_free(r);
+	certkey_free(key);
+
+	fake_transport_add(&c->ft, start, NITEMS(start));
+	for (int i = 0; i < 4; i++)
+		fake_transport_add(&c->ft, &bare, 1);
+	assert_int_equal(run(c), -1);
+	fake_transport_assert_done(&c->ft);
+	assert_int_equal(fake_transport_count(&c->ft, NULL, NEW_ORDER_URL), 0);
+	assert_contains(c->result.err.msg, "no ACME problem document");
+	assert_true(store_exists(record));
+	free(record);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 int
@@ -948,6 +992,7 @@ main(void)
 		T(engine_run__refuses_a_valid_order_without_a_certificate_url),
 		T(engine_run__keeps_the_order_when_every_poll_after_finalize_is_lost),
 		T(engine_run__orders_anew_when_the_kept_order_is_gone),
+		T(engine_run__keeps_the_order_record_after_a_bare_404),
 	};
 
 	log_set_level(LOG_QUIET);
