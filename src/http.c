@@ -6,6 +6,7 @@
  * redirects, verified TLS, capped bodies, bounded time.
  */
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -478,20 +479,21 @@ deliver_finished(struct http *h)
 	return n;
 }
 
-static long
+/* In 64 bits: a 32-bit long wraps after 24.9 days of uptime. */
+static int64_t
 monotonic_ms(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static int
 http_wait(void *ctx, long timeout_ms)
 {
 	struct http *h = ctx;
-	long end = monotonic_ms() + timeout_ms, slice;
+	int64_t end = monotonic_ms() + timeout_ms, slice;
 	int running, n;
 
 	if (h->inflight == 0)

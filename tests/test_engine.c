@@ -102,6 +102,24 @@ struct ctx {
 	int			 challenge_files;	/* seen in place */
 };
 
+/* ------------------------------------------------------------ the clock */
+
+/* Seconds added to CLOCK_MONOTONIC: the uptime a test pretends. */
+static time_t uptime_shift;
+
+int __real_clock_gettime(clockid_t clock, struct timespec *ts);
+int __wrap_clock_gettime(clockid_t clock, struct timespec *ts);
+
+int
+__wrap_clock_gettime(clockid_t clock, struct timespec *ts)
+{
+	int rc = __real_clock_gettime(clock, ts);
+
+	if (rc == 0 && clock == CLOCK_MONOTONIC)
+		ts->tv_sec += uptime_shift;
+	return rc;
+}
+
 /* ------------------------------------------------------------ the CA */
 
 static X509 *
@@ -324,6 +342,7 @@ teardown(void **state)
 	X509_free(c->ca_cert);
 	EVP_PKEY_free(c->ca_key);
 	free(c);
+	uptime_shift = 0;
 	return 0;
 }
 
@@ -453,6 +472,41 @@ engine_run__issues_for_two_names_in_eleven_requests(void **state)
 	free(fullchain);
 	free(cert);
 	free(chain);
+}
+
+/*
+ * After 24.9 days of uptime, milliseconds of CLOCK_MONOTONIC no longer
+ * fit a 32-bit long (armhf, i386): the waits of the order must still be
+ * what they are (here: 50 days, past 2^32 ms too).
+ */
+static void
+engine_run__issues_on_a_clock_past_50_days_of_uptime(void **state)
+{
+	struct ctx *c = *state;
+	const struct fake_step steps[] = {
+		{ .method = "POST", .url = ORDER_URL, .post_as_get = true,
+		  .status = 200, .body = ORDER_JSON("pending", "") },
+		{ .method = "POST", .url = ORDER_URL, .post_as_get = true,
+		  .status = 200, .body = ORDER_JSON("ready", "") },
+		{ .method = "POST", .url = FINALIZE_URL, .status = 200,
+		  .respond = issue, .arg = c,
+		  .body = ORDER_JSON("processing", "") },
+		{ .method = "POST", .url = ORDER_URL, .post_as_get = true,
+		  .status = 200, .body = ORDER_VALID },
+		{ .method = "POST", .url = CERT_URL, .post_as_get = true,
+		  .status = 200, .respond = download, .arg = c },
+	};
+	struct timespec t0, t1;
+
+	uptime_shift = 50 * 86400;
+	script_until_challenges(c);
+	fake_transport_add(&c->ft, steps, NITEMS(steps));
+	clock_gettime(CLOCK_REALTIME, &t0);
+	assert_issued(c, run(c));
+	clock_gettime(CLOCK_REALTIME, &t1);
+	fake_transport_assert_done(&c->ft);
+	/* Two polls backing off from 50 ms, not weeks. */
+	assert_true(t1.tv_sec - t0.tv_sec < 5);
 }
 
 static void
@@ -979,6 +1033,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(engine_run__issues_for_two_names_in_eleven_requests),
+		T(engine_run__issues_on_a_clock_past_50_days_of_uptime),
 		T(engine_run__fails_with_the_cas_words_when_a_challenge_is_invalid),
 		T(engine_run__names_the_identifier_whose_validation_failed),
 		T(engine_run__finalizes_once_more_when_the_lost_finalize_left_it_ready),
