@@ -63,9 +63,10 @@ time_t ari_pick_time(time_t start, time_t end, uint64_t r);
 /*
  * When to fetch renewalInfo again, in seconds, from the Retry-After of
  * the last answer (seconds; negative when absent or invalid): clamped to
- * [1 minute, 1 day] (RFC 9773 section 4.3.2); 6 hours without one
- * (section 4.3.3, a long-term error).
+ * [1 minute, ARI_RECHECK_MAX] (RFC 9773 section 4.3.2); 6 hours without
+ * one (section 4.3.3, a long-term error).
  */
+#define ARI_RECHECK_MAX	86400L		/* a day */
 long ari_recheck_after(long retry_after);
 
 /*

@@ -57,4 +57,20 @@ time_t due_backoff_next(int failures, time_t last);
  */
 bool due_by_ari(time_t chosen, time_t now, long run_interval);
 
+/*
+ * When to renew by ARI: chosen, the time picked in the CA's window that
+ * ends at window_end; but a window reaching past not_after, the
+ * certificate's expiry (a CA's bug, or a hostile answer), never makes it
+ * later than lifetime_due, the time due_time() gives.
+ */
+time_t due_ari_time(time_t chosen, time_t window_end, time_t not_after,
+    time_t lifetime_due);
+
+/*
+ * A time an earlier run stored for a wait of at most max seconds, as read
+ * at now: never later than now + max.  That run's wall clock may have
+ * been far ahead (a year, say): the wait must not last a year.
+ */
+time_t due_clamp(time_t stored, time_t now, long max);
+
 #endif

@@ -37,5 +37,11 @@ int renewal_save(const char *path, const struct renewal_state *st,
 void renewal_clear(struct renewal_state *st);
 /* Forget the ARI window (a new certificate needs its own). */
 void renewal_forget_ari(struct renewal_state *st);
+/*
+ * The waits of a record read at now brought within their longest from
+ * now (the failure backoff, the ARI recheck): an earlier run's wall
+ * clock, far ahead, must not hold a certificate back for as long.
+ */
+void renewal_clamp(struct renewal_state *st, time_t now);
 
 #endif

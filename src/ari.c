@@ -23,7 +23,6 @@
 #define SHOWN_MAX	64	/* bytes of server text quoted in a message */
 
 #define RECHECK_MIN	60L		/* RFC 9773 section 4.3.2 */
-#define RECHECK_MAX	86400L
 #define RECHECK_DEFAULT	21600L		/* section 4.3.3: six hours */
 
 /* Copy at most SHOWN_MAX bytes of s into buf, non-printables as '?'. */
@@ -237,8 +236,8 @@ ari_recheck_after(long retry_after)
 		return RECHECK_DEFAULT;
 	if (retry_after < RECHECK_MIN)
 		return RECHECK_MIN;
-	if (retry_after > RECHECK_MAX)
-		return RECHECK_MAX;
+	if (retry_after > ARI_RECHECK_MAX)
+		return ARI_RECHECK_MAX;
 	return retry_after;
 }
 

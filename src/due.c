@@ -55,3 +55,23 @@ due_by_ari(time_t chosen, time_t now, long run_interval)
 	/* chosen > now: the unsigned difference is exact, and cannot wrap. */
 	return (uint64_t)chosen - (uint64_t)now < (uint64_t)run_interval;
 }
+
+time_t
+due_clamp(time_t stored, time_t now, long max)
+{
+	if (max < 0)
+		max = 0;
+	/* stored > now: the unsigned difference is exact. */
+	if (stored > now && (uint64_t)stored - (uint64_t)now > (uint64_t)max)
+		return now + max;
+	return stored;
+}
+
+time_t
+due_ari_time(time_t chosen, time_t window_end, time_t not_after,
+    time_t lifetime_due)
+{
+	if (window_end < not_after || chosen <= lifetime_due)
+		return chosen;
+	return lifetime_due;
+}

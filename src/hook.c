@@ -113,6 +113,16 @@ exec_hook(char **argv, char **envp, long open_max)
 	_exit(127);
 }
 
+/* Seconds on a clock that a step of the wall clock does not move. */
+static time_t
+monotonic_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec;
+}
+
 /*
  * Wait for the hook at most timeout seconds, then end it: a hung reload
  * must not keep the state locked for ever.  SIGINT/SIGTERM sent to acmec
@@ -122,11 +132,11 @@ static int
 wait_for(pid_t pid, int timeout, int *status, struct err *e)
 {
 	struct timespec tick = { 0, 50 * 1000 * 1000 };
-	time_t deadline = time(NULL) + timeout;
+	time_t deadline = monotonic_s() + timeout;
 	pid_t got;
 
 	while ((got = waitpid(pid, status, WNOHANG)) == 0 &&
-	    time(NULL) < deadline)
+	    monotonic_s() < deadline)
 		nanosleep(&tick, NULL);
 	if (got == pid)
 		return 0;

@@ -202,6 +202,7 @@ renew_assess_local(struct renew_item *it, const struct config *cfg,
 	char when[40];
 	int rc;
 
+	renewal_clamp(&it->st, now);
 	if (it->st.failures > 0 && it->st.next_attempt > now && !force) {
 		it->backed_off = true;
 		format_time(it->st.next_attempt, when, sizeof(when));
@@ -284,11 +285,61 @@ fetch_window(struct renew_item *it, struct acme *acme, time_t now)
 	return ok;
 }
 
+/*
+ * When the certificate is due by its lifetime, and its notAfter: 0, or
+ * -1 if its validity cannot be read.
+ */
+static int
+lifetime_due(const struct renew_item *it, time_t *due, time_t *not_after)
+{
+	struct err ignored;
+	struct tm tm;
+
+	if (!ASN1_TIME_to_tm(X509_get0_notBefore(it->cert), &tm) ||
+	    cert_not_after(it->cert, not_after, &ignored) == -1)
+		return -1;
+	*due = due_time(timegm(&tm), *not_after, &it->cc->renew_before);
+	return 0;
+}
+
+/*
+ * RFC 9773 section 4.2: due at the time chosen in the CA's window; but
+ * a window that ends after the certificate does is not followed past
+ * the lifetime rule.
+ */
+static void
+decide_by_ari(struct renew_item *it, time_t now)
+{
+	time_t lifetime, not_after;
+	char when[40];
+	bool capped;
+
+	it->ari_decided = true;
+	it->due_at = it->st.ari_chosen;
+	if (lifetime_due(it, &lifetime, &not_after) == 0)
+		it->due_at = due_ari_time(it->st.ari_chosen, it->st.ari_end,
+		    not_after, lifetime);
+	capped = it->due_at != it->st.ari_chosen;
+	format_time(it->due_at, when, sizeof(when));
+	if (capped && it->due_at <= now)
+		set_due(it, "due since %s (share of the lifetime left; the "
+		    "CA's renewal window ends after the certificate)", when);
+	else if (capped)
+		snprintf(it->why, sizeof(it->why), "not due until %s (share "
+		    "of the lifetime left; the CA's renewal window ends after "
+		    "the certificate)", when);
+	else if (due_by_ari(it->due_at, now, RENEW_RUN_INTERVAL))
+		set_due(it, "in the CA's renewal window (chosen time %s)",
+		    when);
+	else
+		snprintf(it->why, sizeof(it->why), "not due: the CA's renewal "
+		    "window starts later (chosen time %s)", when);
+}
+
 void
 renew_assess_ari(struct renew_item *it, struct acme *acme, time_t now)
 {
 	struct err ignored;
-	char when[40];
 
 	if (it->due || it->backed_off || it->cert == NULL ||
 	    (acme != NULL && !acme_has_renewal_info(acme)) ||
@@ -301,39 +352,23 @@ renew_assess_ari(struct renew_item *it, struct acme *acme, time_t now)
 	    strcmp(it->st.ari_cert_id, it->cert_id) != 0 ||
 	    now >= it->st.ari_next_check) && !fetch_window(it, acme, now))
 		return;
-	if (it->st.ari_cert_id == NULL ||
-	    strcmp(it->st.ari_cert_id, it->cert_id) != 0)
-		return;
-	it->ari_decided = true;
-	it->due_at = it->st.ari_chosen;
-	format_time(it->st.ari_chosen, when, sizeof(when));
-	if (due_by_ari(it->st.ari_chosen, now, RENEW_RUN_INTERVAL))
-		set_due(it, "in the CA's renewal window (chosen time %s)",
-		    when);
-	else
-		snprintf(it->why, sizeof(it->why), "not due: the CA's renewal "
-		    "window starts later (chosen time %s)", when);
+	if (it->st.ari_cert_id != NULL &&
+	    strcmp(it->st.ari_cert_id, it->cert_id) == 0)
+		decide_by_ari(it, now);
 }
 
 void
 renew_assess_lifetime(struct renew_item *it, time_t now)
 {
-	const ASN1_TIME *nb_asn1;
-	struct err ignored;
-	time_t nb, na;
+	time_t not_after;
 	char when[40];
-	struct tm tm;
 
 	if (it->due || it->backed_off || it->ari_decided || it->cert == NULL)
 		return;
-	nb_asn1 = X509_get0_notBefore(it->cert);
-	if (!ASN1_TIME_to_tm(nb_asn1, &tm) ||
-	    cert_not_after(it->cert, &na, &ignored) == -1) {
+	if (lifetime_due(it, &it->due_at, &not_after) == -1) {
 		set_due(it, "the certificate's validity cannot be read");
 		return;
 	}
-	nb = timegm(&tm);
-	it->due_at = due_time(nb, na, &it->cc->renew_before);
 	format_time(it->due_at, when, sizeof(when));
 	if (it->due_at <= now)
 		set_due(it, "due since %s (share of the lifetime left)", when);

@@ -6,6 +6,8 @@
 
 #include <jansson.h>
 
+#include "ari.h"
+#include "due.h"
 #include "renewal.h"
 #include "store.h"
 
@@ -136,4 +138,13 @@ out:
 	free(dir);
 	free(text);
 	return rc;
+}
+
+void
+renewal_clamp(struct renewal_state *st, time_t now)
+{
+	st->next_attempt = due_clamp(st->next_attempt, now,
+	    (long)(due_backoff_next(st->failures, now) - now));
+	st->ari_next_check = due_clamp(st->ari_next_check, now,
+	    ARI_RECHECK_MAX);
 }

@@ -969,14 +969,15 @@ lagging() {
 # the window of the certificate in place, renews inside it with
 # "replaces", keeps the CA's Retry-After, says when the window moved.
 
-# ari_setup LABEL SCENARIO: a case with a config of one certificate, and
-# a first renew run that issues it (there is none yet).
+# ari_setup LABEL SCENARIO [LINE]: a case with a config of one
+# certificate (LINE added to its section), and a first renew run that
+# issues it (there is none yet).
 ari_setup() {
 	case_dirs "$1"
 	use_ca "$1" "$2" || return 1
 	CONF=$T/case-$1/acmec.conf
-	printf '[acmec]\nagree-tos = yes\n\n[site]\nnames = %s\nwebroot = %s\n' \
-	    "$NAME" "$WEB" >"$CONF"
+	printf '[acmec]\nagree-tos = yes\n\n[site]\nnames = %s\nwebroot = %s\n%s\n' \
+	    "$NAME" "$WEB" "${3:-}" >"$CONF"
 	run "$1-first" renew -c "$CONF"
 	check_exit "$1-first" 0 "$1: the first renew issues (exit 0)"
 	FIRST_SUM=$(sha256sum <"$STATE/live/site/cert.pem")
@@ -1038,6 +1039,46 @@ json.dump(r, open(sys.argv[1], "w"))' "$STATE/renewal/site.json"
 	check_stderr ari-moved-third 'https://ca.example/incident/2026-11' \
 	    "ari-moved: it shows the explanationURL"
 	check "ari-moved: it renewed with replaces" test "$(ari_replaced)" = 1
+}
+
+# A window that starts after the certificate expires must not make acmec
+# renew later than the lifetime rule: here a renew-before that leaves a
+# 2-day certificate due after 2 seconds.
+case_ari_after_expiry() {
+	ari_setup ari-after-expiry ari-after-expiry 'renew-before = 0.99999' ||
+	    return
+	sleep 2
+	run ari-after-expiry-second renew -c "$CONF"
+	check_exit ari-after-expiry-second 0 \
+	    "ari-after-expiry: the second renew exits 0"
+	check "ari-after-expiry: it asked for the window" test "$(ari_gets)" = 1
+	check "ari-after-expiry: it renewed by the lifetime rule" \
+	    test "$(ari_orders)" = 2
+	check "ari-after-expiry: the new certificate is in place" cert_changed
+}
+
+# A record written while the wall clock was a year ahead: the backoff and
+# the ARI recheck it holds last no longer than their longest from now.
+case_clock_ahead() {
+	local year
+	ari_setup clock-ahead ari-future || return
+	run clock-ahead-second renew -c "$CONF"	# keeps the window
+	year=$(($(date +%s) + 365 * 86400))
+	python3 -c 'import json, sys
+r = json.load(open(sys.argv[1]))
+y = int(sys.argv[2])
+r.update(failures=2, last_ok=False, last_error="x", last_attempt=y,
+         next_attempt=y)
+r["ari"]["next_check"] = y
+json.dump(r, open(sys.argv[1], "w"))' "$STATE/renewal/site.json" "$year"
+	run clock-ahead-status status -c "$CONF" --json
+	check "clock-ahead: the next attempt is at most 10 minutes away" \
+	    python3 -c 'import json, sys, time, calendar
+d = json.load(open(sys.argv[1]))[0]
+t = lambda s: calendar.timegm(time.strptime(s, "%Y-%m-%dT%H:%M:%SZ"))
+assert t(d["next_attempt"]) <= time.time() + 600 + 5, d
+assert t(d["ari"]["next_check"]) <= time.time() + 86400 + 5, d' \
+	    "$T/clock-ahead-status.out"
 }
 
 case_ari_replaces_refused() {
@@ -1130,6 +1171,8 @@ job case_ari_past
 job case_ari_future
 job case_ari_moved
 job case_ari_replaces_refused
+job case_ari_after_expiry
+job case_clock_ahead
 job case_ari_none
 job case_profiles
 run_jobs

@@ -1,8 +1,10 @@
 /*
  * test_due.c - when a certificate is due: a share of its lifetime for the
  * lifetimes CAs issue now (ACME-2026.md: 90 and 45 days, shortlived 160
- * hours), explicit fractions and "30d" seconds; the failure backoff; and
- * the ARI decision of RFC 9773 section 4.2.
+ * hours), explicit fractions and "30d" seconds; the failure backoff; the
+ * ARI decision of RFC 9773 section 4.2, never past the lifetime rule for
+ * a window past expiry; stored times clamped against a wall clock that
+ * was ahead.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -199,6 +201,59 @@ due_by_ari__waits_when_the_next_run_comes_first(void **state)
 	assert_false(due_by_ari(INT64_MAX, INT64_MIN + 1, LONG_MAX));
 }
 
+static void
+due_ari_time__follows_a_window_that_ends_before_expiry(void **state)
+{
+	const time_t na = NB + 90 * DAY, lifetime = NB + 60 * DAY;
+
+	(void)state;
+	/* Later than the lifetime rule, earlier, at the very end: the CA's. */
+	assert_int_equal(due_ari_time(NB + 62 * DAY, NB + 63 * DAY, na,
+	    lifetime), NB + 62 * DAY);
+	assert_int_equal(due_ari_time(NB + 10 * DAY, NB + 11 * DAY, na,
+	    lifetime), NB + 10 * DAY);
+	assert_int_equal(due_ari_time(na - 2, na - 1, na, lifetime), na - 2);
+}
+
+static void
+due_ari_time__never_later_than_the_lifetime_rule_past_expiry(void **state)
+{
+	const time_t na = NB + 90 * DAY, lifetime = NB + 60 * DAY;
+
+	(void)state;
+	/* A window that starts after notAfter: the lifetime rule. */
+	assert_int_equal(due_ari_time(NB + 120 * DAY, NB + 121 * DAY, na,
+	    lifetime), lifetime);
+	/* One that reaches past it: as late as the lifetime rule at most. */
+	assert_int_equal(due_ari_time(NB + 89 * DAY, NB + 91 * DAY, na,
+	    lifetime), lifetime);
+	assert_int_equal(due_ari_time(NB + 30 * DAY, na, na, lifetime),
+	    NB + 30 * DAY);
+	assert_int_equal(due_ari_time(INT64_MAX, INT64_MAX, na, lifetime),
+	    lifetime);
+}
+
+static void
+due_clamp__brings_a_time_stored_a_year_ahead_back_to_now_plus_max(
+    void **state)
+{
+	(void)state;
+	assert_int_equal(due_clamp(NB + 365 * DAY, NB, 600), NB + 600);
+	assert_int_equal(due_clamp(INT64_MAX, NB, DAY), NB + DAY);
+	assert_int_equal(due_clamp(NB + 1, NB, -1), NB);
+}
+
+static void
+due_clamp__keeps_a_time_within_its_maximum(void **state)
+{
+	(void)state;
+	assert_int_equal(due_clamp(NB + 600, NB, 600), NB + 600);
+	assert_int_equal(due_clamp(NB + 59, NB, 600), NB + 59);
+	/* Passed already: still passed. */
+	assert_int_equal(due_clamp(NB - DAY, NB, 600), NB - DAY);
+	assert_int_equal(due_clamp(0, NB, 600), 0);
+}
+
 int
 main(void)
 {
@@ -216,6 +271,10 @@ main(void)
 		cmocka_unit_test(due_by_ari__renews_when_the_chosen_time_has_passed),
 		cmocka_unit_test(due_by_ari__renews_when_the_chosen_time_comes_before_the_next_run),
 		cmocka_unit_test(due_by_ari__waits_when_the_next_run_comes_first),
+		cmocka_unit_test(due_ari_time__follows_a_window_that_ends_before_expiry),
+		cmocka_unit_test(due_ari_time__never_later_than_the_lifetime_rule_past_expiry),
+		cmocka_unit_test(due_clamp__brings_a_time_stored_a_year_ahead_back_to_now_plus_max),
+		cmocka_unit_test(due_clamp__keeps_a_time_within_its_maximum),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,7 +1,8 @@
 /*
  * test_hook.c - hooks: split at spaces, run without a shell, data in the
  * environment, nothing inherited but 0, 1 and 2, exit status reported,
- * killed with their children after the timeout.
+ * killed with their children after the timeout, which a step of the wall
+ * clock does not shorten.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -16,6 +17,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +28,28 @@
 #include "err.h"
 #include "hook.h"
 #include "testutil.h"
+
+/*
+ * time() as a wall clock that steps a year ahead after its first call
+ * once wall_step is set (an NTP correction, a clock set by hand).
+ */
+static bool wall_step;
+static int wall_calls;
+
+time_t __real_time(time_t *t);
+time_t __wrap_time(time_t *t);
+
+time_t
+__wrap_time(time_t *t)
+{
+	time_t now = __real_time(NULL);
+
+	if (wall_step && wall_calls++ > 0)
+		now += 365 * 86400L;
+	if (t != NULL)
+		*t = now;
+	return now;
+}
 
 static const char *const deploy_env[] = {
 	"ACMEC_OUT=/etc/acmec/live/x",
@@ -227,6 +251,23 @@ hook_run__reports_the_signal_that_killed_the_program(void **state)
 }
 
 static void
+hook_run__a_step_of_the_wall_clock_does_not_end_the_hook(void **state)
+{
+	struct tmpdir *t = *state;
+	char *slow = script(t, "slow.sh", "sleep 0.3\n");
+	struct err e = { "" };
+	int rc;
+
+	wall_step = true;
+	wall_calls = 0;
+	rc = hook_run(slow, deploy_env, 10, &e);
+	wall_step = false;
+	if (rc != 0)
+		fail_msg("hook_run: %s", e.msg);
+	free(slow);
+}
+
+static void
 hook_run__reports_a_missing_program(void **state)
 {
 	struct err e = { "" };
@@ -324,6 +365,7 @@ main(void)
 		cmocka_unit_test(hook_run__reports_a_missing_program),
 		cmocka_unit_test(hook_run__refuses_an_empty_or_overlong_command),
 		T(hook_run__kills_a_hook_that_outlives_its_timeout_with_its_children),
+		T(hook_run__a_step_of_the_wall_clock_does_not_end_the_hook),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

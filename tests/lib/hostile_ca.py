@@ -642,23 +642,34 @@ def ari_past(ca):
     with_ari(ca, lambda: (time.time() - 7200, time.time() - 3600))
 
 
+# The certificates of the fake last 2 days: a window in the future ends
+# before they do.
+
 @scenario
 def ari_future(ca):
-    """The window is in 30 days; ask again in an hour (Retry-After)."""
+    """The window is in 20 hours; ask again in an hour (Retry-After)."""
+    with_ari(ca, lambda: (time.time() + 20 * 3600,
+                          time.time() + 22 * 3600))
+
+
+@scenario
+def ari_after_expiry(ca):
+    """The window starts in 30 days, after the certificate expires (a CA's
+    bug, or a hostile answer): the lifetime rule still renews it."""
     with_ari(ca, lambda: (time.time() + 30 * 86400,
                           time.time() + 31 * 86400))
 
 
 @scenario
 def ari_moved(ca):
-    """The first answer is 30 days out; later ones moved the window into
+    """The first answer is 20 hours out; later ones moved the window into
     the past (a mass revocation), with an explanationURL."""
     calls = {"n": 0}
 
     def window():
         calls["n"] += 1
         if calls["n"] == 1:
-            return time.time() + 30 * 86400, time.time() + 31 * 86400
+            return time.time() + 20 * 3600, time.time() + 22 * 3600
         return time.time() - 7200, time.time() - 3600
     with_ari(ca, window, retry_after="1",
              explanation="https://ca.example/incident/2026-11")
