@@ -4,6 +4,13 @@
  * connection to the CA (multiplexed over HTTP/2 where it offers it), and
  * finished easy handles are kept for the next request.  HTTPS only, no
  * redirects, verified TLS, capped bodies, bounded time.
+ *
+ * libcurl times a request from when it is handed over, and would count
+ * the time it waits for the one connection: over HTTP/1.1, requests
+ * queued behind others timed out before they were sent.  So requests
+ * wait here, in a queue of their own, until the connection can take
+ * them: one at a time over HTTP/1.1, or until the CA is known to speak
+ * HTTP/2, HTTP_STREAMS_MAX at a time over it.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -24,6 +31,7 @@
 #define HTTP_CONNECTIONS	1
 #define HTTP_IDLE_MAX		8	/* easy handles kept for reuse */
 #define HTTP_POLL_SLICE_MS	100	/* so an interrupt is seen soon */
+#define HTTP_STREAMS_MAX	64	/* RFC 9113 asks servers for 100 */
 
 struct http_xfer;
 
@@ -32,7 +40,11 @@ struct http {
 	struct http_options	 opts;
 	struct http_xfer	*idle;		/* finished, kept for reuse */
 	size_t			 nidle;
-	size_t			 inflight;
+	struct http_xfer	*queue;		/* waiting for the connection */
+	struct http_xfer	**queue_end;
+	size_t			 inflight;	/* started, queued or running */
+	size_t			 running;	/* handed to libcurl */
+	bool			 multiplexed;	/* the last answer came over h2 */
 	/* For the closing verbose line: did requests share a connection? */
 	size_t			 requests;
 	long			 connects;
@@ -55,7 +67,7 @@ struct http_xfer {
 	char			*url;
 	transport_done_fn	 done;
 	void			*arg;
-	struct http_xfer	*next;		/* in h->idle */
+	struct http_xfer	*next;		/* in h->idle or h->queue */
 	char			 errbuf[CURL_ERROR_SIZE];
 };
 
@@ -166,6 +178,7 @@ http_new(const struct http_options *opts, struct err *e)
 		return NULL;
 	}
 	h->opts = *opts;
+	h->queue_end = &h->queue;
 	if ((h->multi = curl_multi_init()) == NULL) {
 		err_set(e, "cannot initialise libcurl");
 		free(h);
@@ -202,6 +215,10 @@ http_free(struct http *h)
 		    CURL_HTTP_VERSION_2_0 ? "HTTP/2" : "HTTP/1.x");
 	while ((x = h->idle) != NULL) {
 		h->idle = x->next;
+		xfer_free(x);
+	}
+	while ((x = h->queue) != NULL) {
+		h->queue = x->next;
 		xfer_free(x);
 	}
 	curl_multi_cleanup(h->multi);
@@ -381,6 +398,26 @@ xfer_release(struct http *h, struct http_xfer *x)
 	h->nidle++;
 }
 
+/* Whether the connection can take one more request now. */
+static bool
+may_run(const struct http *h)
+{
+	return h->running == 0 ||
+	    (h->multiplexed && h->running < HTTP_STREAMS_MAX);
+}
+
+/* Hand x to libcurl: its timeouts count from now. */
+static int
+xfer_run(struct http *h, struct http_xfer *x, struct err *e)
+{
+	if (curl_multi_add_handle(h->multi, x->curl) != CURLM_OK) {
+		err_set(e, "%s %s: libcurl cannot start it", x->method, x->url);
+		return -1;
+	}
+	h->running++;
+	return 0;
+}
+
 static int
 http_start(void *ctx, const struct http_request *req, transport_done_fn done,
     void *arg, struct err *e)
@@ -403,8 +440,13 @@ http_start(void *ctx, const struct http_request *req, transport_done_fn done,
 	}
 	curl_easy_setopt(x->curl, CURLOPT_URL, x->url);
 	curl_easy_setopt(x->curl, CURLOPT_HTTPHEADER, x->headers);
-	if (curl_multi_add_handle(h->multi, x->curl) != CURLM_OK) {
-		err_set(e, "%s %s: libcurl cannot start it", x->method, x->url);
+	if (!may_run(h)) {
+		*h->queue_end = x;
+		h->queue_end = &x->next;
+		h->inflight++;
+		return 0;
+	}
+	if (xfer_run(h, x, e) == -1) {
 		xfer_release(h, x);
 		return -1;
 	}
@@ -421,6 +463,7 @@ count_request(struct http_xfer *x)
 	curl_easy_getinfo(x->curl, CURLINFO_HTTP_VERSION, &x->h->version);
 	x->h->connects += connects;
 	x->h->requests++;
+	x->h->multiplexed = x->h->version == CURL_HTTP_VERSION_2_0;
 }
 
 /* The answer of a finished transfer, or NULL and *e. */
@@ -448,17 +491,54 @@ xfer_answer(struct http_xfer *x, CURLcode rc, struct err *e)
 	return r;
 }
 
+/* Hand r (or *e) to x's caller; 1, the number of requests ended. */
+static int
+xfer_end(struct http *h, struct http_xfer *x, struct http_response *r,
+    const struct err *e)
+{
+	transport_done_fn done = x->done;
+	void *arg = x->arg;
+
+	h->inflight--;
+	xfer_release(h, x);
+	/* Last: done may start requests, even reuse this handle. */
+	done(arg, r, e);
+	return 1;
+}
+
+/*
+ * Hand queued requests to libcurl while the connection can take them;
+ * after an interrupt they end unsent.  How many ended.
+ */
+static int
+run_queued(struct http *h)
+{
+	struct http_xfer *x;
+	struct err e = { "" };
+	int n = 0;
+
+	while ((x = h->queue) != NULL && may_run(h)) {
+		if ((h->queue = x->next) == NULL)
+			h->queue_end = &h->queue;
+		x->next = NULL;
+		if (h->opts.interrupted != NULL && h->opts.interrupted())
+			err_set(&e, "%s %s: interrupted", x->method, x->url);
+		else if (xfer_run(h, x, &e) == 0)
+			continue;
+		n += xfer_end(h, x, NULL, &e);
+	}
+	return n;
+}
+
 /* Hand each finished transfer to its caller; how many there were. */
 static int
 deliver_finished(struct http *h)
 {
 	struct http_xfer *x;
 	struct http_response *r;
-	transport_done_fn done;
 	struct err e = { "" };
 	CURLMsg *msg;
 	char *priv;
-	void *arg;
 	int left, n = 0;
 
 	while ((msg = curl_multi_info_read(h->multi, &left)) != NULL) {
@@ -468,15 +548,10 @@ deliver_finished(struct http *h)
 		x = (struct http_xfer *)priv;
 		r = xfer_answer(x, msg->data.result, &e);
 		curl_multi_remove_handle(h->multi, x->curl);
-		h->inflight--;
-		done = x->done;
-		arg = x->arg;
-		xfer_release(h, x);
-		/* Last: done may start requests, even reuse this handle. */
-		done(arg, r, &e);
-		n++;
+		h->running--;
+		n += xfer_end(h, x, r, &e);
 	}
-	return n;
+	return n + run_queued(h);
 }
 
 /* In 64 bits: a 32-bit long wraps after 24.9 days of uptime. */

@@ -964,6 +964,34 @@ lagging() {
 	    test -z "$(ls -A "$STATE/orders" 2>/dev/null)"
 }
 
+# Over HTTP/1.1 (the fake speaks nothing else) the requests of parallel
+# orders take turns on the one connection: the time a request waits for
+# its turn is no part of its --timeout.  Four orders, each answered after
+# 0.7 s, with --timeout 2: the last waits 2.1 s before it is sent.
+case_queued_timeout() {
+	local label=slow-orders conf i
+	case_dirs "$label"
+	use_ca "$label" slow-orders || return
+	conf=$T/case-$label/acmec.conf
+	printf '[acmec]\nagree-tos = yes\nparallel = 4\n' >"$conf"
+	for i in 1 2 3 4; do
+		printf '\n[s%d]\nnames = s%d.example.com\nwebroot = %s\n' \
+		    "$i" "$i" "$WEB" >>"$conf"
+	done
+	run "$label" --timeout 2 renew -c "$conf"
+	check_failed "$label" "$label: renew exits 1 (every order refused)"
+	check "$label: four orders reached the CA" \
+	    test "$(requests '^POST /new-order -> 400')" = 4
+	check_stderr "$label" 's4.*slowly refused' \
+	    "$label: the last order has the CA's answer"
+	if grep -q 'timed out' "$T/$label.err"; then
+		not_ok "$label: no request timed out while it waited its turn"
+		show_run "$label"
+	else
+		ok "$label: no request timed out while it waited its turn"
+	fi
+}
+
 # ------------------------------------------------------------------ ARI
 # RFC 9773 against the fake CA's renewalInfo: the renew command asks for
 # the window of the certificate in place, renews inside it with
@@ -1172,6 +1200,7 @@ job case_ari_future
 job case_ari_moved
 job case_ari_replaces_refused
 job case_ari_after_expiry
+job case_queued_timeout
 job case_clock_ahead
 job case_ari_none
 job case_profiles

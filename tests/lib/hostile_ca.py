@@ -951,6 +951,17 @@ def finalize_cut_lag(ca):
     ca.finalize = finalize
 
 
+@scenario
+def slow_orders(ca):
+    """Every newOrder is refused (rejectedIdentifier) after 0.7 s: the
+    orders of one renew queue behind each other on the one HTTP/1.1
+    connection, which must not count against their timeout."""
+    def new_order(req):
+        time.sleep(0.7)
+        return problem(400, "rejectedIdentifier", "slowly refused")
+    ca.new_order = new_order
+
+
 # ------------------------------------------------------------------ server
 
 class Log:
