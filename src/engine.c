@@ -14,7 +14,7 @@
 #include "mcsink.h"
 #include "webroot.h"
 
-#define PACE_MS		5	/* at most 200 requests sent a second */
+#define PACE_MS		5	/* between sends while others are out */
 
 int64_t
 engine_now_ms(void)
@@ -268,9 +268,10 @@ wait_for(struct engine *eng, const struct job *jobs, size_t n, long wait_ms)
 }
 
 /*
- * Send whichever job is due, no faster than one request per PACE_MS (a
- * large run never floods the CA), and read the answers as they come back:
- * the orders in flight share the connection.  An interrupt lets the
+ * Send whichever job is due, no sooner than PACE_MS after the last send
+ * while any request is out (a large run never floods the CA; with none
+ * out, the CA's answers set the pace), and read the answers as they come
+ * back: the orders in flight share the connection.  An interrupt lets the
  * requests in flight end (the transport cuts them short) before the jobs
  * go: their answers point into them.
  */
@@ -301,7 +302,7 @@ schedule(struct engine *eng, struct job *jobs, size_t n)
 		}
 		now = engine_now_ms();
 		wait = job->due_ms - now;
-		if (last + PACE_MS - now > wait)
+		if (any_in_flight(jobs, n) && last + PACE_MS - now > wait)
 			wait = last + PACE_MS - now;
 		if (wait > 0) {
 			/* A minute at most: a 32-bit long holds that. */

@@ -18,7 +18,14 @@
 #include "interrupt.h"
 #include "log.h"
 
-#define POLL_DELAY_MIN_MS	300	/* a CA validates in about this time */
+/*
+ * The polls of a wait come 75, 150, 300, 600 ms ... after it began (the
+ * interval doubling up to 5 s), unless the CA's Retry-After says when: a
+ * CA that decides at once is seen after 75 ms, and one that takes
+ * seconds costs two polls more than a first poll after 300 ms would, and
+ * is seen no later.
+ */
+#define POLL_DELAY_MIN_MS	75
 #define POLL_DELAY_MAX_MS	5000
 #define LOST_RETRIES		3	/* reads asked again after a lost answer */
 #define LOST_DELAY_MS		500

@@ -7,7 +7,7 @@
  * up by the next run (issue #8).  The CA issues a real certificate for
  * the CSR it gets.
  *
- * Polls wait the engine's real delays (50 ms and up, doubling), so each
+ * Polls wait the engine's real delays (75 ms and up, doubling), so each
  * test takes a fraction of a second.
  */
 #ifndef _GNU_SOURCE
@@ -505,7 +505,7 @@ engine_run__issues_on_a_clock_past_50_days_of_uptime(void **state)
 	assert_issued(c, run(c));
 	clock_gettime(CLOCK_REALTIME, &t1);
 	fake_transport_assert_done(&c->ft);
-	/* Two polls backing off from 50 ms, not weeks. */
+	/* Two polls backing off from 75 ms, not weeks. */
 	assert_true(t1.tv_sec - t0.tv_sec < 5);
 }
 
