@@ -2,6 +2,8 @@
  * engine.c - the scheduler and the preparation of jobs; the steps of an
  * order are in engine_steps.c.
  */
+#include <sys/resource.h>
+
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -15,6 +17,8 @@
 #include "webroot.h"
 
 #define PACE_MS		5	/* at most 200 requests sent a second */
+/* Descriptors kept for stdio, the transport's connections, a step's files. */
+#define ENGINE_FDS_RESERVED	32
 
 int64_t
 engine_now_ms(void)
@@ -63,6 +67,8 @@ job_free(struct job *job)
 		cert_chain_free(job->chain);
 	certkey_free(job->key);
 	output_free(job->out);
+	free(job->dir);
+	free(job->lock_path);
 	names_clear(&job->names);
 	names_clear(&job->old_names);
 }
@@ -128,31 +134,40 @@ renewed_meanwhile(const struct job *job)
 }
 
 /*
- * Everything that can fail before the CA is asked for anything: -1, or 1
- * if there is nothing to do.
+ * What needs no descriptor kept open: the names, the trust file, where
+ * the set goes and its lock.  -1 if the job cannot go on.
  */
 static int
-job_prepare(struct job *job, const struct config *cfg, struct err *e)
+job_plan(struct job *job, const struct config *cfg, struct err *e)
 {
 	const struct cert_spec *spec = job->spec;
-	char *dir, *lock = NULL;
 
 	if (job_names(job, e) == -1)
 		return -1;
 	if (spec->chain_trust != NULL &&
 	    chain_trust_check(spec->chain_trust, e) == -1)
 		return -1;
-	dir = spec->out_dir ? strdup(spec->out_dir) :
+	job->dir = spec->out_dir ? strdup(spec->out_dir) :
 	    config_live_dir(cfg, job->names.v[0]);
-	if (dir == NULL || (lock = config_output_lock(cfg, dir)) == NULL) {
-		free(dir);
+	if (job->dir == NULL ||
+	    (job->lock_path = config_output_lock(cfg, job->dir)) == NULL) {
 		err_set(e, "out of memory");
 		return -1;
 	}
-	job->out = output_open(dir, lock, e);
-	free(dir);
-	free(lock);
-	if (job->out == NULL)
+	return 0;
+}
+
+/*
+ * What holds descriptors or the lock, done only when the job is about
+ * to order (so that a run of a thousand certificates holds no more than
+ * its orders in flight): -1, or 1 if there is nothing to do.
+ */
+static int
+job_prepare(struct job *job, const struct config *cfg, struct err *e)
+{
+	const struct cert_spec *spec = job->spec;
+
+	if ((job->out = output_open(job->dir, job->lock_path, e)) == NULL)
 		return -1;
 	if (renewed_meanwhile(job))
 		return 1;
@@ -202,30 +217,72 @@ job_finished(const struct job *job)
 
 /*
  * The job due first that may send now, or NULL; *left says whether any
- * job is unfinished.  A job not yet started waits while eng->parallel
- * others are in flight.
+ * job is unfinished.  A job not yet started waits for start_jobs.
  */
 static struct job *
-next_job(const struct engine *eng, struct job *jobs, size_t n, bool *left)
+next_job(struct job *jobs, size_t n, bool *left)
 {
 	struct job *best = NULL;
-	size_t active = 0;
 
 	*left = false;
-	for (size_t i = 0; i < n; i++)
-		if (jobs[i].started && !job_finished(&jobs[i]))
-			active++;
 	for (size_t i = 0; i < n; i++) {
 		if (job_finished(&jobs[i]))
 			continue;
 		*left = true;
-		if (jobs[i].in_flight || (!jobs[i].started &&
-		    eng->parallel > 0 && active >= eng->parallel))
+		if (jobs[i].in_flight || !jobs[i].started)
 			continue;
 		if (best == NULL || jobs[i].due_ms < best->due_ms)
 			best = &jobs[i];
 	}
 	return best;
+}
+
+/*
+ * A job that is over gives back its lock and its sink (memcached's
+ * connections) at once, for the jobs after it; the hook runs at the end.
+ */
+static void
+release_finished(struct job *jobs, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (!job_finished(&jobs[i]) || jobs[i].released)
+			continue;
+		jobs[i].released = true;
+		output_unlock(jobs[i].out);
+		challenge_sink_free(jobs[i].sink);
+		jobs[i].sink = NULL;
+	}
+}
+
+/*
+ * Prepare jobs, in their order, while fewer than eng->parallel are
+ * under way: only those hold a lock and descriptors.
+ */
+static void
+start_jobs(struct engine *eng, struct job *jobs, size_t n)
+{
+	size_t active = 0;
+
+	release_finished(jobs, n);
+	for (size_t i = 0; i < n; i++)
+		if (jobs[i].started && !job_finished(&jobs[i]))
+			active++;
+	for (size_t i = 0; i < n && active < eng->parallel; i++) {
+		if (jobs[i].started || job_finished(&jobs[i]))
+			continue;
+		switch (job_prepare(&jobs[i], eng->cfg, &jobs[i].result->err)) {
+		case 0:
+			jobs[i].started = true;
+			active++;
+			continue;
+		case 1:
+			jobs[i].result->ok = jobs[i].result->skipped = true;
+			/* FALLTHROUGH */
+		default:
+			jobs[i].state = JOB_FAILED;
+		}
+	}
+	release_finished(jobs, n);
 }
 
 static void
@@ -283,7 +340,8 @@ schedule(struct engine *eng, struct job *jobs, size_t n)
 
 	for (;;) {
 		read_answers(eng, jobs, n);
-		job = next_job(eng, jobs, n, &left);
+		start_jobs(eng, jobs, n);
+		job = next_job(jobs, n, &left);
 		if (!left)
 			return;
 		if (interrupt_requested()) {
@@ -374,10 +432,8 @@ finish(struct job *jobs, size_t n)
 		if (jobs[i].out != NULL)
 			jobs[i].result->out_dir = strdup(output_dir(
 			    jobs[i].out));
-		output_unlock(jobs[i].out);
-		challenge_sink_free(jobs[i].sink);
-		jobs[i].sink = NULL;
 	}
+	release_finished(jobs, n);
 	for (size_t i = 0; i < n; i++) {
 		if (jobs[i].state != JOB_DONE)
 			continue;
@@ -390,8 +446,7 @@ finish(struct job *jobs, size_t n)
 }
 
 static int
-connect_and_run(struct engine *eng, struct job *jobs, size_t n,
-    size_t ready)
+connect_and_run(struct engine *eng, struct job *jobs, size_t n)
 {
 	struct err e = { "" };
 
@@ -406,9 +461,36 @@ connect_and_run(struct engine *eng, struct job *jobs, size_t n,
 	/* Orders need the account, not its lock: other runs may use it. */
 	account_unlock(eng->session->account);
 	check_profiles(eng, jobs, n);
-	if (ready > 0)
-		schedule(eng, jobs, n);
+	schedule(eng, jobs, n);
 	return 0;
+}
+
+/*
+ * Orders at once: parallel (0: all), and no more than the descriptor
+ * limit leaves room for, a lock and a sink's connections each, beside
+ * what the transport and the files of a step take.
+ */
+static size_t
+engine_slots(size_t parallel, const struct cert_spec *specs, size_t n)
+{
+	size_t per_job = 2, slots = parallel > 0 && parallel < n ? parallel : n;
+	struct rlimit rl;
+
+	for (size_t i = 0; i < n; i++)
+		for (size_t k = 0; specs[i].memcached != NULL &&
+		    specs[i].memcached[k] != NULL; k++)
+			if (k + 2 > per_job)
+				per_job = k + 2;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1 ||
+	    rl.rlim_cur == RLIM_INFINITY ||
+	    rl.rlim_cur >= ENGINE_FDS_RESERVED + slots * per_job)
+		return slots > 0 ? slots : 1;
+	parallel = rl.rlim_cur > ENGINE_FDS_RESERVED + per_job ?
+	    (size_t)(rl.rlim_cur - ENGINE_FDS_RESERVED) / per_job : 1;
+	log_info("the limit of %llu open files (ulimit -n) leaves room for "
+	    "%zu orders at once, not %zu; raise it for more",
+	    (unsigned long long)rl.rlim_cur, parallel, slots);
+	return parallel;
 }
 
 int
@@ -416,9 +498,10 @@ engine_run(struct session *s, const struct config *cfg,
     const struct account_options *acct, size_t parallel,
     const struct cert_spec *specs, size_t n, struct engine_result *results)
 {
-	struct engine eng = { cfg, acct, parallel, s };
+	struct engine eng = { cfg, acct, engine_slots(parallel, specs, n), s };
 	struct job *jobs;
-	size_t ready = 0, i;
+	bool started = false;
+	size_t i;
 	int rc = 0;
 
 	memset(results, 0, n * sizeof(*results));
@@ -430,19 +513,15 @@ engine_run(struct session *s, const struct config *cfg,
 	for (i = 0; i < n; i++) {
 		jobs[i].spec = &specs[i];
 		jobs[i].result = &results[i];
-		switch (job_prepare(&jobs[i], cfg, &results[i].err)) {
-		case 0:
-			ready++;
-			break;
-		case 1:
-			results[i].ok = results[i].skipped = true;
-			/* FALLTHROUGH */
-		default:
+		if (job_plan(&jobs[i], cfg, &results[i].err) == -1)
 			jobs[i].state = JOB_FAILED;
-		}
 	}
-	if (ready > 0)
-		(void)connect_and_run(&eng, jobs, n, ready);
+	/* The first ones before the CA is asked for anything. */
+	start_jobs(&eng, jobs, n);
+	for (i = 0; i < n; i++)
+		started |= jobs[i].started;
+	if (started)
+		(void)connect_and_run(&eng, jobs, n);
 	finish(jobs, n);
 	for (i = 0; i < n; i++) {
 		if (!results[i].ok)
