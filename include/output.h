@@ -10,6 +10,7 @@
 #ifndef ACMEC_OUTPUT_H
 #define ACMEC_OUTPUT_H
 
+#include <stdbool.h>
 #include <time.h>
 
 #include <openssl/x509.h>
@@ -30,10 +31,12 @@ struct output;
  * be a file or NAME -> current/NAME, current -> versions/N); removes what
  * killed runs left; refuses a dir (or, if missing, its nearest parent)
  * that cannot be written or has less than OUTPUT_MIN_FREE bytes free, so
- * that nothing is ordered that could not be written.
+ * that nothing is ordered that could not be written.  With busy NULL, a
+ * lock another run holds is waited for up to OUTPUT_LOCK_WAIT seconds;
+ * else not at all: NULL and *busy true.
  */
 struct output *output_open(const char *dir, const char *lock_path,
-    struct err *e);
+    bool *busy, struct err *e);
 /* Release the lock (the hook runs after this); output stays usable. */
 void output_unlock(struct output *o);
 void output_free(struct output *o);

@@ -84,6 +84,11 @@ int store_exists(const char *path);
  * anything that might outlive us.
  */
 int store_lock_path(const char *path, int wait_seconds, struct err *e);
+/*
+ * The same lock, not waited for: 1 and *fd when taken; 0 when another
+ * run holds it ("another acmec run holds PATH"); -1 (*fd is -1 unless 1).
+ */
+int store_lock_try(const char *path, int *fd, struct err *e);
 /* Release the lock; -1 is fine. */
 void store_unlock(int fd);
 

@@ -160,15 +160,18 @@ job_plan(struct job *job, const struct config *cfg, struct err *e)
 /*
  * What holds descriptors or the lock, done only when the job is about
  * to order (so that a run of a thousand certificates holds no more than
- * its orders in flight): -1, or 1 if there is nothing to do.
+ * its orders in flight): -1, 1 if there is nothing to do, 2 if another
+ * run holds the lock.
  */
 static int
 job_prepare(struct job *job, const struct config *cfg, struct err *e)
 {
 	const struct cert_spec *spec = job->spec;
+	bool busy = false;
 
-	if ((job->out = output_open(job->dir, job->lock_path, e)) == NULL)
-		return -1;
+	if ((job->out = output_open(job->dir, job->lock_path, &busy, e)) ==
+	    NULL)
+		return busy ? 2 : -1;
 	if (renewed_meanwhile(job))
 		return 1;
 	if (job_compare_names(job, spec->out_dir == NULL, e) == -1)
@@ -240,18 +243,55 @@ next_job(struct job *jobs, size_t n, bool *left)
 /*
  * A job that is over gives back its lock and its sink (memcached's
  * connections) at once, for the jobs after it; the hook runs at the end.
+ * The caller hears of it first, while the lock is still held.
  */
 static void
 release_finished(struct job *jobs, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		if (!job_finished(&jobs[i]) || jobs[i].released)
+		struct job *job = &jobs[i];
+
+		if (!job_finished(job) || job->released)
 			continue;
-		jobs[i].released = true;
-		output_unlock(jobs[i].out);
-		challenge_sink_free(jobs[i].sink);
-		jobs[i].sink = NULL;
+		job->released = true;
+		job->result->written = job->state == JOB_DONE;
+		if (job->spec->on_done != NULL)
+			job->spec->on_done(job->spec->on_done_arg, job->result,
+			    job->out != NULL);
+		output_unlock(job->out);
+		challenge_sink_free(job->sink);
+		job->sink = NULL;
 	}
+}
+
+/*
+ * Another run holds the job's lock: look again every LOCK_POLL_MS, every
+ * such job at the same time, for up to OUTPUT_LOCK_WAIT seconds; then
+ * leave the certificate to that run.  For renew (skip_if_changed) that
+ * is no failure: the other run renews it.
+ */
+#define LOCK_POLL_MS	200
+
+static void
+lock_busy(struct job *job, int64_t now)
+{
+	struct engine_result *r = job->result;
+
+	if (job->lock_end_ms == 0) {
+		job->lock_end_ms = now + OUTPUT_LOCK_WAIT * 1000;
+		log_info("%s: waiting for %s: another acmec run is ordering it",
+		    engine_job_label(job), job->dir);
+	}
+	job->lock_next_ms = now + LOCK_POLL_MS;
+	if (now < job->lock_end_ms)
+		return;
+	err_set(&r->err, "%s: another acmec run held %s for %d seconds; %s",
+	    engine_job_label(job), job->lock_path, OUTPUT_LOCK_WAIT,
+	    job->spec->skip_if_changed ? "left to that run" :
+	    "try again when it has finished");
+	r->busy = true;
+	r->ok = r->skipped = job->spec->skip_if_changed;
+	job->state = JOB_FAILED;
 }
 
 /*
@@ -261,6 +301,7 @@ release_finished(struct job *jobs, size_t n)
 static void
 start_jobs(struct engine *eng, struct job *jobs, size_t n)
 {
+	int64_t now = engine_now_ms();
 	size_t active = 0;
 
 	release_finished(jobs, n);
@@ -268,12 +309,18 @@ start_jobs(struct engine *eng, struct job *jobs, size_t n)
 		if (jobs[i].started && !job_finished(&jobs[i]))
 			active++;
 	for (size_t i = 0; i < n && active < eng->parallel; i++) {
-		if (jobs[i].started || job_finished(&jobs[i]))
+		if (jobs[i].started || job_finished(&jobs[i]) ||
+		    now < jobs[i].lock_next_ms)
 			continue;
 		switch (job_prepare(&jobs[i], eng->cfg, &jobs[i].result->err)) {
 		case 0:
 			jobs[i].started = true;
 			active++;
+			continue;
+		case 2:
+			output_free(jobs[i].out);
+			jobs[i].out = NULL;
+			lock_busy(&jobs[i], now);
 			continue;
 		case 1:
 			jobs[i].result->ok = jobs[i].result->skipped = true;
@@ -500,7 +547,7 @@ engine_run(struct session *s, const struct config *cfg,
 {
 	struct engine eng = { cfg, acct, engine_slots(parallel, specs, n), s };
 	struct job *jobs;
-	bool started = false;
+	bool left = false;
 	size_t i;
 	int rc = 0;
 
@@ -519,8 +566,8 @@ engine_run(struct session *s, const struct config *cfg,
 	/* The first ones before the CA is asked for anything. */
 	start_jobs(&eng, jobs, n);
 	for (i = 0; i < n; i++)
-		started |= jobs[i].started;
-	if (started)
+		left |= jobs[i].started || jobs[i].lock_end_ms != 0;
+	if (left)
 		(void)connect_and_run(&eng, jobs, n);
 	finish(jobs, n);
 	for (i = 0; i < n; i++) {

@@ -66,6 +66,8 @@ struct job {
 	bool			 no_replaces;	/* the CA refused it once */
 	bool			 started;	/* prepared: counts against parallel */
 	bool			 released;	/* over: lock and sink given back */
+	int64_t			 lock_end_ms;	/* another run holds the lock */
+	int64_t			 lock_next_ms;	/* look at it again then */
 
 	/* The request in flight, and what its answer filled in. */
 	bool			 in_flight;

@@ -389,7 +389,8 @@ open_dir(const char *dir, struct err *e)
 }
 
 struct output *
-output_open(const char *dir, const char *lock_path, struct err *e)
+output_open(const char *dir, const char *lock_path, bool *busy,
+    struct err *e)
 {
 	struct output *o;
 	char *lock_dir = NULL, *slash;
@@ -406,8 +407,14 @@ output_open(const char *dir, const char *lock_path, struct err *e)
 	o->lock = -1;
 	if ((slash = strrchr(lock_dir, '/')) != NULL && slash != lock_dir)
 		*slash = '\0';
-	if (store_mkdirs(lock_dir, 0700, e) == -1 ||
-	    (o->lock = store_lock_path(lock_path, OUTPUT_LOCK_WAIT, e)) == -1)
+	if (store_mkdirs(lock_dir, 0700, e) == -1)
+		goto fail;
+	if (busy != NULL) {
+		if ((*busy = store_lock_try(lock_path, &o->lock, e) == 0) ||
+		    o->lock == -1)
+			goto fail;
+	} else if ((o->lock = store_lock_path(lock_path, OUTPUT_LOCK_WAIT,
+	    e)) == -1)
 		goto fail;
 	if (store_exists(dir)) {
 		if ((dfd = open_dir(dir, e)) == -1 ||

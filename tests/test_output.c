@@ -319,7 +319,7 @@ write_gen(const char *dir, struct set *s, bool new_key, struct err *e)
 	int rc;
 
 	snprintf(lock, sizeof(lock), "%s.lock", dir);
-	if ((o = output_open(dir, lock, e)) == NULL)
+	if ((o = output_open(dir, lock, NULL, e)) == NULL)
 		return -1;
 	rc = output_write(o, new_key ? s->key_pem : NULL, s->chain, e);
 	output_free(o);
@@ -359,7 +359,7 @@ output_write__puts_the_set_behind_links_to_current(void **state)
 
 	/* Read back through the links, as the next run does. */
 	snprintf(lock, sizeof(lock), "%s.lock", out);
-	assert_non_null(o = output_open(out, lock, &e));
+	assert_non_null(o = output_open(out, lock, NULL, &e));
 	assert_int_equal(output_current_names(o, &names, &e), 0);
 	assert_int_equal(names.n, 1);
 	assert_string_equal(names.v[0], "g1.example");
@@ -525,7 +525,7 @@ output_open__removes_what_a_killed_run_left(void **state)
 	free(p);
 
 	snprintf(lock, sizeof(lock), "%s.lock", out);
-	assert_non_null(o = output_open(out, lock, &e));
+	assert_non_null(o = output_open(out, lock, NULL, &e));
 	output_free(o);
 	p = path_in(out, "versions");
 	assert_int_equal(count_entries(p), 1);
@@ -555,7 +555,7 @@ output_open__refuses_links_that_leave_the_directory(void **state)
 	p = path_in(out, "privkey.pem");
 	assert_int_equal(unlink(p), 0);
 	assert_int_equal(symlink(secret, p), 0);
-	assert_null(output_open(out, lock, &e));
+	assert_null(output_open(out, lock, NULL, &e));
 	assert_non_null(strstr(e.msg, "privkey.pem"));
 	assert_non_null(strstr(e.msg, "move it away"));
 	assert_int_equal(unlink(p), 0);
@@ -565,11 +565,11 @@ output_open__refuses_links_that_leave_the_directory(void **state)
 	p = path_in(out, "current");
 	assert_int_equal(unlink(p), 0);
 	assert_int_equal(symlink(t->path, p), 0);
-	assert_null(output_open(out, lock, &e));
+	assert_null(output_open(out, lock, NULL, &e));
 	assert_non_null(strstr(e.msg, "/current"));
 	assert_int_equal(unlink(p), 0);
 	assert_int_equal(symlink("versions/../..", p), 0);
-	assert_null(output_open(out, lock, &e));
+	assert_null(output_open(out, lock, NULL, &e));
 	free(p);
 
 	/* A link in place of a file of the version. */
@@ -580,7 +580,7 @@ output_open__refuses_links_that_leave_the_directory(void **state)
 	p = path_in(out, "versions/1/privkey.pem");
 	assert_int_equal(unlink(p), 0);
 	assert_int_equal(symlink(secret, p), 0);
-	assert_null(output_open(out, lock, &e));
+	assert_null(output_open(out, lock, NULL, &e));
 	assert_non_null(strstr(e.msg, "versions/1/privkey.pem"));
 	free(p);
 	set_free(&s);
@@ -743,7 +743,7 @@ output_open__refuses_a_directory_without_room(void **state)
 
 	snprintf(lock, sizeof(lock), "%s/lock", t->path);
 	fake_full = true;
-	assert_null(output_open(out, lock, &e));
+	assert_null(output_open(out, lock, NULL, &e));
 	fake_full = false;
 	assert_non_null(strstr(e.msg, out));
 	assert_non_null(strstr(e.msg, "64 KiB"));
@@ -761,7 +761,7 @@ output_open__refuses_a_read_only_directory(void **state)
 
 	snprintf(lock, sizeof(lock), "%s/lock", t->path);
 	fake_read_only = true;
-	assert_null(output_open(out, lock, &e));
+	assert_null(output_open(out, lock, NULL, &e));
 	fake_read_only = false;
 	assert_non_null(strstr(e.msg, out));
 	assert_non_null(strstr(e.msg, "Read-only"));
