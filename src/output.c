@@ -63,6 +63,17 @@ static const char *const set_files[NFILES] = {
 };
 static const mode_t set_modes[NFILES] = { 0600, 0644, 0644, 0644 };
 
+/*
+ * What the set in place grants its group (acmec(1): a key its group may
+ * read, for a group such as ssl-cert), carried over to each new version:
+ * the group of the key and of its version directory, and their group
+ * read (and search) bits; never more, never to others.
+ */
+struct perms {
+	gid_t	key_gid, dir_gid;	/* (gid_t)-1: as created */
+	mode_t	key_mode, dir_mode;
+};
+
 struct output {
 	char	*dir;
 	char	*key_path;
@@ -452,12 +463,30 @@ output_current_names(const struct output *o, struct names *names,
 
 /* --------------------------------------------------------------- write */
 
+/*
+ * The group and mode of fd as the version before had them; a group acmec
+ * may not give (not root, not one of ours) leaves it private, warned.
+ */
+static int
+give_group(int fd, gid_t gid, mode_t mode, mode_t private_mode,
+    const char *path)
+{
+	if (gid != (gid_t)-1 && fchown(fd, (uid_t)-1, gid) == -1) {
+		log_error("warning: cannot give %s the group %lu of the "
+		    "version before it (%s); it is private (mode %04o)", path,
+		    (unsigned long)gid, strerror(errno),
+		    (unsigned)private_mode);
+		mode = private_mode;
+	}
+	return fchmod(fd, mode);
+}
+
 /* Create file name in version directory vdir (fd vfd), synced. */
 static int
 write_file(int vfd, const char *vdir, int i, const char *text, size_t len,
-    struct err *e)
+    const struct perms *p, struct err *e)
 {
-	int fd;
+	int fd, rc;
 
 	fd = openat(vfd, set_files[i], O_WRONLY | O_CREAT | O_EXCL |
 	    O_NOFOLLOW | O_CLOEXEC, 0600);
@@ -465,8 +494,15 @@ write_file(int vfd, const char *vdir, int i, const char *text, size_t len,
 		err_errno(e, "cannot create %s/%s", vdir, set_files[i]);
 		return -1;
 	}
-	if (fchmod(fd, set_modes[i]) == -1 ||
-	    store_write_all(fd, text, len) == -1 ||
+	if (i == KEY_FILE) {
+		char *path = str_fmt("%s/%s", vdir, set_files[i]);
+
+		rc = give_group(fd, p->key_gid, p->key_mode, 0600,
+		    path ? path : vdir);
+		free(path);
+	} else
+		rc = fchmod(fd, set_modes[i]);
+	if (rc == -1 || store_write_all(fd, text, len) == -1 ||
 	    fsync(fd) == -1) {
 		err_errno(e, "cannot write %s/%s", vdir, set_files[i]);
 		close(fd);
@@ -615,7 +651,8 @@ output_read_cert(const char *dir, X509 **cert, struct timespec *mtime,
  */
 static int
 write_version(int dfd, const char *dir, char *const texts[NFILES],
-    const size_t lens[NFILES], unsigned long *v, struct err *e)
+    const size_t lens[NFILES], const struct perms *p, unsigned long *v,
+    struct err *e)
 {
 	char vdir[32], *shown = NULL;
 	unsigned long current, max;
@@ -649,9 +686,13 @@ write_version(int dfd, const char *dir, char *const texts[NFILES],
 		err_errno(e, "cannot open %s", shown);
 		goto out;
 	}
+	if (give_group(fd, p->dir_gid, p->dir_mode, 0700, shown) == -1) {
+		err_errno(e, "cannot set the mode of %s", shown);
+		goto out;
+	}
 	for (int i = 0; i < NFILES; i++)
 		if (texts[i] != NULL &&
-		    write_file(fd, shown, i, texts[i], lens[i], e) == -1)
+		    write_file(fd, shown, i, texts[i], lens[i], p, e) == -1)
 			goto out;
 	if (fsync(fd) == -1 || fsync(vfd) == -1) {
 		err_errno(e, "cannot sync %s", shown);
@@ -730,6 +771,40 @@ free_texts(char *texts[NFILES], size_t lens[NFILES])
 }
 
 /*
+ * The group access of the set in place: its key's, and that of the
+ * directory holding it (the current version, or OUT for an older acmec's
+ * files).  Nothing in place: 0600 in 0700, as created.
+ */
+static void
+perms_in_place(int dfd, const char *dir, struct perms *p)
+{
+	struct err ignored;
+	struct stat st;
+	char path[40];
+	unsigned long v;
+	int fd;
+
+	*p = (struct perms){ (gid_t)-1, (gid_t)-1, 0600, 0700 };
+	if (current_version(dfd, dir, &v, &ignored) == 1) {
+		snprintf(path, sizeof(path), "versions/%lu", v);
+		if (fstatat(dfd, path, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+			p->dir_gid = st.st_gid;
+			p->dir_mode |= st.st_mode & 0050;
+		}
+	} else if (fstat(dfd, &st) == 0) {
+		p->dir_gid = st.st_gid;
+		p->dir_mode |= st.st_mode & 0050;
+	}
+	if (open_shown(dfd, dir, KEY_FILE, &fd, &ignored) != 1)
+		return;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+		p->key_gid = st.st_gid;
+		p->key_mode |= st.st_mode & 0040;
+	}
+	close(fd);
+}
+
+/*
  * A directory of an older acmec (a file at one of the names): make a
  * version of what the names show, switch to it, and put the links in
  * place of the files.  Each name shows the same bytes throughout.
@@ -739,6 +814,7 @@ migrate(int dfd, const char *dir, struct err *e)
 {
 	char *texts[NFILES] = { NULL };
 	size_t lens[NFILES] = { 0 };
+	struct perms p;
 	struct stat st;
 	unsigned long v;
 	int files = 0, rc = -1;
@@ -755,7 +831,8 @@ migrate(int dfd, const char *dir, struct err *e)
 		if (read_shown(dfd, dir, i, &texts[i], &lens[i], NULL, e) ==
 		    -1)
 			goto out;
-	if (write_version(dfd, dir, texts, lens, &v, e) == -1 ||
+	perms_in_place(dfd, dir, &p);
+	if (write_version(dfd, dir, texts, lens, &p, &v, e) == -1 ||
 	    switch_to(dfd, dir, v, texts, e) == -1)
 		goto out;
 	rc = 0;
@@ -772,6 +849,7 @@ output_write(struct output *o, const char *key_pem, STACK_OF(X509) *chain,
 	size_t lens[NFILES] = { 0 };
 	int n = sk_X509_num(chain), dfd = -1, rc = -1;
 	unsigned long v, max;
+	struct perms p;
 
 	if ((texts[1] = cert_chain_pem(chain, 0, 1, e)) == NULL ||
 	    (texts[2] = cert_chain_pem(chain, 1, n, e)) == NULL ||
@@ -793,7 +871,8 @@ output_write(struct output *o, const char *key_pem, STACK_OF(X509) *chain,
 		goto out;
 	for (int i = 1; i < NFILES; i++)
 		lens[i] = strlen(texts[i]);
-	if (write_version(dfd, o->dir, texts, lens, &v, e) == -1 ||
+	perms_in_place(dfd, o->dir, &p);
+	if (write_version(dfd, o->dir, texts, lens, &p, &v, e) == -1 ||
 	    switch_to(dfd, o->dir, v, texts, e) == -1)
 		goto out;
 	prune_versions(dfd, v, OUTPUT_KEEP, &max);

@@ -478,6 +478,50 @@ output_write__moves_an_older_acmecs_files_behind_the_links(void **state)
 }
 
 /* A leaked key (acmec(1)): privkey.pem removed, the next run makes one. */
+/*
+ * acmec(1): a key its group may read (ssl-cert) is a common setup; a new
+ * version keeps the group and the group's read bits of the key and of
+ * the version directory, and gives no more.
+ */
+static void
+output_write__keeps_the_group_access_of_the_key_across_versions(
+    void **state)
+{
+	struct tmpdir *t = *state;
+	char *out = path_in(t->path, "out"), *p;
+	gid_t group = getuid() == 0 ? 4242 : getgid();
+	struct stat st;
+	struct set s;
+	struct err e;
+
+	set_make(&s, 1, NULL);
+	assert_int_equal(write_gen(out, &s, true, &e), 0);
+	p = path_in(out, "versions/1");
+	assert_int_equal(chown(p, (uid_t)-1, group), 0);
+	assert_int_equal(chmod(p, 0750), 0);
+	free(p);
+	p = path_in(out, "versions/1/privkey.pem");
+	assert_int_equal(chown(p, (uid_t)-1, group), 0);
+	assert_int_equal(chmod(p, 0644), 0);	/* others' bit: not carried */
+	free(p);
+	set_free(&s);
+	set_make(&s, 2, NULL);
+	assert_int_equal(write_gen(out, &s, false, &e), 0);
+	assert_string_equal(link_of(out, "current"), "versions/2");
+	p = path_in(out, "versions/2");
+	assert_int_equal(stat(p, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0750);
+	assert_int_equal(st.st_gid, group);
+	free(p);
+	p = path_in(out, "versions/2/privkey.pem");
+	assert_int_equal(stat(p, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0640);
+	assert_int_equal(st.st_gid, group);
+	free(p);
+	set_free(&s);
+	free(out);
+}
+
 static void
 output_write__links_a_new_key_when_privkey_pem_was_removed(void **state)
 {
@@ -859,6 +903,9 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    output_write__links_a_new_key_when_privkey_pem_was_removed,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    output_write__keeps_the_group_access_of_the_key_across_versions,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    output_open__removes_what_a_killed_run_left,
