@@ -42,8 +42,17 @@ void output_unlock(struct output *o);
 void output_free(struct output *o);
 
 const char *output_dir(const struct output *o);
-/* DIR/privkey.pem, through the links output_open checked; borrowed. */
+/* DIR/privkey.pem, for messages; borrowed. */
 const char *output_key_path(const struct output *o);
+/*
+ * The key in place, read through the directory checked, following no
+ * link but acmec's own (as output_open checks them, again now): 1 and
+ * *pem (new: the caller cleanses it), 0 if there is none, -1.  A key that
+ * others may read, or the group write, is refused; one its group may
+ * read is used with a warning (store_check_private).
+ */
+int output_read_key(const struct output *o, char **pem, size_t *len,
+    struct err *e);
 
 /*
  * The certificate in place in dir, read without taking the lock (renew

@@ -65,6 +65,14 @@ int store_read_private(const char *path, size_t max, enum store_access access,
     char **data, size_t *len, struct err *e);
 
 /*
+ * store_read_private's checks on a file already open (st, from fstat) at
+ * path: -1 if refused; its warnings are logged.
+ */
+struct stat;
+int store_check_private(const char *path, const struct stat *st,
+    enum store_access access, struct err *e);
+
+/*
  * A directory whose files acmec trusts (the state directory): refused if
  * it is owned by another user (neither root nor us) or if its group or
  * others can write to it ("...; chmod 700 PATH").

@@ -8,6 +8,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <openssl/crypto.h>
+
 #include "chain.h"
 #include "engine_private.h"
 #include "hook.h"
@@ -134,6 +136,31 @@ renewed_meanwhile(const struct job *job)
 }
 
 /*
+ * The certificate key: the one in place (read through the directory the
+ * layout check opened), unless a record or the CSR gave it, or a new one.
+ */
+static int
+job_key(struct job *job, struct err *e)
+{
+	const char *what = output_key_path(job->out);
+	char *pem = NULL;
+	size_t len = 0;
+	int rc = -1;
+
+	if (output_read_key(job->out, &pem, &len, e) == -1)
+		return -1;
+	if (job->key == NULL)
+		job->key = certkey_open(pem, len, what, job->spec, &job->names,
+		    e);
+	if (job->key != NULL && certkey_fits(job->key, pem, len, what, e) == 0)
+		rc = 0;
+	if (pem != NULL)
+		OPENSSL_cleanse(pem, len);
+	free(pem);
+	return rc;
+}
+
+/*
  * What needs no descriptor kept open: the names, the trust file, where
  * the set goes and its lock.  -1 if the job cannot go on.
  */
@@ -187,11 +214,7 @@ job_prepare(struct job *job, const struct config *cfg, struct err *e)
 	    (job->key = certkey_from_pem(resume_key_pem(job->resume),
 	    resume_path(job->resume), &job->names, e)) == NULL)
 		return -1;
-	if (job->key == NULL)
-		job->key = certkey_open(output_key_path(job->out), spec,
-		    &job->names, e);
-	if (job->key == NULL ||
-	    certkey_fits(job->key, output_key_path(job->out), e) == -1)
+	if (job_key(job, e) == -1)
 		return -1;
 	job->sink = spec->memcached != NULL ?
 	    mcsink_new(spec->memcached, e) :

@@ -567,11 +567,13 @@ open_shown(int dfd, const char *dir, int i, int *fd, struct err *e)
 /*
  * What OUT/NAME shows now (through acmec's link, checked by check_layout):
  * 1 and *text (new), 0 if there is no such file.  The file's mtime in
- * *mtime (if not NULL) once it is open, even if it cannot be read.
+ * *mtime (if not NULL) once it is open, even if it cannot be read.  With
+ * private (the path for messages), the file open is checked as a key its
+ * group may read (store_check_private).
  */
 static int
-read_shown(int dfd, const char *dir, int i, char **text, size_t *len,
-    struct timespec *mtime, struct err *e)
+read_shown_checked(int dfd, const char *dir, int i, const char *private,
+    char **text, size_t *len, struct timespec *mtime, struct err *e)
 {
 	struct stat st;
 	char *buf = NULL;
@@ -588,6 +590,9 @@ read_shown(int dfd, const char *dir, int i, char **text, size_t *len,
 		    dir, set_files[i], MAX_FILE);
 		goto fail;
 	}
+	if (private != NULL &&
+	    store_check_private(private, &st, STORE_GROUP_READ, e) == -1)
+		goto fail;
 	if (mtime != NULL)
 		*mtime = st.st_mtim;
 	if ((buf = malloc((size_t)st.st_size + 1)) == NULL) {
@@ -610,6 +615,32 @@ fail:
 		OPENSSL_cleanse(buf, *len);
 	free(buf);
 	return -1;
+}
+
+static int
+read_shown(int dfd, const char *dir, int i, char **text, size_t *len,
+    struct timespec *mtime, struct err *e)
+{
+	return read_shown_checked(dfd, dir, i, NULL, text, len, mtime, e);
+}
+
+int
+output_read_key(const struct output *o, char **pem, size_t *len,
+    struct err *e)
+{
+	int dfd, rc;
+
+	*pem = NULL;
+	*len = 0;
+	if (!store_exists(o->dir))
+		return 0;
+	if ((dfd = open_dir(o->dir, e)) == -1)
+		return -1;
+	if ((rc = check_layout(dfd, o->dir, e)) == 0)
+		rc = read_shown_checked(dfd, o->dir, KEY_FILE, o->key_path, pem,
+		    len, NULL, e);
+	close(dfd);
+	return rc;
 }
 
 int

@@ -342,6 +342,21 @@ check_private(const char *path, const struct stat *st,
 }
 
 int
+store_check_private(const char *path, const struct stat *st,
+    enum store_access access, struct err *e)
+{
+	struct err why = { "" };
+
+	if (check_private(path, st, access, &why) == -1) {
+		err_set(e, "%s", why.msg);
+		return -1;
+	}
+	if (why.msg[0] != '\0')
+		log_error("warning: %s", why.msg);
+	return 0;
+}
+
+int
 store_read_private(const char *path, size_t max, enum store_access access,
     char **data, size_t *len, struct err *e)
 {

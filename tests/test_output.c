@@ -522,6 +522,44 @@ output_write__keeps_the_group_access_of_the_key_across_versions(
 	free(out);
 }
 
+/*
+ * The key is read through the directory output_open checked, following
+ * no link but acmec's: a version's privkey.pem swapped for a link to
+ * another key after the check is refused, not followed (key_load of
+ * output_key_path, which the engine used before, followed it).
+ */
+static void
+output_read_key__follows_no_link_put_there_after_the_check(void **state)
+{
+	struct tmpdir *t = *state;
+	char *out = path_in(t->path, "out"), *other = path_in(t->path, "k.pem");
+	char *p = path_in(out, "versions/1/privkey.pem"), *pem = NULL, lock[300];
+	struct output *o;
+	struct set s, s2;
+	struct err e;
+	size_t len;
+
+	set_make(&s, 1, NULL);
+	set_make(&s2, 2, NULL);
+	assert_int_equal(write_gen(out, &s, true, &e), 0);
+	snprintf(lock, sizeof(lock), "%s.lock", out);
+	assert_non_null(o = output_open(out, lock, NULL, &e));
+	assert_int_equal(output_read_key(o, &pem, &len, &e), 1);
+	assert_string_equal(pem, s.key_pem);
+	free(pem);
+	assert_int_equal(key_save(s2.key, other, &e), 0);
+	assert_int_equal(unlink(p), 0);
+	assert_int_equal(symlink(other, p), 0);
+	assert_int_equal(output_read_key(o, &pem, &len, &e), -1);
+	assert_null(pem);
+	output_free(o);
+	set_free(&s);
+	set_free(&s2);
+	free(p);
+	free(other);
+	free(out);
+}
+
 static void
 output_write__links_a_new_key_when_privkey_pem_was_removed(void **state)
 {
@@ -903,6 +941,9 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    output_write__links_a_new_key_when_privkey_pem_was_removed,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    output_read_key__follows_no_link_put_there_after_the_check,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    output_write__keeps_the_group_access_of_the_key_across_versions,

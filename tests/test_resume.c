@@ -69,7 +69,7 @@ setup(void **state)
 		return -1;
 	c->spec.key_type = KEY_EC256;
 	key_path = path_in(c->out, "privkey.pem");
-	c->key = certkey_open(key_path, &c->spec, &c->names, &e);
+	c->key = certkey_open(NULL, 0, key_path, &c->spec, &c->names, &e);
 	free(key_path);
 	if (c->key == NULL)
 		return -1;
@@ -198,10 +198,13 @@ resume_save__keeps_no_key_that_is_in_the_output_already(void **state)
 	char *key_path = path_in(c->tmp.path, "privkey.pem"), *text;
 	EVP_PKEY *pkey = key_generate(KEY_EC256, &e);
 	struct certkey *old;
+	size_t len = 0;
 	struct resume *r;
 
 	assert_int_equal(key_save(pkey, key_path, &e), 0);
-	old = certkey_open(key_path, &c->spec, &c->names, &e);
+	assert_int_equal(store_read(key_path, 65536, &text, &len, &e), 0);
+	old = certkey_open(text, len, key_path, &c->spec, &c->names, &e);
+	free(text);
 	assert_non_null(old);
 	r = open_ok(c, &c->names);
 	assert_int_equal(resume_save(r, ORDER_URL, ACCOUNT_URL, old, &e), 0);
