@@ -19,11 +19,13 @@
 struct certkey;
 
 /*
- * The key in key_path if there is one (a renewal keeps it) unless
- * spec->new_key, else a new key of spec->key_type; and a CSR for names.
+ * The key in place, key_pem (len bytes, read from what; NULL: none), if
+ * there is one (a renewal keeps it) unless spec->new_key, else a new key
+ * of spec->key_type; and a CSR for names.
  */
-struct certkey *certkey_open(const char *key_path,
-    const struct cert_spec *spec, const struct names *names, struct err *e);
+struct certkey *certkey_open(const char *key_pem, size_t len,
+    const char *what, const struct cert_spec *spec,
+    const struct names *names, struct err *e);
 
 /*
  * The new key pem (PEM text from what, for messages) that an earlier run
@@ -41,12 +43,12 @@ struct certkey *certkey_from_csr(const char *csr_path, struct names *names,
     struct err *e);
 
 /*
- * An existing key_path must hold the CSR's key, or the output set would
- * pair a key with a certificate for another (always true for a key of
- * acmec's own, which is loaded from there).
+ * The key in place (key_pem, as for certkey_open) must be the CSR's, or
+ * the output set would pair a key with a certificate for another (always
+ * true for a key of acmec's own, which is loaded from there).
  */
-int certkey_fits(const struct certkey *ck, const char *key_path,
-    struct err *e);
+int certkey_fits(const struct certkey *ck, const char *key_pem, size_t len,
+    const char *what, struct err *e);
 
 /* The CSR as finalize wants it (base64url DER); borrowed. */
 const char *certkey_csr(const struct certkey *ck);

@@ -27,6 +27,7 @@ struct engine_result {
 	bool		ok;		/* certificate written (and hook run) */
 	bool		written;	/* new files in place, even if the hook failed */
 	bool		skipped;	/* another run renewed it meanwhile */
+	bool		busy;		/* another run held its lock throughout */
 	char		*out_dir;	/* where; new string or NULL */
 	char		*chain_issuer;	/* top issuer of the chain written */
 	struct err	err;		/* why not ok */

@@ -10,6 +10,7 @@
 #ifndef ACMEC_OUTPUT_H
 #define ACMEC_OUTPUT_H
 
+#include <stdbool.h>
 #include <time.h>
 
 #include <openssl/x509.h>
@@ -30,17 +31,28 @@ struct output;
  * be a file or NAME -> current/NAME, current -> versions/N); removes what
  * killed runs left; refuses a dir (or, if missing, its nearest parent)
  * that cannot be written or has less than OUTPUT_MIN_FREE bytes free, so
- * that nothing is ordered that could not be written.
+ * that nothing is ordered that could not be written.  With busy NULL, a
+ * lock another run holds is waited for up to OUTPUT_LOCK_WAIT seconds;
+ * else not at all: NULL and *busy true.
  */
 struct output *output_open(const char *dir, const char *lock_path,
-    struct err *e);
+    bool *busy, struct err *e);
 /* Release the lock (the hook runs after this); output stays usable. */
 void output_unlock(struct output *o);
 void output_free(struct output *o);
 
 const char *output_dir(const struct output *o);
-/* DIR/privkey.pem, through the links output_open checked; borrowed. */
+/* DIR/privkey.pem, for messages; borrowed. */
 const char *output_key_path(const struct output *o);
+/*
+ * The key in place, read through the directory checked, following no
+ * link but acmec's own (as output_open checks them, again now): 1 and
+ * *pem (new: the caller cleanses it), 0 if there is none, -1.  A key that
+ * others may read, or the group write, is refused; one its group may
+ * read is used with a warning (store_check_private).
+ */
+int output_read_key(const struct output *o, char **pem, size_t *len,
+    struct err *e);
 
 /*
  * The certificate in place in dir, read without taking the lock (renew

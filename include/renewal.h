@@ -37,6 +37,8 @@ int renewal_save(const char *path, const struct renewal_state *st,
 void renewal_clear(struct renewal_state *st);
 /* Forget the ARI window (a new certificate needs its own). */
 void renewal_forget_ari(struct renewal_state *st);
+/* Move the ARI window of from into to (from forgets it). */
+void renewal_take_ari(struct renewal_state *to, struct renewal_state *from);
 /*
  * The waits of a record read at now brought within their longest from
  * now (the failure backoff, the ARI recheck): an earlier run's wall

@@ -24,6 +24,8 @@
 
 #include <stdbool.h>
 
+#include <openssl/x509.h>
+
 #include "acme.h"
 #include "certkey.h"
 #include "config.h"
@@ -38,10 +40,10 @@ struct resume;
  * record for other names or another CA is left alone, with a verbose
  * line; one that is not a private regular file (a link, a FIFO, another
  * user's, mode 0644...) or not a record acmec wrote is moved aside as
- * NAME-HASH.json.bad, with a warning.  A record older than
- * out_dir/cert.pem is removed: a run wrote its certificate and was killed
- * before it could remove it.  NULL only when the job cannot go on (out of
- * memory, STATE_DIR/orders unsafe: "chmod 700 ...").
+ * NAME-HASH.json.bad, with a warning.  A record that names the
+ * certificate in out_dir (resume_written) is removed: a run wrote it and
+ * was killed before it could remove the record.  NULL only when the job
+ * cannot go on (out of memory, STATE_DIR/orders unsafe: "chmod 700 ...").
  */
 struct resume *resume_open(const struct config *cfg, const char *out_dir,
     const struct names *names, struct err *e);
@@ -66,6 +68,13 @@ bool resume_account_is(const struct resume *r, const char *account_url);
  */
 int resume_save(struct resume *r, const char *order_url,
     const char *account_url, const struct certkey *ck, struct err *e);
+
+/*
+ * The certificate leaf is about to be written: the record (if there is
+ * one) names it, so that if the run is killed before resume_remove, the
+ * next finds it in place and removes the record.
+ */
+int resume_written(struct resume *r, X509 *leaf, struct err *e);
 
 /*
  * The order is done (its certificate written) or dead: the record of this

@@ -12,6 +12,8 @@
 #include "key.h"
 #include "names.h"
 
+struct engine_result;
+
 struct cert_spec {
 	/* Identifiers; left empty with csr_path, whose names are used. */
 	struct names	 names;
@@ -58,6 +60,14 @@ struct cert_spec {
 	 */
 	bool		 skip_if_changed;
 	struct timespec	 cert_mtime;
+	/*
+	 * Told what came of the job (but for the deploy hook) once it is
+	 * over, with the output lock still held if locked: what the caller
+	 * records of it then cannot cross another run's record.
+	 */
+	void		(*on_done)(void *arg, const struct engine_result *r,
+			    bool locked);
+	void		*on_done_arg;
 };
 
 #endif

@@ -65,6 +65,14 @@ int store_read_private(const char *path, size_t max, enum store_access access,
     char **data, size_t *len, struct err *e);
 
 /*
+ * store_read_private's checks on a file already open (st, from fstat) at
+ * path: -1 if refused; its warnings are logged.
+ */
+struct stat;
+int store_check_private(const char *path, const struct stat *st,
+    enum store_access access, struct err *e);
+
+/*
  * A directory whose files acmec trusts (the state directory): refused if
  * it is owned by another user (neither root nor us) or if its group or
  * others can write to it ("...; chmod 700 PATH").
@@ -84,6 +92,11 @@ int store_exists(const char *path);
  * anything that might outlive us.
  */
 int store_lock_path(const char *path, int wait_seconds, struct err *e);
+/*
+ * The same lock, not waited for: 1 and *fd when taken; 0 when another
+ * run holds it ("another acmec run holds PATH"); -1 (*fd is -1 unless 1).
+ */
+int store_lock_try(const char *path, int *fd, struct err *e);
 /* Release the lock; -1 is fine. */
 void store_unlock(int fd);
 

@@ -55,19 +55,18 @@ with_csr(struct certkey *ck, const struct names *names, struct err *e)
 }
 
 struct certkey *
-certkey_open(const char *key_path, const struct cert_spec *spec,
-    const struct names *names, struct err *e)
+certkey_open(const char *key_pem, size_t len, const char *what,
+    const struct cert_spec *spec, const struct names *names, struct err *e)
 {
 	struct certkey *ck;
 
 	if ((ck = certkey_alloc(e)) == NULL)
 		return NULL;
-	if (!spec->new_key && store_exists(key_path)) {
+	if (!spec->new_key && key_pem != NULL) {
 		if (spec->key_type_given)
 			log_info("reusing %s; --key-type applies to new keys "
-			    "only (move the file away for a new key)",
-			    key_path);
-		ck->key = key_load(key_path, STORE_GROUP_READ, e);
+			    "only (move the file away for a new key)", what);
+		ck->key = key_from_pem(key_pem, len, what, e);
 	} else {
 		ck->key = key_generate(spec->key_type, e);
 		ck->is_new = true;
@@ -90,14 +89,15 @@ certkey_from_pem(const char *pem, const char *what, const struct names *names,
 }
 
 int
-certkey_fits(const struct certkey *ck, const char *key_path, struct err *e)
+certkey_fits(const struct certkey *ck, const char *key_pem, size_t len,
+    const char *what, struct err *e)
 {
 	EVP_PKEY *key;
 	int same;
 
-	if (ck->key != NULL || !store_exists(key_path))
+	if (ck->key != NULL || key_pem == NULL)
 		return 0;
-	if ((key = key_load(key_path, STORE_GROUP_READ, e)) == NULL)
+	if ((key = key_from_pem(key_pem, len, what, e)) == NULL)
 		return -1;
 	same = EVP_PKEY_eq(key, X509_REQ_get0_pubkey(ck->req)) == 1;
 	EVP_PKEY_free(key);
@@ -105,7 +105,7 @@ certkey_fits(const struct certkey *ck, const char *key_path, struct err *e)
 		return 0;
 	err_set(e, "%s is not the key of the CSR: a new certificate there "
 	    "would not match it; give another --out, or move %s away",
-	    key_path, key_path);
+	    what, what);
 	return -1;
 }
 

@@ -17,6 +17,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "renew.h"
+#include "store.h"
 #include "usage.h"
 
 struct renew_args {
@@ -108,32 +109,28 @@ report_assessment(const struct renew_item *items, size_t n)
 	}
 }
 
-/* Remember what came of an attempt; a failure backs off. */
+/* Remember in st what came of an attempt; a failure backs off. */
 static void
-record_result(struct renew_item *it, const struct engine_result *r,
-    time_t now)
+record_result(const struct renew_item *it, struct renewal_state *st,
+    const struct engine_result *r, time_t now)
 {
-	struct renewal_state *st = &it->st;
 	char when[40];
 
 	st->last_attempt = now;
-	st->last_ok = r->written || r->skipped;
-	it->st_changed = true;
+	st->last_ok = r->written;
 	free(st->last_error);
 	st->last_error = NULL;
 	if (st->last_ok) {
 		st->failures = 0;
 		st->next_attempt = 0;
-		if (r->written) {
-			st->last_success = now;
-			free(st->profile);
-			st->profile = it->spec.profile ?
-			    strdup(it->spec.profile) : NULL;
-			free(st->chain_issuer);
-			st->chain_issuer = r->chain_issuer ?
-			    strdup(r->chain_issuer) : NULL;
-			renewal_forget_ari(st);
-		}
+		st->last_success = now;
+		free(st->profile);
+		st->profile = it->spec.profile ? strdup(it->spec.profile) :
+		    NULL;
+		free(st->chain_issuer);
+		st->chain_issuer = r->chain_issuer ?
+		    strdup(r->chain_issuer) : NULL;
+		renewal_forget_ari(st);
 		return;
 	}
 	st->failures++;
@@ -145,6 +142,70 @@ record_result(struct renew_item *it, const struct engine_result *r,
 	    r->err.msg, when);
 }
 
+/* What renew_due records of each job, and when. */
+struct record_job {
+	struct renew_item	*it;
+	const struct config	*cfg;
+	time_t			 now;
+	bool			 recorded;
+};
+
+/*
+ * Save the record of it as it is on disk now, under its certificate's
+ * lock (held already if locked), with the window this run fetched and
+ * what came of its order (r, or NULL): two runs at once never write back
+ * what they read at their start over each other's results.  Another run
+ * holding the lock records for itself.
+ */
+static void
+record_update(struct renew_item *it, const struct config *cfg, bool locked,
+    const struct engine_result *r, time_t now)
+{
+	struct renewal_state fresh = { 0 };
+	struct err e = { "" };
+	char *lock = NULL;
+	int fd = -1;
+
+	if (!locked && ((lock = config_output_lock(cfg, it->out_dir)) ==
+	    NULL || store_lock_try(lock, &fd, &e) != 1)) {
+		if (r != NULL && !r->ok)
+			log_error("%s: %s", it->cc->section, r->err.msg);
+		log_verbose("%s: its record is left to the run holding %s",
+		    it->cc->section, lock ? lock : "its lock");
+		free(lock);
+		return;
+	}
+	if (renewal_load(it->record_path, &fresh, &e) == 0) {
+		if (it->st_changed)
+			renewal_take_ari(&fresh, &it->st);
+		if (r != NULL)
+			record_result(it, &fresh, r, now);
+		if (renewal_save(it->record_path, &fresh, &e) == -1)
+			log_error("warning: %s", e.msg);
+		renewal_clear(&it->st);
+		it->st = fresh;	/* for the metrics */
+	} else {
+		log_error("warning: %s", e.msg);
+		renewal_clear(&fresh);
+	}
+	it->st_changed = false;
+	store_unlock(fd);
+	free(lock);
+}
+
+/* The engine's word on a job, its lock still held if locked. */
+static void
+job_done(void *arg, const struct engine_result *r, bool locked)
+{
+	struct record_job *rj = arg;
+
+	/* Another run renewed it, or holds it: that run records. */
+	if (r->skipped)
+		return;
+	record_update(rj->it, rj->cfg, locked, r, rj->now);
+	rj->recorded = true;
+}
+
 /* Order every due certificate in one engine run; 0 if all went well. */
 static int
 renew_due(struct renew_item *items, size_t n, struct session *s,
@@ -153,26 +214,37 @@ renew_due(struct renew_item *items, size_t n, struct session *s,
 {
 	struct cert_spec *specs = calloc(n + 1, sizeof(*specs));
 	struct engine_result *results = calloc(n + 1, sizeof(*results));
-	size_t *which = calloc(n + 1, sizeof(*which)), ndue = 0, i;
+	struct record_job *jobs = calloc(n + 1, sizeof(*jobs));
+	size_t ndue = 0, i;
 	int rc = 0;
 
-	if (specs == NULL || results == NULL || which == NULL) {
+	if (specs == NULL || results == NULL || jobs == NULL) {
 		log_error("out of memory");
 		rc = -1;
 		goto out;
 	}
 	for (i = 0; i < n; i++)
 		if (items[i].due) {
+			jobs[ndue] = (struct record_job){ &items[i], cfg, now,
+			    false };
 			specs[ndue] = items[i].spec;
-			which[ndue++] = i;
+			specs[ndue].on_done = job_done;
+			specs[ndue].on_done_arg = &jobs[ndue];
+			ndue++;
 		}
 	if (ndue > 0 && engine_run(s, cfg, acct, (size_t)parallel, specs,
 	    ndue, results) == -1)
 		rc = -1;
 	for (i = 0; i < ndue; i++) {
-		record_result(&items[which[i]], &results[i], now);
+		struct renew_item *it = jobs[i].it;
+
+		if (results[i].busy)
+			log_info("%s: %s", it->cc->section,
+			    results[i].err.msg);
+		else if (!jobs[i].recorded && !results[i].skipped)
+			job_done(&jobs[i], &results[i], false);
 		if (results[i].written && !results[i].ok)
-			log_error("%s: %s", items[which[i]].cc->section,
+			log_error("%s: %s", it->cc->section,
 			    results[i].err.msg);
 		*changed |= results[i].written;
 		engine_result_clear(&results[i]);
@@ -180,7 +252,7 @@ renew_due(struct renew_item *items, size_t n, struct session *s,
 out:
 	free(specs);
 	free(results);
-	free(which);
+	free(jobs);
 	return rc;
 }
 
@@ -198,15 +270,13 @@ run_post_hook(const struct conf *c)
 	return -1;
 }
 
+/* The windows fetched for certificates that were not due. */
 static void
-save_records(struct renew_item *items, size_t n)
+save_records(struct renew_item *items, size_t n, const struct config *cfg)
 {
-	struct err e = { "" };
-
 	for (size_t i = 0; i < n; i++)
-		if (items[i].st_changed &&
-		    renewal_save(items[i].record_path, &items[i].st, &e) == -1)
-			log_error("warning: %s", e.msg);
+		if (items[i].st_changed)
+			record_update(&items[i], cfg, false, NULL, 0);
 }
 
 static int
@@ -247,7 +317,7 @@ renew(struct conf *c, struct config *cfg, const struct renew_args *a)
 	    &changed) == -1)
 		rc = EXIT_FAIL;
 	session_close(&s);
-	save_records(items, n);
+	save_records(items, n, cfg);
 	if (changed && run_post_hook(c) == -1)
 		rc = EXIT_FAIL;
 	if (c->metrics_file != NULL &&

@@ -2,6 +2,8 @@
  * config.c - defaults and the layout of the state directory.
  */
 #include <ctype.h>
+#include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,19 +71,58 @@ config_account_dir(const struct config *cfg)
 	return path;
 }
 
-/* STATE_DIR/sub/NAME-HASH.suffix for the output directory out_dir. */
+/*
+ * path resolved: links followed, trailing slashes and "." dropped, as far
+ * as it exists; the rest (a directory not yet made) appended as given.
+ * New string, or NULL on ENOMEM.
+ */
+static char *
+resolved(const char *path)
+{
+	char *copy, *slash, *parent, *r;
+	size_t len;
+
+	if ((r = realpath(path, NULL)) != NULL || (errno != ENOENT &&
+	    errno != ENOTDIR))
+		return r != NULL ? r : strdup(path);
+	if ((copy = strdup(path)) == NULL)
+		return NULL;
+	while ((len = strlen(copy)) > 1 && copy[len - 1] == '/')
+		copy[len - 1] = '\0';
+	if ((slash = strrchr(copy, '/')) == NULL || slash == copy)
+		return copy;
+	*slash = '\0';
+	if ((parent = resolved(copy)) == NULL) {
+		free(copy);
+		return NULL;
+	}
+	r = strcmp(slash + 1, ".") == 0 ? strdup(parent) : str_fmt("%s/%s",
+	    strcmp(parent, "/") == 0 ? "" : parent, slash + 1);
+	free(parent);
+	free(copy);
+	return r;
+}
+
+/*
+ * STATE_DIR/sub/NAME-HASH.suffix for the output directory out_dir,
+ * named after its resolved path: /x/o, /x/o/ and a link to it share one
+ * lock and one order record.
+ */
 static char *
 output_slug_path(const struct config *cfg, const char *out_dir,
     const char *sub, const char *suffix)
 {
-	char *dir = store_path(cfg->state_dir, sub), *abs = NULL, *path;
-	char cwd[4096];
+	char *dir = store_path(cfg->state_dir, sub), *abs = NULL, *key = NULL;
+	char cwd[4096], *path = NULL;
 
 	if (out_dir[0] != '/' && getcwd(cwd, sizeof(cwd)) != NULL)
 		abs = store_path(cwd, out_dir);
-	path = dir ? slug_path(dir, abs ? abs : out_dir, suffix) : NULL;
+	key = resolved(abs ? abs : out_dir);
+	if (dir != NULL && key != NULL)
+		path = slug_path(dir, key, suffix);
 	free(dir);
 	free(abs);
+	free(key);
 	return path;
 }
 

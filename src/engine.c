@@ -2,9 +2,13 @@
  * engine.c - the scheduler and the preparation of jobs; the steps of an
  * order are in engine_steps.c.
  */
+#include <sys/resource.h>
+
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include <openssl/crypto.h>
 
 #include "chain.h"
 #include "engine_private.h"
@@ -15,6 +19,8 @@
 #include "webroot.h"
 
 #define PACE_MS		5	/* between sends while others are out */
+/* Descriptors kept for stdio, the transport's connections, a step's files. */
+#define ENGINE_FDS_RESERVED	32
 
 int64_t
 engine_now_ms(void)
@@ -63,6 +69,8 @@ job_free(struct job *job)
 		cert_chain_free(job->chain);
 	certkey_free(job->key);
 	output_free(job->out);
+	free(job->dir);
+	free(job->lock_path);
 	names_clear(&job->names);
 	names_clear(&job->old_names);
 }
@@ -128,32 +136,69 @@ renewed_meanwhile(const struct job *job)
 }
 
 /*
- * Everything that can fail before the CA is asked for anything: -1, or 1
- * if there is nothing to do.
+ * The certificate key: the one in place (read through the directory the
+ * layout check opened), unless a record or the CSR gave it, or a new one.
  */
 static int
-job_prepare(struct job *job, const struct config *cfg, struct err *e)
+job_key(struct job *job, struct err *e)
+{
+	const char *what = output_key_path(job->out);
+	char *pem = NULL;
+	size_t len = 0;
+	int rc = -1;
+
+	if (output_read_key(job->out, &pem, &len, e) == -1)
+		return -1;
+	if (job->key == NULL)
+		job->key = certkey_open(pem, len, what, job->spec, &job->names,
+		    e);
+	if (job->key != NULL && certkey_fits(job->key, pem, len, what, e) == 0)
+		rc = 0;
+	if (pem != NULL)
+		OPENSSL_cleanse(pem, len);
+	free(pem);
+	return rc;
+}
+
+/*
+ * What needs no descriptor kept open: the names, the trust file, where
+ * the set goes and its lock.  -1 if the job cannot go on.
+ */
+static int
+job_plan(struct job *job, const struct config *cfg, struct err *e)
 {
 	const struct cert_spec *spec = job->spec;
-	char *dir, *lock = NULL;
 
 	if (job_names(job, e) == -1)
 		return -1;
 	if (spec->chain_trust != NULL &&
 	    chain_trust_check(spec->chain_trust, e) == -1)
 		return -1;
-	dir = spec->out_dir ? strdup(spec->out_dir) :
+	job->dir = spec->out_dir ? strdup(spec->out_dir) :
 	    config_live_dir(cfg, job->names.v[0]);
-	if (dir == NULL || (lock = config_output_lock(cfg, dir)) == NULL) {
-		free(dir);
+	if (job->dir == NULL ||
+	    (job->lock_path = config_output_lock(cfg, job->dir)) == NULL) {
 		err_set(e, "out of memory");
 		return -1;
 	}
-	job->out = output_open(dir, lock, e);
-	free(dir);
-	free(lock);
-	if (job->out == NULL)
-		return -1;
+	return 0;
+}
+
+/*
+ * What holds descriptors or the lock, done only when the job is about
+ * to order (so that a run of a thousand certificates holds no more than
+ * its orders in flight): -1, 1 if there is nothing to do, 2 if another
+ * run holds the lock.
+ */
+static int
+job_prepare(struct job *job, const struct config *cfg, struct err *e)
+{
+	const struct cert_spec *spec = job->spec;
+	bool busy = false;
+
+	if ((job->out = output_open(job->dir, job->lock_path, &busy, e)) ==
+	    NULL)
+		return busy ? 2 : -1;
 	if (renewed_meanwhile(job))
 		return 1;
 	if (job_compare_names(job, spec->out_dir == NULL, e) == -1)
@@ -169,11 +214,7 @@ job_prepare(struct job *job, const struct config *cfg, struct err *e)
 	    (job->key = certkey_from_pem(resume_key_pem(job->resume),
 	    resume_path(job->resume), &job->names, e)) == NULL)
 		return -1;
-	if (job->key == NULL)
-		job->key = certkey_open(output_key_path(job->out), spec,
-		    &job->names, e);
-	if (job->key == NULL ||
-	    certkey_fits(job->key, output_key_path(job->out), e) == -1)
+	if (job_key(job, e) == -1)
 		return -1;
 	job->sink = spec->memcached != NULL ?
 	    mcsink_new(spec->memcached, e) :
@@ -202,30 +243,116 @@ job_finished(const struct job *job)
 
 /*
  * The job due first that may send now, or NULL; *left says whether any
- * job is unfinished.  A job not yet started waits while eng->parallel
- * others are in flight.
+ * job is unfinished.  A job not yet started waits for start_jobs.
  */
 static struct job *
-next_job(const struct engine *eng, struct job *jobs, size_t n, bool *left)
+next_job(struct job *jobs, size_t n, bool *left)
 {
 	struct job *best = NULL;
-	size_t active = 0;
 
 	*left = false;
-	for (size_t i = 0; i < n; i++)
-		if (jobs[i].started && !job_finished(&jobs[i]))
-			active++;
 	for (size_t i = 0; i < n; i++) {
 		if (job_finished(&jobs[i]))
 			continue;
 		*left = true;
-		if (jobs[i].in_flight || (!jobs[i].started &&
-		    eng->parallel > 0 && active >= eng->parallel))
+		if (jobs[i].in_flight || !jobs[i].started)
 			continue;
 		if (best == NULL || jobs[i].due_ms < best->due_ms)
 			best = &jobs[i];
 	}
 	return best;
+}
+
+/*
+ * A job that is over gives back its lock and its sink (memcached's
+ * connections) at once, for the jobs after it; the hook runs at the end.
+ * The caller hears of it first, while the lock is still held.
+ */
+static void
+release_finished(struct job *jobs, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct job *job = &jobs[i];
+
+		if (!job_finished(job) || job->released)
+			continue;
+		job->released = true;
+		job->result->written = job->state == JOB_DONE;
+		if (job->spec->on_done != NULL)
+			job->spec->on_done(job->spec->on_done_arg, job->result,
+			    job->out != NULL);
+		output_unlock(job->out);
+		challenge_sink_free(job->sink);
+		job->sink = NULL;
+	}
+}
+
+/*
+ * Another run holds the job's lock: look again every LOCK_POLL_MS, every
+ * such job at the same time, for up to OUTPUT_LOCK_WAIT seconds; then
+ * leave the certificate to that run.  For renew (skip_if_changed) that
+ * is no failure: the other run renews it.
+ */
+#define LOCK_POLL_MS	200
+
+static void
+lock_busy(struct job *job, int64_t now)
+{
+	struct engine_result *r = job->result;
+
+	if (job->lock_end_ms == 0) {
+		job->lock_end_ms = now + OUTPUT_LOCK_WAIT * 1000;
+		log_info("%s: waiting for %s: another acmec run is ordering it",
+		    engine_job_label(job), job->dir);
+	}
+	job->lock_next_ms = now + LOCK_POLL_MS;
+	if (now < job->lock_end_ms)
+		return;
+	err_set(&r->err, "%s: another acmec run held %s for %d seconds; %s",
+	    engine_job_label(job), job->lock_path, OUTPUT_LOCK_WAIT,
+	    job->spec->skip_if_changed ? "left to that run" :
+	    "try again when it has finished");
+	r->busy = true;
+	r->ok = r->skipped = job->spec->skip_if_changed;
+	job->state = JOB_FAILED;
+}
+
+/*
+ * Prepare jobs, in their order, while fewer than eng->parallel are
+ * under way: only those hold a lock and descriptors.
+ */
+static void
+start_jobs(struct engine *eng, struct job *jobs, size_t n)
+{
+	int64_t now = engine_now_ms();
+	size_t active = 0;
+
+	release_finished(jobs, n);
+	for (size_t i = 0; i < n; i++)
+		if (jobs[i].started && !job_finished(&jobs[i]))
+			active++;
+	for (size_t i = 0; i < n && active < eng->parallel; i++) {
+		if (jobs[i].started || job_finished(&jobs[i]) ||
+		    now < jobs[i].lock_next_ms)
+			continue;
+		switch (job_prepare(&jobs[i], eng->cfg, &jobs[i].result->err)) {
+		case 0:
+			jobs[i].started = true;
+			active++;
+			continue;
+		case 2:
+			output_free(jobs[i].out);
+			jobs[i].out = NULL;
+			lock_busy(&jobs[i], now);
+			continue;
+		case 1:
+			jobs[i].result->ok = jobs[i].result->skipped = true;
+			/* FALLTHROUGH */
+		default:
+			jobs[i].state = JOB_FAILED;
+		}
+	}
+	release_finished(jobs, n);
 }
 
 static void
@@ -284,7 +411,8 @@ schedule(struct engine *eng, struct job *jobs, size_t n)
 
 	for (;;) {
 		read_answers(eng, jobs, n);
-		job = next_job(eng, jobs, n, &left);
+		start_jobs(eng, jobs, n);
+		job = next_job(jobs, n, &left);
 		if (!left)
 			return;
 		if (interrupt_requested()) {
@@ -375,10 +503,8 @@ finish(struct job *jobs, size_t n)
 		if (jobs[i].out != NULL)
 			jobs[i].result->out_dir = strdup(output_dir(
 			    jobs[i].out));
-		output_unlock(jobs[i].out);
-		challenge_sink_free(jobs[i].sink);
-		jobs[i].sink = NULL;
 	}
+	release_finished(jobs, n);
 	for (size_t i = 0; i < n; i++) {
 		if (jobs[i].state != JOB_DONE)
 			continue;
@@ -391,8 +517,7 @@ finish(struct job *jobs, size_t n)
 }
 
 static int
-connect_and_run(struct engine *eng, struct job *jobs, size_t n,
-    size_t ready)
+connect_and_run(struct engine *eng, struct job *jobs, size_t n)
 {
 	struct err e = { "" };
 
@@ -407,9 +532,36 @@ connect_and_run(struct engine *eng, struct job *jobs, size_t n,
 	/* Orders need the account, not its lock: other runs may use it. */
 	account_unlock(eng->session->account);
 	check_profiles(eng, jobs, n);
-	if (ready > 0)
-		schedule(eng, jobs, n);
+	schedule(eng, jobs, n);
 	return 0;
+}
+
+/*
+ * Orders at once: parallel (0: all), and no more than the descriptor
+ * limit leaves room for, a lock and a sink's connections each, beside
+ * what the transport and the files of a step take.
+ */
+static size_t
+engine_slots(size_t parallel, const struct cert_spec *specs, size_t n)
+{
+	size_t per_job = 2, slots = parallel > 0 && parallel < n ? parallel : n;
+	struct rlimit rl;
+
+	for (size_t i = 0; i < n; i++)
+		for (size_t k = 0; specs[i].memcached != NULL &&
+		    specs[i].memcached[k] != NULL; k++)
+			if (k + 2 > per_job)
+				per_job = k + 2;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1 ||
+	    rl.rlim_cur == RLIM_INFINITY ||
+	    rl.rlim_cur >= ENGINE_FDS_RESERVED + slots * per_job)
+		return slots > 0 ? slots : 1;
+	parallel = rl.rlim_cur > ENGINE_FDS_RESERVED + per_job ?
+	    (size_t)(rl.rlim_cur - ENGINE_FDS_RESERVED) / per_job : 1;
+	log_info("the limit of %llu open files (ulimit -n) leaves room for "
+	    "%zu orders at once, not %zu; raise it for more",
+	    (unsigned long long)rl.rlim_cur, parallel, slots);
+	return parallel;
 }
 
 int
@@ -417,9 +569,10 @@ engine_run(struct session *s, const struct config *cfg,
     const struct account_options *acct, size_t parallel,
     const struct cert_spec *specs, size_t n, struct engine_result *results)
 {
-	struct engine eng = { cfg, acct, parallel, s };
+	struct engine eng = { cfg, acct, engine_slots(parallel, specs, n), s };
 	struct job *jobs;
-	size_t ready = 0, i;
+	bool left = false;
+	size_t i;
 	int rc = 0;
 
 	memset(results, 0, n * sizeof(*results));
@@ -431,19 +584,15 @@ engine_run(struct session *s, const struct config *cfg,
 	for (i = 0; i < n; i++) {
 		jobs[i].spec = &specs[i];
 		jobs[i].result = &results[i];
-		switch (job_prepare(&jobs[i], cfg, &results[i].err)) {
-		case 0:
-			ready++;
-			break;
-		case 1:
-			results[i].ok = results[i].skipped = true;
-			/* FALLTHROUGH */
-		default:
+		if (job_plan(&jobs[i], cfg, &results[i].err) == -1)
 			jobs[i].state = JOB_FAILED;
-		}
 	}
-	if (ready > 0)
-		(void)connect_and_run(&eng, jobs, n, ready);
+	/* The first ones before the CA is asked for anything. */
+	start_jobs(&eng, jobs, n);
+	for (i = 0; i < n; i++)
+		left |= jobs[i].started || jobs[i].lock_end_ms != 0;
+	if (left)
+		(void)connect_and_run(&eng, jobs, n);
 	finish(jobs, n);
 	for (i = 0; i < n; i++) {
 		if (!results[i].ok)

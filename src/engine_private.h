@@ -45,6 +45,8 @@ struct job {
 	struct engine_result	*result;
 	struct names		 names;
 	struct names		 old_names;	/* of the certificate in place */
+	char			*dir;		/* of the output set */
+	char			*lock_path;	/* its lock */
 	struct output		*out;
 	struct certkey		*key;
 	struct challenge_sink	*sink;
@@ -62,7 +64,10 @@ struct job {
 	bool			 recovered;	/* account looked up again */
 	bool			 csr_taken;	/* the CA said it processes it */
 	bool			 no_replaces;	/* the CA refused it once */
-	bool			 started;	/* counts against parallel */
+	bool			 started;	/* prepared: counts against parallel */
+	bool			 released;	/* over: lock and sink given back */
+	int64_t			 lock_end_ms;	/* another run holds the lock */
+	int64_t			 lock_next_ms;	/* look at it again then */
 
 	/* The request in flight, and what its answer filled in. */
 	bool			 in_flight;
@@ -82,7 +87,7 @@ struct job {
 struct engine {
 	const struct config		*cfg;
 	const struct account_options	*acct_opts;
-	size_t				 parallel;	/* jobs in flight */
+	size_t				 parallel;	/* jobs under way, > 0 */
 	struct session			*session;
 };
 

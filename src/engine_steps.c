@@ -716,6 +716,12 @@ check_and_write(struct job *job, struct err *e)
 	}
 	if (certkey_new_pem(job->key, &key_pem, e) == -1)
 		return -1;
+	if (resume_written(job->resume, sk_X509_value(job->chain, 0), e) ==
+	    -1) {
+		log_error("warning: %s; the next run asks the CA about the "
+		    "order again", e->msg);
+		e->msg[0] = '\0';
+	}
 	rc = output_write(job->out, key_pem, job->chain, e);
 	if (key_pem != NULL)
 		OPENSSL_cleanse(key_pem, strlen(key_pem));

@@ -63,6 +63,17 @@ static const char *const set_files[NFILES] = {
 };
 static const mode_t set_modes[NFILES] = { 0600, 0644, 0644, 0644 };
 
+/*
+ * What the set in place grants its group (acmec(1): a key its group may
+ * read, for a group such as ssl-cert), carried over to each new version:
+ * the group of the key and of its version directory, and their group
+ * read (and search) bits; never more, never to others.
+ */
+struct perms {
+	gid_t	key_gid, dir_gid;	/* (gid_t)-1: as created */
+	mode_t	key_mode, dir_mode;
+};
+
 struct output {
 	char	*dir;
 	char	*key_path;
@@ -389,7 +400,8 @@ open_dir(const char *dir, struct err *e)
 }
 
 struct output *
-output_open(const char *dir, const char *lock_path, struct err *e)
+output_open(const char *dir, const char *lock_path, bool *busy,
+    struct err *e)
 {
 	struct output *o;
 	char *lock_dir = NULL, *slash;
@@ -406,8 +418,14 @@ output_open(const char *dir, const char *lock_path, struct err *e)
 	o->lock = -1;
 	if ((slash = strrchr(lock_dir, '/')) != NULL && slash != lock_dir)
 		*slash = '\0';
-	if (store_mkdirs(lock_dir, 0700, e) == -1 ||
-	    (o->lock = store_lock_path(lock_path, OUTPUT_LOCK_WAIT, e)) == -1)
+	if (store_mkdirs(lock_dir, 0700, e) == -1)
+		goto fail;
+	if (busy != NULL) {
+		if ((*busy = store_lock_try(lock_path, &o->lock, e) == 0) ||
+		    o->lock == -1)
+			goto fail;
+	} else if ((o->lock = store_lock_path(lock_path, OUTPUT_LOCK_WAIT,
+	    e)) == -1)
 		goto fail;
 	if (store_exists(dir)) {
 		if ((dfd = open_dir(dir, e)) == -1 ||
@@ -445,12 +463,30 @@ output_current_names(const struct output *o, struct names *names,
 
 /* --------------------------------------------------------------- write */
 
+/*
+ * The group and mode of fd as the version before had them; a group acmec
+ * may not give (not root, not one of ours) leaves it private, warned.
+ */
+static int
+give_group(int fd, gid_t gid, mode_t mode, mode_t private_mode,
+    const char *path)
+{
+	if (gid != (gid_t)-1 && fchown(fd, (uid_t)-1, gid) == -1) {
+		log_error("warning: cannot give %s the group %lu of the "
+		    "version before it (%s); it is private (mode %04o)", path,
+		    (unsigned long)gid, strerror(errno),
+		    (unsigned)private_mode);
+		mode = private_mode;
+	}
+	return fchmod(fd, mode);
+}
+
 /* Create file name in version directory vdir (fd vfd), synced. */
 static int
 write_file(int vfd, const char *vdir, int i, const char *text, size_t len,
-    struct err *e)
+    const struct perms *p, struct err *e)
 {
-	int fd;
+	int fd, rc;
 
 	fd = openat(vfd, set_files[i], O_WRONLY | O_CREAT | O_EXCL |
 	    O_NOFOLLOW | O_CLOEXEC, 0600);
@@ -458,8 +494,15 @@ write_file(int vfd, const char *vdir, int i, const char *text, size_t len,
 		err_errno(e, "cannot create %s/%s", vdir, set_files[i]);
 		return -1;
 	}
-	if (fchmod(fd, set_modes[i]) == -1 ||
-	    store_write_all(fd, text, len) == -1 ||
+	if (i == KEY_FILE) {
+		char *path = str_fmt("%s/%s", vdir, set_files[i]);
+
+		rc = give_group(fd, p->key_gid, p->key_mode, 0600,
+		    path ? path : vdir);
+		free(path);
+	} else
+		rc = fchmod(fd, set_modes[i]);
+	if (rc == -1 || store_write_all(fd, text, len) == -1 ||
 	    fsync(fd) == -1) {
 		err_errno(e, "cannot write %s/%s", vdir, set_files[i]);
 		close(fd);
@@ -524,11 +567,13 @@ open_shown(int dfd, const char *dir, int i, int *fd, struct err *e)
 /*
  * What OUT/NAME shows now (through acmec's link, checked by check_layout):
  * 1 and *text (new), 0 if there is no such file.  The file's mtime in
- * *mtime (if not NULL) once it is open, even if it cannot be read.
+ * *mtime (if not NULL) once it is open, even if it cannot be read.  With
+ * private (the path for messages), the file open is checked as a key its
+ * group may read (store_check_private).
  */
 static int
-read_shown(int dfd, const char *dir, int i, char **text, size_t *len,
-    struct timespec *mtime, struct err *e)
+read_shown_checked(int dfd, const char *dir, int i, const char *private,
+    char **text, size_t *len, struct timespec *mtime, struct err *e)
 {
 	struct stat st;
 	char *buf = NULL;
@@ -545,6 +590,9 @@ read_shown(int dfd, const char *dir, int i, char **text, size_t *len,
 		    dir, set_files[i], MAX_FILE);
 		goto fail;
 	}
+	if (private != NULL &&
+	    store_check_private(private, &st, STORE_GROUP_READ, e) == -1)
+		goto fail;
 	if (mtime != NULL)
 		*mtime = st.st_mtim;
 	if ((buf = malloc((size_t)st.st_size + 1)) == NULL) {
@@ -567,6 +615,32 @@ fail:
 		OPENSSL_cleanse(buf, *len);
 	free(buf);
 	return -1;
+}
+
+static int
+read_shown(int dfd, const char *dir, int i, char **text, size_t *len,
+    struct timespec *mtime, struct err *e)
+{
+	return read_shown_checked(dfd, dir, i, NULL, text, len, mtime, e);
+}
+
+int
+output_read_key(const struct output *o, char **pem, size_t *len,
+    struct err *e)
+{
+	int dfd, rc;
+
+	*pem = NULL;
+	*len = 0;
+	if (!store_exists(o->dir))
+		return 0;
+	if ((dfd = open_dir(o->dir, e)) == -1)
+		return -1;
+	if ((rc = check_layout(dfd, o->dir, e)) == 0)
+		rc = read_shown_checked(dfd, o->dir, KEY_FILE, o->key_path, pem,
+		    len, NULL, e);
+	close(dfd);
+	return rc;
 }
 
 int
@@ -608,7 +682,8 @@ output_read_cert(const char *dir, X509 **cert, struct timespec *mtime,
  */
 static int
 write_version(int dfd, const char *dir, char *const texts[NFILES],
-    const size_t lens[NFILES], unsigned long *v, struct err *e)
+    const size_t lens[NFILES], const struct perms *p, unsigned long *v,
+    struct err *e)
 {
 	char vdir[32], *shown = NULL;
 	unsigned long current, max;
@@ -642,9 +717,13 @@ write_version(int dfd, const char *dir, char *const texts[NFILES],
 		err_errno(e, "cannot open %s", shown);
 		goto out;
 	}
+	if (give_group(fd, p->dir_gid, p->dir_mode, 0700, shown) == -1) {
+		err_errno(e, "cannot set the mode of %s", shown);
+		goto out;
+	}
 	for (int i = 0; i < NFILES; i++)
 		if (texts[i] != NULL &&
-		    write_file(fd, shown, i, texts[i], lens[i], e) == -1)
+		    write_file(fd, shown, i, texts[i], lens[i], p, e) == -1)
 			goto out;
 	if (fsync(fd) == -1 || fsync(vfd) == -1) {
 		err_errno(e, "cannot sync %s", shown);
@@ -723,6 +802,40 @@ free_texts(char *texts[NFILES], size_t lens[NFILES])
 }
 
 /*
+ * The group access of the set in place: its key's, and that of the
+ * directory holding it (the current version, or OUT for an older acmec's
+ * files).  Nothing in place: 0600 in 0700, as created.
+ */
+static void
+perms_in_place(int dfd, const char *dir, struct perms *p)
+{
+	struct err ignored;
+	struct stat st;
+	char path[40];
+	unsigned long v;
+	int fd;
+
+	*p = (struct perms){ (gid_t)-1, (gid_t)-1, 0600, 0700 };
+	if (current_version(dfd, dir, &v, &ignored) == 1) {
+		snprintf(path, sizeof(path), "versions/%lu", v);
+		if (fstatat(dfd, path, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+			p->dir_gid = st.st_gid;
+			p->dir_mode |= st.st_mode & 0050;
+		}
+	} else if (fstat(dfd, &st) == 0) {
+		p->dir_gid = st.st_gid;
+		p->dir_mode |= st.st_mode & 0050;
+	}
+	if (open_shown(dfd, dir, KEY_FILE, &fd, &ignored) != 1)
+		return;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+		p->key_gid = st.st_gid;
+		p->key_mode |= st.st_mode & 0040;
+	}
+	close(fd);
+}
+
+/*
  * A directory of an older acmec (a file at one of the names): make a
  * version of what the names show, switch to it, and put the links in
  * place of the files.  Each name shows the same bytes throughout.
@@ -732,6 +845,7 @@ migrate(int dfd, const char *dir, struct err *e)
 {
 	char *texts[NFILES] = { NULL };
 	size_t lens[NFILES] = { 0 };
+	struct perms p;
 	struct stat st;
 	unsigned long v;
 	int files = 0, rc = -1;
@@ -748,7 +862,8 @@ migrate(int dfd, const char *dir, struct err *e)
 		if (read_shown(dfd, dir, i, &texts[i], &lens[i], NULL, e) ==
 		    -1)
 			goto out;
-	if (write_version(dfd, dir, texts, lens, &v, e) == -1 ||
+	perms_in_place(dfd, dir, &p);
+	if (write_version(dfd, dir, texts, lens, &p, &v, e) == -1 ||
 	    switch_to(dfd, dir, v, texts, e) == -1)
 		goto out;
 	rc = 0;
@@ -765,6 +880,7 @@ output_write(struct output *o, const char *key_pem, STACK_OF(X509) *chain,
 	size_t lens[NFILES] = { 0 };
 	int n = sk_X509_num(chain), dfd = -1, rc = -1;
 	unsigned long v, max;
+	struct perms p;
 
 	if ((texts[1] = cert_chain_pem(chain, 0, 1, e)) == NULL ||
 	    (texts[2] = cert_chain_pem(chain, 1, n, e)) == NULL ||
@@ -786,7 +902,8 @@ output_write(struct output *o, const char *key_pem, STACK_OF(X509) *chain,
 		goto out;
 	for (int i = 1; i < NFILES; i++)
 		lens[i] = strlen(texts[i]);
-	if (write_version(dfd, o->dir, texts, lens, &v, e) == -1 ||
+	perms_in_place(dfd, o->dir, &p);
+	if (write_version(dfd, o->dir, texts, lens, &p, &v, e) == -1 ||
 	    switch_to(dfd, o->dir, v, texts, e) == -1)
 		goto out;
 	prune_versions(dfd, v, OUTPUT_KEEP, &max);

@@ -81,6 +81,56 @@ item_init(struct renew_item *it, const struct conf_cert *cc,
 	return renewal_load(it->record_path, &it->st, e);
 }
 
+/*
+ * Two sections that write to one directory (as resolved, the way its lock
+ * is named) would share its lock and order record: refused, naming both.
+ */
+static int
+check_distinct_dirs(const struct conf *c, const struct config *cfg,
+    struct err *e)
+{
+	char **locks = calloc(c->ncerts + 1, sizeof(*locks));
+	int rc = 0;
+
+	for (size_t i = 0; rc == 0 && i < c->ncerts; i++) {
+		const struct conf_cert *cc = &c->certs[i];
+		char *dir = cc->spec.out_dir ? strdup(cc->spec.out_dir) :
+		    config_live_dir(cfg, cc->section);
+
+		if (locks == NULL || dir == NULL ||
+		    (locks[i] = config_output_lock(cfg, dir)) == NULL) {
+			err_set(e, "out of memory");
+			rc = -1;
+		}
+		for (size_t k = 0; rc == 0 && k < i; k++)
+			if (strcmp(locks[k], locks[i]) == 0) {
+				err_set(e, "[%s] and [%s] both write to %s: "
+				    "give each section an out of its own",
+				    c->certs[k].section, cc->section, dir);
+				rc = -1;
+			}
+		free(dir);
+	}
+	for (size_t i = 0; locks != NULL && i < c->ncerts; i++)
+		free(locks[i]);
+	free(locks);
+	return rc;
+}
+
+/* renew a a: the same certificate twice in one run. */
+static int
+check_distinct_sections(char *const *sections, size_t n, struct err *e)
+{
+	for (size_t i = 0; i < n; i++)
+		for (size_t k = 0; k < i; k++)
+			if (strcmp(sections[k], sections[i]) == 0) {
+				err_set(e, "section [%s] is named twice",
+				    sections[i]);
+				return -1;
+			}
+	return 0;
+}
+
 int
 renew_items_new(const struct conf *c, const struct config *cfg,
     char *const *sections, size_t nsections, struct renew_item **items,
@@ -90,6 +140,10 @@ renew_items_new(const struct conf *c, const struct config *cfg,
 	const struct conf_cert *cc;
 
 	*n = 0;
+	*items = NULL;
+	if (check_distinct_sections(sections, nsections, e) == -1 ||
+	    check_distinct_dirs(c, cfg, e) == -1)
+		return -1;
 	if ((*items = calloc(count + 1, sizeof(**items))) == NULL) {
 		err_set(e, "out of memory");
 		return -1;

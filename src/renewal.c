@@ -24,6 +24,20 @@ renewal_forget_ari(struct renewal_state *st)
 }
 
 void
+renewal_take_ari(struct renewal_state *to, struct renewal_state *from)
+{
+	renewal_forget_ari(to);
+	to->ari_cert_id = from->ari_cert_id;
+	to->ari_explanation = from->ari_explanation;
+	to->ari_start = from->ari_start;
+	to->ari_end = from->ari_end;
+	to->ari_chosen = from->ari_chosen;
+	to->ari_next_check = from->ari_next_check;
+	from->ari_cert_id = from->ari_explanation = NULL;
+	renewal_forget_ari(from);
+}
+
+void
 renewal_clear(struct renewal_state *st)
 {
 	renewal_forget_ari(st);

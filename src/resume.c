@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -17,6 +18,7 @@
 
 #include "key.h"
 #include "log.h"
+#include "output.h"
 #include "resume.h"
 #include "store.h"
 #include "str.h"
@@ -28,7 +30,7 @@ struct resume {
 	char		*dir;		/* STATE_DIR/orders */
 	const char	*name;		/* NAME-HASH.json, in path */
 	char		*directory_url;	/* the CA of this run */
-	char		*cert_path;	/* OUT/cert.pem */
+	char		*out_dir;	/* OUT */
 	struct names	 names;		/* of this job */
 	/* The record of this job, loaded or saved; NULL: none. */
 	char		*order_url;
@@ -63,7 +65,7 @@ resume_free(struct resume *r)
 	free(r->path);
 	free(r->dir);
 	free(r->directory_url);
-	free(r->cert_path);
+	free(r->out_dir);
 	names_clear(&r->names);
 	free(r);
 }
@@ -106,6 +108,32 @@ is_https_url(const char *s)
 
 /* ------------------------------------------------------------- loading */
 
+/* The SHA-256 of cert's DER in hex, into hex (65 bytes); -1 if none. */
+static int
+cert_digest(X509 *cert, char hex[65])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int len = 0;
+
+	if (cert == NULL || !X509_digest(cert, EVP_sha256(), md, &len) ||
+	    len != 32)
+		return -1;
+	for (unsigned int i = 0; i < len; i++)
+		snprintf(hex + 2 * i, 3, "%02x", md[i]);
+	return 0;
+}
+
+static bool
+is_digest(const char *s)
+{
+	if (s == NULL || strlen(s) != 64)
+		return false;
+	for (; *s != '\0'; s++)
+		if (!((*s >= '0' && *s <= '9') || (*s >= 'a' && *s <= 'f')))
+			return false;
+	return true;
+}
+
 /* The names of a record, into *names (empty on entry); -1 if malformed. */
 static int
 record_names(const json_t *list, struct names *names)
@@ -134,6 +162,9 @@ record_check(const json_t *rec, struct names *names)
 	    !is_https_url(str_member(rec, "account")) ||
 	    !is_https_url(str_member(rec, "directory")) ||
 	    record_names(json_object_get(rec, "names"), names) == -1)
+		return -1;
+	if (json_object_get(rec, "certificate") != NULL &&
+	    !is_digest(str_member(rec, "certificate")))
 		return -1;
 	if (key == NULL)
 		return 0;
@@ -180,20 +211,26 @@ record_take(struct resume *r, const json_t *rec, struct err *e)
 }
 
 /*
- * A certificate written after the record was: the run that wrote it was
- * killed before it could remove the record, and the order is over.
+ * The record names the certificate in place as its own (resume_written):
+ * the run that wrote it was killed before it could remove the record, and
+ * the order is over.  Decided by content, never by times, which a clock
+ * step or a file server's clock can turn around.
  */
 static bool
-record_outdated(const struct resume *r, int dfd)
+record_outdated(const struct resume *r, const json_t *rec)
 {
-	struct stat rec, cert;
+	const char *mine = str_member(rec, "certificate");
+	struct err ignored;
+	X509 *cert = NULL;
+	char hex[65];
+	bool same;
 
-	if (fstatat(dfd, r->name, &rec, AT_SYMLINK_NOFOLLOW) == -1 ||
-	    stat(r->cert_path, &cert) == -1)
+	if (mine == NULL ||
+	    output_read_cert(r->out_dir, &cert, NULL, &ignored) != 1)
 		return false;
-	return cert.st_mtim.tv_sec > rec.st_mtim.tv_sec ||
-	    (cert.st_mtim.tv_sec == rec.st_mtim.tv_sec &&
-	    cert.st_mtim.tv_nsec > rec.st_mtim.tv_nsec);
+	same = cert_digest(cert, hex) == 0 && strcmp(hex, mine) == 0;
+	X509_free(cert);
+	return same;
 }
 
 /* A record acmec cannot trust or read is kept aside, never used. */
@@ -253,10 +290,10 @@ load(struct resume *r, struct err *e)
 	if (rc == -1) {
 		set_aside(r, dfd, why.msg);
 	} else if (rc == 0 && record_matches(r, rec, &names)) {
-		if (!record_outdated(r, dfd))
+		if (!record_outdated(r, rec))
 			taken = record_take(r, rec, e);
 		else if (unlinkat(dfd, r->name, 0) == 0)
-			log_verbose("%s: its certificate was written since; "
+			log_verbose("%s: its certificate is the one in place; "
 			    "removed", r->path);
 	}
 	close(dfd);
@@ -284,7 +321,7 @@ resume_open(const struct config *cfg, const char *out_dir,
 	    (r->path = config_order_record(cfg, out_dir)) == NULL ||
 	    (r->dir = strdup(r->path)) == NULL ||
 	    (r->directory_url = strdup(cfg->directory_url)) == NULL ||
-	    (r->cert_path = store_path(out_dir, "cert.pem")) == NULL ||
+	    (r->out_dir = strdup(out_dir)) == NULL ||
 	    copy_names(names, &r->names) == -1) {
 		err_set(e, "out of memory");
 		resume_free(r);
@@ -332,14 +369,15 @@ names_json(const struct names *names)
 /* The record text; new string (it may hold the key: free_secret). */
 static char *
 record_text(const struct resume *r, const char *order_url,
-    const char *account_url, const char *key_pem)
+    const char *account_url, const char *key_pem, const char *certificate)
 {
 	char *text = NULL;
 	json_t *rec;
 
-	rec = json_pack("{s:s, s:s, s:s, s:o, s:s*}", "directory",
+	rec = json_pack("{s:s, s:s, s:s, s:o, s:s*, s:s*}", "directory",
 	    r->directory_url, "order", order_url, "account", account_url,
-	    "names", names_json(&r->names), "key", key_pem);
+	    "names", names_json(&r->names), "key", key_pem, "certificate",
+	    certificate);
 	if (rec != NULL)
 		text = json_dumps(rec, JSON_INDENT(2) | JSON_SORT_KEYS);
 	json_decref(rec);
@@ -355,7 +393,8 @@ resume_save(struct resume *r, const char *order_url,
 
 	if (certkey_new_pem(ck, &key_pem, e) == -1)
 		return -1;
-	if ((text = record_text(r, order_url, account_url, key_pem)) == NULL ||
+	if ((text = record_text(r, order_url, account_url, key_pem, NULL)) ==
+	    NULL ||
 	    (order = strdup(order_url)) == NULL ||
 	    (account = strdup(account_url)) == NULL) {
 		err_set(e, "out of memory");
@@ -380,6 +419,28 @@ out:
 	free(order);
 	free(account);
 	free_secret(key_pem);
+	free_secret(text);
+	return rc;
+}
+
+int
+resume_written(struct resume *r, X509 *leaf, struct err *e)
+{
+	char hex[65], *text;
+	int dfd, rc = -1;
+
+	if (r == NULL || r->order_url == NULL)
+		return 0;
+	if (cert_digest(leaf, hex) == -1 || (text = record_text(r,
+	    r->order_url, r->account_url, r->key_pem, hex)) == NULL) {
+		err_set(e, "out of memory");
+		return -1;
+	}
+	if ((dfd = store_open_dir(r->dir, e)) != -1) {
+		rc = store_write_at(dfd, r->dir, r->name, text, strlen(text),
+		    0600, e);
+		close(dfd);
+	}
 	free_secret(text);
 	return rc;
 }

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <libgen.h>
 #include <stdio.h>
@@ -341,6 +342,21 @@ check_private(const char *path, const struct stat *st,
 }
 
 int
+store_check_private(const char *path, const struct stat *st,
+    enum store_access access, struct err *e)
+{
+	struct err why = { "" };
+
+	if (check_private(path, st, access, &why) == -1) {
+		err_set(e, "%s", why.msg);
+		return -1;
+	}
+	if (why.msg[0] != '\0')
+		log_error("warning: %s", why.msg);
+	return 0;
+}
+
+int
 store_read_private(const char *path, size_t max, enum store_access access,
     char **data, size_t *len, struct err *e)
 {
@@ -457,6 +473,24 @@ wait_for_lock(int fd, const char *path, int wait_seconds, struct err *e)
 	err_set(e, "another acmec run holds %s; try again when it has "
 	    "finished", path);
 	return -1;
+}
+
+int
+store_lock_try(const char *path, int *fd, struct err *e)
+{
+	bool busy;
+
+	if ((*fd = open_lock_file(path, e)) == -1)
+		return -1;
+	if (flock(*fd, LOCK_EX | LOCK_NB) == 0)
+		return 1;
+	if (!(busy = errno == EWOULDBLOCK))
+		err_errno(e, "cannot lock %s", path);
+	else
+		err_set(e, "another acmec run holds %s", path);
+	close(*fd);
+	*fd = -1;
+	return busy ? 0 : -1;
 }
 
 int

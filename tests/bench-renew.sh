@@ -23,6 +23,10 @@
 #   uacme issue, BENCH_CERTS runs one after another (a renewal loop in cron)
 #   uacme issue, BENCH_CERTS runs, BENCH_PARALLEL at a time (xargs -P)
 #
+# Then one renew of BENCH_SCALE sections (default 1000; 0 leaves it out),
+# parallel = 64, under the usual limit of 1024 open files: once with all
+# due (no certificates yet), once with nothing due.
+#
 # uacme: UACME=/path/to/uacme, else uacme from PATH if there is one
 # (Debian: apt-get install uacme); UACME= (empty) leaves it out.  uacme
 # issues one certificate per run and has no option for a CA file.  From
@@ -40,6 +44,7 @@ set -eu
 ACMEC=${ACMEC:-./acmec}
 BENCH_CERTS=${BENCH_CERTS:-50}
 BENCH_PARALLEL=${BENCH_PARALLEL:-8}
+BENCH_SCALE=${BENCH_SCALE:-1000}
 UACME=${UACME-$(command -v uacme || true)}
 export PEBBLE_VA_SLEEPTIME=${PEBBLE_VA_SLEEPTIME:-5}
 export PEBBLE_WFE_NONCEREJECT=0 PEBBLE_AUTHZREUSE=0
@@ -145,10 +150,11 @@ measure() {
 	results+=("$label|$ms|$req|$(peak_rss "$rss")|")
 }
 
-# renew_conf FILE PARALLEL PREFIX: a renew config of BENCH_CERTS fresh names,
-# in sections of their own (a section is a live directory in the state dir).
+# renew_conf FILE PARALLEL PREFIX [N]: a renew config of N (BENCH_CERTS)
+# fresh names, in sections of their own (a section is a live directory in
+# the state dir).
 renew_conf() {
-	local i
+	local i n=${4:-$BENCH_CERTS}
 	cat >"$1" <<-CONF
 	[acmec]
 	directory = $ACME_DIRECTORY
@@ -157,7 +163,7 @@ renew_conf() {
 	agree-tos = yes
 	parallel = $2
 	CONF
-	for i in $(seq 1 "$BENCH_CERTS"); do
+	for i in $(seq 1 "$n"); do
 		printf '[%s%s]\nnames = %s%s-%s.example.com\nwebroot = %s\n' \
 		    "$3" "$i" "$3" "$RANDOM" "$i" "$WEBROOT" >>"$1"
 	done
@@ -186,6 +192,27 @@ measure "acmec renew, parallel = $BENCH_CERTS" renew.all \
 measure "acmec renew, parallel = $BENCH_PARALLEL" renew.default \
     timed renew.default "$ACMEC" -q renew -c "$work/default.conf"
 measure "acmec issue x$BENCH_CERTS, one after another" issue. issue_all
+
+# The scale rows: their per-certificate column divides by BENCH_SCALE.
+# renew_limited TAG: renew scale.conf with at most 1024 open files.
+renew_limited() {
+	timed "$1" bash -c 'ulimit -n 1024 && exec "$@"' sh "$ACMEC" -q renew \
+	    -c "$work/scale.conf"
+}
+scale_note() {
+	local n
+	n=$(ls "$work"/state/live/s*/fullchain.pem 2>/dev/null | wc -l)
+	echo "per cert of $BENCH_SCALE; $n issued"
+}
+if [ "$BENCH_SCALE" -gt 0 ]; then
+	renew_conf "$work/scale.conf" 64 s "$BENCH_SCALE"
+	measure "acmec renew x$BENCH_SCALE, all due, ulimit -n 1024" \
+	    scale.due renew_limited scale.due
+	results[-1]+="$(scale_note)|$BENCH_SCALE"
+	measure "acmec renew x$BENCH_SCALE, none due, ulimit -n 1024" \
+	    scale.none renew_limited scale.none
+	results[-1]+="$(scale_note)|$BENCH_SCALE"
+fi
 
 # ------------------------------------------------------------------ uacme
 
@@ -307,8 +334,8 @@ fi
 printf '%-46s %9s %9s %8s %10s  %s\n' '' 'wall' 'requests' 'per cert' \
     'peak RSS' ''
 for row in "${results[@]}"; do
-	IFS='|' read -r label ms req rss note <<<"$row"
-	per10=$((req * 10 / BENCH_CERTS))
+	IFS='|' read -r label ms req rss note count <<<"$row"
+	per10=$((req * 10 / ${count:-$BENCH_CERTS}))
 	printf '%-46s %7d.%d s %9d %6d.%d %10s  %s\n' "$label" $((ms / 1000)) \
 	    $((ms % 1000 / 100)) "$req" $((per10 / 10)) $((per10 % 10)) \
 	    "$rss" "$note"

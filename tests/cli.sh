@@ -388,6 +388,36 @@ check "... saying it is a FIFO" grep -qxF \
     "$T/bundle-fifo.err"
 rm -rf "$STATE"
 
+# ------------------------------------------------------------ renew
+
+# Two sections for one directory (as typed or with a trailing slash), or
+# one section named twice, would wait on their own lock and share one
+# record: refused before anything is done, naming both.
+dup_conf() {
+	cat >"$T/dup.conf" <<EOF
+[acmec]
+directory = $ACME_DIRECTORY
+ca-bundle = $ACME_CA_BUNDLE
+state-dir = $STATE
+
+[a]
+names = a.example.com
+webroot = $T
+out = $T/o
+
+[b]
+names = b.example.com
+webroot = $T
+out = $1
+EOF
+}
+dup_conf "$T/o/"
+refused renew-dup-out "renew: [a] and [b] both write to $T/o/: give each section an out of its own" renew \
+    renew -c "$T/dup.conf"
+dup_conf "$T/p"
+refused renew-dup-section "renew: section [a] is named twice" renew \
+    renew -c "$T/dup.conf" a a
+
 # ------------------------------------------------------------ not refused
 
 # A valid command line gets as far as the network (status 1, not 2).

@@ -8,8 +8,13 @@
 
 #include <cmocka.h>
 
+#include <sys/stat.h>
+
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "config.h"
 
@@ -94,6 +99,52 @@ config_legacy_account_record_path__is_named_after_the_directory_url(void **state
 	free(p);
 }
 
+/* out/, out/., a link to out, a missing out below a link: one lock. */
+static void
+config_output_lock__is_named_after_the_resolved_directory(void **state)
+{
+	char tmp[] = "/tmp/test_config.XXXXXX", *want, *got, *cmd;
+	char real[4096], out[4200], link[4200], path[4300];
+	const char *same[] = { "%s/", "%s/.", "%s//" };
+	struct config cfg;
+
+	(void)state;
+	config_defaults(&cfg);
+	cfg.state_dir = "/var/lib/acmec/";
+	assert_non_null(mkdtemp(tmp));
+	assert_non_null(realpath(tmp, real));
+	snprintf(out, sizeof(out), "%s/out", real);
+	snprintf(link, sizeof(link), "%s/link", real);
+	assert_int_equal(symlink(real, link), 0);
+	/* Missing yet: resolved as far as it exists. */
+	want = config_output_lock(&cfg, out);
+	snprintf(path, sizeof(path), "%s/out/", link);
+	got = config_output_lock(&cfg, path);
+	assert_string_equal(got, want);
+	free(got);
+	assert_int_equal(mkdir(out, 0700), 0);
+	for (size_t i = 0; i < sizeof(same) / sizeof(same[0]); i++) {
+		snprintf(path, sizeof(path), same[i], out);
+		got = config_output_lock(&cfg, path);
+		assert_string_equal(got, want);
+		free(got);
+	}
+	snprintf(path, sizeof(path), "%s/out", link);
+	got = config_output_lock(&cfg, path);
+	assert_string_equal(got, want);
+	free(got);
+	got = config_order_record(&cfg, path);
+	free(want);
+	want = config_order_record(&cfg, out);
+	assert_string_equal(got, want);
+	free(got);
+	free(want);
+	assert_non_null(cmd = malloc(strlen(real) + 16));
+	sprintf(cmd, "rm -rf '%s'", real);
+	assert_int_equal(system(cmd), 0);
+	free(cmd);
+}
+
 int
 main(void)
 {
@@ -102,6 +153,7 @@ main(void)
 		cmocka_unit_test(config_paths__live_under_the_state_dir),
 		cmocka_unit_test(config_account_dir__is_named_after_the_url_and_its_hash),
 		cmocka_unit_test(config_legacy_account_record_path__is_named_after_the_directory_url),
+		cmocka_unit_test(config_output_lock__is_named_after_the_resolved_directory),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -961,7 +961,7 @@ engine_run__orders_anew_when_the_kept_order_is_gone(void **state)
 	struct resume *r;
 
 	/* An earlier run's record, its new key in it. */
-	key = certkey_open("/nonexistent/privkey.pem", &c->spec,
+	key = certkey_open(NULL, 0, "privkey.pem", &c->spec,
 	    &c->spec.names, &e);
 	assert_non_null(key);
 	r = resume_open(&c->cfg, c->out, &c->spec.names, &e);
@@ -1005,7 +1005,7 @@ engine_run__keeps_the_order_record_after_a_bare_404(void **state)
 	struct certkey *key;
 	struct resume *r;
 
-	key = certkey_open("/nonexistent/privkey.pem", &c->spec,
+	key = certkey_open(NULL, 0, "privkey.pem", &c->spec,
 	    &c->spec.names, &e);
 	assert_non_null(key);
 	r = resume_open(&c->cfg, c->out, &c->spec.names, &e);

@@ -319,7 +319,7 @@ write_gen(const char *dir, struct set *s, bool new_key, struct err *e)
 	int rc;
 
 	snprintf(lock, sizeof(lock), "%s.lock", dir);
-	if ((o = output_open(dir, lock, e)) == NULL)
+	if ((o = output_open(dir, lock, NULL, e)) == NULL)
 		return -1;
 	rc = output_write(o, new_key ? s->key_pem : NULL, s->chain, e);
 	output_free(o);
@@ -359,7 +359,7 @@ output_write__puts_the_set_behind_links_to_current(void **state)
 
 	/* Read back through the links, as the next run does. */
 	snprintf(lock, sizeof(lock), "%s.lock", out);
-	assert_non_null(o = output_open(out, lock, &e));
+	assert_non_null(o = output_open(out, lock, NULL, &e));
 	assert_int_equal(output_current_names(o, &names, &e), 0);
 	assert_int_equal(names.n, 1);
 	assert_string_equal(names.v[0], "g1.example");
@@ -478,6 +478,88 @@ output_write__moves_an_older_acmecs_files_behind_the_links(void **state)
 }
 
 /* A leaked key (acmec(1)): privkey.pem removed, the next run makes one. */
+/*
+ * acmec(1): a key its group may read (ssl-cert) is a common setup; a new
+ * version keeps the group and the group's read bits of the key and of
+ * the version directory, and gives no more.
+ */
+static void
+output_write__keeps_the_group_access_of_the_key_across_versions(
+    void **state)
+{
+	struct tmpdir *t = *state;
+	char *out = path_in(t->path, "out"), *p;
+	gid_t group = getuid() == 0 ? 4242 : getgid();
+	struct stat st;
+	struct set s;
+	struct err e;
+
+	set_make(&s, 1, NULL);
+	assert_int_equal(write_gen(out, &s, true, &e), 0);
+	p = path_in(out, "versions/1");
+	assert_int_equal(chown(p, (uid_t)-1, group), 0);
+	assert_int_equal(chmod(p, 0750), 0);
+	free(p);
+	p = path_in(out, "versions/1/privkey.pem");
+	assert_int_equal(chown(p, (uid_t)-1, group), 0);
+	assert_int_equal(chmod(p, 0644), 0);	/* others' bit: not carried */
+	free(p);
+	set_free(&s);
+	set_make(&s, 2, NULL);
+	assert_int_equal(write_gen(out, &s, false, &e), 0);
+	assert_string_equal(link_of(out, "current"), "versions/2");
+	p = path_in(out, "versions/2");
+	assert_int_equal(stat(p, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0750);
+	assert_int_equal(st.st_gid, group);
+	free(p);
+	p = path_in(out, "versions/2/privkey.pem");
+	assert_int_equal(stat(p, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0640);
+	assert_int_equal(st.st_gid, group);
+	free(p);
+	set_free(&s);
+	free(out);
+}
+
+/*
+ * The key is read through the directory output_open checked, following
+ * no link but acmec's: a version's privkey.pem swapped for a link to
+ * another key after the check is refused, not followed (key_load of
+ * output_key_path, which the engine used before, followed it).
+ */
+static void
+output_read_key__follows_no_link_put_there_after_the_check(void **state)
+{
+	struct tmpdir *t = *state;
+	char *out = path_in(t->path, "out"), *other = path_in(t->path, "k.pem");
+	char *p = path_in(out, "versions/1/privkey.pem"), *pem = NULL, lock[300];
+	struct output *o;
+	struct set s, s2;
+	struct err e;
+	size_t len;
+
+	set_make(&s, 1, NULL);
+	set_make(&s2, 2, NULL);
+	assert_int_equal(write_gen(out, &s, true, &e), 0);
+	snprintf(lock, sizeof(lock), "%s.lock", out);
+	assert_non_null(o = output_open(out, lock, NULL, &e));
+	assert_int_equal(output_read_key(o, &pem, &len, &e), 1);
+	assert_string_equal(pem, s.key_pem);
+	free(pem);
+	assert_int_equal(key_save(s2.key, other, &e), 0);
+	assert_int_equal(unlink(p), 0);
+	assert_int_equal(symlink(other, p), 0);
+	assert_int_equal(output_read_key(o, &pem, &len, &e), -1);
+	assert_null(pem);
+	output_free(o);
+	set_free(&s);
+	set_free(&s2);
+	free(p);
+	free(other);
+	free(out);
+}
+
 static void
 output_write__links_a_new_key_when_privkey_pem_was_removed(void **state)
 {
@@ -525,7 +607,7 @@ output_open__removes_what_a_killed_run_left(void **state)
 	free(p);
 
 	snprintf(lock, sizeof(lock), "%s.lock", out);
-	assert_non_null(o = output_open(out, lock, &e));
+	assert_non_null(o = output_open(out, lock, NULL, &e));
 	output_free(o);
 	p = path_in(out, "versions");
 	assert_int_equal(count_entries(p), 1);
@@ -555,7 +637,7 @@ output_open__refuses_links_that_leave_the_directory(void **state)
 	p = path_in(out, "privkey.pem");
 	assert_int_equal(unlink(p), 0);
 	assert_int_equal(symlink(secret, p), 0);
-	assert_null(output_open(out, lock, &e));
+	assert_null(output_open(out, lock, NULL, &e));
 	assert_non_null(strstr(e.msg, "privkey.pem"));
 	assert_non_null(strstr(e.msg, "move it away"));
 	assert_int_equal(unlink(p), 0);
@@ -565,11 +647,11 @@ output_open__refuses_links_that_leave_the_directory(void **state)
 	p = path_in(out, "current");
 	assert_int_equal(unlink(p), 0);
 	assert_int_equal(symlink(t->path, p), 0);
-	assert_null(output_open(out, lock, &e));
+	assert_null(output_open(out, lock, NULL, &e));
 	assert_non_null(strstr(e.msg, "/current"));
 	assert_int_equal(unlink(p), 0);
 	assert_int_equal(symlink("versions/../..", p), 0);
-	assert_null(output_open(out, lock, &e));
+	assert_null(output_open(out, lock, NULL, &e));
 	free(p);
 
 	/* A link in place of a file of the version. */
@@ -580,7 +662,7 @@ output_open__refuses_links_that_leave_the_directory(void **state)
 	p = path_in(out, "versions/1/privkey.pem");
 	assert_int_equal(unlink(p), 0);
 	assert_int_equal(symlink(secret, p), 0);
-	assert_null(output_open(out, lock, &e));
+	assert_null(output_open(out, lock, NULL, &e));
 	assert_non_null(strstr(e.msg, "versions/1/privkey.pem"));
 	free(p);
 	set_free(&s);
@@ -743,7 +825,7 @@ output_open__refuses_a_directory_without_room(void **state)
 
 	snprintf(lock, sizeof(lock), "%s/lock", t->path);
 	fake_full = true;
-	assert_null(output_open(out, lock, &e));
+	assert_null(output_open(out, lock, NULL, &e));
 	fake_full = false;
 	assert_non_null(strstr(e.msg, out));
 	assert_non_null(strstr(e.msg, "64 KiB"));
@@ -761,7 +843,7 @@ output_open__refuses_a_read_only_directory(void **state)
 
 	snprintf(lock, sizeof(lock), "%s/lock", t->path);
 	fake_read_only = true;
-	assert_null(output_open(out, lock, &e));
+	assert_null(output_open(out, lock, NULL, &e));
 	fake_read_only = false;
 	assert_non_null(strstr(e.msg, out));
 	assert_non_null(strstr(e.msg, "Read-only"));
@@ -859,6 +941,12 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    output_write__links_a_new_key_when_privkey_pem_was_removed,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    output_read_key__follows_no_link_put_there_after_the_check,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    output_write__keeps_the_group_access_of_the_key_across_versions,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    output_open__removes_what_a_killed_run_left,

@@ -13,6 +13,9 @@
 
 #include <cmocka.h>
 
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,7 +72,7 @@ setup(void **state)
 		return -1;
 	c->spec.key_type = KEY_EC256;
 	key_path = path_in(c->out, "privkey.pem");
-	c->key = certkey_open(key_path, &c->spec, &c->names, &e);
+	c->key = certkey_open(NULL, 0, key_path, &c->spec, &c->names, &e);
 	free(key_path);
 	if (c->key == NULL)
 		return -1;
@@ -198,10 +201,13 @@ resume_save__keeps_no_key_that_is_in_the_output_already(void **state)
 	char *key_path = path_in(c->tmp.path, "privkey.pem"), *text;
 	EVP_PKEY *pkey = key_generate(KEY_EC256, &e);
 	struct certkey *old;
+	size_t len = 0;
 	struct resume *r;
 
 	assert_int_equal(key_save(pkey, key_path, &e), 0);
-	old = certkey_open(key_path, &c->spec, &c->names, &e);
+	assert_int_equal(store_read(key_path, 65536, &text, &len, &e), 0);
+	old = certkey_open(text, len, key_path, &c->spec, &c->names, &e);
+	free(text);
 	assert_non_null(old);
 	r = open_ok(c, &c->names);
 	assert_int_equal(resume_save(r, ORDER_URL, ACCOUNT_URL, old, &e), 0);
@@ -253,50 +259,98 @@ resume_remove__leaves_a_record_of_other_names_alone(void **state)
 	names_clear(&other);
 }
 
-/* OUT/cert.pem; then the record, or else the certificate, is made older. */
-static void
-cert_in_place(struct ctx *c, bool record_older)
+/* A self-signed certificate for cn; new reference. */
+static X509 *
+make_cert(const char *cn)
 {
-	struct timespec then[2] = { { time(NULL) - 10, 0 },
-	    { time(NULL) - 10, 0 } };
-	char *cert = path_in(c->out, "cert.pem");
+	struct err e;
+	EVP_PKEY *key = key_generate(KEY_EC256, &e);
+	X509 *x = X509_new();
 
-	assert_int_equal(mkdir(c->out, 0700), 0);
-	write_text(cert, "a certificate");
-	assert_int_equal(utimensat(AT_FDCWD, record_older ? c->record : cert,
-	    then, AT_SYMLINK_NOFOLLOW), 0);
-	free(cert);
+	assert_non_null(key);
+	assert_non_null(x);
+	assert_true(ASN1_INTEGER_set(X509_get_serialNumber(x), 1));
+	assert_true(X509_NAME_add_entry_by_txt(X509_get_subject_name(x), "CN",
+	    MBSTRING_UTF8, (const unsigned char *)cn, -1, -1, 0));
+	assert_true(X509_set_issuer_name(x, X509_get_subject_name(x)));
+	assert_non_null(X509_gmtime_adj(X509_getm_notBefore(x), -3600));
+	assert_non_null(X509_gmtime_adj(X509_getm_notAfter(x), 86400));
+	assert_true(X509_set_pubkey(x, key));
+	assert_true(X509_sign(x, key, EVP_sha256()));
+	EVP_PKEY_free(key);
+	return x;
 }
 
-/* A run killed after it wrote the certificate, before the removal. */
+/* OUT/cert.pem is cert, with the mtime now + shift seconds. */
 static void
-resume_open__removes_a_record_older_than_the_certificate_in_place(
+cert_in_place(struct ctx *c, X509 *cert, long shift)
+{
+	struct timespec then[2] = { { time(NULL) + shift, 0 },
+	    { time(NULL) + shift, 0 } };
+	char *path = path_in(c->out, "cert.pem");
+	FILE *f;
+
+	(void)mkdir(c->out, 0700);
+	assert_non_null(f = fopen(path, "w"));
+	assert_true(PEM_write_X509(f, cert));
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(utimensat(AT_FDCWD, path, then, 0), 0);
+	free(path);
+}
+
+/*
+ * A run killed after it wrote the certificate, before the removal: the
+ * record names the certificate in place, whatever the times say (here
+ * the certificate is older than the record, as after a clock step).
+ */
+static void
+resume_open__removes_a_record_that_names_the_certificate_in_place(
     void **state)
 {
 	struct ctx *c = *state;
+	X509 *cert = make_cert("a.example.org");
+	struct err e = { "" };
 	struct resume *r;
 
 	save(c);
-	cert_in_place(c, true);
+	r = open_ok(c, &c->names);
+	assert_int_equal(resume_written(r, cert, &e), 0);
+	resume_free(r);
+	cert_in_place(c, cert, -3600);
 	r = open_ok(c, &c->names);
 	assert_null(resume_order_url(r));
 	assert_null(resume_key_pem(r));
 	resume_free(r);
 	assert_false(exists(c->record));
+	X509_free(cert);
 }
 
+/*
+ * The certificate in place is another (killed before the switch), or the
+ * record names none: it is kept, even when cert.pem is newer (a clock
+ * step, an NFS server's clock), since it may hold the only copy of a key.
+ */
 static void
-resume_open__takes_a_record_newer_than_the_certificate_in_place(
+resume_open__keeps_a_record_whose_certificate_is_not_in_place(
     void **state)
 {
 	struct ctx *c = *state;
+	X509 *mine = make_cert("a.example.org"), *old = make_cert("old");
+	struct err e = { "" };
 	struct resume *r;
 
 	save(c);
-	cert_in_place(c, false);
+	cert_in_place(c, old, 3600);
 	r = open_ok(c, &c->names);
 	assert_string_equal(resume_order_url(r), ORDER_URL);
+	assert_int_equal(resume_written(r, mine, &e), 0);
 	resume_free(r);
+	r = open_ok(c, &c->names);
+	assert_string_equal(resume_order_url(r), ORDER_URL);
+	assert_non_null(resume_key_pem(r));
+	resume_free(r);
+	X509_free(mine);
+	X509_free(old);
 }
 
 static void
@@ -502,8 +556,8 @@ main(void)
 		T(resume_save__keeps_no_key_that_is_in_the_output_already),
 		T(resume_remove__removes_the_record),
 		T(resume_remove__leaves_a_record_of_other_names_alone),
-		T(resume_open__removes_a_record_older_than_the_certificate_in_place),
-		T(resume_open__takes_a_record_newer_than_the_certificate_in_place),
+		T(resume_open__removes_a_record_that_names_the_certificate_in_place),
+		T(resume_open__keeps_a_record_whose_certificate_is_not_in_place),
 		T(resume_open__ignores_a_record_of_another_ca),
 		T(resume_account_is__false_for_another_account),
 		T(resume_open__moves_a_record_that_is_not_json_aside),
