@@ -23,4 +23,12 @@ int usage_error(const char *command, const char *fmt, ...)
 int usage_bad_option(const char *command, const char *context, int c,
     char *const *argv);
 
+/*
+ * The usage error for an option getopt_long(3) has just returned with an
+ * empty value (optarg ""): no option means anything by it, and an empty
+ * path would name the current or the root directory.  Returns EXIT_USAGE.
+ */
+int usage_empty_value(const char *command, const char *context,
+    char *const *argv);
+
 #endif

@@ -207,6 +207,10 @@ parse_global_options(int argc, char **argv, struct config *cfg)
 			printf("%s %s\n", PACKAGE_NAME, PACKAGE_VERSION);
 			exit(EXIT_OK);
 		}
+		if (optarg != NULL && optarg[0] == '\0') {
+			usage_empty_value(NULL, NULL, argv);
+			return -1;
+		}
 		if (global_option(c, cfg) == -1)
 			return -1;
 		if (c >= OPT_DIRECTORY && c < OPT_VERSION)

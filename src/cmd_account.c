@@ -344,6 +344,8 @@ parse_account_args(const struct account_command *cmd, int argc, char **argv,
 	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
 		if (c == '?' || c == ':')
 			return usage_bad_option("account", context, c, argv);
+		if (optarg != NULL && optarg[0] == '\0')
+			return usage_empty_value("account", context, argv);
 		if (c == 'h') {
 			a->help = true;
 			return 0;

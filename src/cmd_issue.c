@@ -159,9 +159,6 @@ take_option(struct issue_options *o, int c, const char *arg)
 	case 'T':
 		return set_chain_trust(o, arg);
 	case 'C':
-		if (arg[0] == '\0')
-			return issue_usage_error("--preferred-chain needs the "
-			    "CN of the chain's top issuer", NULL);
 		o->spec.preferred_chain = arg;
 		return 0;
 	case 'h':
@@ -209,8 +206,6 @@ check_options(const struct issue_options *o)
 		return issue_usage_error("--eab-kid needs the HMAC key: "
 		    "--eab-hmac-key-file FILE, " EAB_KEY_ENV " in the "
 		    "environment, or --eab-hmac-key KEY", NULL);
-	if (o->spec.out_dir != NULL && o->spec.out_dir[0] == '\0')
-		return issue_usage_error("--out needs a directory", NULL);
 	/* Before anything is written or sent: the CA would refuse it. */
 	for (size_t i = 0; i < req->ncontacts; i++) {
 		struct err e = { "" };
@@ -249,7 +244,11 @@ parse_issue_options(int argc, char **argv, struct issue_options *o)
 	/* Short forms only for -d, -w and -h: the rest are long options. */
 	while ((c = getopt_long(argc, argv, ":d:w:h", longopts, NULL)) != -1) {
 		if (c == '?' || c == ':') {
-			(void)usage_bad_option("issue", "issue: ", c, argv);
+			(void)usage_bad_option("issue", "issue", c, argv);
+			return -1;
+		}
+		if (optarg != NULL && optarg[0] == '\0') {
+			(void)usage_empty_value("issue", "issue", argv);
 			return -1;
 		}
 		if (take_option(o, c, optarg) == -1)

@@ -60,8 +60,10 @@ parse_renew_args(int argc, char **argv, struct renew_args *a)
 			a->help = true;
 			break;
 		default:
-			return usage_bad_option("renew", "renew: ", c, argv);
+			return usage_bad_option("renew", "renew", c, argv);
 		}
+		if (optarg != NULL && optarg[0] == '\0')
+			return usage_empty_value("renew", "renew", argv);
 	}
 	a->sections = argv + optind;
 	a->nsections = (size_t)(argc - optind);

@@ -74,6 +74,8 @@ parse_revoke_args(int argc, char **argv, struct revoke_args *r)
 	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
 		if (c == '?' || c == ':')
 			return usage_bad_option("revoke", "revoke", c, argv);
+		if (optarg != NULL && optarg[0] == '\0')
+			return usage_empty_value("revoke", "revoke", argv);
 		if (c == 'h') {
 			r->help = true;
 			return 0;

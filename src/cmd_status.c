@@ -193,8 +193,10 @@ cmd_status(const struct config *cfg, int argc, char **argv)
 		} else if (ch == 'j') {
 			as_json = true;
 		} else {
-			return usage_bad_option("status", "status: ", ch, argv);
+			return usage_bad_option("status", "status", ch, argv);
 		}
+		if (optarg != NULL && optarg[0] == '\0')
+			return usage_empty_value("status", "status", argv);
 	}
 	if (optind != argc)
 		return usage_error("status", "status: unexpected argument %s",

@@ -26,6 +26,30 @@ usage_error(const char *command, const char *fmt, ...)
 	return EXIT_USAGE;
 }
 
+/* The option getopt_long just took with its value, as typed ("--out"). */
+static void
+option_taken(char *const *argv, char *name, size_t size)
+{
+	/* "--out=" holds the value; "--out ''" and "-w ''" have it next. */
+	const char *arg = optarg == argv[optind - 1] && optind > 1 ?
+	    argv[optind - 2] : argv[optind - 1];
+
+	if (strncmp(arg, "--", 2) == 0)
+		snprintf(name, size, "%.*s", (int)strcspn(arg, "="), arg);
+	else
+		snprintf(name, size, "-%c", arg[strlen(arg) - 1]);
+}
+
+int
+usage_empty_value(const char *command, const char *context, char *const *argv)
+{
+	char name[64];
+
+	option_taken(argv, name, sizeof(name));
+	return usage_error(command, "%s%s%s needs a value, not an empty "
+	    "string", context ? context : "", context ? ": " : "", name);
+}
+
 int
 usage_bad_option(const char *command, const char *context, int c,
     char *const *argv)

@@ -148,6 +148,35 @@ check_refused no-value "--state-dir needs a value" "" "global option without its
 raw timeout --timeout 0 help
 check_refused timeout "--timeout 0: give 1 to 3600 seconds" "" "--timeout 0"
 
+# ------------------------------------------------------------ empty values
+
+# An empty value means nothing to any option, and an empty path would
+# name the root (STATE_DIR/accounts is /accounts) or the current
+# directory: refused before anything is written, whatever the option.
+raw empty-state --state-dir "" account show
+check_refused empty-state "--state-dir needs a value, not an empty string" "" \
+    "--state-dir \"\""
+raw empty-state-eq --state-dir= renew
+check_refused empty-state-eq "--state-dir needs a value, not an empty string" "" \
+    "--state-dir="
+raw empty-bundle --ca-bundle "" account show
+check_refused empty-bundle "--ca-bundle needs a value, not an empty string" "" \
+    "--ca-bundle \"\""
+refused empty-out "issue: --out needs a value, not an empty string" issue \
+    issue -d a.example -w "$T" --out ""
+refused empty-out-eq "issue: --out needs a value, not an empty string" issue \
+    issue -d a.example -w "$T" --out=
+refused empty-webroot "issue: -w needs a value, not an empty string" issue \
+    issue -d a.example -w ""
+refused empty-renew-c "renew: -c needs a value, not an empty string" renew \
+    renew -c ""
+refused empty-status-c "status: --config needs a value, not an empty string" status \
+    status --config ""
+refused empty-key "revoke: --key needs a value, not an empty string" revoke \
+    revoke cert.pem --key ""
+refused empty-contact "account update: --contact needs a value, not an empty string" \
+    account account update --contact ""
+
 # ------------------------------------------------------------ conflicts
 
 raw staging --staging --directory https://ca.test/dir help

@@ -738,8 +738,24 @@ os.execv(sys.argv[1], sys.argv[1:])' "$ACMEC" --directory "$ACME_DIRECTORY" \
 
 # ------------------------------------------------------------ empty paths
 
+# empty_run LABEL ARGS...: the client (under empty_paths' vg) with ARGS,
+# run in the scratch directory; it must refuse them with status 2.
+empty_run() {
+	local label=$1
+	shift
+	(cd "$scratch" && run_raw "$label" "${vg[@]}" "$ACMEC" \
+	    --directory "$ACME_DIRECTORY" --ca-bundle "$ACME_CA_BUNDLE" "$@"
+	    exit "$rc")
+	rc=$?
+	check "$label: ${what}a usage error, exit 2 (status $rc; 99: memory error, >= 128: crash)" \
+	    test "$rc" = 2
+	[ "$rc" = 2 ] || show_run "$label"
+	check "$label: it says which value is empty" \
+	    grep -qE 'needs a value|no value' "$T/$label.err"
+}
+
 empty_paths() {
-	local vg=() what
+	local vg=() what scratch=$T/empty-cwd marker=$T/empty-marker made
 	# Under ACMEC_VALGRIND the client is already run through valgrind.
 	if under_valgrind; then
 		what="under valgrind, "
@@ -749,21 +765,27 @@ empty_paths() {
 	else
 		what=''
 	fi
-	run_raw empty-state "${vg[@]}" "$ACMEC" --directory "$ACME_DIRECTORY" \
-	    --ca-bundle "$ACME_CA_BUNDLE" --state-dir "" account show
-	check "empty state dir: ${what}account show exits 1 or 2 (status $rc; 99: memory error, >= 128: crash)" \
-	    test "$rc" = 1 -o "$rc" = 2
-	[ "$rc" = 1 ] || [ "$rc" = 2 ] || show_run empty-state
-	check "empty state dir: it prints a message" test -s "$T/empty-state.err"
-
+	mkdir -p "$scratch"
+	printf '[acmec]\nstate-dir =\n[a]\nnames = a.example\nwebroot = %s\n' \
+	    "$WEBROOT" >"$T/empty-state.conf"
+	printf '[a]\nnames = a.example\nwebroot = %s\nout =\n' \
+	    "$WEBROOT" >"$T/empty-out.conf"
+	# A second back: what the runs below make is newer, whatever the
+	# resolution of the file system's times.
+	touch -d "@$(($(date +%s) - 1))" "$marker"
 	fresh n
-	run_raw empty-out "${vg[@]}" "$ACMEC" --directory "$ACME_DIRECTORY" \
-	    --ca-bundle "$ACME_CA_BUNDLE" --state-dir "$T/cli" \
-	    issue --out "" -d "$n" -w "$WEBROOT" --agree-tos
-	check "empty --out: ${what}issue exits 1 or 2 (status $rc; 99: memory error, >= 128: crash)" \
-	    test "$rc" = 1 -o "$rc" = 2
-	[ "$rc" = 1 ] || [ "$rc" = 2 ] || show_run empty-out
-	check "empty --out: it prints a message" test -s "$T/empty-out.err"
+	# An empty state dir would put accounts/ at the root (as root, the
+	# tests' usual user), an empty --out files in the current directory.
+	empty_run empty-state --state-dir "" account new --agree-tos
+	empty_run empty-out --state-dir "$T/cli" issue --out "" -d "$n" \
+	    -w "$WEBROOT" --agree-tos
+	empty_run empty-state-conf renew -c "$T/empty-state.conf"
+	empty_run empty-out-conf --state-dir "$T/cli" renew -c "$T/empty-out.conf"
+	check "empty paths: nothing made in the current directory ($(ls -A "$scratch" | tr '\n' ' '))" \
+	    test -z "$(ls -A "$scratch")"
+	made=$(find / /accounts -maxdepth 1 -newer "$marker" \( -name accounts \
+	    -o -path '/accounts/*' \) 2>/dev/null | tr '\n' ' ')
+	check "empty paths: nothing made at the root ($made)" test -z "$made"
 }
 
 # ------------------------------------------------------------ webroots
