@@ -5,6 +5,21 @@
 #ifndef ACMEC_USAGE_H
 #define ACMEC_USAGE_H
 
+#include <stdio.h>
+
+/* One line of a command's option list: "--out DIR", "where to write". */
+struct usage_option {
+	const char	*form;
+	const char	*what;
+};
+
+/*
+ * Print title ("options") and one line per entry of opts (ended by a
+ * { NULL } entry), the forms in a column wide enough for the usual ones.
+ */
+void usage_options(FILE *out, const char *title,
+    const struct usage_option *opts);
+
 /*
  * Print "acmec: WHAT" and "run 'acmec help COMMAND' for usage" (command
  * NULL: 'acmec help') on stderr.  Returns EXIT_USAGE, so that callers can

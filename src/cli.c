@@ -54,8 +54,21 @@ usage(FILE *out)
 	    "             [--timeout SECONDS] [-v | -q] COMMAND [ARGS]\n"
 	    "       acmec help [COMMAND]\n"
 	    "       acmec [COMMAND] -h | --help\n"
-	    "       acmec --version\n\n"
-	    "commands:\n");
+	    "       acmec --version\n\n");
+	usage_options(out, "options", (const struct usage_option[]){
+	    { "--directory URL", "the CA's ACME directory (default: Let's "
+		"Encrypt)" },
+	    { "--staging", "Let's Encrypt's staging directory" },
+	    { "--ca-bundle FILE", "also trust these anchors for the CA's TLS" },
+	    { "--state-dir DIR", "keep state in DIR (default /etc/acmec)" },
+	    { "--timeout SECONDS", "give up on a request after SECONDS "
+		"(default 30)" },
+	    { "-v, --verbose", "also print each HTTP request" },
+	    { "-q, --quiet", "print nothing when all goes well" },
+	    { "-h, --help", "print this and exit" },
+	    { "--version", "print the version and exit" },
+	    { NULL, NULL } });
+	fputs("\ncommands:\n", out);
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(out, "  %-8s %s\n", commands[i].name,
 		    commands[i].summary);

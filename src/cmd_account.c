@@ -222,6 +222,25 @@ cmd_account_usage(FILE *out)
 	    "       acmec [global options] account deactivate --yes\n"
 	    "TYPE: ec-256 (the default), ec-384, rsa-2048, rsa-3072, "
 	    "rsa-4096\n");
+	usage_options(out, "commands", (const struct usage_option[]){
+	    { "show", "print the account's URL, status, contacts, key" },
+	    { "new", "create the account (and its key if there is none)" },
+	    { "update", "replace the contacts (none given: remove them)" },
+	    { "rollover", "replace the account key: a new one, or FILE's" },
+	    { "deactivate", "deactivate the account; cannot be undone" },
+	    { NULL, NULL } });
+	usage_options(out, "options", (const struct usage_option[]){
+	    { "--agree-tos", "agree to the CA's terms of service" },
+	    { "--contact mailto:ADDR", "a contact (repeat for more)" },
+	    { "--eab-kid ID", "external account binding key identifier" },
+	    { "--eab-hmac-key-file FILE", "read its HMAC key from FILE" },
+	    { "--eab-hmac-key KEY", "the HMAC key (visible in ps: prefer "
+		"the file)" },
+	    { "--key-type TYPE", "the type of the new account key" },
+	    { "--new-key FILE", "the new account key (PEM)" },
+	    { "--yes", "confirm a deactivation" },
+	    { "-h, --help", "print this and exit" },
+	    { NULL, NULL } });
 }
 
 /* Remember the value of option c.  0, or a usage error (printed). */

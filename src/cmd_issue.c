@@ -38,11 +38,39 @@ cmd_issue_usage(FILE *out)
 	    "           -w WEBROOT | --memcached HOST:PORT "
 	    "[--memcached HOST:PORT ...]\n"
 	    "           [--agree-tos] [--contact mailto:ADDR ...] "
-	    "[--key-type TYPE] [--csr FILE]\n"
-	    "           [--out DIR] [--profile NAME] [--deploy-hook COMMAND]\n"
+	    "[--key-type TYPE]\n"
+	    "           [--csr FILE] [--out DIR] [--profile NAME] "
+	    "[--deploy-hook COMMAND]\n"
 	    "           [--chain-trust FILE | --preferred-chain NAME]\n"
 	    "           [--eab-kid ID [--eab-hmac-key-file FILE | "
 	    "--eab-hmac-key KEY]]\n");
+	usage_options(out, "options", (const struct usage_option[]){
+	    { "-d, --domain NAME", "a DNS name or IP address (repeat for more)" },
+	    { "-w, --webroot DIR", "put the http-01 files under DIR" },
+	    { "--memcached HOST:PORT", "put them into memcached (repeat "
+		"for more)" },
+	    { "--agree-tos", "agree to the CA's terms (a new account)" },
+	    { "--contact mailto:ADDR", "a contact of a new account (repeat "
+		"for more)" },
+	    { "--key-type TYPE", "the type of a new certificate key" },
+	    { "--csr FILE", "send this CSR instead of making one" },
+	    { "--out DIR", "write the files to DIR (default "
+		"STATE/live/NAME)" },
+	    { "--profile NAME", "ask the CA for this certificate profile" },
+	    { "--deploy-hook COMMAND", "run COMMAND after new files are "
+		"written" },
+	    { "--chain-trust FILE", "install the chain that verifies to a "
+		"root in FILE" },
+	    { "--preferred-chain NAME", "install the chain whose top issuer "
+		"is NAME" },
+	    { "--eab-kid ID", "external account binding key identifier" },
+	    { "--eab-hmac-key-file FILE", "read its HMAC key from FILE" },
+	    { "--eab-hmac-key KEY", "the HMAC key (visible in ps: prefer "
+		"the file)" },
+	    { "-h, --help", "print this and exit" },
+	    { NULL, NULL } });
+	fputs("TYPE: ec-256 (the default), ec-384, rsa-2048, rsa-3072, "
+	    "rsa-4096\n", out);
 }
 
 /* One line saying what is wrong, then where to read more; -1. */

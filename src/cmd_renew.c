@@ -33,6 +33,13 @@ cmd_renew_usage(FILE *out)
 {
 	fprintf(out, "usage: acmec [global options] renew [-c FILE] "
 	    "[--force] [SECTION ...]\n");
+	usage_options(out, "options", (const struct usage_option[]){
+	    { "-c, --config FILE", "read FILE (default: "
+		"/etc/acmec/acmec.conf)" },
+	    { "--force", "renew now, due or not" },
+	    { "SECTION", "only these sections of the config" },
+	    { "-h, --help", "print this and exit" },
+	    { NULL, NULL } });
 }
 
 static int

@@ -54,6 +54,13 @@ cmd_revoke_usage(FILE *out)
 	    "REASON: unspecified, keyCompromise, affiliationChanged, "
 	    "superseded,\n"
 	    "        cessationOfOperation\n");
+	usage_options(out, "options", (const struct usage_option[]){
+	    { "CERT", "the certificate (PEM) to revoke" },
+	    { "--key CERTKEY", "sign with the certificate's key, not "
+		"the account's" },
+	    { "--reason REASON", "the reason sent to the CA (default: none)" },
+	    { "-h, --help", "print this and exit" },
+	    { NULL, NULL } });
 }
 
 /* Options, then CERT.  0, or a usage error (printed). */

@@ -21,6 +21,12 @@ cmd_status_usage(FILE *out)
 {
 	fprintf(out, "usage: acmec [global options] status [-c FILE] "
 	    "[--json]\n");
+	usage_options(out, "options", (const struct usage_option[]){
+	    { "-c, --config FILE", "read FILE (default: "
+		"/etc/acmec/acmec.conf)" },
+	    { "--json", "print a JSON array, one object per certificate" },
+	    { "-h, --help", "print this and exit" },
+	    { NULL, NULL } });
 }
 
 /* RFC 3339 in UTC, or null. */

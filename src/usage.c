@@ -26,6 +26,20 @@ usage_error(const char *command, const char *fmt, ...)
 	return EXIT_USAGE;
 }
 
+void
+usage_options(FILE *out, const char *title, const struct usage_option *opts)
+{
+	fprintf(out, "%s:\n", title);
+	for (; opts->form != NULL; opts++) {
+		/* A long form goes on its own line rather than push the text. */
+		if (strlen(opts->form) > 24)
+			fprintf(out, "  %s\n  %-25s %s\n", opts->form, "",
+			    opts->what);
+		else
+			fprintf(out, "  %-25s %s\n", opts->form, opts->what);
+	}
+}
+
 /* The option getopt_long just took with its value, as typed ("--out"). */
 static void
 option_taken(char *const *argv, char *name, size_t size)

@@ -99,7 +99,7 @@ check "acmec --help prints the same as acmec help" cmp -s "$T/help.out" "$T/help
 raw help-short -h
 check "acmec -h prints the same as acmec help" cmp -s "$T/help.out" "$T/help-short.out"
 
-for cmd in issue account revoke help; do
+for cmd in issue account revoke renew status help; do
 	raw "help-$cmd" help "$cmd"
 	check_usage "help-$cmd" "$cmd" "acmec help $cmd prints its usage, exits 0"
 	raw "$cmd-help" "$cmd" --help
@@ -117,8 +117,20 @@ done
 raw revoke-help-late revoke cert.pem --help
 check_usage revoke-help-late revoke "acmec revoke CERT --help prints the usage"
 
-# issue's usage is left to the rewrite of issue.
-for label in help help-account help-revoke help-help; do
+# Each option of a synopsis has its line in the option list below it.
+for label in help help-issue help-account help-revoke help-renew \
+    help-status; do
+	missing=$(sed -n '/^usage:/,/^$/p;/^options:/q' "$T/$label.out" |
+	    grep -oE -- '--[a-z-]+' | sort -u | while read -r opt; do
+		grep -qE "^  (-[a-z], )?$opt( |\$)" "$T/$label.out" ||
+		    printf '%s ' "$opt"
+	    done)
+	check "$label: an option list with a line for each option of the synopsis (missing: $missing)" \
+	    test -z "$missing" -a -n "$(grep '^options:' "$T/$label.out")"
+done
+
+for label in help help-issue help-account help-revoke help-renew \
+    help-status help-help; do
 	if awk 'length > 80 { exit 1 }' "$T/$label.out"; then
 		ok "$label: no line longer than 80 columns"
 	else
