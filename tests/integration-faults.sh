@@ -320,7 +320,7 @@ control_rollover() {
 
 # The proxy passing everything through: a whole issuance.
 control_proxy() {
-	local out=$T/ctl-proxy-out failed
+	local out=$T/ctl-proxy-out lost
 	STATE=$T/ctl-proxy
 	if ! start_proxy ctl-proxy; then
 		not_ok "control: the fault proxy starts"
@@ -335,9 +335,9 @@ control_proxy() {
 		show_run ctl-proxy
 		diag <"$proxy_log"
 	fi
-	failed=$(grep -c ' failed ' "$proxy_log")
-	check "control: the proxy forwarded newOrder ($(forwarded "$NEW_ORDER") time(s)), no request failed ($failed)" \
-	    test "$(forwarded "$NEW_ORDER")" -ge 1 -a "$failed" = 0
+	lost=$(grep -c ' failed ' "$proxy_log")
+	check "control: the proxy forwarded newOrder ($(forwarded "$NEW_ORDER") time(s)), no request failed ($lost)" \
+	    test "$(forwarded "$NEW_ORDER")" -ge 1 -a "$lost" = 0
 	if grep -q '^acmec: [A-Z]* https://' "$T/ctl-proxy.err" &&
 	    ! grep -qF "localhost:$TESTCA_ACME_PORT" "$T/ctl-proxy.err"; then
 		ok "control: every URL in pebble's answers points at the proxy (Host passed through)"

@@ -29,7 +29,9 @@
 #
 # Variables this file sets:
 #
-#   passed, failed   checks that passed and failed so far
+#   REPORT_PASSED, REPORT_FAILED  checks that passed and failed so far;
+#                    upper case and prefixed so that a script's own
+#                    "local failed" cannot hide them from ok and not_ok
 #   ACMEC_NATIVE     the client itself, never under valgrind (for runs
 #                    killed on purpose: see integration-crash.sh)
 #   rc               the exit status of the last run
@@ -40,9 +42,8 @@
 # How long one client run may take before it counts as hung.
 ACMEC_RUN_TIMEOUT=${ACMEC_RUN_TIMEOUT:-120}
 
-passed=0
-failed=0
-checkno=0	# the number of the last check reported
+declare -gi REPORT_PASSED=0 REPORT_FAILED=0
+declare -gi REPORT_CHECKNO=0	# the number of the last check reported
 namecount=0	# names handed out by fresh
 
 # resolve_client: make $ACMEC absolute (it may be given relative to the
@@ -131,16 +132,16 @@ valgrind_check() {
 
 # ok DESCRIPTION...: report a check that passed.
 ok() {
-	checkno=$((checkno + 1))
-	passed=$((passed + 1))
-	echo "ok $checkno - $*"
+	REPORT_CHECKNO+=1
+	REPORT_PASSED+=1
+	echo "ok $REPORT_CHECKNO - $*"
 }
 
 # not_ok DESCRIPTION...: report a check that failed.
 not_ok() {
-	checkno=$((checkno + 1))
-	failed=$((failed + 1))
-	echo "not ok $checkno - $*"
+	REPORT_CHECKNO+=1
+	REPORT_FAILED+=1
+	echo "not ok $REPORT_CHECKNO - $*"
 }
 
 # diag: copy standard input as indented diagnostic lines (TAP comments).
@@ -250,6 +251,6 @@ account_dir() {
 # that it gives the script's exit status.
 summary() {
 	valgrind_check
-	echo "$passed passed, $failed failed"
-	[ "$failed" = 0 ]
+	echo "$REPORT_PASSED passed, $REPORT_FAILED failed"
+	[ "$REPORT_FAILED" = 0 ]
 }
