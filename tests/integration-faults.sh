@@ -76,6 +76,7 @@ proxy_log=
 PROXY_DIR=
 proxy_port=0	# the port start_proxy asks for (0: any free one)
 proxy_listen=	# the port the last proxy listens on
+proxy_jail=()	# runs the proxy without /etc/hosts (see no_hosts_jail)
 bg_pids=()	# clients started in the background, killed at exit
 
 now_ms() {
@@ -176,6 +177,18 @@ handler_lines() {
 
 # ------------------------------------------------------------ the proxy
 
+# no_hosts_jail: set proxy_jail to a command that runs its arguments with
+# an empty /etc/hosts (a mount namespace, as root), as in a bare chroot
+# where localhost does not resolve; empty where that cannot be arranged.
+no_hosts_jail() {
+	local empty=$T/no-hosts
+	: >"$empty"
+	# shellcheck disable=SC2016 # for the inner shell
+	proxy_jail=(unshare -m --propagation private sh -c \
+	    'mount --bind "$0" /etc/hosts && exec "$@"' "$empty")
+	"${proxy_jail[@]}" true 2>/dev/null || proxy_jail=()
+}
+
 # start_proxy LABEL [--rule SPEC ...]: start fault_proxy.py in front of
 # pebble, with pebble's own TLS certificate (so --ca-bundle trusts it),
 # and wait (bounded) until it listens, on $proxy_port (0: any free port).
@@ -186,9 +199,10 @@ start_proxy() {
 	stop_proxy
 	proxy_log=$T/$label.proxy
 	: >"$proxy_log"
-	"$PY" "$PROXY" --port "$proxy_port" --cert "$TESTCA_DIR/tls.pem" \
+	"${proxy_jail[@]}" "$PY" "$PROXY" --port "$proxy_port" \
+	    --cert "$TESTCA_DIR/tls.pem" \
 	    --key "$TESTCA_DIR/tls.key" --ca-bundle "$ACME_CA_BUNDLE" \
-	    --upstream "https://localhost:$TESTCA_ACME_PORT" \
+	    --upstream "https://127.0.0.1:$TESTCA_ACME_PORT" \
 	    --log "$proxy_log" --hold 30 "$@" \
 	    </dev/null >"$T/$label.proxy-out" 2>&1 &
 	proxy_pid=$!
@@ -947,6 +961,9 @@ load() {
 
 # ------------------------------------------------------------ run
 
+no_hosts_jail
+[ "${#proxy_jail[@]}" = 0 ] ||
+    echo "# the fault proxy runs with an empty /etc/hosts, as in a bare chroot"
 control_rollover
 control_proxy
 rollover_badnonce_lost

@@ -15,7 +15,8 @@ It listens on 127.0.0.1:PORT (0, the default: any free port) with HTTPS,
 using CERT and KEY (PEM; the test reuses the certificate testca.sh made
 for pebble, valid for localhost and 127.0.0.1, so the client trusts it
 with the same --ca-bundle).  Every request is forwarded to --upstream
-(default https://localhost:14000) over a new TLS connection verified
+(default https://127.0.0.1:14000, an address: a bare chroot may have no
+/etc/hosts to resolve localhost with) over a new TLS connection verified
 with --ca-bundle, with its Host header unchanged: pebble builds the URLs
 in its answers from that header, so they all point back at the proxy and
 the client keeps coming through it.  The directory is
@@ -403,7 +404,7 @@ def main():
     ap.add_argument("--port", type=int, default=0)
     ap.add_argument("--cert", required=True)
     ap.add_argument("--key", required=True)
-    ap.add_argument("--upstream", default="https://localhost:14000")
+    ap.add_argument("--upstream", default="https://127.0.0.1:14000")
     ap.add_argument("--ca-bundle", default=None)
     ap.add_argument("--log", required=True)
     ap.add_argument("--hold", type=float, default=60.0)
