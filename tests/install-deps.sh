@@ -14,11 +14,12 @@
 # packages are installed, and nothing at all is fetched (not even the
 # package index) when every package is already there.
 #
-# nginx is only a tool of the tests, which start their own on loopback:
-# when this script installs it, it keeps Debian's package scripts from
-# starting it (a policy-rc.d that says no, removed afterwards) and disables
-# the system service, so that nothing is left listening on port 80.  An
-# nginx that was installed before is left alone, and so is its service.
+# nginx and memcached are only tools of the tests, which start their own
+# on loopback: when this script installs them, it keeps Debian's package
+# scripts from starting them (a policy-rc.d that says no, removed
+# afterwards) and disables their services, so that nothing is left
+# listening on ports 80 and 11211 nor started at boot.  A server that was
+# installed before is left alone, and so is its service.
 set -eu
 
 build_packages="build-essential autoconf automake pkg-config
@@ -74,22 +75,19 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM HUP
 
-case " $missing " in
-*" nginx-light "*)
-	# Exit status 101 tells invoke-rc.d "not allowed": the package
-	# installs without starting its service.  An existing policy is kept.
-	if [ ! -e "$policy" ]; then
-		our_policy=1
-		printf '#!/bin/sh\n# install-deps.sh: start no service\nexit 101\n' |
-		    $sudo tee "$policy" >/dev/null
-		$sudo chmod 755 "$policy"
-	fi
-	nginx=1
-	;;
-*)
-	nginx=
-	;;
-esac
+# The services of the packages this run installs (the tests start their
+# own nginx and memcached on loopback).
+services=
+case " $missing " in *" nginx-light "*) services=nginx ;; esac
+case " $missing " in *" memcached "*) services="$services memcached" ;; esac
+# Exit status 101 tells invoke-rc.d "not allowed": the packages install
+# without starting their services.  An existing policy is kept.
+if [ -n "$services" ] && [ ! -e "$policy" ]; then
+	our_policy=1
+	printf '#!/bin/sh\n# install-deps.sh: start no service\nexit 101\n' |
+	    $sudo tee "$policy" >/dev/null
+	$sudo chmod 755 "$policy"
+fi
 
 $sudo apt-get update -qq
 # shellcheck disable=SC2086 # the list is meant to split
@@ -97,12 +95,13 @@ DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq \
     --no-install-recommends $missing
 cleanup
 
-# The package enabled nginx.service; the tests need no system nginx.
-if [ -n "$nginx" ] && command -v systemctl >/dev/null 2>&1; then
-	if [ -d /run/systemd/system ]; then
-		$sudo systemctl disable --now nginx >/dev/null 2>&1 || true
-	else
-		$sudo systemctl disable nginx >/dev/null 2>&1 || true
-	fi
+# The packages enabled their services at boot; the tests need neither.
+if [ -n "$services" ] && command -v systemctl >/dev/null 2>&1; then
+	now=
+	[ -d /run/systemd/system ] && now=--now
+	for service in $services; do
+		# shellcheck disable=SC2086 # $now is empty or one word
+		$sudo systemctl disable $now "$service" >/dev/null 2>&1 || true
+	done
 fi
 exit 0

@@ -382,7 +382,10 @@ check_one_line() {
 
 # requests ERE: how many requests in the server's log match ERE.
 requests() {
-	grep -cE -- "$1" "$srvlog" 2>/dev/null
+	local n
+	# 0, not nothing, before the server has written its log.
+	n=$(grep -cE -- "$1" "$srvlog" 2>/dev/null)
+	echo "${n:-0}"
 }
 
 # ----------------------------------------------------------- scenarios

@@ -222,7 +222,7 @@ testca__owned_pids() {
 testca__children() {
 	local parent=$1 f stat fields
 	for f in /proc/[0-9]*/stat; do
-		read -r stat <"$f" 2>/dev/null || continue
+		read -r stat 2>/dev/null <"$f" || continue
 		# "pid (comm) state ppid ...": comm may hold spaces, so cut
 		# after its closing parenthesis.
 		read -r -a fields <<<"${stat##*) }"
