@@ -79,6 +79,15 @@ int store_check_private(const char *path, const struct stat *st,
  */
 int store_check_dir(const char *path, struct err *e);
 
+/*
+ * A file or directory, open as st, whose content decides what acmec runs
+ * (the configuration, with its hooks, and conf.d/): refused if another
+ * user (neither root nor us) owns it or its group or others can write to
+ * it, with a message that says what to do.
+ */
+int store_check_trusted(const char *path, const struct stat *st,
+    struct err *e);
+
 /* True if path exists (any type). */
 int store_exists(const char *path);
 

@@ -31,6 +31,7 @@
 #include "conffile.h"
 #include "contact.h"
 #include "eab.h"
+#include "store.h"
 #include "str.h"
 
 #define MARKER_KEY	"\001"
@@ -1026,6 +1027,10 @@ read_conf_file(struct parse *p, const char *path)
 		close(fd);
 		return -1;
 	}
+	if (store_check_trusted(path, &st, p->e) == -1) {
+		close(fd);
+		return -1;
+	}
 	if ((p->fp = fdopen(fd, "r")) == NULL) {
 		err_errno(p->e, "cannot read %s", path);
 		close(fd);
@@ -1070,6 +1075,7 @@ confd_list(const char *path, char ***out, size_t *n, struct err *e)
 {
 	const char *slash = strrchr(path, '/');
 	struct dirent *de;
+	struct stat st;
 	char *dir;
 	DIR *d;
 	int rc = -1;
@@ -1086,6 +1092,13 @@ confd_list(const char *path, char ***out, size_t *n, struct err *e)
 		free(dir);
 		return rc;
 	}
+	/* Whoever may add a file there may add a hook. */
+	if (fstat(dirfd(d), &st) == -1) {
+		err_errno(e, "cannot stat directory %s", dir);
+		goto done;
+	}
+	if (store_check_trusted(dir, &st, e) == -1)
+		goto done;
 	while (errno = 0, (de = readdir(d)) != NULL)
 		if (confd_add(dir, de->d_name, out, n) == -1)
 			break;
@@ -1095,6 +1108,7 @@ confd_list(const char *path, char ***out, size_t *n, struct err *e)
 		err_errno(e, "cannot read directory %s", dir);
 	else
 		rc = 0;
+done:
 	closedir(d);
 	free(dir);
 	if (rc == 0 && *n > 1)

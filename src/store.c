@@ -403,6 +403,26 @@ check_dir_stat(const char *path, const struct stat *st, struct err *e)
 }
 
 int
+store_check_trusted(const char *path, const struct stat *st, struct err *e)
+{
+	if (foreign_owner(st->st_uid)) {
+		err_set(e, "%s is owned by uid %u (neither root nor us), who "
+		    "could make acmec run any command through a hook; chown "
+		    "it to the user acmec runs as", path,
+		    (unsigned)st->st_uid);
+		return -1;
+	}
+	if (st->st_mode & (S_IWGRP | S_IWOTH)) {
+		err_set(e, "%s can be written by other users (mode %04o), who "
+		    "could make acmec run any command through a hook; "
+		    "chmod go-w %s", path, (unsigned)(st->st_mode & 07777),
+		    path);
+		return -1;
+	}
+	return 0;
+}
+
+int
 store_check_dir(const char *path, struct err *e)
 {
 	struct stat st;

@@ -350,6 +350,38 @@ conf_load__refuses_a_missing_file_naming_it(void **state)
 }
 
 static void
+conf_load__refuses_files_others_may_write(void **state)
+{
+	struct fixture *f = *state;
+	char *a;
+
+	write_text(f->conf, GOOD_CERT);
+	assert_int_equal(chmod(f->conf, 0646), 0);
+	assert_refused_now(f, "%s can be written by other users (mode 0646), "
+	    "who could make acmec run any command through a hook; chmod "
+	    "go-w %s", f->conf, f->conf);
+	assert_int_equal(chmod(f->conf, 0664), 0);
+	assert_refused_now(f, "%s can be written by other users (mode 0664), "
+	    "who could make acmec run any command through a hook; chmod "
+	    "go-w %s", f->conf, f->conf);
+	assert_int_equal(chmod(f->conf, 0644), 0);
+
+	/* Whoever may write to conf.d may add a file with a hook. */
+	put_confd(f, "a.conf", "");
+	assert_int_equal(chmod(f->confd, 01777), 0);
+	assert_refused_now(f, "%s can be written by other users (mode 1777), "
+	    "who could make acmec run any command through a hook; chmod "
+	    "go-w %s", f->confd, f->confd);
+	assert_int_equal(chmod(f->confd, 0755), 0);
+	a = path_in(f->confd, "a.conf");
+	assert_int_equal(chmod(a, 0666), 0);
+	assert_refused_now(f, "%s can be written by other users (mode 0666), "
+	    "who could make acmec run any command through a hook; chmod "
+	    "go-w %s", a, a);
+	free(a);
+}
+
+static void
 conf_load__refuses_unknown_keys_naming_the_known_ones(void **state)
 {
 	struct fixture *f = *state;
@@ -854,6 +886,7 @@ main(void)
 		T(conf_load__reads_conf_d_in_name_order),
 		T(conf_load__takes_comments_blank_lines_crlf_and_a_bom),
 		T(conf_load__refuses_a_missing_file_naming_it),
+		T(conf_load__refuses_files_others_may_write),
 		T(conf_load__refuses_unknown_keys_naming_the_known_ones),
 		T(conf_load__refuses_keys_in_the_wrong_section),
 		T(conf_load__refuses_keys_before_any_section),

@@ -42,6 +42,10 @@
 # How long one client run may take before it counts as hung.
 ACMEC_RUN_TIMEOUT=${ACMEC_RUN_TIMEOUT:-120}
 
+# The mode of the files the scripts make, whatever the caller's umask:
+# acmec refuses a configuration its group may write to.
+umask 022
+
 declare -gi REPORT_PASSED=0 REPORT_FAILED=0
 declare -gi REPORT_CHECKNO=0	# the number of the last check reported
 namecount=0	# names handed out by fresh
