@@ -55,6 +55,14 @@ int renew_items_new(const struct conf *c, const struct config *cfg,
     size_t *n, struct err *e);
 void renew_items_free(struct renew_item *items, size_t n);
 
+/*
+ * True if the section's renew-before is a time not shorter than the
+ * lifetime of the certificate in place, which due_time() replaces by the
+ * default; then buf holds a sentence that says so and what to do.
+ */
+bool renew_before_ignored(const struct renew_item *it, char *buf,
+    size_t size);
+
 /* Everything that needs no CA; force makes it due (and ends a backoff). */
 void renew_assess_local(struct renew_item *it, const struct config *cfg,
     time_t now, bool force);

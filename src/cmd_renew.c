@@ -93,9 +93,14 @@ assess(struct renew_item *items, size_t n, struct session *s,
 	if (ask && session_connect(s, cfg, NULL, &e) == -1)
 		log_verbose("no renewal windows from the CA: %s", e.msg);
 	for (size_t i = 0; i < n; i++) {
+		char why[256];
+
 		if (s->acme != NULL)
 			renew_assess_ari(&items[i], s->acme, now);
 		renew_assess_lifetime(&items[i], now);
+		if (renew_before_ignored(&items[i], why, sizeof(why)))
+			log_error("warning: [%s] %s", items[i].cc->section,
+			    why);
 	}
 }
 

@@ -69,6 +69,7 @@ item_json(const struct renew_item *it, time_t now)
 	const struct renewal_state *st = &it->st;
 	char *names = names_join(&it->spec.names, "", " ");
 	time_t not_after;
+	char warning[256];
 	double left;
 	json_t *obj;
 
@@ -82,6 +83,8 @@ item_json(const struct renew_item *it, time_t now)
 	    json_time(st->last_attempt), "last_ok", st->last_ok,
 	    "last_error", st->last_error, "failures", st->failures,
 	    "next_attempt", json_time(st->next_attempt));
+	if (obj != NULL && renew_before_ignored(it, warning, sizeof(warning)))
+		json_object_set_new(obj, "warning", json_string(warning));
 	if (obj != NULL && st->chain_issuer != NULL)
 		json_object_set_new(obj, "chain_issuer",
 		    json_string(st->chain_issuer));
@@ -117,6 +120,9 @@ print_text(const json_t *arr)
 			    100 * json_real_value(left));
 		printf("\n  state:        %s\n",
 		    json_string_value(json_object_get(it, "why")));
+		if (json_is_string(json_object_get(it, "warning")))
+			printf("  warning:      %s\n", json_string_value(
+			    json_object_get(it, "warning")));
 		if (json_is_string(json_object_get(it, "chain_issuer")))
 			printf("  chain:        up to %s\n", json_string_value(
 			    json_object_get(it, "chain_issuer")));

@@ -356,6 +356,41 @@ lifetime_due(const struct renew_item *it, time_t *due, time_t *not_after)
 	return 0;
 }
 
+/* "90 days", "36 hours": a span as people write it. */
+static void
+format_span(long seconds, char *buf, size_t size)
+{
+	if (seconds >= 2 * 86400L)
+		snprintf(buf, size, "%ld days", seconds / 86400L);
+	else
+		snprintf(buf, size, "%ld hours", seconds / 3600L);
+}
+
+bool
+renew_before_ignored(const struct renew_item *it, char *buf, size_t size)
+{
+	const struct renew_before *rb = &it->cc->renew_before;
+	char setting[32], lifetime[32];
+	time_t not_after, span;
+	struct err ignored;
+	struct tm tm;
+
+	if (it->cert == NULL || rb->kind != RENEW_BEFORE_SECONDS ||
+	    !ASN1_TIME_to_tm(X509_get0_notBefore(it->cert), &tm) ||
+	    cert_not_after(it->cert, &not_after, &ignored) == -1)
+		return false;
+	span = not_after - timegm(&tm);
+	if (span <= 0 || rb->seconds < span)
+		return false;
+	format_span(rb->seconds, setting, sizeof(setting));
+	format_span(span, lifetime, sizeof(lifetime));
+	snprintf(buf, size, "renew-before (%s) is not shorter than the "
+	    "certificate's lifetime (%s), so the default applies (renewal "
+	    "with a third of the lifetime left, half under 10 days): set a "
+	    "shorter time, or a share such as 1/4", setting, lifetime);
+	return true;
+}
+
 /*
  * RFC 9773 section 4.2: due at the time chosen in the CA's window; but
  * a window that ends after the certificate does is not followed past

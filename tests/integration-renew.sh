@@ -224,4 +224,22 @@ check_exit elsewhere-renew 1 "link elsewhere as cert.pem: renew d exits 1"
 check "link elsewhere as cert.pem: the error names d's cert.pem, the link is left" \
     test -L "$D_CERT" -a -n "$(grep -F "$D_CERT" "$T/elsewhere-renew.err")"
 
+# 10. A renew-before not shorter than the lifetime (pebble's certificates
+# last years) is not used, and both renew and status say so.
+sed 's/^\[a\]$/[a]\nrenew-before = 3650d/' "$CONF" >"$T/long.conf"
+renew long-renew renew -c "$T/long.conf" a
+check_exit long-renew 0 "renew-before of 3650 days: renew a exits 0, a not due"
+check "renew-before of 3650 days: renew warns that the default applies" \
+    grep -q 'warning: \[a\] renew-before (3650 days) is not shorter than the certificate.s lifetime' \
+    "$T/long-renew.err"
+renew long-status status -c "$T/long.conf" --json
+check "renew-before of 3650 days: status --json has the warning for a alone" \
+    "$PY" -c 'import json, sys
+d = {x["section"]: x for x in json.load(open(sys.argv[1]))}
+assert "the default applies" in d["a"]["warning"], d["a"]
+assert "warning" not in d["b"] and not d["a"]["due"], d' "$T/long-status.out"
+renew long-text status -c "$T/long.conf"
+check "renew-before of 3650 days: status prints the warning" \
+    grep -q '^  warning: *renew-before (3650 days)' "$T/long-text.out"
+
 summary
