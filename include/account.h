@@ -55,7 +55,9 @@ struct acme_who account_who(const struct account *acct);
 
 /*
  * A request signed by the account failed with *why.  Ask the CA once which
- * account the key has (creating it if the CA forgot it and opts->create).
+ * account the key has (creating it if the CA forgot it and opts->create),
+ * under the account lock (which the caller must not hold), and only if
+ * account-key.pem is still the key acct signs with.
  * 0: the account URL changed, so the request never reached this account
  * and may be sent again; -1: give up, *e says why (the original error,
  * with a hint when the CA refuses the key).

@@ -208,11 +208,25 @@ check_dirs(const struct account *acct, const struct config *cfg,
 	return rc;
 }
 
+/* Wait (bounded) for another run's change of the account files. */
+static int
+account_lock(struct account *acct, struct err *e)
+{
+	char *lock;
+
+	if ((lock = store_path(acct->dir, "lock")) == NULL) {
+		err_set(e, "out of memory");
+		return -1;
+	}
+	acct->lock = store_lock_path(lock, LOCK_WAIT, e);
+	free(lock);
+	return acct->lock == -1 ? -1 : 0;
+}
+
 static int
 account_prepare(struct account *acct, const struct config *cfg,
     struct err *e)
 {
-	char *lock;
 	int rc;
 
 	if ((acct->dir = config_account_dir(cfg)) == NULL ||
@@ -227,13 +241,7 @@ account_prepare(struct account *acct, const struct config *cfg,
 	if (store_mkdirs(acct->dir, 0700, e) == -1 ||
 	    check_dirs(acct, cfg, e) == -1)
 		return -1;
-	if ((lock = store_path(acct->dir, "lock")) == NULL) {
-		err_set(e, "out of memory");
-		return -1;
-	}
-	acct->lock = store_lock_path(lock, LOCK_WAIT, e);
-	free(lock);
-	rc = acct->lock == -1 ? -1 : 0;
+	rc = account_lock(acct, e);
 	if (rc == 0)
 		migrate_legacy(acct, cfg);
 	return rc;
@@ -507,8 +515,38 @@ fail:
 	return -1;
 }
 
-int
-account_recover(struct account *acct, struct acme *acme,
+/*
+ * Under the account lock again, for a change of the account files: is
+ * the key in place still the one this run signs with?  Another run may
+ * have rolled it over meanwhile, and an account found or created for the
+ * retired key would be bound to a key that acmec no longer uses.
+ */
+static int
+relock_same_key(struct account *acct, struct err *e)
+{
+	struct signer *now = NULL;
+	EVP_PKEY *key;
+	bool same;
+
+	if (account_lock(acct, e) == -1)
+		return -1;
+	if ((key = key_load(acct->key_path, STORE_PRIVATE, e)) != NULL)
+		now = signer_new(key, e);
+	EVP_PKEY_free(key);
+	same = now != NULL && strcmp(signer_thumbprint(now),
+	    signer_thumbprint(acct->signer)) == 0;
+	if (now != NULL && !same)
+		err_set(e, "%s was replaced by another acmec run (account "
+		    "rollover) while this one ran: run it again",
+		    acct->key_path);
+	signer_free(now);
+	if (!same)
+		account_unlock(acct);
+	return same ? 0 : -1;
+}
+
+static int
+account_recover_locked(struct account *acct, struct acme *acme,
     const struct account_options *opts, const struct acme_outcome *why,
     struct err *e)
 {
@@ -537,4 +575,22 @@ account_recover(struct account *acct, struct acme *acme,
 			    "\"acmec account show\")");
 	}
 	return -1;
+}
+
+int
+account_recover(struct account *acct, struct acme *acme,
+    const struct account_options *opts, const struct acme_outcome *why,
+    struct err *e)
+{
+	struct err lookup_err = { "" };
+	int rc;
+
+	if (relock_same_key(acct, &lookup_err) == -1) {
+		err_append(e, "; cannot ask the CA for this key's account: %s",
+		    lookup_err.msg);
+		return -1;
+	}
+	rc = account_recover_locked(acct, acme, opts, why, e);
+	account_unlock(acct);
+	return rc;
 }

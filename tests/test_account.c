@@ -460,6 +460,39 @@ account_open__refuses_a_deactivated_account(void **state)
 /* ----------------------------------------------------------- rollover */
 
 
+/*
+ * Another run rolled the key over while this one ordered: recovery after
+ * a failed newOrder must not ask the CA about (nor create an account
+ * for) the retired key this run still signs with.
+ */
+static void
+account_recover__refuses_when_another_run_replaced_the_key(void **state)
+{
+	struct ctx *c = *state;
+	const struct acme_outcome why = { .status = 500, .retry_after = -1 };
+	struct err e = { "newOrder: HTTP 500" };
+	EVP_PKEY *other = new_key();
+	size_t before;
+
+	create_account(c);
+	account_unlock(c->acct);	/* as the engine does before orders */
+	if (key_save(other, c->key_path, &c->e) == -1)
+		fail_msg("key_save: %s", c->e.msg);
+	before = c->ft.nrequests;
+	assert_int_equal(account_recover(c->acct, c->acme, &c->opts, &why,
+	    &e), -1);
+	assert_int_equal(c->ft.nrequests, before);
+	assert_non_null(strstr(e.msg, "newOrder: HTTP 500; cannot ask the CA "
+	    "for this key's account: "));
+	assert_non_null(strstr(e.msg, "account-key.pem was replaced by "
+	    "another acmec run (account rollover) while this one ran: run it "
+	    "again"));
+	assert_key_file_is(c->key_path, other);
+	assert_string_equal(c->acct->url, ACCOUNT_URL);
+	assert_int_equal(c->acct->lock, -1);	/* given back */
+	EVP_PKEY_free(other);
+}
+
 static void
 account_rollover__moves_the_new_key_in_and_keeps_the_old_one(void **state)
 {
@@ -1045,6 +1078,7 @@ main(void)
 		T(account_open__without_create_needs_a_key),
 		T(account_open__sets_a_corrupt_record_aside_and_looks_the_account_up),
 		T(account_open__refuses_a_deactivated_account),
+		T(account_recover__refuses_when_another_run_replaced_the_key),
 		T(account_rollover__moves_the_new_key_in_and_keeps_the_old_one),
 		T(account_rollover__keeps_two_backups_for_two_rollovers_in_one_second),
 		T(account_rollover__keeps_the_pending_key_when_the_answer_is_lost),
