@@ -65,6 +65,7 @@ struct conf {
 	char		*eab_hmac_key_file;	/* read by renew (eab.h) */
 	int		 parallel;	/* 1..64, CONF_PARALLEL_DEFAULT */
 	char		*post_hook;
+	char		*failure_hook;	/* after a renew with failures */
 	char		*metrics_file;
 	long		 timeout;	/* 1..3600; 0: not set */
 	struct conf_cert *certs;	/* in the order they were read */

@@ -13,9 +13,11 @@
 #include "due.h"
 #include "eab.h"
 #include "engine.h"
+#include "failures.h"
 #include "hook.h"
 #include "log.h"
 #include "metrics.h"
+#include "names.h"
 #include "renew.h"
 #include "store.h"
 #include "usage.h"
@@ -220,11 +222,25 @@ job_done(void *arg, const struct engine_result *r, bool locked)
 	rj->recorded = true;
 }
 
+/* A failure the failure-hook is told about (f NULL: none is run). */
+static void
+note_failure(struct failures *f, const struct renew_item *it,
+    const char *msg)
+{
+	char *names;
+
+	if (f == NULL)
+		return;
+	names = names_join(&it->spec.names, "", " ");
+	failures_add(f, it->cc->section, names, msg);
+	free(names);
+}
+
 /* Order every due certificate in one engine run; 0 if all went well. */
 static int
 renew_due(struct renew_item *items, size_t n, struct session *s,
     const struct config *cfg, const struct account_options *acct,
-    int parallel, time_t now, bool *changed)
+    int parallel, time_t now, bool *changed, struct failures *failed)
 {
 	struct cert_spec *specs = calloc(n + 1, sizeof(*specs));
 	struct engine_result *results = calloc(n + 1, sizeof(*results));
@@ -260,6 +276,8 @@ renew_due(struct renew_item *items, size_t n, struct session *s,
 		if (results[i].written && !results[i].ok)
 			log_error("%s: %s", it->cc->section,
 			    results[i].err.msg);
+		if (!results[i].ok && !results[i].busy && !results[i].skipped)
+			note_failure(failed, it, results[i].err.msg);
 		*changed |= results[i].written;
 		engine_result_clear(&results[i]);
 	}
@@ -284,6 +302,22 @@ run_post_hook(const struct conf *c)
 	return -1;
 }
 
+/*
+ * The failure-hook: once a run, if a certificate failed in it.  Its own
+ * failure is reported; the run has failed already.
+ */
+static void
+run_failure_hook(const struct conf *c, struct failures *f)
+{
+	struct err e = { "" };
+
+	if (c->failure_hook == NULL || f == NULL || !failures_any(f))
+		return;
+	if (hook_run(c->failure_hook, failures_env(f), HOOK_TIMEOUT,
+	    &e) == -1)
+		log_error("failure-hook: %s", e.msg);
+}
+
 /* The windows fetched for certificates that were not due. */
 static void
 save_records(struct renew_item *items, size_t n, const struct config *cfg)
@@ -302,6 +336,7 @@ renew(struct conf *c, struct config *cfg, const struct renew_args *a)
 	struct err e = { "" };
 	time_t now = time(NULL);
 	bool changed = false;
+	struct failures *failed = NULL;
 	char *eab_key = NULL;
 	size_t n = 0;
 	int rc = EXIT_OK;
@@ -321,6 +356,8 @@ renew(struct conf *c, struct config *cfg, const struct renew_args *a)
 	}
 	if (eab_key != NULL)
 		acct.request.eab_hmac_key = eab_key;
+	if (c->failure_hook != NULL && (failed = failures_new()) == NULL)
+		log_error("failure-hook: out of memory; it will not run");
 	session_init(&s);
 	assess(items, n, &s, cfg, a, now);
 	report_assessment(items, n);
@@ -328,12 +365,14 @@ renew(struct conf *c, struct config *cfg, const struct renew_args *a)
 		if (items[i].backed_off)
 			rc = EXIT_FAIL;
 	if (renew_due(items, n, &s, cfg, &acct, c->parallel, now,
-	    &changed) == -1)
+	    &changed, failed) == -1)
 		rc = EXIT_FAIL;
 	session_close(&s);
 	save_records(items, n, cfg);
 	if (changed && run_post_hook(c) == -1)
 		rc = EXIT_FAIL;
+	run_failure_hook(c, failed);
+	failures_free(failed);
 	if (c->metrics_file != NULL &&
 	    metrics_write(c->metrics_file, items, n, time(NULL), &e) == -1)
 		log_error("warning: %s", e.msg);

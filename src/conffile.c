@@ -45,8 +45,8 @@
 
 enum key_id {
 	K_DIRECTORY, K_CA_BUNDLE, K_STATE_DIR, K_CONTACT, K_AGREE_TOS,
-	K_EAB_KID, K_EAB_HMAC_KEY, K_EAB_HMAC_KEY_FILE, K_PARALLEL, K_POST_HOOK, K_METRICS_FILE,
-	K_TIMEOUT,
+	K_EAB_KID, K_EAB_HMAC_KEY, K_EAB_HMAC_KEY_FILE, K_PARALLEL,
+	K_POST_HOOK, K_FAILURE_HOOK, K_METRICS_FILE, K_TIMEOUT,
 	K_NAMES, K_WEBROOT, K_KEY_TYPE, K_CSR, K_OUT, K_DEPLOY_HOOK,
 	K_PROFILE, K_RENEW_BEFORE, K_MEMCACHED, K_CHAIN_TRUST,
 	K_PREFERRED_CHAIN,
@@ -362,6 +362,12 @@ set_post_hook(struct parse *p, const char *value, struct err *e)
 }
 
 static int
+set_failure_hook(struct parse *p, const char *value, struct err *e)
+{
+	return (p->conf->failure_hook = dup_value(value, e)) ? 0 : -1;
+}
+
+static int
 set_metrics_file(struct parse *p, const char *value, struct err *e)
 {
 	return (p->conf->metrics_file = dup_path(value, e)) ? 0 : -1;
@@ -531,6 +537,8 @@ static const struct key_def keys[K_COUNT] = {
 	[K_PARALLEL] = { "parallel", SEC_ACMEC, set_parallel,
 	    "a whole number from 1 to 64" },
 	[K_POST_HOOK] = { "post-hook", SEC_ACMEC, set_post_hook,
+	    "a command" },
+	[K_FAILURE_HOOK] = { "failure-hook", SEC_ACMEC, set_failure_hook,
 	    "a command" },
 	[K_METRICS_FILE] = { "metrics-file", SEC_ACMEC, set_metrics_file,
 	    "the absolute path of a file" },
@@ -1182,6 +1190,7 @@ conf_free(struct conf *c)
 	free(c->eab_hmac_key);
 	free(c->eab_hmac_key_file);
 	free(c->post_hook);
+	free(c->failure_hook);
 	free(c->metrics_file);
 	for (size_t i = 0; i < c->ncerts; i++)
 		cert_clear(&c->certs[i]);

@@ -31,7 +31,8 @@ new_orders() {
 	grep -c -- 'Added order ".*" to the db' "$PEBBLE_LOG"
 }
 
-# The hooks append a line to $HOOKS: deploy NAME|OUT|NAMES, or post.
+# The hooks append a line to $HOOKS: deploy NAME|OUT|NAMES, post, or
+# failure ACMEC_FAILED (its ACMEC_FAILURES in $T/failures).
 cat >"$T/deploy-hook" <<EOF
 #!/bin/sh
 echo "deploy \$ACMEC_NAME|\$ACMEC_OUT|\$ACMEC_NAMES" >>"$HOOKS"
@@ -40,7 +41,18 @@ cat >"$T/post-hook" <<EOF
 #!/bin/sh
 echo post >>"$HOOKS"
 EOF
-chmod +x "$T/deploy-hook" "$T/post-hook"
+cat >"$T/failure-hook" <<EOF
+#!/bin/sh
+echo "failure \$ACMEC_FAILED" >>"$HOOKS"
+printf '%s' "\$ACMEC_FAILURES" >"$T/failures"
+EOF
+cat >"$T/failing-hook" <<EOF
+#!/bin/sh
+echo failing >>"$HOOKS"
+exit 3
+EOF
+chmod +x "$T/deploy-hook" "$T/post-hook" "$T/failure-hook" "$T/failing-hook"
+FAILURE_HOOK=$T/failure-hook
 
 fresh A; fresh B; fresh C; fresh B2; fresh C2
 # write_conf [C's webroot] [B's extra name] [C's extra name]
@@ -54,6 +66,7 @@ agree-tos = yes
 contact = mailto:admin@example.com
 parallel = 2
 post-hook = $T/post-hook
+failure-hook = $FAILURE_HOOK
 metrics-file = $T/acmec.prom
 
 [a]
@@ -103,6 +116,8 @@ check "first run: the deploy hook of a got ACMEC_NAME, ACMEC_OUT, ACMEC_NAMES" \
     grep -qxF "deploy $A|$STATE/live/a|$A www.$A" "$HOOKS"
 check "first run: one post-hook ($(hook_lines post))" \
     test "$(hook_lines post)" = 1
+check "first run: no failure-hook (all succeeded)" \
+    test "$(hook_lines failure)" = 0
 check "first run: the three orders shared one connection, over HTTP/2" \
     grep -q "answers over 1 new connection(s), the last over HTTP/2" \
     "$T/first.err"
@@ -152,12 +167,20 @@ check "c unserved: it says when the next attempt is" \
     grep -q 'next attempt after' "$T/broken.err"
 check "c unserved: the post-hook ran once (a and b changed)" \
     test "$(hook_lines post)" = 1
+check "c unserved: the failure-hook ran once, ACMEC_FAILED=c" \
+    test "$(hook_lines failure)" = 1 -a "$(grep -c '^failure c$' "$HOOKS")" = 1
+{ echo "ACMEC_FAILURES:"; cat "$T/failures" 2>/dev/null; } | diag
+check "c unserved: ACMEC_FAILURES has one line: c, its names, the error" \
+    sh -c "test \$(grep -c '' '$T/failures') = 1 &&
+    grep -qE '^c \\($C $C2\\): .*(validation|unauthorized|connection|404)' '$T/failures'"
 
 # 5. The next run skips c (backoff), with one line saying when.
 before=$(new_orders)
 renew backoff renew -c "$CONF"
 check_exit backoff 1 "backoff: exit 1 (c is failing)"
 check "backoff: no order" test "$(new_orders)" = "$before"
+check "backoff: no failure-hook (c was not tried)" \
+    test "$(hook_lines failure)" = 1
 check "backoff: one line about c" \
     test "$(grep -c '^acmec: c: skipped: .*next attempt after' "$T/backoff.err")" = 1
 
@@ -178,6 +201,15 @@ check "metrics: a has an expiry time" \
     grep -qE '^acmec_certificate_expiry_timestamp_seconds\{section="a"\} [1-9][0-9]+$' "$T/acmec.prom"
 renew status-text status -c "$CONF"
 check "status: text names c's failures" grep -q "failures: *1 in a row" "$T/status-text.out"
+
+# 6b. A failure-hook that fails is reported; the exit status stays c's.
+FAILURE_HOOK=$T/failing-hook write_conf "$UNSERVED" "$B2" "$C2"
+: >"$HOOKS"
+renew failing renew -c "$CONF" --force c
+check_exit failing 1 "failing failure-hook: exit 1, as c failed"
+check "failing failure-hook: it ran once" test "$(hook_lines failing)" = 1
+check "failing failure-hook: reported" \
+    grep -q '^acmec: failure-hook: .*failing-hook.*3' "$T/failing.err"
 
 # 7. Two runs started together order nothing twice.
 write_conf "" "$B2" "$C2"

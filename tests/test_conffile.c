@@ -137,6 +137,7 @@ static const char full_file[] =
     "eab-hmac-key = c2VjcmV0LWhtYWMta2V5\n"
     "parallel = 4\n"
     "post-hook = systemctl reload nginx\n"
+    "failure-hook = /usr/local/bin/page-me\n"
     "metrics-file = /var/lib/node_exporter/acmec.prom\n"
     "state-dir = /var/lib/acmec\n"
     "timeout = 45\n"
@@ -177,6 +178,7 @@ conf_load__reads_every_key(void **state)
 	assert_string_equal(c->eab_hmac_key, "c2VjcmV0LWhtYWMta2V5");
 	assert_int_equal(c->parallel, 4);
 	assert_string_equal(c->post_hook, "systemctl reload nginx");
+	assert_string_equal(c->failure_hook, "/usr/local/bin/page-me");
 	assert_string_equal(c->metrics_file,
 	    "/var/lib/node_exporter/acmec.prom");
 	assert_string_equal(c->state_dir, "/var/lib/acmec");
@@ -185,7 +187,7 @@ conf_load__reads_every_key(void **state)
 
 	assert_string_equal(web->section, "example.com");
 	assert_string_equal(web->file, f->conf);
-	assert_int_equal(web->line, 17);
+	assert_int_equal(web->line, 18);
 	assert_int_equal(web->spec.names.n, 2);
 	assert_string_equal(web->spec.names.v[0], "example.com");
 	assert_string_equal(web->spec.names.v[1], "www.example.com");
@@ -203,7 +205,7 @@ conf_load__reads_every_key(void **state)
 	assert_null(web->memcached);
 
 	assert_string_equal(mail->section, "mail");
-	assert_int_equal(mail->line, 26);
+	assert_int_equal(mail->line, 27);
 	assert_int_equal(mail->spec.names.n, 0);
 	assert_string_equal(mail->spec.csr_path, "/etc/acmec/mail.csr");
 	assert_string_equal(mail->spec.chain_trust, "/etc/ssl/client-roots.pem");
@@ -250,6 +252,7 @@ conf_load__leaves_unset_keys_at_their_defaults(void **state)
 	assert_null(c->eab_hmac_key);
 	assert_int_equal(c->parallel, CONF_PARALLEL_DEFAULT);
 	assert_null(c->post_hook);
+	assert_null(c->failure_hook);
 	assert_null(c->metrics_file);
 	assert_int_equal(c->timeout, 0);
 	assert_false(cert->spec.key_type_given);
@@ -393,12 +396,14 @@ conf_load__refuses_unknown_keys_naming_the_known_ones(void **state)
 	assert_refused(f, "[acmec]\nstaging = yes\n",
 	    "%s:2: [acmec] staging: unknown key ([acmec] takes directory, "
 	    "ca-bundle, state-dir, contact, agree-tos, eab-kid, eab-hmac-key, "
-	    "eab-hmac-key-file, parallel, post-hook, metrics-file, timeout)", f->conf);
+	    "eab-hmac-key-file, parallel, post-hook, failure-hook, "
+	    "metrics-file, timeout)", f->conf);
 	/* Keys are matched exactly. */
 	assert_refused(f, "[acmec]\nAgree-TOS = yes\n",
 	    "%s:2: [acmec] Agree-TOS: unknown key ([acmec] takes directory, "
 	    "ca-bundle, state-dir, contact, agree-tos, eab-kid, eab-hmac-key, "
-	    "eab-hmac-key-file, parallel, post-hook, metrics-file, timeout)", f->conf);
+	    "eab-hmac-key-file, parallel, post-hook, failure-hook, "
+	    "metrics-file, timeout)", f->conf);
 }
 
 static void
