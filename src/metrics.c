@@ -3,14 +3,11 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "cert.h"
 #include "metrics.h"
 #include "output.h"
 #include "store.h"
-
-#define METRICS_MAX	(1024 * 1024)
 
 static const struct {
 	const char	*name;
@@ -28,16 +25,13 @@ static const struct {
 
 /* A label value with \\, " and newline escaped, as the format wants. */
 static void
-append_label(char *buf, size_t size, const char *value)
+put_label(FILE *f, const char *value)
 {
-	size_t used = strlen(buf);
-
-	for (; *value != '\0' && used + 3 < size; value++) {
+	for (; *value != '\0'; value++) {
 		if (*value == '\\' || *value == '"' || *value == '\n')
-			buf[used++] = '\\';
-		buf[used++] = *value == '\n' ? 'n' : *value;
+			putc('\\', f);
+		putc(*value == '\n' ? 'n' : *value, f);
 	}
-	buf[used] = '\0';
 }
 
 /* Expiry of the certificate now in place (renew may have replaced it). */
@@ -69,36 +63,46 @@ value_of(const struct renew_item *it, size_t gauge)
 	}
 }
 
+/*
+ * The whole text into f.  A memory stream grows as needed: the file has
+ * no size cap, so no section is ever cut off (f's error flag tells of
+ * running out of memory).
+ */
+static void
+put_metrics(FILE *f, const struct renew_item *items, size_t n, time_t now)
+{
+	for (size_t g = 0; g < sizeof(gauges) / sizeof(gauges[0]); g++) {
+		fprintf(f, "# HELP %s %s\n# TYPE %s gauge\n", gauges[g].name,
+		    gauges[g].help, gauges[g].name);
+		for (size_t i = 0; i < n; i++) {
+			fprintf(f, "%s{section=\"", gauges[g].name);
+			put_label(f, items[i].cc->section);
+			fprintf(f, "\"} %lld\n", value_of(&items[i], g));
+		}
+	}
+	fprintf(f, "# HELP acmec_last_run_timestamp_seconds when renew last ran\n"
+	    "# TYPE acmec_last_run_timestamp_seconds gauge\n"
+	    "acmec_last_run_timestamp_seconds %lld\n", (long long)now);
+}
+
 int
 metrics_write(const char *path, const struct renew_item *items, size_t n,
     time_t now, struct err *e)
 {
-	char *text = calloc(1, METRICS_MAX), label[256];
-	size_t used = 0;
-	int rc;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	int rc = -1, failed;
 
-	if (text == NULL) {
-		err_set(e, "out of memory");
+	if (f == NULL) {
+		err_set(e, "metrics-file: out of memory");
 		return -1;
 	}
-	for (size_t g = 0; g < sizeof(gauges) / sizeof(gauges[0]); g++) {
-		used += (size_t)snprintf(text + used, METRICS_MAX - used,
-		    "# HELP %s %s\n# TYPE %s gauge\n", gauges[g].name,
-		    gauges[g].help, gauges[g].name);
-		for (size_t i = 0; i < n && used < METRICS_MAX - 512; i++) {
-			label[0] = '\0';
-			append_label(label, sizeof(label), items[i].cc->section);
-			used += (size_t)snprintf(text + used, METRICS_MAX - used,
-			    "%s{section=\"%s\"} %lld\n", gauges[g].name, label,
-			    value_of(&items[i], g));
-		}
-	}
-	used += (size_t)snprintf(text + used, METRICS_MAX - used,
-	    "# HELP acmec_last_run_timestamp_seconds when renew last ran\n"
-	    "# TYPE acmec_last_run_timestamp_seconds gauge\n"
-	    "acmec_last_run_timestamp_seconds %lld\n", (long long)now);
-	rc = store_write_atomic(path, text, strlen(text), 0644, e);
-	if (rc == -1)
+	put_metrics(f, items, n, now);
+	failed = ferror(f);
+	if (fclose(f) != 0 || failed)
+		err_set(e, "metrics-file: out of memory building %s", path);
+	else if ((rc = store_write_atomic(path, text, len, 0644, e)) == -1)
 		err_prefix(e, "metrics-file");
 	free(text);
 	return rc;
