@@ -3,7 +3,8 @@
 # nginx: one config, several certificates, hooks, an immediate second run
 # that does nothing, a change of names, a certificate that fails alone and
 # backs off, two runs at once, status --json and the metrics file, a FIFO
-# or a foreign link as cert.pem.
+# or a foreign link as cert.pem; a new key at each renewal but with
+# reuse-key = yes.
 set -u
 
 : "${srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
@@ -66,6 +67,7 @@ names = $B ${2:-}
 webroot = $WEBROOT
 deploy-hook = $T/deploy-hook
 key-type = rsa-2048
+reuse-key = yes
 
 [c]
 names = $C ${3:-}
@@ -83,6 +85,14 @@ renew() {
 	rc=$?
 }
 hook_lines() { grep -c "^$1" "$HOOKS"; }
+# The SHA-256 of a key's or a certificate's SubjectPublicKeyInfo.
+spki_of_key() {
+	openssl pkey -in "$1" -pubout -outform DER 2>/dev/null | sha256sum | cut -d' ' -f1
+}
+spki_of_cert() {
+	openssl x509 -in "$1" -noout -pubkey 2>/dev/null |
+	    openssl pkey -pubin -outform DER 2>/dev/null | sha256sum | cut -d' ' -f1
+}
 sum_of() { sha256sum "$1"/*.pem 2>/dev/null | sha256sum; }
 
 # 1. Three certificates from one config: all issued, each deploy hook once,
@@ -140,12 +150,22 @@ check "names changed: the reason is shown" grep -q "names changed" "$T/names.out
 write_conf "$UNSERVED" "$B2" "$C2"
 c_sum=$(sum_of "$STATE/live/c")
 a_sum=$(sum_of "$STATE/live/a")
+a_key=$(spki_of_key "$STATE/live/a/privkey.pem")
+b_key=$(spki_of_key "$STATE/live/b/privkey.pem")
 : >"$HOOKS"
 renew broken renew -c "$CONF" --force
 check_exit broken 1 "c unserved: exit 1"
-check "c unserved: c's files byte for byte intact" \
+check "c unserved: c's files byte for byte intact (the old key with the old certificate)" \
     test "$(sum_of "$STATE/live/c")" = "$c_sum"
 check "c unserved: a renewed" test "$(sum_of "$STATE/live/a")" != "$a_sum"
+check "rotation: a got a new key (the default)" \
+    test "$(spki_of_key "$STATE/live/a/privkey.pem")" != "$a_key"
+check "rotation: a's new key is the key of its new certificate" \
+    test "$(spki_of_key "$STATE/live/a/privkey.pem")" = "$(spki_of_cert "$STATE/live/a/cert.pem")"
+check "reuse-key = yes: b kept its key" \
+    test "$(spki_of_key "$STATE/live/b/privkey.pem")" = "$b_key"
+check "reuse-key = yes: b's certificate is for that key" \
+    test "$(spki_of_cert "$STATE/live/b/cert.pem")" = "$b_key"
 check "c unserved: the error names the section and the CA's reason" \
     grep -qE '^acmec: c: .*(validation|unauthorized|connection|404)' "$T/broken.err"
 check "c unserved: it says when the next attempt is" \
