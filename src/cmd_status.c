@@ -12,7 +12,9 @@
 
 #include "cert.h"
 #include "commands.h"
+#include "key.h"
 #include "log.h"
+#include "names.h"
 #include "renew.h"
 #include "usage.h"
 
@@ -57,6 +59,17 @@ validity(const struct renew_item *it, time_t now, time_t *not_after,
 		*left = 0;
 }
 
+/* A key's TLSA 3 1 1 value, or null (no key). */
+static json_t *
+json_spki(EVP_PKEY *key)
+{
+	char hex[KEY_SPKI_HEX_LEN + 1];
+
+	if (key == NULL || key_spki_sha256(key, hex) == -1)
+		return json_null();
+	return json_string(hex);
+}
+
 static json_t *
 item_json(const struct renew_item *it, time_t now)
 {
@@ -76,6 +89,10 @@ item_json(const struct renew_item *it, time_t now)
 	    json_time(st->last_attempt), "last_ok", st->last_ok,
 	    "last_error", st->last_error, "failures", st->failures,
 	    "next_attempt", json_time(st->next_attempt));
+	/* The key in use is the certificate's, whatever privkey.pem holds. */
+	if (obj != NULL)
+		json_object_set_new(obj, "key_sha256", json_spki(it->cert ?
+		    X509_get0_pubkey(it->cert) : NULL));
 	if (obj != NULL && st->chain_issuer != NULL)
 		json_object_set_new(obj, "chain_issuer",
 		    json_string(st->chain_issuer));
@@ -88,6 +105,26 @@ item_json(const struct renew_item *it, time_t now)
 		    st->ari_explanation));
 	free(names);
 	return obj;
+}
+
+/*
+ * The key line and the TLSA record that pins it, for the first name (the
+ * record goes with every DNS name served on port 443; none for an IP).
+ */
+static void
+print_key(const json_t *it, const char *label, const char *member)
+{
+	const char *hex = json_string_value(json_object_get(it, member));
+	const char *names = json_string_value(json_object_get(it, "names"));
+	char *first = names ? strndup(names, strcspn(names, " ")) : NULL;
+
+	if (hex != NULL)
+		printf("  %-13s sha256 %s\n", label, hex);
+	if (hex != NULL && first != NULL && first[0] != '\0' &&
+	    !names_is_ip(first))
+		printf("  %-13s _443._tcp.%s. IN TLSA 3 1 1 %s\n", "TLSA:",
+		    first, hex);
+	free(first);
 }
 
 static void
@@ -111,6 +148,7 @@ print_text(const json_t *arr)
 			    100 * json_real_value(left));
 		printf("\n  state:        %s\n",
 		    json_string_value(json_object_get(it, "why")));
+		print_key(it, "key:", "key_sha256");
 		if (json_is_string(json_object_get(it, "chain_issuer")))
 			printf("  chain:        up to %s\n", json_string_value(
 			    json_object_get(it, "chain_issuer")));

@@ -192,12 +192,20 @@ assert d["c"]["failures"] == 1 and d["c"]["backed_off"], d["c"]
 assert d["a"]["failures"] == 0 and not d["a"]["due"], d["a"]
 assert d["a"]["not_after"] and 0 < d["a"]["lifetime_left"] <= 1, d["a"]
 assert d["c"]["last_error"], d["c"]' "$T/status.out"
+a_spki=$(spki_of_cert "$STATE/live/a/cert.pem")
+check "status --json: a's key_sha256 is the SHA-256 of its key's SPKI ($a_spki)" \
+    "$PY" -c 'import json, sys
+d = {x["section"]: x for x in json.load(open(sys.argv[1]))}
+assert d["a"]["key_sha256"] == sys.argv[2], d["a"]' "$T/status.out" \
+    "$(spki_of_key "$STATE/live/a/privkey.pem")"
 check "metrics: c has 1 consecutive failure" \
     grep -qx 'acmec_certificate_consecutive_failures{section="c"} 1' "$T/acmec.prom"
 check "metrics: a has an expiry time" \
     grep -qE '^acmec_certificate_expiry_timestamp_seconds\{section="a"\} [1-9][0-9]+$' "$T/acmec.prom"
 renew status-text status -c "$CONF"
 check "status: text names c's failures" grep -q "failures: *1 in a row" "$T/status-text.out"
+check "status: text shows a's key and its TLSA 3 1 1 record" \
+    test "$(grep -cE "^  (key: +sha256 $a_spki|TLSA: +_443\._tcp\.$A\. IN TLSA 3 1 1 $a_spki)\$" "$T/status-text.out")" = 2
 
 # 7. Two runs started together order nothing twice.
 write_conf "" "$B2" "$C2"
