@@ -19,9 +19,9 @@
 struct certkey;
 
 /*
- * The key in place, key_pem (len bytes, read from what; NULL: none), if
- * there is one (a renewal keeps it) unless spec->new_key, else a new key
- * of spec->key_type; and a CSR for names.
+ * The key in place, key_pem (len bytes, read from what), if the caller
+ * gives one to keep it, else (NULL) a new key of spec->key_type; and a
+ * CSR for names.
  */
 struct certkey *certkey_open(const char *key_pem, size_t len,
     const char *what, const struct cert_spec *spec,

@@ -40,9 +40,9 @@ struct conf_cert {
 	char			*file;		/* where it was defined */
 	int			 line;		/* of its [section] header */
 	/*
-	 * names (empty with csr_path), webroot, key_type(+_given), out_dir
-	 * (NULL: STATE_DIR/live/SECTION is the caller's default),
-	 * deploy_hook, csr_path.
+	 * names (empty with csr_path), webroot, key_type(+_given),
+	 * reuse_key, out_dir (NULL: STATE_DIR/live/SECTION is the
+	 * caller's default), deploy_hook, csr_path.
 	 */
 	struct cert_spec	 spec;
 	char			*profile;	/* or NULL */

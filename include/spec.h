@@ -19,10 +19,15 @@ struct cert_spec {
 	struct names	 names;
 	/* A user's CSR instead of a key acmec keeps (NULL: none). */
 	const char	*csr_path;
-	/* The type of a new key; an existing OUT/privkey.pem is kept... */
+	/*
+	 * The type of a new key.  Each certificate gets a new key, switched
+	 * in with it, unless reuse_key keeps OUT/privkey.pem (if there is
+	 * one) and new_key (a key type that changed) does not override it.
+	 */
 	enum key_type	 key_type;
 	bool		 key_type_given;
-	bool		 new_key;	/* ...unless this is set */
+	bool		 reuse_key;
+	bool		 new_key;
 	/*
 	 * Where privkey.pem, cert.pem, chain.pem and fullchain.pem go.
 	 * NULL: STATE_DIR/live/FIRST-NAME, which never silently takes over

@@ -62,11 +62,14 @@ certkey_open(const char *key_pem, size_t len, const char *what,
 
 	if ((ck = certkey_alloc(e)) == NULL)
 		return NULL;
-	if (!spec->new_key && key_pem != NULL) {
-		if (spec->key_type_given)
-			log_info("reusing %s; --key-type applies to new keys "
-			    "only (move the file away for a new key)", what);
+	if (key_pem != NULL) {
 		ck->key = key_from_pem(key_pem, len, what, e);
+		if (ck->key != NULL && spec->key_type_given &&
+		    strcmp(key_describe(ck->key),
+		    key_type_name(spec->key_type)) != 0)
+			log_info("reusing %s (%s); the key type applies to new "
+			    "keys only (leave out --reuse-key for a new one)",
+			    what, key_describe(ck->key));
 	} else {
 		ck->key = key_generate(spec->key_type, e);
 		ck->is_new = true;

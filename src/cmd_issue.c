@@ -27,6 +27,7 @@ struct issue_options {
 	struct account_options	 account;
 	const char		*eab_key_file;	/* --eab-hmac-key-file */
 	char			*eab_key;	/* the key read; a secret */
+	bool			 new_key;	/* --new-key: the default, said */
 	bool			 help;
 };
 
@@ -38,10 +39,14 @@ cmd_issue_usage(FILE *out)
 	    "           -w WEBROOT | --memcached HOST:PORT "
 	    "[--memcached HOST:PORT ...]\n"
 	    "           [--agree-tos] [--contact mailto:ADDR ...] "
-	    "[--key-type TYPE]\n"
-	    "           [--csr FILE] [--out DIR] [--profile NAME] "
-	    "[--deploy-hook COMMAND]\n"
-	    "           [--chain-trust FILE | --preferred-chain NAME]\n"
+	    "[--key-type TYPE]
+"
+	    "           [--csr FILE] [--new-key | --reuse-key] [--out DIR] "
+	    "[--profile NAME]
+"
+	    "           [--deploy-hook COMMAND] "
+	    "[--chain-trust FILE | --preferred-chain NAME]
+"
 	    "           [--eab-kid ID [--eab-hmac-key-file FILE | "
 	    "--eab-hmac-key KEY]]\n");
 	usage_options(out, "options", (const struct usage_option[]){
@@ -54,6 +59,8 @@ cmd_issue_usage(FILE *out)
 		"for more)" },
 	    { "--key-type TYPE", "the type of a new certificate key" },
 	    { "--csr FILE", "send this CSR instead of making one" },
+	    { "--new-key", "a new certificate key (the default)" },
+	    { "--reuse-key", "keep the key of the certificate in place" },
 	    { "--out DIR", "write the files to DIR (default "
 		"STATE/live/NAME)" },
 	    { "--profile NAME", "ask the CA for this certificate profile" },
@@ -172,6 +179,12 @@ take_option(struct issue_options *o, int c, const char *arg)
 			return issue_usage_error("unknown --key-type ", arg);
 		o->spec.key_type_given = true;
 		return 0;
+	case 'N':
+		o->new_key = true;
+		return 0;
+	case 'R':
+		o->spec.reuse_key = true;
+		return 0;
 	case 'r':
 		o->spec.csr_path = arg;
 		return 0;
@@ -218,6 +231,12 @@ check_options(const struct issue_options *o)
 	if (o->spec.csr_path != NULL && o->spec.key_type_given)
 		return issue_usage_error("--key-type does not apply to --csr "
 		    "(the CSR brings its own key)", NULL);
+	if (o->new_key && o->spec.reuse_key)
+		return issue_usage_error("--new-key and --reuse-key exclude "
+		    "each other", NULL);
+	if (o->spec.csr_path != NULL && (o->new_key || o->spec.reuse_key))
+		return issue_usage_error("--new-key and --reuse-key do not "
+		    "apply to --csr (the CSR brings its own key)", NULL);
 	if (req->eab_hmac_key != NULL && o->eab_key_file != NULL)
 		return issue_usage_error("--eab-hmac-key and --eab-hmac-key-file "
 		    "exclude each other", NULL);
@@ -254,6 +273,8 @@ parse_issue_options(int argc, char **argv, struct issue_options *o)
 		{ "contact",	  required_argument, NULL, 'c' },
 		{ "key-type",	  required_argument, NULL, 'k' },
 		{ "csr",	  required_argument, NULL, 'r' },
+		{ "new-key",	  no_argument,	     NULL, 'N' },
+		{ "reuse-key",	  no_argument,	     NULL, 'R' },
 		{ "out",	  required_argument, NULL, 'o' },
 		{ "eab-kid",	  required_argument, NULL, 'i' },
 		{ "eab-hmac-key", required_argument, NULL, 'm' },

@@ -12,7 +12,9 @@
 
 #include "cert.h"
 #include "commands.h"
+#include "key.h"
 #include "log.h"
+#include "names.h"
 #include "renew.h"
 #include "usage.h"
 
@@ -63,6 +65,17 @@ validity(const struct renew_item *it, time_t now, time_t *not_after,
 		*left = 0;
 }
 
+/* A key's TLSA 3 1 1 value, or null (no key). */
+static json_t *
+json_spki(EVP_PKEY *key)
+{
+	char hex[KEY_SPKI_HEX_LEN + 1];
+
+	if (key == NULL || key_spki_sha256(key, hex) == -1)
+		return json_null();
+	return json_string(hex);
+}
+
 static json_t *
 item_json(const struct renew_item *it, time_t now)
 {
@@ -85,6 +98,10 @@ item_json(const struct renew_item *it, time_t now)
 	    "next_attempt", json_time(st->next_attempt));
 	if (obj != NULL && renew_before_ignored(it, warning, sizeof(warning)))
 		json_object_set_new(obj, "warning", json_string(warning));
+	/* The key in use is the certificate's, whatever privkey.pem holds. */
+	if (obj != NULL)
+		json_object_set_new(obj, "key_sha256", json_spki(it->cert ?
+		    X509_get0_pubkey(it->cert) : NULL));
 	if (obj != NULL && st->chain_issuer != NULL)
 		json_object_set_new(obj, "chain_issuer",
 		    json_string(st->chain_issuer));
@@ -97,6 +114,26 @@ item_json(const struct renew_item *it, time_t now)
 		    st->ari_explanation));
 	free(names);
 	return obj;
+}
+
+/*
+ * The key line and the TLSA record that pins it, for the first name (the
+ * record goes with every DNS name served on port 443; none for an IP).
+ */
+static void
+print_key(const json_t *it, const char *label, const char *member)
+{
+	const char *hex = json_string_value(json_object_get(it, member));
+	const char *names = json_string_value(json_object_get(it, "names"));
+	char *first = names ? strndup(names, strcspn(names, " ")) : NULL;
+
+	if (hex != NULL)
+		printf("  %-13s sha256 %s\n", label, hex);
+	if (hex != NULL && first != NULL && first[0] != '\0' &&
+	    !names_is_ip(first))
+		printf("  %-13s _443._tcp.%s. IN TLSA 3 1 1 %s\n", "TLSA:",
+		    first, hex);
+	free(first);
 }
 
 static void
@@ -123,6 +160,7 @@ print_text(const json_t *arr)
 		if (json_is_string(json_object_get(it, "warning")))
 			printf("  warning:      %s\n", json_string_value(
 			    json_object_get(it, "warning")));
+		print_key(it, "key:", "key_sha256");
 		if (json_is_string(json_object_get(it, "chain_issuer")))
 			printf("  chain:        up to %s\n", json_string_value(
 			    json_object_get(it, "chain_issuer")));

@@ -49,7 +49,7 @@ enum key_id {
 	K_POST_HOOK, K_FAILURE_HOOK, K_METRICS_FILE, K_TIMEOUT,
 	K_NAMES, K_WEBROOT, K_KEY_TYPE, K_CSR, K_OUT, K_DEPLOY_HOOK,
 	K_PROFILE, K_RENEW_BEFORE, K_MEMCACHED, K_CHAIN_TRUST,
-	K_PREFERRED_CHAIN,
+	K_PREFERRED_CHAIN, K_REUSE_KEY,
 	K_COUNT
 };
 
@@ -296,7 +296,7 @@ set_contact(struct parse *p, const char *value, struct err *e)
 }
 
 static int
-set_agree_tos(struct parse *p, const char *value, struct err *e)
+yes_no(const char *value, bool *out, struct err *e)
 {
 	char buf[SHOW_BUF];
 
@@ -305,8 +305,14 @@ set_agree_tos(struct parse *p, const char *value, struct err *e)
 		    show(value, buf));
 		return -1;
 	}
-	p->conf->agree_tos = strcmp(value, "yes") == 0;
+	*out = strcmp(value, "yes") == 0;
 	return 0;
+}
+
+static int
+set_agree_tos(struct parse *p, const char *value, struct err *e)
+{
+	return yes_no(value, &p->conf->agree_tos, e);
 }
 
 static int
@@ -414,6 +420,12 @@ set_key_type(struct parse *p, const char *value, struct err *e)
 	}
 	spec->key_type_given = true;
 	return 0;
+}
+
+static int
+set_reuse_key(struct parse *p, const char *value, struct err *e)
+{
+	return yes_no(value, &cur(p)->spec.reuse_key, e);
 }
 
 static int
@@ -566,6 +578,8 @@ static const struct key_def keys[K_COUNT] = {
 	    "the absolute path of a PEM file of trusted roots" },
 	[K_PREFERRED_CHAIN] = { "preferred-chain", SEC_CERT,
 	    set_preferred_chain, "the CN of the chain's top issuer" },
+	[K_REUSE_KEY] = { "reuse-key", SEC_CERT, set_reuse_key,
+	    "yes (keep the key across renewals) or no (a new key each time)" },
 };
 
 /* --- renew-before ----------------------------------------------------- */
@@ -694,6 +708,8 @@ cert_end(struct parse *p)
 		conflict(p, K_NAMES, K_CSR, "the names come from the CSR");
 	else if (at[K_KEY_TYPE] && at[K_CSR])
 		conflict(p, K_KEY_TYPE, K_CSR, "the CSR brings its own key");
+	else if (at[K_REUSE_KEY] && at[K_CSR])
+		conflict(p, K_REUSE_KEY, K_CSR, "the CSR brings its own key");
 	else if (!at[K_WEBROOT] && !at[K_MEMCACHED])
 		fail(p, "%s:%d: [%s]: no webroot: give webroot = DIR, the "
 		    "directory the web server serves for the names (or "

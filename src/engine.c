@@ -136,8 +136,21 @@ renewed_meanwhile(const struct job *job)
 }
 
 /*
- * The certificate key: the one in place (read through the directory the
- * layout check opened), unless a record or the CSR gave it, or a new one.
+ * The key in place is kept with reuse_key, and for the order of a record
+ * that kept no key: its CSR was made with the key in place.
+ */
+static bool
+job_keeps_key(const struct job *job)
+{
+	if (resume_order_url(job->resume) != NULL)
+		return true;
+	return job->spec->reuse_key && !job->spec->new_key;
+}
+
+/*
+ * The certificate key: unless a record or the CSR gave it, the one in
+ * place (read through the directory the layout check opened) or a new
+ * one, written with its certificate.
  */
 static int
 job_key(struct job *job, struct err *e)
@@ -150,8 +163,8 @@ job_key(struct job *job, struct err *e)
 	if (output_read_key(job->out, &pem, &len, e) == -1)
 		return -1;
 	if (job->key == NULL)
-		job->key = certkey_open(pem, len, what, job->spec, &job->names,
-		    e);
+		job->key = certkey_open(job_keeps_key(job) ? pem : NULL, len,
+		    what, job->spec, &job->names, e);
 	if (job->key != NULL && certkey_fits(job->key, pem, len, what, e) == 0)
 		rc = 0;
 	if (pem != NULL)

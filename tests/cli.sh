@@ -306,6 +306,16 @@ else
 fi
 rm -rf "$STATE"
 
+# ------------------------------------------------------------ issue keys
+
+refused key-both "issue: --new-key and --reuse-key exclude each other" \
+    issue issue -d a.example -w "$T" --new-key --reuse-key
+refused key-csr "issue: --new-key and --reuse-key do not apply to --csr (the CSR brings its own key)" \
+    issue issue --csr "$T/a.csr" -w "$T" --reuse-key
+raw help-keys issue --help
+check "issue --help shows --new-key | --reuse-key" \
+    grep -qF -- '[--new-key | --reuse-key]' "$T/help-keys.out"
+
 # ------------------------------------------------------------ issue EAB
 
 refused issue-eab-half "issue: --eab-kid needs the HMAC key: --eab-hmac-key-file FILE, ACMEC_EAB_HMAC_KEY in the environment, or --eab-hmac-key KEY" \

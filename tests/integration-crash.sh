@@ -17,6 +17,8 @@
 # fullchain.pem) must be whole and matching: fullchain.pem is cert.pem
 # then chain.pem, and the certificate's key is privkey.pem.  Then a run
 # without the shim must succeed and leave nothing of the killed one.
+# Each run makes a new key (the default): a key is switched in only with
+# its certificate.
 # Last, a directory of an older acmec (the four plain files) is taken over.
 #
 # Exit status: 0 all checks passed, 1 some failed, 77 skipped (pebble,
@@ -61,10 +63,12 @@ echo "# CA: $ACME_DIRECTORY (work dir $TESTCA_DIR)"
 NAME=''
 fresh NAME
 
-# issue LABEL OUTDIR: the issue command, always for NAME.
+# issue LABEL OUTDIR [ARG...]: the issue command, always for NAME.
 issue() {
-	run "$1" -q issue -d "$NAME" -w "$WEBROOT" --agree-tos \
-	    --contact mailto:admin@example.com --out "$2"
+	local label=$1 out=$2
+	shift 2
+	run "$label" -q issue -d "$NAME" -w "$WEBROOT" --agree-tos \
+	    --contact mailto:admin@example.com --out "$out" "$@"
 }
 
 pub_of_cert() {
@@ -138,6 +142,7 @@ while [ "$n" -lt 60 ]; do
 	killed=$((killed + 1))
 	now=$(whole_set "$OUT" 2>"$T/whole.err") ||
 	    bad="$bad after a kill at step $n: $(cat "$T/whole.err");"
+	key_now=$(pub_of_key "$OUT/privkey.pem")
 	issue "after$n" "$OUT"
 	if [ "$rc" != 0 ]; then
 		bad="$bad the run after a kill at step $n exits $rc;"
@@ -146,6 +151,8 @@ while [ "$n" -lt 60 ]; do
 	after=$(whole_set "$OUT" 2>"$T/whole.err") ||
 	    bad="$bad after the run after step $n: $(cat "$T/whole.err");"
 	[ "$after" != "$now" ] || bad="$bad the run after step $n wrote no new certificate;"
+	[ "$(pub_of_key "$OUT/privkey.pem")" != "$key_now" ] ||
+	    bad="$bad the run after step $n kept the key;"
 	left=$(leftovers "$OUT")
 	[ -z "$left" ] || bad="$bad after step $n, left: $left;"
 done
@@ -177,11 +184,11 @@ done
 chmod 600 "$OLD/privkey.pem"
 echo half >"$OLD/fullchain.pem.tmp.aB3dE9"
 old_pub=$(pub_of_key "$OLD/privkey.pem")
-issue old "$OLD"
+issue old "$OLD" --reuse-key
 check_exit old 0 "issue into an older acmec's directory exits 0"
 check "it is now links to current, with a whole set" \
     test "$(readlink "$OLD/cert.pem")" = current/cert.pem -a -n "$(whole_set "$OLD" 2>/dev/null)"
-check "the key was kept" test "$(pub_of_key "$OLD/privkey.pem")" = "$old_pub"
+check "the key was kept (--reuse-key)" test "$(pub_of_key "$OLD/privkey.pem")" = "$old_pub"
 check "the old set is kept as version 1" \
     test -n "$(whole_set "$OLD/versions/1" 2>/dev/null)"
 check "the older acmec's temporary file is gone" test ! -e "$OLD/fullchain.pem.tmp.aB3dE9"

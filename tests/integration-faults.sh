@@ -487,12 +487,15 @@ same_key() {
 	[ -n "$a" ] && [ "$a" = "$b" ]
 }
 
-# resume_case LABEL WHAT FIRST: FIRST=yes issues a certificate into the
-# output directory first (its key is reused, so the record keeps none);
-# FIRST=no starts without one (the key is new and kept in the record).
+# resume_case LABEL WHAT FIRST: FIRST=no starts without a certificate (the
+# key is new and kept in the record); otherwise one is issued into the
+# output directory first, and the renewals give --reuse-key (FIRST=reuse:
+# the record keeps no key) or nothing (FIRST=rotate: a new key, kept in
+# the record, never in the output directory with the old certificate).
 resume_case() {
 	local label=$1 what=$2 first=$3 out=$T/$1-out saved=$T/$1-saved \
-	    rulefile=$T/$1-rules.json record order_path records
+	    rulefile=$T/$1-rules.json record order_path records keyopt=()
+	[ "$first" = reuse ] && keyopt=(--reuse-key)
 	STATE=$T/$label
 	proxy_port=0
 	if ! start_proxy "$label-ok"; then
@@ -502,7 +505,7 @@ resume_case() {
 	proxy_port=$proxy_listen
 	fresh n
 	prun "$label-acct" account new --agree-tos
-	if [ "$first" = yes ]; then
+	if [ "$first" != no ]; then
 		prun "$label-1" issue -d "$n" -w "$WEBROOT" --out "$out"
 		check_exit "$label-1" 0 "$what: a first issue through the proxy exits 0"
 	fi
@@ -518,10 +521,10 @@ resume_case() {
 		not_ok "$what: the fault proxy restarts on port $proxy_port"
 		return
 	}
-	prun "$label-2" issue -d "$n" -w "$WEBROOT" --out "$out"
+	prun "$label-2" issue -d "$n" -w "$WEBROOT" --out "$out" "${keyopt[@]}"
 	check_exit "$label-2" 1 "$what: with every answer after finalize lost, issue exits 1"
 	check_says "$label-2" 'next run' "$what: its message says the next run picks the order up"
-	if [ "$first" = yes ]; then
+	if [ "$first" != no ]; then
 		check "$what: the old files are unchanged, byte for byte" \
 		    same_files "$out" "$saved"
 	else
@@ -540,7 +543,7 @@ resume_case() {
 		not_ok "$what: the order (${order_path:-none lost}) is kept in STATE/orders (0600, the directory 0700)"
 		{ ls -la "$STATE/orders" 2>&1; cat "$proxy_log"; } | diag
 	fi
-	if [ "$first" = yes ]; then
+	if [ "$first" = reuse ]; then
 		check "$what: the record keeps no key (privkey.pem is reused)" \
 		    test -n "$record" -a -z "$(grep -l 'PRIVATE KEY' "$record" 2>/dev/null)"
 	else
@@ -553,7 +556,7 @@ sys.stdout.write(json.load(open(sys.argv[1]))["key"])' "$record" >"$T/$label-key
 		not_ok "$what: the fault proxy restarts on port $proxy_port"
 		return
 	}
-	prun "$label-3" -v issue -d "$n" -w "$WEBROOT" --out "$out"
+	prun "$label-3" -v issue -d "$n" -w "$WEBROOT" --out "$out" "${keyopt[@]}"
 	check_exit "$label-3" 0 "$what: the next run exits 0"
 	check_says "$label-3" 'picking up the order' "$what: it says it picks up the earlier order"
 	check "$what: it makes no new order ($(forwarded "$NEW_ORDER") newOrder) and sends no CSR ($(forwarded "${FINALIZE_PREFIX}[^ ]*") finalize)" \
@@ -564,7 +567,7 @@ sys.stdout.write(json.load(open(sys.argv[1]))["key"])' "$record" >"$T/$label-key
 	    test -s "$out/cert.pem" -a -n "$(cmp -s "$out/cert.pem" "$saved/cert.pem" || echo new)"
 	check "$what: privkey.pem is the key of cert.pem" \
 	    same_key "$out/privkey.pem" "$out/cert.pem"
-	if [ "$first" = yes ]; then
+	if [ "$first" = reuse ]; then
 		check "$what: privkey.pem is the key it had" \
 		    cmp -s "$out/privkey.pem" "$saved/privkey.pem"
 	else
@@ -579,7 +582,8 @@ sys.stdout.write(json.load(open(sys.argv[1]))["key"])' "$record" >"$T/$label-key
 
 resume_after_lost_answers() {
 	resume_case resume-new "resume, new key" no
-	resume_case resume-old "resume, key reused" yes
+	resume_case resume-old "resume, key reused" reuse
+	resume_case resume-rot "resume, key rotated" rotate
 }
 
 # ------------------------------------------------------------ hooks

@@ -338,12 +338,13 @@ check_exit usage2 2 "issue with an unknown option exits 2"
 
 # ------------------------------------------------------------ 10. key reuse
 
-# Same names and --out as check 1: the key stays, the certificate is new.
+# Same names and --out as check 1, with --reuse-key: the key stays, the
+# certificate is new.
 old_pub=$(pub_of_key "$OUT1/privkey.pem")
 old_serial=$(openssl x509 -in "$OUT1/cert.pem" -noout -serial 2>/dev/null)
-issue again "$OUT1" "$N1" "$N2"
-check_exit again 0 "re-issue to the same --out exits 0"
-check_same_key "re-issue keeps privkey.pem (same public key)" \
+issue again "$OUT1" "$N1" "$N2" -- --reuse-key
+check_exit again 0 "re-issue --reuse-key to the same --out exits 0"
+check_same_key "re-issue --reuse-key keeps privkey.pem (same public key)" \
     "$old_pub" "$(pub_of_key "$OUT1/privkey.pem")"
 check_same_key "re-issued certificate is for that key" \
     "$old_pub" "$(pub_of_cert "$OUT1/cert.pem")"
@@ -351,6 +352,20 @@ new_serial=$(openssl x509 -in "$OUT1/cert.pem" -noout -serial 2>/dev/null)
 check "re-issue wrote a new certificate ($new_serial)" \
     test -n "$new_serial" -a "$new_serial" != "$old_serial"
 check "privkey.pem is still 0600" test "$(mode_of "$OUT1/privkey.pem")" = 600
+
+# The default, and --new-key (the same): a new key with each certificate.
+for opt in "" --new-key; do
+	issue "rotate$opt" "$OUT1" "$N1" "$N2" -- $opt
+	check_exit "rotate$opt" 0 "re-issue ${opt:-(default)} exits 0"
+	new_pub=$(pub_of_key "$OUT1/privkey.pem")
+	check "re-issue ${opt:-(default)} makes a new key" \
+	    test -n "$new_pub" -a "$new_pub" != "$old_pub"
+	check_same_key "re-issue ${opt:-(default)}: the certificate is for the new key" \
+	    "$new_pub" "$(pub_of_cert "$OUT1/cert.pem")"
+	check "re-issue ${opt:-(default)}: privkey.pem is 0600" \
+	    test "$(mode_of "$OUT1/privkey.pem")" = 600
+	old_pub=$new_pub
+done
 
 # ------------------------------------------------------------ 11. key type, CSR
 
@@ -393,7 +408,7 @@ check "--csr writes no privkey.pem" test ! -e "$T/csrout/privkey.pem"
 # ------------------------------------------------------------ default output
 
 # Without --out the files go to STATE/live/FIRSTNAME, and a second run
-# there keeps the key (renewal).
+# there renews them, with a new key.
 fresh d1
 run live1 -q issue -d "$d1" -w "$WEBROOT"
 check_exit live1 0 "issue without --out exits 0"
@@ -403,10 +418,10 @@ check "STATE/live/$d1 is 0700" test "$(mode_of "$STATE/live/$d1")" = 700
 live_key=$(pub_of_key "$STATE/live/$d1/privkey.pem")
 run live2 -q issue -d "$d1" -w "$WEBROOT"
 check_exit live2 0 "second issue without --out exits 0"
-check_same_key "second issue without --out keeps the key" \
-    "$live_key" "$(pub_of_key "$STATE/live/$d1/privkey.pem")"
+check "second issue without --out makes a new key" \
+    test "$live_key" != "$(pub_of_key "$STATE/live/$d1/privkey.pem")"
 check_same_key "and the new certificate is for that key" \
-    "$live_key" "$(pub_of_cert "$STATE/live/$d1/cert.pem")"
+    "$(pub_of_key "$STATE/live/$d1/privkey.pem")" "$(pub_of_cert "$STATE/live/$d1/cert.pem")"
 
 # ------------------------------------------------------------ overlap
 

@@ -3,7 +3,8 @@
 # nginx: one config, several certificates, hooks, an immediate second run
 # that does nothing, a change of names, a certificate that fails alone and
 # backs off, two runs at once, status --json and the metrics file, a FIFO
-# or a foreign link as cert.pem.
+# or a foreign link as cert.pem; a new key at each renewal but with
+# reuse-key = yes.
 set -u
 
 : "${srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
@@ -79,6 +80,7 @@ names = $B ${2:-}
 webroot = $WEBROOT
 deploy-hook = $T/deploy-hook
 key-type = rsa-2048
+reuse-key = yes
 
 [c]
 names = $C ${3:-}
@@ -96,6 +98,14 @@ renew() {
 	rc=$?
 }
 hook_lines() { grep -c "^$1" "$HOOKS"; }
+# The SHA-256 of a key's or a certificate's SubjectPublicKeyInfo.
+spki_of_key() {
+	openssl pkey -in "$1" -pubout -outform DER 2>/dev/null | sha256sum | cut -d' ' -f1
+}
+spki_of_cert() {
+	openssl x509 -in "$1" -noout -pubkey 2>/dev/null |
+	    openssl pkey -pubin -outform DER 2>/dev/null | sha256sum | cut -d' ' -f1
+}
 sum_of() { sha256sum "$1"/*.pem 2>/dev/null | sha256sum; }
 
 # 1. Three certificates from one config: all issued, each deploy hook once,
@@ -155,12 +165,22 @@ check "names changed: the reason is shown" grep -q "names changed" "$T/names.out
 write_conf "$UNSERVED" "$B2" "$C2"
 c_sum=$(sum_of "$STATE/live/c")
 a_sum=$(sum_of "$STATE/live/a")
+a_key=$(spki_of_key "$STATE/live/a/privkey.pem")
+b_key=$(spki_of_key "$STATE/live/b/privkey.pem")
 : >"$HOOKS"
 renew broken renew -c "$CONF" --force
 check_exit broken 1 "c unserved: exit 1"
-check "c unserved: c's files byte for byte intact" \
+check "c unserved: c's files byte for byte intact (the old key with the old certificate)" \
     test "$(sum_of "$STATE/live/c")" = "$c_sum"
 check "c unserved: a renewed" test "$(sum_of "$STATE/live/a")" != "$a_sum"
+check "rotation: a got a new key (the default)" \
+    test "$(spki_of_key "$STATE/live/a/privkey.pem")" != "$a_key"
+check "rotation: a's new key is the key of its new certificate" \
+    test "$(spki_of_key "$STATE/live/a/privkey.pem")" = "$(spki_of_cert "$STATE/live/a/cert.pem")"
+check "reuse-key = yes: b kept its key" \
+    test "$(spki_of_key "$STATE/live/b/privkey.pem")" = "$b_key"
+check "reuse-key = yes: b's certificate is for that key" \
+    test "$(spki_of_cert "$STATE/live/b/cert.pem")" = "$b_key"
 check "c unserved: the error names the section and the CA's reason" \
     grep -qE '^acmec: c: .*(validation|unauthorized|connection|404)' "$T/broken.err"
 check "c unserved: it says when the next attempt is" \
@@ -195,12 +215,20 @@ assert d["c"]["failures"] == 1 and d["c"]["backed_off"], d["c"]
 assert d["a"]["failures"] == 0 and not d["a"]["due"], d["a"]
 assert d["a"]["not_after"] and 0 < d["a"]["lifetime_left"] <= 1, d["a"]
 assert d["c"]["last_error"], d["c"]' "$T/status.out"
+a_spki=$(spki_of_cert "$STATE/live/a/cert.pem")
+check "status --json: a's key_sha256 is the SHA-256 of its key's SPKI ($a_spki)" \
+    "$PY" -c 'import json, sys
+d = {x["section"]: x for x in json.load(open(sys.argv[1]))}
+assert d["a"]["key_sha256"] == sys.argv[2], d["a"]' "$T/status.out" \
+    "$(spki_of_key "$STATE/live/a/privkey.pem")"
 check "metrics: c has 1 consecutive failure" \
     grep -qx 'acmec_certificate_consecutive_failures{section="c"} 1' "$T/acmec.prom"
 check "metrics: a has an expiry time" \
     grep -qE '^acmec_certificate_expiry_timestamp_seconds\{section="a"\} [1-9][0-9]+$' "$T/acmec.prom"
 renew status-text status -c "$CONF"
 check "status: text names c's failures" grep -q "failures: *1 in a row" "$T/status-text.out"
+check "status: text shows a's key and its TLSA 3 1 1 record" \
+    test "$(grep -cE "^  (key: +sha256 $a_spki|TLSA: +_443\._tcp\.$A\. IN TLSA 3 1 1 $a_spki)\$" "$T/status-text.out")" = 2
 
 # 6b. A failure-hook that fails is reported; the exit status stays c's.
 FAILURE_HOOK=$T/failing-hook write_conf "$UNSERVED" "$B2" "$C2"

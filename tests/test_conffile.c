@@ -151,6 +151,7 @@ static const char full_file[] =
     "renew-before = 1/3\n"
     "out = /etc/acmec/live/example.com\n"
     "deploy-hook = /usr/local/sbin/push-to-mail-server\n"
+    "reuse-key = yes\n"
     "\n"
     "[mail]\n"
     "csr = /etc/acmec/mail.csr\n"
@@ -203,6 +204,7 @@ conf_load__reads_every_key(void **state)
 	    "/usr/local/sbin/push-to-mail-server");
 	assert_null(web->spec.csr_path);
 	assert_null(web->memcached);
+	assert_true(web->spec.reuse_key);
 
 	assert_string_equal(mail->section, "mail");
 	assert_int_equal(mail->line, 27);
@@ -216,6 +218,7 @@ conf_load__reads_every_key(void **state)
 	assert_string_equal(mail->memcached[1], "[::1]:11212");
 	assert_string_equal(mail->memcached[2], "cache.example.net:11211");
 	assert_null(mail->memcached[3]);
+	assert_false(mail->spec.reuse_key);	/* the default: a new key */
 	assert_int_equal(mail->renew_before.kind, RENEW_BEFORE_SECONDS);
 	assert_int_equal(mail->renew_before.seconds, 30 * 86400);
 	conf_free(c);
@@ -392,7 +395,8 @@ conf_load__refuses_unknown_keys_naming_the_known_ones(void **state)
 	assert_refused(f, GOOD_CERT "colour = blue\n",
 	    "%s:4: [example.com] colour: unknown key (a certificate section "
 	    "takes names, webroot, key-type, csr, out, deploy-hook, profile, "
-	    "renew-before, memcached, chain-trust, preferred-chain)", f->conf);
+	    "renew-before, memcached, chain-trust, preferred-chain, reuse-key)",
+	    f->conf);
 	assert_refused(f, "[acmec]\nstaging = yes\n",
 	    "%s:2: [acmec] staging: unknown key ([acmec] takes directory, "
 	    "ca-bundle, state-dir, contact, agree-tos, eab-kid, eab-hmac-key, "
@@ -533,6 +537,10 @@ conf_load__refuses_keys_that_exclude_each_other(void **state)
 	    "webroot = /w\n",
 	    "%s:3: [x] csr: excludes key-type (line 2): the CSR brings its "
 	    "own key", f->conf);
+	assert_refused(f, "[x]\ncsr = /etc/x.csr\nwebroot = /w\n"
+	    "reuse-key = yes\n",
+	    "%s:4: [x] reuse-key: excludes csr (line 2): the CSR brings its "
+	    "own key", f->conf);
 	assert_refused(f, GOOD_CERT "memcached = 127.0.0.1:11211\n",
 	    "%s:4: [example.com] memcached: excludes webroot (line 3): give "
 	    "one place for the challenge files", f->conf);
@@ -580,7 +588,7 @@ static const struct bad_value bad_values[] = {
 	{ cert_text, "webroot2 =", "[example.com] webroot2: unknown key (a "
 	  "certificate section takes names, webroot, key-type, csr, out, "
 	  "deploy-hook, profile, renew-before, memcached, chain-trust, "
-	  "preferred-chain)" },
+	  "preferred-chain, reuse-key)" },
 	{ "[example.com]\nnames = example.com\nwebroot = /var/www\n"
 	  "chain-trust = /etc/ssl/roots.pem\n",
 	  "preferred-chain = ISRG Root X1", "[example.com] preferred-chain: "
@@ -624,6 +632,8 @@ static const struct bad_value bad_values[] = {
 	{ "[x]\nnames = x.example\n", "memcached = cache:65536",
 	  "[x] memcached: cache:65536 is not HOST:PORT: give e.g. "
 	  "127.0.0.1:11211 or [::1]:11211" },
+	{ cert_text, "reuse-key = always", "[example.com] reuse-key: give yes "
+	  "or no, not always" },
 	{ acmec_text, "agree-tos = true", "[acmec] agree-tos: give yes or no, "
 	  "not true" },
 	{ acmec_text, "parallel = 0", "[acmec] parallel: 0: give a whole "

@@ -23,6 +23,7 @@
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <openssl/x509.h>
 
 #include "err.h"
 #include "key.h"
@@ -384,6 +385,45 @@ key_load__refuses_an_ec_curve_other_than_p256_and_p384(void **state)
 	free(path);
 }
 
+/*
+ * The value was computed with the OpenSSL command line, as a DANE
+ * operator would: openssl pkey -pubout -outform DER | sha256sum.
+ */
+static const char spki_kat_pem[] =
+    "-----BEGIN PRIVATE KEY-----\n"
+    "MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgg3PLUQi9caKpN2YL\n"
+    "Dsfeb4ns0Q7m6kyHnngFG7Gf6vWhRANCAAQFaEmJw9dHPQRoN0JRxekaoTTnlXbg\n"
+    "hXLS9WWDxKYeE6TFtYrTq2YRo/mGtB2A7zVIX0zCCdNa8O6jiUvO6F2L\n"
+    "-----END PRIVATE KEY-----\n";
+
+static void
+key_spki_sha256__is_the_tlsa_3_1_1_value_of_the_key_and_its_public_half(
+    void **state)
+{
+	struct err e = { "" };
+	EVP_PKEY *key = key_from_pem(spki_kat_pem, sizeof(spki_kat_pem) - 1,
+	    "kat", &e), *pub = NULL;
+	char hex[KEY_SPKI_HEX_LEN + 1], pubhex[KEY_SPKI_HEX_LEN + 1];
+	unsigned char *der = NULL;
+	const unsigned char *p;
+	int len;
+
+	(void)state;
+	assert_non_null(key);
+	assert_int_equal(key_spki_sha256(key, hex), 0);
+	assert_string_equal(hex, "6bf2c3edb1cdfe1a51bdcc594a50acd5"
+	    "c48521d7e479a0d496bf317d0651ef1f");
+	/* The public half alone (as in a certificate) gives the same. */
+	assert_true((len = i2d_PUBKEY(key, &der)) > 0);
+	p = der;
+	assert_non_null(pub = d2i_PUBKEY(NULL, &p, len));
+	assert_int_equal(key_spki_sha256(pub, pubhex), 0);
+	assert_string_equal(pubhex, hex);
+	OPENSSL_free(der);
+	EVP_PKEY_free(pub);
+	EVP_PKEY_free(key);
+}
+
 static void
 key_load__refuses_an_encrypted_key_without_prompting(void **state)
 {
@@ -538,6 +578,7 @@ main(void)
 		T(key_load__refuses_an_ed25519_key_naming_the_file),
 		T(key_load__refuses_an_ec_curve_other_than_p256_and_p384),
 		T(key_load__refuses_an_encrypted_key_without_prompting),
+		cmocka_unit_test(key_spki_sha256__is_the_tlsa_3_1_1_value_of_the_key_and_its_public_half),
 		cmocka_unit_test(key_check_supported__says_what_a_refused_key_is),
 		cmocka_unit_test(key_check_supported__accepts_the_five_types),
 		T(key_load__refuses_an_rsa_1024_key_saying_so),
