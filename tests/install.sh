@@ -16,9 +16,12 @@ set -u
 # shellcheck source=lib/report.sh
 . "$srcdir/tests/lib/report.sh"
 
-[ -n "${ACMEC_BUILDDIR:-}" ] && [ -n "${ACMEC_INSTALL_DIRS:-}" ] ||
-    { echo "# run through make check (it says where make installs)"; exit 77; }
-bindir= man1dir= man5dir= pkglibexecdir= confdir= docdir= systemdsystemunitdir=
+if [ -z "${ACMEC_BUILDDIR:-}" ] || [ -z "${ACMEC_INSTALL_DIRS:-}" ]; then
+	echo "# run through make check (it says where make installs)"
+	exit 77
+fi
+bindir='' man1dir='' man5dir='' pkglibexecdir='' confdir='' docdir=''
+systemdsystemunitdir=''
 for kv in $ACMEC_INSTALL_DIRS; do
 	case ${kv%%=*} in
 	bindir | man1dir | man5dir | pkglibexecdir | confdir | docdir | \
@@ -30,9 +33,11 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/acmec-install.XXXXXX") || exit 1
 trap 'rm -rf "$T"' EXIT
 
 # make_in DESTDIR LABEL TARGET: make TARGET in the build tree, output in
-# $T/LABEL.out, exit status in $rc; not the make check's job server.
+# $T/LABEL.out, exit status in $rc (for check_exit); not the job server
+# of make check.
+# shellcheck disable=SC2034
 make_in() {
-	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL ${MAKE:-make} -C \
+	env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL "${MAKE:-make}" -C \
 	    "$ACMEC_BUILDDIR" "$3" DESTDIR="$1" >"$T/$2.out" 2>&1
 	rc=$?
 	: >"$T/$2.err"
