@@ -39,14 +39,11 @@ cmd_issue_usage(FILE *out)
 	    "           -w WEBROOT | --memcached HOST:PORT "
 	    "[--memcached HOST:PORT ...]\n"
 	    "           [--agree-tos] [--contact mailto:ADDR ...] "
-	    "[--key-type TYPE]
-"
+	    "[--key-type TYPE]\n"
 	    "           [--csr FILE] [--new-key | --reuse-key] [--out DIR] "
-	    "[--profile NAME]
-"
+	    "[--profile NAME]\n"
 	    "           [--deploy-hook COMMAND] "
-	    "[--chain-trust FILE | --preferred-chain NAME]
-"
+	    "[--chain-trust FILE | --preferred-chain NAME]\n"
 	    "           [--eab-kid ID [--eab-hmac-key-file FILE | "
 	    "--eab-hmac-key KEY]]\n");
 	usage_options(out, "options", (const struct usage_option[]){

@@ -207,7 +207,7 @@ conf_load__reads_every_key(void **state)
 	assert_true(web->spec.reuse_key);
 
 	assert_string_equal(mail->section, "mail");
-	assert_int_equal(mail->line, 27);
+	assert_int_equal(mail->line, 28);
 	assert_int_equal(mail->spec.names.n, 0);
 	assert_string_equal(mail->spec.csr_path, "/etc/acmec/mail.csr");
 	assert_string_equal(mail->spec.chain_trust, "/etc/ssl/client-roots.pem");
