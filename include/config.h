@@ -47,6 +47,8 @@ char *config_account_dir(const struct config *cfg);
 char *config_output_lock(const struct config *cfg, const char *out_dir);
 /* The record of its order in flight: the lock's name, under orders/. */
 char *config_order_record(const struct config *cfg, const char *out_dir);
+/* The key announced for its next renewal (nextkey.h), under next-keys/. */
+char *config_next_key(const struct config *cfg, const char *out_dir);
 char *config_legacy_account_key_path(const struct config *cfg);
 char *config_legacy_account_record_path(const struct config *cfg);
 char *config_live_dir(const struct config *cfg, const char *name);

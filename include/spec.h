@@ -29,6 +29,11 @@ struct cert_spec {
 	bool		 reuse_key;
 	bool		 new_key;
 	/*
+	 * Use the key announced by the renewal before (nextkey.h; none yet:
+	 * keep the key in place), and announce the next one.
+	 */
+	bool		 next_key;
+	/*
 	 * Where privkey.pem, cert.pem, chain.pem and fullchain.pem go.
 	 * NULL: STATE_DIR/live/FIRST-NAME, which never silently takes over
 	 * a certificate for other names.

@@ -15,6 +15,7 @@
 #include "key.h"
 #include "log.h"
 #include "names.h"
+#include "nextkey.h"
 #include "renew.h"
 #include "usage.h"
 
@@ -76,8 +77,26 @@ json_spki(EVP_PKEY *key)
 	return json_string(hex);
 }
 
+/* The TLSA 3 1 1 value of the key announced for the next renewal. */
 static json_t *
-item_json(const struct renew_item *it, time_t now)
+json_next_spki(const struct renew_item *it, const struct config *cfg)
+{
+	char hex[KEY_SPKI_HEX_LEN + 1], *path;
+	struct err e = { "" };
+	int rc = 1;
+
+	if (!it->spec.next_key || it->spec.csr_path != NULL)
+		return json_null();
+	if ((path = config_next_key(cfg, it->out_dir)) != NULL &&
+	    (rc = nextkey_spki_sha256(path, hex, &e)) == -1)
+		log_error("status: %s: %s", it->cc->section, e.msg);
+	free(path);
+	return rc == 0 ? json_string(hex) : json_null();
+}
+
+static json_t *
+item_json(const struct renew_item *it, const struct config *cfg,
+    time_t now)
 {
 	const struct renewal_state *st = &it->st;
 	char *names = names_join(&it->spec.names, "", " ");
@@ -102,6 +121,9 @@ item_json(const struct renew_item *it, time_t now)
 	if (obj != NULL)
 		json_object_set_new(obj, "key_sha256", json_spki(it->cert ?
 		    X509_get0_pubkey(it->cert) : NULL));
+	if (obj != NULL)
+		json_object_set_new(obj, "next_key_sha256",
+		    json_next_spki(it, cfg));
 	if (obj != NULL && st->chain_issuer != NULL)
 		json_object_set_new(obj, "chain_issuer",
 		    json_string(st->chain_issuer));
@@ -161,6 +183,7 @@ print_text(const json_t *arr)
 			printf("  warning:      %s\n", json_string_value(
 			    json_object_get(it, "warning")));
 		print_key(it, "key:", "key_sha256");
+		print_key(it, "next key:", "next_key_sha256");
 		if (json_is_string(json_object_get(it, "chain_issuer")))
 			printf("  chain:        up to %s\n", json_string_value(
 			    json_object_get(it, "chain_issuer")));
@@ -203,7 +226,7 @@ status(const struct conf *c, struct config *cfg, bool as_json)
 		renew_assess_local(&items[i], cfg, now, false);
 		renew_assess_ari(&items[i], NULL, now);
 		renew_assess_lifetime(&items[i], now);
-		json_array_append_new(arr, item_json(&items[i], now));
+		json_array_append_new(arr, item_json(&items[i], cfg, now));
 	}
 	if (rc == EXIT_OK && as_json) {
 		json_dumpf(arr, stdout, JSON_INDENT(2));

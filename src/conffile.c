@@ -49,7 +49,7 @@ enum key_id {
 	K_POST_HOOK, K_FAILURE_HOOK, K_METRICS_FILE, K_TIMEOUT,
 	K_NAMES, K_WEBROOT, K_KEY_TYPE, K_CSR, K_OUT, K_DEPLOY_HOOK,
 	K_PROFILE, K_RENEW_BEFORE, K_MEMCACHED, K_CHAIN_TRUST,
-	K_PREFERRED_CHAIN, K_REUSE_KEY,
+	K_PREFERRED_CHAIN, K_REUSE_KEY, K_NEXT_KEY,
 	K_COUNT
 };
 
@@ -429,6 +429,12 @@ set_reuse_key(struct parse *p, const char *value, struct err *e)
 }
 
 static int
+set_next_key(struct parse *p, const char *value, struct err *e)
+{
+	return yes_no(value, &cur(p)->spec.next_key, e);
+}
+
+static int
 set_csr(struct parse *p, const char *value, struct err *e)
 {
 	return (cur(p)->spec.csr_path = dup_path(value, e)) ? 0 : -1;
@@ -580,6 +586,8 @@ static const struct key_def keys[K_COUNT] = {
 	    set_preferred_chain, "the CN of the chain's top issuer" },
 	[K_REUSE_KEY] = { "reuse-key", SEC_CERT, set_reuse_key,
 	    "yes (keep the key across renewals) or no (a new key each time)" },
+	[K_NEXT_KEY] = { "next-key", SEC_CERT, set_next_key,
+	    "yes (announce the key of the next renewal) or no" },
 };
 
 /* --- renew-before ----------------------------------------------------- */
@@ -710,6 +718,12 @@ cert_end(struct parse *p)
 		conflict(p, K_KEY_TYPE, K_CSR, "the CSR brings its own key");
 	else if (at[K_REUSE_KEY] && at[K_CSR])
 		conflict(p, K_REUSE_KEY, K_CSR, "the CSR brings its own key");
+	else if (at[K_NEXT_KEY] && at[K_CSR])
+		conflict(p, K_NEXT_KEY, K_CSR, "the CSR brings its own key");
+	else if (cur(p)->spec.next_key && cur(p)->spec.reuse_key)
+		conflict(p, K_NEXT_KEY, K_REUSE_KEY, "the next key replaces "
+		    "the key in place, which reuse-key = yes keeps; give one "
+		    "of them");
 	else if (!at[K_WEBROOT] && !at[K_MEMCACHED])
 		fail(p, "%s:%d: [%s]: no webroot: give webroot = DIR, the "
 		    "directory the web server serves for the names (or "

@@ -16,6 +16,7 @@
 #include "interrupt.h"
 #include "log.h"
 #include "mcsink.h"
+#include "nextkey.h"
 #include "webroot.h"
 
 #define PACE_MS		5	/* between sends while others are out */
@@ -71,6 +72,7 @@ job_free(struct job *job)
 	output_free(job->out);
 	free(job->dir);
 	free(job->lock_path);
+	free(job->next_key_path);
 	names_clear(&job->names);
 	names_clear(&job->old_names);
 }
@@ -136,15 +138,40 @@ renewed_meanwhile(const struct job *job)
 }
 
 /*
- * The key in place is kept with reuse_key, and for the order of a record
- * that kept no key: its CSR was made with the key in place.
+ * The key in place is kept with reuse_key, with next_key until a key is
+ * announced, and for the order of a record that kept no key: its CSR was
+ * made with the key in place.
  */
 static bool
 job_keeps_key(const struct job *job)
 {
 	if (resume_order_url(job->resume) != NULL)
 		return true;
-	return job->spec->reuse_key && !job->spec->new_key;
+	return (job->spec->reuse_key || job->spec->next_key) &&
+	    !job->spec->new_key;
+}
+
+/*
+ * With next_key, the key the renewal before announced (a key type that
+ * changed makes a new one instead): job->key, if there is one.
+ */
+static int
+job_announced_key(struct job *job, struct err *e)
+{
+	char *pem;
+	size_t len;
+
+	if (job->next_key_path == NULL || job->spec->new_key ||
+	    resume_order_url(job->resume) != NULL)
+		return 0;
+	if (nextkey_read(job->next_key_path, &pem, &len, e) == -1)
+		return -1;
+	if (pem == NULL)
+		return 0;
+	job->key = certkey_from_pem(pem, job->next_key_path, &job->names, e);
+	OPENSSL_cleanse(pem, len);
+	free(pem);
+	return job->key != NULL ? 0 : -1;
 }
 
 /*
@@ -160,6 +187,8 @@ job_key(struct job *job, struct err *e)
 	size_t len = 0;
 	int rc = -1;
 
+	if (job->key == NULL && job_announced_key(job, e) == -1)
+		return -1;
 	if (output_read_key(job->out, &pem, &len, e) == -1)
 		return -1;
 	if (job->key == NULL)
@@ -190,7 +219,9 @@ job_plan(struct job *job, const struct config *cfg, struct err *e)
 	job->dir = spec->out_dir ? strdup(spec->out_dir) :
 	    config_live_dir(cfg, job->names.v[0]);
 	if (job->dir == NULL ||
-	    (job->lock_path = config_output_lock(cfg, job->dir)) == NULL) {
+	    (job->lock_path = config_output_lock(cfg, job->dir)) == NULL ||
+	    (spec->next_key && spec->csr_path == NULL &&
+	    (job->next_key_path = config_next_key(cfg, job->dir)) == NULL)) {
 		err_set(e, "out of memory");
 		return -1;
 	}

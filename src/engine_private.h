@@ -47,6 +47,7 @@ struct job {
 	struct names		 old_names;	/* of the certificate in place */
 	char			*dir;		/* of the output set */
 	char			*lock_path;	/* its lock */
+	char			*next_key_path;	/* with next_key (nextkey.h) */
 	struct output		*out;
 	struct certkey		*key;
 	struct challenge_sink	*sink;

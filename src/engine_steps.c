@@ -17,6 +17,7 @@
 #include "engine_private.h"
 #include "interrupt.h"
 #include "log.h"
+#include "nextkey.h"
 
 /*
  * The polls of a wait come 75, 150, 300, 600 ms ... after it began (the
@@ -701,6 +702,30 @@ log_issued(const struct job *job)
 	    output_dir(job->out), when);
 }
 
+/*
+ * With next-key, the key just switched in is replaced by the one the
+ * next renewal uses.  A failure costs nothing now: the next renewal keeps
+ * the key in use, announced before, and announces another.
+ */
+static void
+announce_next_key(const struct job *job)
+{
+	struct err e = { "" };
+	char hex[KEY_SPKI_HEX_LEN + 1];
+
+	if (job->next_key_path == NULL)
+		return;
+	if (nextkey_make(job->next_key_path, job->spec->key_type, &e) == -1 ||
+	    nextkey_spki_sha256(job->next_key_path, hex, &e) != 0) {
+		log_error("%s: warning: cannot announce the next key: %s; the "
+		    "next renewal keeps the key in use", engine_job_label(job),
+		    e.msg);
+		return;
+	}
+	log_info("%s: next key announced, TLSA 3 1 1 %s", engine_job_label(job),
+	    hex);
+}
+
 /* Check job->chain against the request, then replace the set. */
 static int
 check_and_write(struct job *job, struct err *e)
@@ -861,6 +886,7 @@ read_download(struct engine *eng, struct job *job)
 	log_issued(job);
 	announce_name_changes(job);
 	resume_remove(job->resume);	/* the certificate is in */
+	announce_next_key(job);
 	job->state = JOB_DONE;
 }
 

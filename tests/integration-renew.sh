@@ -302,4 +302,65 @@ renew long-text status -c "$T/long.conf"
 check "renew-before of 3650 days: status prints the warning" \
     grep -q '^  warning: *renew-before (3650 days)' "$T/long-text.out"
 
+# 11. next-key = yes across renewals: each one switches in the key the
+# one before announced (kept in STATE/next-keys, 0600, not in the output
+# directory) and announces the following one; status shows both keys.
+fresh N
+NCONF=$T/next.conf
+cat >"$NCONF" <<EOF
+[acmec]
+directory = $ACME_DIRECTORY
+ca-bundle = $ACME_CA_BUNDLE
+state-dir = $STATE
+agree-tos = yes
+
+[n]
+names = $N
+webroot = $WEBROOT
+next-key = yes
+EOF
+NOUT=$STATE/live/n
+# next_of LABEL: n's next_key_sha256 in status --json (saved as LABEL).
+next_of() {
+	renew "$1" status -c "$NCONF" --json
+	"$PY" -c 'import json, sys
+print({x["section"]: x for x in json.load(open(sys.argv[1]))}["n"]["next_key_sha256"] or "")' "$T/$1.out"
+}
+# pems_with HASH: the .pem files under the output directory with that key.
+pems_with() {
+	find -L "$NOUT" -name '*.pem' | while read -r f; do
+		[ "$(spki_of_key "$f")" = "$1" ] && echo "$f"
+	done
+}
+renew next0 renew -c "$NCONF"
+check_exit next0 0 "next-key: the first issue exits 0"
+n_key0=$(spki_of_key "$NOUT/privkey.pem")
+n_next1=$(next_of next-st1)
+check "next-key: a next key is announced ($n_next1), not the one in use" \
+    test -n "$n_next1" -a "$n_next1" != "$n_key0"
+n_file=$(ls "$STATE"/next-keys/*.pem 2>/dev/null)
+check "next-key: it is one file in STATE/next-keys, 0600, the directory 0700" \
+    test -n "$n_file" -a "$(echo "$n_file" | wc -l)" = 1 -a \
+    "$(stat -c %a "$n_file" 2>/dev/null)" = 600 -a \
+    "$(stat -c %a "$STATE/next-keys")" = 700
+check "next-key: the file holds that key" test "$(spki_of_key "$n_file")" = "$n_next1"
+check "next-key: no copy of it in the output directory" \
+    test -z "$(pems_with "$n_next1")"
+check "next-key: (that search finds the key in use there)" \
+    test -n "$(pems_with "$n_key0")"
+renew next-text status -c "$NCONF"
+check "next-key: status text shows the next key's TLSA 3 1 1 record" \
+    grep -qxE "  TLSA: +_443\._tcp\.$N\. IN TLSA 3 1 1 $n_next1" "$T/next-text.out"
+for round in 1 2; do
+	renew "next-renew$round" renew -c "$NCONF" --force
+	check_exit "next-renew$round" 0 "next-key: renewal $round exits 0"
+	check "next-key: renewal $round switched in the key announced before" \
+	    test "$(spki_of_key "$NOUT/privkey.pem")" = "$n_next1" -a \
+	    "$(spki_of_cert "$NOUT/cert.pem")" = "$n_next1"
+	n_next2=$(next_of "next-st$round-after")
+	check "next-key: renewal $round announced a new next key" \
+	    test -n "$n_next2" -a "$n_next2" != "$n_next1"
+	n_next1=$n_next2
+done
+
 summary

@@ -263,6 +263,14 @@ conf_load__leaves_unset_keys_at_their_defaults(void **state)
 	assert_null(cert->spec.deploy_hook);
 	assert_null(cert->profile);
 	assert_int_equal(cert->renew_before.kind, RENEW_BEFORE_DEFAULT);
+	assert_false(cert->spec.reuse_key);
+	assert_false(cert->spec.next_key);
+	conf_free(c);
+
+	/* next-key = yes goes with reuse-key = no, said or not. */
+	c = load_text(f, GOOD_CERT "next-key = yes\nreuse-key = no\n");
+	assert_true(c->certs[0].spec.next_key);
+	assert_false(c->certs[0].spec.reuse_key);
 	conf_free(c);
 
 	/* A file of [acmec] only, or of nothing, is no error. */
@@ -395,7 +403,8 @@ conf_load__refuses_unknown_keys_naming_the_known_ones(void **state)
 	assert_refused(f, GOOD_CERT "colour = blue\n",
 	    "%s:4: [example.com] colour: unknown key (a certificate section "
 	    "takes names, webroot, key-type, csr, out, deploy-hook, profile, "
-	    "renew-before, memcached, chain-trust, preferred-chain, reuse-key)",
+	    "renew-before, memcached, chain-trust, preferred-chain, reuse-key, "
+	    "next-key)",
 	    f->conf);
 	assert_refused(f, "[acmec]\nstaging = yes\n",
 	    "%s:2: [acmec] staging: unknown key ([acmec] takes directory, "
@@ -541,6 +550,18 @@ conf_load__refuses_keys_that_exclude_each_other(void **state)
 	    "reuse-key = yes\n",
 	    "%s:4: [x] reuse-key: excludes csr (line 2): the CSR brings its "
 	    "own key", f->conf);
+	assert_refused(f, "[x]\ncsr = /etc/x.csr\nwebroot = /w\n"
+	    "next-key = yes\n",
+	    "%s:4: [x] next-key: excludes csr (line 2): the CSR brings its "
+	    "own key", f->conf);
+	assert_refused(f, GOOD_CERT "reuse-key = yes\nnext-key = yes\n",
+	    "%s:5: [example.com] next-key: excludes reuse-key (line 4): the "
+	    "next key replaces the key in place, which reuse-key = yes "
+	    "keeps; give one of them", f->conf);
+	assert_refused(f, GOOD_CERT "next-key = yes\nreuse-key = yes\n",
+	    "%s:5: [example.com] reuse-key: excludes next-key (line 4): the "
+	    "next key replaces the key in place, which reuse-key = yes "
+	    "keeps; give one of them", f->conf);
 	assert_refused(f, GOOD_CERT "memcached = 127.0.0.1:11211\n",
 	    "%s:4: [example.com] memcached: excludes webroot (line 3): give "
 	    "one place for the challenge files", f->conf);
@@ -588,7 +609,7 @@ static const struct bad_value bad_values[] = {
 	{ cert_text, "webroot2 =", "[example.com] webroot2: unknown key (a "
 	  "certificate section takes names, webroot, key-type, csr, out, "
 	  "deploy-hook, profile, renew-before, memcached, chain-trust, "
-	  "preferred-chain, reuse-key)" },
+	  "preferred-chain, reuse-key, next-key)" },
 	{ "[example.com]\nnames = example.com\nwebroot = /var/www\n"
 	  "chain-trust = /etc/ssl/roots.pem\n",
 	  "preferred-chain = ISRG Root X1", "[example.com] preferred-chain: "
@@ -634,6 +655,8 @@ static const struct bad_value bad_values[] = {
 	  "127.0.0.1:11211 or [::1]:11211" },
 	{ cert_text, "reuse-key = always", "[example.com] reuse-key: give yes "
 	  "or no, not always" },
+	{ cert_text, "next-key = 1", "[example.com] next-key: give yes or no, "
+	  "not 1" },
 	{ acmec_text, "agree-tos = true", "[acmec] agree-tos: give yes or no, "
 	  "not true" },
 	{ acmec_text, "parallel = 0", "[acmec] parallel: 0: give a whole "
