@@ -14,11 +14,14 @@
 #include "commands.h"
 #include "key.h"
 #include "log.h"
+#include "retired.h"
 #include "session.h"
 #include "store.h"
+#include "str.h"
 #include "usage.h"
 
 /* RFC 5280 section 5.3.1 CRLReason codes that ACME CAs accept. */
+#define REVOKE_KEY_COMPROMISE	1
 static const struct {
 	const char	*name;
 	int		 code;
@@ -172,6 +175,43 @@ explain_failure(const struct acme_outcome *out, const struct revoke_args *r,
 	return -1;
 }
 
+/*
+ * A key revoked for keyCompromise is retired: acmec never uses it again
+ * (retired.h).  The revocation has happened; a failure here says so.
+ */
+static int
+retire_compromised(const struct config *cfg, const struct revoke_args *r,
+    X509 *cert, const char *serial, struct err *e)
+{
+	char id[KEY_ID_LEN + 1], *why;
+	int rc = -1;
+
+	if (r->reason != REVOKE_KEY_COMPROMISE)
+		return 0;
+	why = str_fmt("keyCompromise: revoked %s (serial %s)", r->cert_path,
+	    serial);
+	if (why == NULL)
+		err_set(e, "out of memory");
+	else if (key_spki_sha256(X509_get0_pubkey(cert), id, e) == 0 &&
+	    retired_add(cfg->state_dir, id, why, e) == 0)
+		rc = 0;
+	free(why);
+	if (rc == -1) {
+		err_prefix(e, "revoked, but");
+		err_append(e, "; until it is, acmec could use the key again: "
+		    "fix that and run this command again");
+		return -1;
+	}
+	log_info("the key of %s is retired (%s/%s): acmec never uses it "
+	    "again, and its next renewal gets a new key", r->cert_path,
+	    cfg->state_dir, RETIRED_FILE);
+	if (r->key_path == NULL)
+		log_info("signed with the account key: a CA such as Let's "
+		    "Encrypt blocks the key only when the certificate's own "
+		    "key signs the revocation (--key)");
+	return 0;
+}
+
 static int
 revoke(const struct config *cfg, const struct revoke_args *r, struct err *e)
 {
@@ -205,14 +245,15 @@ revoke(const struct config *cfg, const struct revoke_args *r, struct err *e)
 	    account_who(s.account);
 	if (acme_certificate_revoke(s.acme, &who, cert, r->reason, &out,
 	    e) == -1) {
-		rc = explain_failure(&out, r, e);
+		if ((rc = explain_failure(&out, r, e)) == 0)
+			rc = retire_compromised(cfg, r, cert, serial, e);
 		goto out;
 	}
 	log_info("revoked %s (serial %s)", r->cert_path, serial);
 	/* Best effort: the revocation itself has happened. */
 	if (revoke_record(cfg, serial, r->cert_path, r->reason, e) == -1)
 		log_error("warning: revoked, but not recorded: %s", e->msg);
-	rc = 0;
+	rc = retire_compromised(cfg, r, cert, serial, e);
 out:
 	session_close(&s);
 	signer_free(cert_key);

@@ -8,6 +8,7 @@
 #include <openssl/bio.h>
 #include <openssl/core_names.h>
 #include <openssl/pem.h>
+#include <openssl/x509.h>
 
 #include "key.h"
 #include "store.h"
@@ -187,6 +188,26 @@ key_save(EVP_PKEY *key, const char *path, struct err *e)
 	OPENSSL_cleanse(pem, strlen(pem));
 	free(pem);
 	return rc;
+}
+
+int
+key_spki_sha256(EVP_PKEY *key, char id[KEY_ID_LEN + 1], struct err *e)
+{
+	unsigned char md[EVP_MAX_MD_SIZE], *der = NULL;
+	unsigned int mdlen = 0;
+	int len, ok;
+
+	len = i2d_PUBKEY(key, &der);
+	ok = len > 0 && EVP_Digest(der, (size_t)len, md, &mdlen, EVP_sha256(),
+	    NULL) && mdlen * 2 == KEY_ID_LEN;
+	OPENSSL_free(der);
+	if (!ok) {
+		err_ssl(e, "cannot hash the public key");
+		return -1;
+	}
+	for (unsigned int i = 0; i < mdlen; i++)
+		snprintf(id + 2 * i, 3, "%02x", md[i]);
+	return 0;
 }
 
 const char *

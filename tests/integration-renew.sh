@@ -224,4 +224,34 @@ check_exit elsewhere-renew 1 "link elsewhere as cert.pem: renew d exits 1"
 check "link elsewhere as cert.pem: the error names d's cert.pem, the link is left" \
     test -L "$D_CERT" -a -n "$(grep -F "$D_CERT" "$T/elsewhere-renew.err")"
 
+# 10. Renew after a revocation for keyCompromise, signed with either key:
+# a is due, its new certificate has a new key, and the revoked key is
+# recorded as retired (STATE/retired-keys), so it never comes back.
+key_id() {
+	openssl pkey -in "$1" -pubout -outform DER 2>/dev/null | sha256sum | cut -d' ' -f1
+}
+cert_key_id() {
+	openssl x509 -in "$1" -noout -pubkey 2>/dev/null |
+	    openssl pkey -pubin -outform DER 2>/dev/null | sha256sum | cut -d' ' -f1
+}
+A_DIR=$STATE/live/a
+for how in certkey account; do
+	old=$(key_id "$A_DIR/privkey.pem")
+	with=()
+	[ "$how" = certkey ] && with=(--key "$A_DIR/privkey.pem")
+	renew "revoke-$how" --directory "$ACME_DIRECTORY" --ca-bundle "$ACME_CA_BUNDLE" \
+	    --state-dir "$STATE" revoke "$A_DIR/cert.pem" "${with[@]}" --reason keyCompromise
+	check_exit "revoke-$how" 0 "revoke a ($how key, keyCompromise): exit 0"
+	renew "renew-$how" renew -c "$CONF" a
+	check_exit "renew-$how" 0 "renew after revoke ($how key): exit 0"
+	check "renew after revoke ($how key): a was renewed as revoked" \
+	    grep -q "revoked" "$T/renew-$how.out"
+	check "renew after revoke ($how key): a has a new key" \
+	    test -s "$A_DIR/privkey.pem" -a "$(key_id "$A_DIR/privkey.pem")" != "$old"
+	check "renew after revoke ($how key): the certificate is for it" \
+	    test "$(cert_key_id "$A_DIR/cert.pem")" = "$(key_id "$A_DIR/privkey.pem")"
+	check "renew after revoke ($how key): the revoked key is retired" \
+	    grep -q "^$old " "$STATE/retired-keys"
+done
+
 summary
