@@ -1,7 +1,11 @@
 /*
  * cmd_revoke.c - "acmec revoke CERT": by the account key, or by the
- * certificate's own key (a leaked key: no account or state needed).
+ * certificate's own key (a leaked key: no account or state needed).  A
+ * certificate of the config (SECTION or OUTDIR) goes to
+ * cmd_revoke_leak.c.
  */
+#include <sys/stat.h>
+
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +16,7 @@
 
 #include "cert.h"
 #include "commands.h"
+#include "conffile.h"
 #include "key.h"
 #include "log.h"
 #include "retired.h"
@@ -43,10 +48,12 @@ revoke_reason_parse(const char *name)
 }
 
 struct revoke_args {
-	const char	*cert_path;
+	const char	*cert_path;	/* or a section or output directory */
 	const char	*key_path;
 	int		 reason;	/* -1: not sent */
 	bool		 help;
+	const char	*conf_path;	/* -c: for a section */
+	bool		 no_replace;
 };
 
 void
@@ -54,19 +61,29 @@ cmd_revoke_usage(FILE *out)
 {
 	fprintf(out, "usage: acmec [global options] revoke CERT "
 	    "[--key CERTKEY] [--reason REASON]\n"
+	    "       acmec [global options] revoke [-c FILE] SECTION|OUTDIR "
+	    "[--reason REASON]\n"
+	    "             [--no-replace]\n"
 	    "REASON: unspecified, keyCompromise, affiliationChanged, "
 	    "superseded,\n"
-	    "        cessationOfOperation\n");
+	    "        cessationOfOperation\n"
+	    "SECTION|OUTDIR: a certificate of the config (-c, default %s);\n"
+	    "  with keyCompromise it is revoked with its own key, replaced "
+	    "with a new\n"
+	    "  key, and the old versions removed (--no-replace: only "
+	    "revoked)\n", CONF_DEFAULT_PATH);
 }
 
 /* Options, then CERT.  0, or a usage error (printed). */
 static int
 parse_revoke_args(int argc, char **argv, struct revoke_args *r)
 {
-	enum { OPT_KEY = 256, OPT_REASON };
+	enum { OPT_KEY = 256, OPT_REASON, OPT_NO_REPLACE };
 	static const struct option longopts[] = {
 		{ "key",    required_argument, NULL, OPT_KEY },
 		{ "reason", required_argument, NULL, OPT_REASON },
+		{ "config", required_argument, NULL, 'c' },
+		{ "no-replace", no_argument,   NULL, OPT_NO_REPLACE },
 		{ "help",   no_argument,       NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -74,12 +91,19 @@ parse_revoke_args(int argc, char **argv, struct revoke_args *r)
 
 	opterr = 0;	/* our messages, not getopt's */
 	optind = 0;	/* glibc: also reset its permutation state */
-	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":c:h", longopts, NULL)) != -1) {
 		if (c == '?' || c == ':')
 			return usage_bad_option("revoke", "revoke", c, argv);
 		if (c == 'h') {
 			r->help = true;
 			return 0;
+		}
+		if (c == 'c' || c == OPT_NO_REPLACE) {
+			if (c == 'c')
+				r->conf_path = optarg;
+			else
+				r->no_replace = true;
+			continue;
 		}
 		if ((c == OPT_KEY && r->key_path != NULL) ||
 		    (c == OPT_REASON && r->reason != -1))
@@ -101,6 +125,30 @@ parse_revoke_args(int argc, char **argv, struct revoke_args *r)
 		return usage_error("revoke", "revoke: one certificate file, "
 		    "not %s and %s", argv[optind], argv[optind + 1]);
 	r->cert_path = argv[optind];
+	return 0;
+}
+
+/* A certificate file (the first form), or a section or directory. */
+static bool
+names_a_file(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && !S_ISDIR(st.st_mode);
+}
+
+/* What each form takes. */
+static int
+check_form(const struct revoke_args *r, bool file)
+{
+	if (file && (r->conf_path != NULL || r->no_replace))
+		return usage_error("revoke", "revoke: %s applies to a SECTION "
+		    "or OUTDIR, not to a certificate file (%s)", r->conf_path ?
+		    "-c" : "--no-replace", r->cert_path);
+	if (!file && r->key_path != NULL)
+		return usage_error("revoke", "revoke: --key goes with a "
+		    "certificate file; for a SECTION or OUTDIR (%s) acmec "
+		    "uses its privkey.pem", r->cert_path);
 	return 0;
 }
 
@@ -263,10 +311,21 @@ out:
 }
 
 int
+revoke_certificate(const struct config *cfg, const char *cert_path,
+    const char *key_path, int reason, struct err *e)
+{
+	struct revoke_args r = { cert_path, key_path, reason, false, NULL,
+	    false };
+
+	return revoke(cfg, &r, e);
+}
+
+int
 cmd_revoke(const struct config *cfg, int argc, char **argv)
 {
-	struct revoke_args r = { NULL, NULL, -1, false };
+	struct revoke_args r = { NULL, NULL, -1, false, NULL, false };
 	struct err e = { "" };
+	bool file;
 	int rc;
 
 	if ((rc = parse_revoke_args(argc, argv, &r)) != 0)
@@ -275,6 +334,12 @@ cmd_revoke(const struct config *cfg, int argc, char **argv)
 		cmd_revoke_usage(stdout);
 		return EXIT_OK;
 	}
+	file = names_a_file(r.cert_path);
+	if ((rc = check_form(&r, file)) != 0)
+		return rc;
+	if (!file)
+		return revoke_managed(cfg, r.conf_path, r.cert_path, r.reason,
+		    r.no_replace);
 	if (revoke(cfg, &r, &e) == -1) {
 		log_error("revoke: %s", e.msg);
 		return EXIT_FAIL;

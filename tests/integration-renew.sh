@@ -254,4 +254,80 @@ for how in certkey account; do
 	    grep -q "^$old " "$STATE/retired-keys"
 done
 
+# 11. A leaked key in one command: revoke SECTION --reason keyCompromise
+# revokes the certificate with its own key, replaces it with a new key,
+# runs the hooks and removes every copy of the old key.  A replacement
+# that fails (a profile this pebble does not offer: validation could not
+# be made to fail, pebble may reuse the authorization) leaves the revoked
+# certificate, exit 1; the same command run again finishes the job.
+serial_of() {
+	openssl x509 -in "$1" -noout -serial 2>/dev/null |
+	    sed 's/^serial=//' | tr 'A-F' 'a-f' | sed 's/^0*//'
+}
+status_of() {
+	testca_cert_status "$1" 2>/dev/null | "$PY" -c 'import json, sys
+d = json.load(sys.stdin); print("%s %s" % (d.get("Status"), d.get("Reason")))'
+}
+fresh L
+write_leak_conf() {
+	cat >"$T/leak.conf" <<EOF
+[acmec]
+directory = $ACME_DIRECTORY
+ca-bundle = $ACME_CA_BUNDLE
+state-dir = $STATE
+post-hook = $T/post-hook
+
+[leak]
+names = $L
+webroot = $WEBROOT
+deploy-hook = $T/deploy-hook
+${1:-}
+EOF
+}
+L_DIR=$STATE/live/leak
+write_leak_conf
+renew leak-issue renew -c "$T/leak.conf"
+check_exit leak-issue 0 "leak: the certificate is issued"
+cp "$L_DIR/privkey.pem" "$T/leaked.pem"
+old=$(key_id "$T/leaked.pem")
+serial=$(serial_of "$L_DIR/cert.pem")
+write_leak_conf "profile = nosuch"
+renew leak-fail revoke -c "$T/leak.conf" leak --reason keyCompromise
+check_exit leak-fail 1 "leak: a replacement that fails: exit 1"
+check "leak: pebble says the certificate is revoked for keyCompromise ($(status_of "$serial"))" \
+    test "$(status_of "$serial")" = "Revoked 1"
+check "leak: the message says it is revoked but not replaced, and to run it again" \
+    grep -q "revoked, but not replaced.*run the same command again" "$T/leak-fail.err"
+check "leak: the revoked set stays in place" test "$(key_id "$L_DIR/privkey.pem")" = "$old"
+write_leak_conf
+: >"$HOOKS"
+renew leak-again revoke -c "$T/leak.conf" leak --reason keyCompromise
+check_exit leak-again 0 "leak: the same command again: exit 0"
+check "leak: no second revocation error (already revoked counts as done)" \
+    grep -q "already revoked" "$T/leak-again.out" "$T/leak-again.err"
+check "leak: a new key in place" test "$(key_id "$L_DIR/privkey.pem")" != "$old"
+check "leak: the new certificate is for it" \
+    test "$(cert_key_id "$L_DIR/cert.pem")" = "$(key_id "$L_DIR/privkey.pem")"
+testca_root_pem "$T/root.pem"
+check "leak: the new certificate verifies against pebble's chain" \
+    openssl verify -CAfile "$T/root.pem" -untrusted "$L_DIR/chain.pem" "$L_DIR/cert.pem"
+check "leak: the deploy hook and the post-hook ran once each" \
+    test "$(grep -c "^deploy $L|" "$HOOKS")" = 1 -a "$(hook_lines post)" = 1
+check "leak: no copy of the old key under $STATE" \
+    test -z "$(grep -rlF "$(sed -n 2p "$T/leaked.pem")" "$STATE")"
+check "leak: one version left" test "$(ls "$L_DIR/versions" | wc -l)" = 1
+check "leak: no leak record left" test -z "$(ls -A "$STATE/leaks" 2>/dev/null)"
+check "leak: the output says what is left for the operator" \
+    grep -q "left for you" "$T/leak-again.out" "$T/leak-again.err"
+
+# --no-replace only revokes; renew then replaces.
+old=$(key_id "$A_DIR/privkey.pem")
+renew norepl revoke -c "$CONF" a --reason keyCompromise --no-replace
+check_exit norepl 0 "revoke --no-replace: exit 0"
+check "revoke --no-replace: the key stays in place, retired" \
+    test "$(key_id "$A_DIR/privkey.pem")" = "$old" -a -n "$(grep "^$old " "$STATE/retired-keys")"
+renew norepl-renew renew -c "$CONF" a
+check "revoke --no-replace: renew then replaces the key" \
+    test "$rc" = 0 -a "$(key_id "$A_DIR/privkey.pem")" != "$old"
+
 summary
