@@ -320,6 +320,25 @@ check "leak: no leak record left" test -z "$(ls -A "$STATE/leaks" 2>/dev/null)"
 check "leak: the output says what is left for the operator" \
     grep -q "left for you" "$T/leak-again.out" "$T/leak-again.err"
 
+# A run that died after the switch, before the old versions went: its
+# note in STATE/leaks is left.  Run again, the command neither revokes the
+# new certificate nor orders another; it only finishes the job.
+lock=$(basename "$(ls "$STATE"/locks/*live_leak-*.lock 2>/dev/null | head -n 1)" .lock)
+mkdir -p -m 700 "$STATE/leaks"
+printf '{"key": "%s", "section": "leak", "out": "%s", "started": 1}\n' \
+    "$old" "$L_DIR" >"$STATE/leaks/$lock.json"
+chmod 600 "$STATE/leaks/$lock.json"
+new_serial=$(serial_of "$L_DIR/cert.pem")
+before=$(new_orders)
+renew leak-finish revoke -c "$T/leak.conf" leak --reason keyCompromise
+check_exit leak-finish 0 "leak: finishing an interrupted job: exit 0"
+check "leak: it says an earlier run revoked and replaced it" \
+    grep -q "an earlier run revoked and replaced it" "$T/leak-finish.out"
+check "leak: the new certificate is not revoked ($(status_of "$new_serial"))" \
+    test "$(status_of "$new_serial" | cut -d' ' -f1)" = Valid
+check "leak: no order" test "$(new_orders)" = "$before"
+check "leak: its note is gone" test ! -e "$STATE/leaks/$lock.json"
+
 # --no-replace only revokes; renew then replaces.
 old=$(key_id "$A_DIR/privkey.pem")
 renew norepl revoke -c "$CONF" a --reason keyCompromise --no-replace
