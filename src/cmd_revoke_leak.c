@@ -116,55 +116,84 @@ key_in_place(const struct leak *l, char id[KEY_ID_LEN + 1], struct err *e)
 	return rc;
 }
 
+/* The record's directory (new) and, in *name, its file name. */
+static char *
+record_dir(const struct leak *l, const char **name, struct err *e)
+{
+	char *dir = strdup(l->record), *slash;
+
+	if (dir == NULL || (slash = strrchr(dir, '/')) == NULL) {
+		free(dir);
+		err_set(e, "out of memory");
+		return NULL;
+	}
+	*slash = '\0';
+	*name = l->record + (slash - dir) + 1;
+	return dir;
+}
+
 /* The leaked key of an earlier run of this command: 1, 0 if none. */
 static int
 record_read(struct leak *l, struct err *e)
 {
-	const char *id;
-	char *text;
-	json_t *rec;
+	const char *id, *name;
+	char *dir, *text = NULL;
+	json_t *rec = NULL;
+	int dfd = -1, found, rc = -1;
 	size_t len;
 
-	if (!store_exists(l->record))
+	if ((dir = record_dir(l, &name, e)) == NULL)
+		return -1;
+	if (!store_exists(dir)) {
+		free(dir);
 		return 0;
-	if (store_read(l->record, RECORD_MAX, &text, &len, e) == -1)
-		return -1;
-	rec = json_loadb(text, len, 0, NULL);
-	free(text);
-	id = json_string_value(json_object_get(rec, "key"));
-	if (id == NULL || strlen(id) != KEY_ID_LEN) {
-		err_set(e, "%s is not a record of a leaked key: move it away "
-		    "if the key in place is the leaked one", l->record);
-		json_decref(rec);
-		return -1;
 	}
-	memcpy(l->leaked, id, KEY_ID_LEN + 1);
+	if ((dfd = store_open_dir(dir, e)) == -1 ||
+	    (found = store_read_at(dfd, dir, name, RECORD_MAX, &text, &len,
+	    e)) == -1)
+		goto out;
+	if (found == 1) {
+		rc = 0;
+		goto out;
+	}
+	rec = json_loadb(text, len, 0, NULL);
+	id = json_string_value(json_object_get(rec, "key"));
+	if (id != NULL && strlen(id) == KEY_ID_LEN) {
+		memcpy(l->leaked, id, KEY_ID_LEN + 1);
+		rc = 1;
+	} else
+		err_set(e, "%s is not a record of a leaked key", l->record);
+out:
+	if (rc == -1)
+		err_append(e, ": move it away if the key in place is the "
+		    "leaked one");
+	if (dfd != -1)
+		close(dfd);
 	json_decref(rec);
-	return 1;
+	free(text);
+	free(dir);
+	return rc;
 }
 
 static int
 record_write(const struct leak *l, struct err *e)
 {
-	char *dir = strdup(l->record), *text = NULL, *slash;
 	json_t *rec = json_pack("{s:s, s:s, s:s, s:I}", "key", l->leaked,
 	    "section", l->section, "out", l->out_dir, "started",
 	    (json_int_t)time(NULL));
+	char *dir = NULL, *text = NULL;
+	const char *name;
 	int dfd = -1, rc = -1;
 
 	if (rec != NULL)
 		text = json_dumps(rec, JSON_INDENT(2) | JSON_SORT_KEYS);
 	json_decref(rec);
-	if (dir == NULL || text == NULL || (slash = strrchr(dir, '/')) ==
-	    NULL) {
+	if (text == NULL)
 		err_set(e, "out of memory");
-		goto out;
-	}
-	*slash = '\0';
-	if ((dfd = store_open_dir(dir, e)) != -1)
-		rc = store_write_at(dfd, dir, slash + 1, text, strlen(text),
-		    0600, e);
-out:
+	else if ((dir = record_dir(l, &name, e)) != NULL &&
+	    (dfd = store_open_dir(dir, e)) != -1)
+		rc = store_write_at(dfd, dir, name, text, strlen(text), 0600,
+		    e);
 	if (dfd != -1)
 		close(dfd);
 	free(text);
