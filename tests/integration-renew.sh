@@ -339,14 +339,25 @@ check "leak: the new certificate is not revoked ($(status_of "$new_serial"))" \
 check "leak: no order" test "$(new_orders)" = "$before"
 check "leak: its note is gone" test ! -e "$STATE/leaks/$lock.json"
 
-# --no-replace only revokes; renew then replaces.
+# --no-replace only revokes (the output directory names the section too);
+# renew then replaces.
 old=$(key_id "$A_DIR/privkey.pem")
-renew norepl revoke -c "$CONF" a --reason keyCompromise --no-replace
+renew norepl revoke -c "$CONF" "$A_DIR" --reason keyCompromise --no-replace
 check_exit norepl 0 "revoke --no-replace: exit 0"
 check "revoke --no-replace: the key stays in place, retired" \
     test "$(key_id "$A_DIR/privkey.pem")" = "$old" -a -n "$(grep "^$old " "$STATE/retired-keys")"
 renew norepl-renew renew -c "$CONF" a
 check "revoke --no-replace: renew then replaces the key" \
     test "$rc" = 0 -a "$(key_id "$A_DIR/privkey.pem")" != "$old"
+
+# Another reason: revoked with the account key, nothing replaced or retired.
+old=$(key_id "$A_DIR/privkey.pem")
+serial=$(serial_of "$A_DIR/cert.pem")
+renew superseded revoke -c "$CONF" a --reason superseded
+check_exit superseded 0 "revoke SECTION --reason superseded: exit 0"
+check "revoke SECTION --reason superseded: pebble says Revoked 4 ($(status_of "$serial"))" \
+    test "$(status_of "$serial")" = "Revoked 4"
+check "revoke SECTION --reason superseded: the key stays, not retired" \
+    test "$(key_id "$A_DIR/privkey.pem")" = "$old" -a -z "$(grep "^$old " "$STATE/retired-keys")"
 
 summary
