@@ -25,6 +25,7 @@
 struct account {
 	struct signer	*signer;
 	char		*dir;		/* STATE_DIR/accounts/CA */
+	char		*state_dir;	/* its retired keys (retired.h) */
 	char		*key_path;
 	char		*record_path;
 	char		*directory_url;	/* the CA the record is for */
@@ -67,9 +68,11 @@ int account_recover(struct account *acct, struct acme *acme,
     struct err *e);
 
 /*
- * Roll the account over to new_key (RFC 8555 section 7.3.5).  The new key
- * is saved as account-key.pem.new first and moves into place only after
- * the CA accepted it; the old one stays as account-key.TIMESTAMP.pem.  If
+ * Roll the account over to new_key (RFC 8555 section 7.3.5); a retired
+ * key (retired.h) is refused.  The new key is saved as
+ * account-key.pem.new first and moves into place only after the CA
+ * accepted it; the old one stays as account-key.TIMESTAMP.pem and is
+ * recorded as retired.  If
  * the CA's answer is lost or is not a clear refusal, the pending key stays
  * and the next account_open() asks the CA which key it holds.
  */

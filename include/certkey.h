@@ -64,6 +64,13 @@ int certkey_check(const struct certkey *ck, X509 *leaf,
  */
 int certkey_new_pem(const struct certkey *ck, char **pem, struct err *e);
 
+/*
+ * The public key (borrowed), and whether it is a user's CSR's, for the
+ * checks against retired keys and the account key.
+ */
+EVP_PKEY *certkey_public(const struct certkey *ck);
+bool certkey_is_users(const struct certkey *ck);
+
 void certkey_free(struct certkey *ck);
 
 #endif

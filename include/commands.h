@@ -8,6 +8,7 @@
 #ifndef ACMEC_COMMANDS_H
 #define ACMEC_COMMANDS_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "config.h"
@@ -42,5 +43,20 @@ int revoke_reason_parse(const char *name);
  */
 int revoke_record(const struct config *cfg, const char *serial,
     const char *cert_path, int reason, struct err *e);
+
+/*
+ * Revoke the certificate in cert_path, signed with the certificate key in
+ * key_path or (NULL) the account key; an alreadyRevoked answer counts as
+ * done.  With keyCompromise the key is recorded as retired (retired.h).
+ */
+int revoke_certificate(const struct config *cfg, const char *cert_path,
+    const char *key_path, int reason, struct err *e);
+
+/*
+ * "acmec revoke SECTION|OUTDIR" (cmd_revoke_leak.c): a certificate of
+ * the config at conf_path (NULL: the default).  An exit status.
+ */
+int revoke_managed(const struct config *cfg, const char *conf_path,
+    const char *target, int reason, bool no_replace);
 
 #endif

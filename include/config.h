@@ -5,6 +5,7 @@
  *   STATE_DIR/live/NAME/                  default --out of issue
  *   STATE_DIR/locks/NAME-HASH.lock        one per output directory
  *   STATE_DIR/orders/NAME-HASH.json       its order in flight (resume.h)
+ *   STATE_DIR/leaks/NAME-HASH.json        its leaked key being replaced
  *
  * acmec before 0.2 kept one STATE_DIR/account-key.pem for every CA and
  * STATE_DIR/accounts/HOST_PATH.json records; account_open() takes them
@@ -49,6 +50,8 @@ char *config_output_lock(const struct config *cfg, const char *out_dir);
 char *config_order_record(const struct config *cfg, const char *out_dir);
 /* The key announced for its next renewal (nextkey.h), under next-keys/. */
 char *config_next_key(const struct config *cfg, const char *out_dir);
+/* The record of a leaked key's replacement (revoke): under leaks/. */
+char *config_leak_record(const struct config *cfg, const char *out_dir);
 char *config_legacy_account_key_path(const struct config *cfg);
 char *config_legacy_account_record_path(const struct config *cfg);
 char *config_live_dir(const struct config *cfg, const char *name);

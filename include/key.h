@@ -53,6 +53,14 @@ char *key_to_pem(EVP_PKEY *key, struct err *e);
 /* Save as PEM, mode 0600, atomically. */
 int key_save(EVP_PKEY *key, const char *path, struct err *e);
 
+/*
+ * The hex SHA-256 of the DER SubjectPublicKeyInfo of key (private or
+ * public only): what a TLSA 3 1 1 record holds, and how acmec names a
+ * key it has retired (retired.h).  id gets KEY_ID_LEN digits and a NUL.
+ */
+#define KEY_ID_LEN	64
+int key_spki_sha256(EVP_PKEY *key, char id[KEY_ID_LEN + 1], struct err *e);
+
 /* Short description for humans: "ec-256", "rsa-2048". */
 const char *key_describe(EVP_PKEY *key);
 

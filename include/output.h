@@ -87,4 +87,10 @@ int output_current_names(const struct output *o, struct names *names,
 int output_write(struct output *o, const char *key_pem,
     STACK_OF(X509) *chain, struct err *e);
 
+/*
+ * Remove every version but the current one (the keys of earlier sets
+ * with them), under the lock: after a leaked key was replaced.
+ */
+int output_drop_old_versions(struct output *o, struct err *e);
+
 #endif

@@ -40,4 +40,7 @@ const char *signer_key_type(const struct signer *s);
 /* JWK thumbprint, base64url of SHA-256 (RFC 7638), borrowed. */
 const char *signer_thumbprint(const struct signer *s);
 
+/* The key's hex SHA-256 of its SubjectPublicKeyInfo (key.h), borrowed. */
+const char *signer_key_id(const struct signer *s);
+
 #endif

@@ -11,6 +11,7 @@
 #include "account.h"
 #include "key.h"
 #include "log.h"
+#include "retired.h"
 #include "store.h"
 #include "str.h"
 
@@ -35,6 +36,7 @@ account_free(struct account *acct)
 	account_unlock(acct);
 	signer_free(acct->signer);
 	free(acct->dir);
+	free(acct->state_dir);
 	free(acct->key_path);
 	free(acct->record_path);
 	free(acct->directory_url);
@@ -234,7 +236,8 @@ account_prepare(struct account *acct, const struct config *cfg,
 	    NULL ||
 	    (acct->record_path = store_path(acct->dir, "account.json")) ==
 	    NULL ||
-	    (acct->directory_url = strdup(cfg->directory_url)) == NULL) {
+	    (acct->directory_url = strdup(cfg->directory_url)) == NULL ||
+	    (acct->state_dir = strdup(cfg->state_dir)) == NULL) {
 		err_set(e, "out of memory");
 		return -1;
 	}
@@ -245,6 +248,22 @@ account_prepare(struct account *acct, const struct config *cfg,
 	if (rc == 0)
 		migrate_legacy(acct, cfg);
 	return rc;
+}
+
+/* A retired key is never used again, as an account key either. */
+static int
+refuse_retired(const struct account *acct, const struct signer *s,
+    const char *what, const char *remedy, struct err *e)
+{
+	char *note = NULL;
+	int rc;
+
+	rc = retired_lookup(acct->state_dir, signer_key_id(s), &note, e);
+	if (rc == 1)
+		err_set(e, "%s is a retired key (%s): acmec never uses it "
+		    "again; %s", what, note, remedy);
+	free(note);
+	return rc == 0 ? 0 : -1;
 }
 
 static int
@@ -271,7 +290,11 @@ load_or_create_key(struct account *acct, bool create, struct acme *acme,
 		return -1;
 	acct->signer = signer_new(key, e);
 	EVP_PKEY_free(key);
-	return acct->signer != NULL ? 0 : -1;
+	if (acct->signer == NULL)
+		return -1;
+	return refuse_retired(acct, acct->signer, acct->key_path,
+	    "put the account's current key back, or move the directory "
+	    "away and run acmec account new --agree-tos", e);
 }
 
 /* Ask the CA for the key's account; create it when allowed. */
@@ -338,6 +361,23 @@ keep_old_key(const struct account *acct)
 	free(backup);
 }
 
+/* The key a rollover replaced goes into the record of retired keys. */
+static void
+retire_old_key(const struct account *acct)
+{
+	struct err e = { "" };
+	char *why = str_fmt("account key replaced by a rollover of %s",
+	    acct->url != NULL ? acct->url : acct->directory_url);
+
+	if (why == NULL)
+		err_set(&e, "out of memory");
+	if (why == NULL || retired_add(acct->state_dir,
+	    signer_key_id(acct->signer), why, &e) == -1)
+		log_error("warning: %s; acmec may accept the old account key "
+		    "again", e.msg);
+	free(why);
+}
+
 /*
  * The CA accepted the pending key: keep the old one, then rename the
  * pending one into place.  Each step leaves a usable state behind.
@@ -353,6 +393,7 @@ promote_pending_key(struct account *acct, const char *pending,
 		    pending, acct->key_path);
 		return -1;
 	}
+	retire_old_key(acct);
 	signer_free(acct->signer);
 	acct->signer = signer;
 	return account_record_save(acct, e);
@@ -456,7 +497,9 @@ account_rollover(struct account *acct, struct acme *acme, EVP_PKEY *new_key,
 
 	if ((signer = signer_new(new_key, e)) == NULL)
 		return -1;
-	if (refuse_key_in_use(acme, signer, e) == -1)
+	if (refuse_retired(acct, signer, "the new key", "give another "
+	    "--new-key, or none for a new key", e) == -1 ||
+	    refuse_key_in_use(acme, signer, e) == -1)
 		goto out;
 	if ((pending = str_fmt("%s.new", acct->key_path)) == NULL) {
 		err_set(e, "out of memory");

@@ -141,13 +141,23 @@ certkey_csr(const struct certkey *ck)
 	return ck->csr_b64url;
 }
 
+EVP_PKEY *
+certkey_public(const struct certkey *ck)
+{
+	return ck->key ? ck->key : X509_REQ_get0_pubkey(ck->req);
+}
+
+bool
+certkey_is_users(const struct certkey *ck)
+{
+	return ck->key == NULL;
+}
+
 int
 certkey_check(const struct certkey *ck, X509 *leaf, const struct names *names,
     struct err *e)
 {
-	EVP_PKEY *pub = ck->key ? ck->key : X509_REQ_get0_pubkey(ck->req);
-
-	return cert_check(leaf, pub, names, e);
+	return cert_check(leaf, certkey_public(ck), names, e);
 }
 
 int

@@ -1,7 +1,11 @@
 /*
  * cmd_revoke.c - "acmec revoke CERT": by the account key, or by the
- * certificate's own key (a leaked key: no account or state needed).
+ * certificate's own key (a leaked key: no account or state needed).  A
+ * certificate of the config (SECTION or OUTDIR) goes to
+ * cmd_revoke_leak.c.
  */
+#include <sys/stat.h>
+
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,13 +16,17 @@
 
 #include "cert.h"
 #include "commands.h"
+#include "conffile.h"
 #include "key.h"
 #include "log.h"
+#include "retired.h"
 #include "session.h"
 #include "store.h"
+#include "str.h"
 #include "usage.h"
 
 /* RFC 5280 section 5.3.1 CRLReason codes that ACME CAs accept. */
+#define REVOKE_KEY_COMPROMISE	1
 static const struct {
 	const char	*name;
 	int		 code;
@@ -40,10 +48,12 @@ revoke_reason_parse(const char *name)
 }
 
 struct revoke_args {
-	const char	*cert_path;
+	const char	*cert_path;	/* or a section or output directory */
 	const char	*key_path;
 	int		 reason;	/* -1: not sent */
 	bool		 help;
+	const char	*conf_path;	/* -c: for a section */
+	bool		 no_replace;
 };
 
 void
@@ -51,14 +61,24 @@ cmd_revoke_usage(FILE *out)
 {
 	fprintf(out, "usage: acmec [global options] revoke CERT "
 	    "[--key CERTKEY] [--reason REASON]\n"
+	    "       acmec [global options] revoke [-c FILE] SECTION|OUTDIR "
+	    "[--reason REASON]\n"
+	    "             [--no-replace]\n"
 	    "REASON: unspecified, keyCompromise, affiliationChanged, "
 	    "superseded,\n"
 	    "        cessationOfOperation\n");
 	usage_options(out, "options", (const struct usage_option[]){
 	    { "CERT", "the certificate (PEM) to revoke" },
+	    { "SECTION|OUTDIR", "a certificate of the config; with "
+		"keyCompromise it is" },
+	    { "", "revoked with its own key, replaced by one with a new" },
+	    { "", "key, and every copy of the old key removed" },
+	    { "-c, --config FILE", "the config (default: " CONF_DEFAULT_PATH
+		")" },
 	    { "--key CERTKEY", "sign with the certificate's key, not "
 		"the account's" },
 	    { "--reason REASON", "the reason sent to the CA (default: none)" },
+	    { "--no-replace", "with SECTION|OUTDIR: only revoke" },
 	    { "-h, --help", "print this and exit" },
 	    { NULL, NULL } });
 }
@@ -67,10 +87,12 @@ cmd_revoke_usage(FILE *out)
 static int
 parse_revoke_args(int argc, char **argv, struct revoke_args *r)
 {
-	enum { OPT_KEY = 256, OPT_REASON };
+	enum { OPT_KEY = 256, OPT_REASON, OPT_NO_REPLACE };
 	static const struct option longopts[] = {
 		{ "key",    required_argument, NULL, OPT_KEY },
 		{ "reason", required_argument, NULL, OPT_REASON },
+		{ "config", required_argument, NULL, 'c' },
+		{ "no-replace", no_argument,   NULL, OPT_NO_REPLACE },
 		{ "help",   no_argument,       NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -78,7 +100,7 @@ parse_revoke_args(int argc, char **argv, struct revoke_args *r)
 
 	opterr = 0;	/* our messages, not getopt's */
 	optind = 0;	/* glibc: also reset its permutation state */
-	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":c:h", longopts, NULL)) != -1) {
 		if (c == '?' || c == ':')
 			return usage_bad_option("revoke", "revoke", c, argv);
 		if (optarg != NULL && optarg[0] == '\0')
@@ -86,6 +108,13 @@ parse_revoke_args(int argc, char **argv, struct revoke_args *r)
 		if (c == 'h') {
 			r->help = true;
 			return 0;
+		}
+		if (c == 'c' || c == OPT_NO_REPLACE) {
+			if (c == 'c')
+				r->conf_path = optarg;
+			else
+				r->no_replace = true;
+			continue;
 		}
 		if ((c == OPT_KEY && r->key_path != NULL) ||
 		    (c == OPT_REASON && r->reason != -1))
@@ -107,6 +136,30 @@ parse_revoke_args(int argc, char **argv, struct revoke_args *r)
 		return usage_error("revoke", "revoke: one certificate file, "
 		    "not %s and %s", argv[optind], argv[optind + 1]);
 	r->cert_path = argv[optind];
+	return 0;
+}
+
+/* A certificate file (the first form), or a section or directory. */
+static bool
+names_a_file(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && !S_ISDIR(st.st_mode);
+}
+
+/* What each form takes. */
+static int
+check_form(const struct revoke_args *r, bool file)
+{
+	if (file && (r->conf_path != NULL || r->no_replace))
+		return usage_error("revoke", "revoke: %s applies to a SECTION "
+		    "or OUTDIR, not to a certificate file (%s)", r->conf_path ?
+		    "-c" : "--no-replace", r->cert_path);
+	if (!file && r->key_path != NULL)
+		return usage_error("revoke", "revoke: --key goes with a "
+		    "certificate file; for a SECTION or OUTDIR (%s) acmec "
+		    "uses its privkey.pem", r->cert_path);
 	return 0;
 }
 
@@ -181,6 +234,43 @@ explain_failure(const struct acme_outcome *out, const struct revoke_args *r,
 	return -1;
 }
 
+/*
+ * A key revoked for keyCompromise is retired: acmec never uses it again
+ * (retired.h).  The revocation has happened; a failure here says so.
+ */
+static int
+retire_compromised(const struct config *cfg, const struct revoke_args *r,
+    X509 *cert, const char *serial, struct err *e)
+{
+	char id[KEY_ID_LEN + 1], *why;
+	int rc = -1;
+
+	if (r->reason != REVOKE_KEY_COMPROMISE)
+		return 0;
+	why = str_fmt("keyCompromise: revoked %s (serial %s)", r->cert_path,
+	    serial);
+	if (why == NULL)
+		err_set(e, "out of memory");
+	else if (key_spki_sha256(X509_get0_pubkey(cert), id, e) == 0 &&
+	    retired_add(cfg->state_dir, id, why, e) == 0)
+		rc = 0;
+	free(why);
+	if (rc == -1) {
+		err_prefix(e, "revoked, but");
+		err_append(e, "; until it is, acmec could use the key again: "
+		    "fix that and run this command again");
+		return -1;
+	}
+	log_info("the key of %s is retired (%s/%s): acmec never uses it "
+	    "again, and its next renewal gets a new key", r->cert_path,
+	    cfg->state_dir, RETIRED_FILE);
+	if (r->key_path == NULL)
+		log_info("signed with the account key: a CA such as Let's "
+		    "Encrypt blocks the key only when the certificate's own "
+		    "key signs the revocation (--key)");
+	return 0;
+}
+
 static int
 revoke(const struct config *cfg, const struct revoke_args *r, struct err *e)
 {
@@ -214,14 +304,15 @@ revoke(const struct config *cfg, const struct revoke_args *r, struct err *e)
 	    account_who(s.account);
 	if (acme_certificate_revoke(s.acme, &who, cert, r->reason, &out,
 	    e) == -1) {
-		rc = explain_failure(&out, r, e);
+		if ((rc = explain_failure(&out, r, e)) == 0)
+			rc = retire_compromised(cfg, r, cert, serial, e);
 		goto out;
 	}
 	log_info("revoked %s (serial %s)", r->cert_path, serial);
 	/* Best effort: the revocation itself has happened. */
 	if (revoke_record(cfg, serial, r->cert_path, r->reason, e) == -1)
 		log_error("warning: revoked, but not recorded: %s", e->msg);
-	rc = 0;
+	rc = retire_compromised(cfg, r, cert, serial, e);
 out:
 	session_close(&s);
 	signer_free(cert_key);
@@ -231,10 +322,21 @@ out:
 }
 
 int
+revoke_certificate(const struct config *cfg, const char *cert_path,
+    const char *key_path, int reason, struct err *e)
+{
+	struct revoke_args r = { cert_path, key_path, reason, false, NULL,
+	    false };
+
+	return revoke(cfg, &r, e);
+}
+
+int
 cmd_revoke(const struct config *cfg, int argc, char **argv)
 {
-	struct revoke_args r = { NULL, NULL, -1, false };
+	struct revoke_args r = { NULL, NULL, -1, false, NULL, false };
 	struct err e = { "" };
+	bool file;
 	int rc;
 
 	if ((rc = parse_revoke_args(argc, argv, &r)) != 0)
@@ -243,6 +345,12 @@ cmd_revoke(const struct config *cfg, int argc, char **argv)
 		cmd_revoke_usage(stdout);
 		return EXIT_OK;
 	}
+	file = names_a_file(r.cert_path);
+	if ((rc = check_form(&r, file)) != 0)
+		return rc;
+	if (!file)
+		return revoke_managed(cfg, r.conf_path, r.cert_path, r.reason,
+		    r.no_replace);
 	if (revoke(cfg, &r, &e) == -1) {
 		log_error("revoke: %s", e.msg);
 		return EXIT_FAIL;

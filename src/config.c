@@ -145,6 +145,12 @@ config_next_key(const struct config *cfg, const char *out_dir)
 }
 
 char *
+config_leak_record(const struct config *cfg, const char *out_dir)
+{
+	return output_slug_path(cfg, out_dir, "leaks", ".json");
+}
+
+char *
 config_legacy_account_key_path(const struct config *cfg)
 {
 	return store_path(cfg->state_dir, "account-key.pem");

@@ -17,6 +17,7 @@
 #include "log.h"
 #include "mcsink.h"
 #include "nextkey.h"
+#include "retired.h"
 #include "webroot.h"
 
 #define PACE_MS		5	/* between sends while others are out */
@@ -362,6 +363,79 @@ lock_busy(struct job *job, int64_t now)
 }
 
 /*
+ * Why a certificate key must not be used (*why, new), if it must not: 1;
+ * 0 if it may; -1 if that cannot be told.
+ */
+static int
+key_unusable(const struct engine *eng, EVP_PKEY *pub, char **why,
+    struct err *e)
+{
+	const struct account *acct = eng->session->account;
+	char id[KEY_ID_LEN + 1], *note = NULL;
+	int rc;
+
+	*why = NULL;
+	if (key_spki_sha256(pub, id, e) == -1 ||
+	    (rc = retired_lookup(eng->cfg->state_dir, id, &note, e)) == -1)
+		return -1;
+	if (rc == 0 && strcmp(id, signer_key_id(acct->signer)) != 0)
+		return 0;
+	*why = rc == 1 ? str_fmt("a retired key (%s), which acmec never "
+	    "uses again", note) : str_fmt("the account key %s, and a "
+	    "certificate key must never be an account key (a CA that blocks "
+	    "one blocks both)", acct->key_path);
+	free(note);
+	if (*why != NULL)
+		return 1;
+	err_set(e, "out of memory");
+	return -1;
+}
+
+/*
+ * A key acmec keeps that must not be used gives way to a new key; a
+ * user's CSR is refused.
+ */
+static int
+job_vet_key(struct engine *eng, struct job *job, struct err *e)
+{
+	const char *what = output_key_path(job->out);
+	char *why;
+	int rc;
+
+	job->key_vetted = true;
+	if ((rc = key_unusable(eng, certkey_public(job->key), &why, e)) <= 0)
+		return rc;
+	if (certkey_is_users(job->key)) {
+		err_set(e, "the key of %s is %s; make a new key and a CSR "
+		    "with it", job->spec->csr_path, why);
+		rc = -1;
+	} else {
+		log_info("%s: %s is %s; making a new key instead",
+		    engine_job_label(job), what, why);
+		certkey_free(job->key);
+		job->key = certkey_open(NULL, 0, what, job->spec, &job->names,
+		    e);
+		rc = job->key != NULL ? 0 : -1;
+	}
+	free(why);
+	return rc;
+}
+
+/*
+ * The keys of the jobs under way, once the account is open: every key
+ * is checked before any CSR is sent.
+ */
+static void
+vet_keys(struct engine *eng, struct job *jobs, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (jobs[i].started && !jobs[i].key_vetted &&
+		    !job_finished(&jobs[i]) &&
+		    job_vet_key(eng, &jobs[i], &jobs[i].result->err) == -1)
+			jobs[i].state = JOB_FAILED;
+}
+
+/*
  * Prepare jobs, in their order, while fewer than eng->parallel are
  * under way: only those hold a lock and descriptors.
  */
@@ -396,6 +470,8 @@ start_jobs(struct engine *eng, struct job *jobs, size_t n)
 			jobs[i].state = JOB_FAILED;
 		}
 	}
+	if (eng->session->account != NULL)
+		vet_keys(eng, jobs, n);
 	release_finished(jobs, n);
 }
 
@@ -575,6 +651,7 @@ connect_and_run(struct engine *eng, struct job *jobs, size_t n)
 	}
 	/* Orders need the account, not its lock: other runs may use it. */
 	account_unlock(eng->session->account);
+	vet_keys(eng, jobs, n);
 	check_profiles(eng, jobs, n);
 	schedule(eng, jobs, n);
 	return 0;

@@ -67,6 +67,7 @@ struct job {
 	bool			 no_replaces;	/* the CA refused it once */
 	bool			 started;	/* prepared: counts against parallel */
 	bool			 released;	/* over: lock and sink given back */
+	bool			 key_vetted;	/* not retired, not the account's */
 	int64_t			 lock_end_ms;	/* another run holds the lock */
 	int64_t			 lock_next_ms;	/* look at it again then */
 

@@ -190,6 +190,26 @@ key_save(EVP_PKEY *key, const char *path, struct err *e)
 	return rc;
 }
 
+int
+key_spki_sha256(EVP_PKEY *key, char id[KEY_ID_LEN + 1], struct err *e)
+{
+	unsigned char md[EVP_MAX_MD_SIZE], *der = NULL;
+	unsigned int mdlen = 0;
+	int len, ok;
+
+	len = i2d_PUBKEY(key, &der);
+	ok = len > 0 && EVP_Digest(der, (size_t)len, md, &mdlen, EVP_sha256(),
+	    NULL) && mdlen * 2 == KEY_ID_LEN;
+	OPENSSL_free(der);
+	if (!ok) {
+		err_ssl(e, "cannot hash the public key");
+		return -1;
+	}
+	for (unsigned int i = 0; i < mdlen; i++)
+		snprintf(id + 2 * i, 3, "%02x", md[i]);
+	return 0;
+}
+
 const char *
 key_describe(EVP_PKEY *key)
 {

@@ -914,3 +914,20 @@ out:
 	free_texts(texts, lens);
 	return rc;
 }
+
+int
+output_drop_old_versions(struct output *o, struct err *e)
+{
+	unsigned long current = 0, max;
+	int dfd, found = -1;
+
+	if ((dfd = open_dir(o->dir, e)) == -1)
+		return -1;
+	if (check_layout(dfd, o->dir, e) == 0 &&
+	    (found = current_version(dfd, o->dir, &current, e)) == 0)
+		err_set(e, "%s has no current version", o->dir);
+	if (found == 1)
+		prune_versions(dfd, current, 1, &max);
+	close(dfd);
+	return found == 1 ? 0 : -1;
+}

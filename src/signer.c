@@ -20,6 +20,7 @@ struct signer {
 	size_t		 coord_len;	/* EC: bytes per coordinate; RSA: 0 */
 	json_t		*jwk;
 	char		*thumbprint;
+	char		 key_id[KEY_ID_LEN + 1];
 };
 
 /* A big-number parameter of key as unpadded (RSA) or padded (EC) base64url. */
@@ -143,7 +144,8 @@ signer_new(EVP_PKEY *key, struct err *e)
 	EVP_PKEY_up_ref(key);
 	if (choose_algorithm(s, &crv, e) == -1 ||
 	    (s->jwk = make_jwk(s, crv, e)) == NULL ||
-	    (s->thumbprint = make_thumbprint(s->jwk, e)) == NULL) {
+	    (s->thumbprint = make_thumbprint(s->jwk, e)) == NULL ||
+	    key_spki_sha256(key, s->key_id, e) == -1) {
 		signer_free(s);
 		return NULL;
 	}
@@ -177,6 +179,12 @@ const char *
 signer_thumbprint(const struct signer *s)
 {
 	return s->thumbprint;
+}
+
+const char *
+signer_key_id(const struct signer *s)
+{
+	return s->key_id;
 }
 
 /* DER ECDSA-Sig-Value to the fixed-size r||s of RFC 7518 section 3.4. */

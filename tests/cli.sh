@@ -273,6 +273,10 @@ refused revoke-two "revoke: one certificate file, not a.pem and b.pem" revoke \
 refused revoke-reason "revoke: unknown --reason bogus (unspecified, keyCompromise, affiliationChanged, superseded or cessationOfOperation)" \
     revoke revoke cert.pem --reason bogus
 refused revoke-novalue "revoke: --key needs a value" revoke revoke cert.pem --key
+refused revoke-key-section "revoke: --key goes with a certificate file; for a SECTION or OUTDIR (example.com) acmec uses its privkey.pem" \
+    revoke revoke example.com --key k.pem --reason keyCompromise
+refused revoke-noreplace-file "revoke: --no-replace applies to a SECTION or OUTDIR, not to a certificate file ($0)" \
+    revoke revoke "$0" --no-replace
 refused revoke-twice "revoke: --reason given twice; give it once" revoke \
     revoke cert.pem --reason superseded --reason keyCompromise
 

@@ -128,6 +128,28 @@ new_ec_key() {
 	    -out "$1" 2>/dev/null)
 }
 
+# key_id KEY: the hex SHA-256 of the key's SubjectPublicKeyInfo (TLSA 3 1 1).
+key_id() {
+	openssl pkey -in "$1" -pubout -outform DER 2>/dev/null | sha256sum | cut -d' ' -f1
+}
+
+# cert_key_id CERT: the same for the key of a certificate.
+cert_key_id() {
+	openssl x509 -in "$1" -noout -pubkey 2>/dev/null |
+	    openssl pkey -pubin -outform DER 2>/dev/null | sha256sum | cut -d' ' -f1
+}
+
+# csr_for KEY NAME FILE: a CSR for NAME made with KEY.
+csr_for() {
+	openssl req -new -key "$1" -subj "/CN=$2" -addext "subjectAltName=DNS:$2" \
+	    -out "$3" 2>/dev/null
+}
+
+# retired STATE ID: the record of retired keys in STATE holds ID.
+retired() {
+	grep -q "^$2 " "$1/retired-keys" 2>/dev/null
+}
+
 # ------------------------------------------------------------ setup
 
 testca_start || { echo "could not start the test CA"; exit 1; }
@@ -345,6 +367,103 @@ scenario_revoke_certkey() {
 	STATE=$s
 }
 
+# 12. Retired keys never come back: a key revoked for keyCompromise (with
+# either key) and an account key a rollover replaced are refused as a
+# certificate key, in a CSR, as the new account key; so is the account key
+# as a certificate key.  A key acmec keeps gives way to a new one.
+scenario_retired() {
+	local s=$T/ret out=$T/ret-out n n2 leaked=$T/ret-leaked.pem id current acct
+	local keep=()
+	# Where each renewal makes a new key, only a key kept on purpose
+	# (--reuse-key) can turn out to be retired.
+	"$ACMEC" issue --help 2>&1 | grep -q -- --reuse-key && keep=(--reuse-key)
+	STATE=$s
+	fresh n
+	issue ret-issue "$out" "$n" -- --agree-tos
+	check_issued ret-issue "$out" "retired: issue a certificate whose key leaks"
+	cp "$out/privkey.pem" "$leaked"
+	id=$(key_id "$leaked")
+
+	run ret-revoke revoke "$out/cert.pem" --key "$out/privkey.pem" --reason keyCompromise
+	check_exit ret-revoke 0 "retired: revoke --key --reason keyCompromise exits 0"
+	check "retired: $s/retired-keys holds the key's SHA-256 ($id), mode 0600" \
+	    test "$(retired "$s" "$id" && mode_of "$s/retired-keys")" = 600
+	check_says ret-revoke 'is retired.*never uses it again' \
+	    "retired: revoke says the key is retired"
+
+	issue ret-renew "$out" "$n" -- "${keep[@]}"
+	check_issued ret-renew "$out" "retired: issuing again after the revocation exits 0"
+	check_says ret-renew 'is a retired key.*making a new key instead' \
+	    "retired: issue says the key in place is retired and a new one is made"
+	check "retired: the new privkey.pem is another key" \
+	    test "$(key_id "$out/privkey.pem")" != "$id"
+	check "retired: the new certificate is for the new key" \
+	    test "$(cert_key_id "$out/cert.pem")" = "$(key_id "$out/privkey.pem")"
+
+	# The leaked key turns up again as the key in place.
+	current=$(readlink -f "$out/privkey.pem")
+	cp "$leaked" "$current"
+	issue ret-planted "$out" "$n" -- "${keep[@]}"
+	check_issued ret-planted "$out" "retired: a planted retired privkey.pem: issue exits 0"
+	check_says ret-planted 'is a retired key.*making a new key instead' \
+	    "retired: the planted key is replaced, and the message says so"
+	check "retired: the planted key is not in use" \
+	    test "$(cert_key_id "$out/cert.pem")" != "$id"
+
+	fresh n2
+	csr_for "$leaked" "$n2" "$T/ret-leaked.csr"
+	issue ret-csr "$T/ret-csr-out" -- --csr "$T/ret-leaked.csr"
+	check_exit ret-csr 1 "retired: --csr with a retired key exits 1"
+	check_says ret-csr 'retired key.*make a new key and a CSR' \
+	    "retired: the message says the CSR's key is retired and what to do"
+	check "retired: nothing was written for the refused CSR" test ! -e "$T/ret-csr-out/cert.pem"
+
+	# The account key as a certificate key.
+	acct=$(account_dir "$s")/account-key.pem
+	csr_for "$acct" "$n2" "$T/ret-acct.csr"
+	issue ret-acct-csr "$T/ret-csr-out" -- --csr "$T/ret-acct.csr"
+	check_exit ret-acct-csr 1 "retired: --csr with the account key exits 1"
+	check_says ret-acct-csr 'is the account key.*never be an account key' \
+	    "retired: the message says a certificate key must never be the account key"
+	cp "$acct" "$(readlink -f "$out/privkey.pem")"
+	issue ret-acct-key "$out" "$n" -- "${keep[@]}"
+	check_issued ret-acct-key "$out" "retired: the account key as privkey.pem: issue exits 0"
+	check_says ret-acct-key 'is the account key.*making a new key instead' \
+	    "retired: the account key in place is replaced, and the message says so"
+	check "retired: the certificate is not for the account key" \
+	    test "$(cert_key_id "$out/cert.pem")" != "$(key_id "$acct")"
+
+	# Revoked for keyCompromise with the account key: retired too.
+	id=$(key_id "$out/privkey.pem")
+	run ret-revoke-acct revoke "$out/cert.pem" --reason keyCompromise
+	check_exit ret-revoke-acct 0 "retired: revoke --reason keyCompromise (account key) exits 0"
+	check "retired: that key is recorded as retired too" retired "$s" "$id"
+	check_says ret-revoke-acct 'signed with the account key' \
+	    "retired: revoke says the account key signed, so the CA need not block the key"
+	issue ret-renew2 "$out" "$n" -- "${keep[@]}"
+	check "retired: issuing again makes a new key" \
+	    test "$rc" = 0 -a "$(key_id "$out/privkey.pem")" != "$id"
+
+	# A rollover retires the old account key: never the new one again,
+	# and never back in place.
+	id=$(key_id "$acct")
+	cp -p "$acct" "$T/ret-old-acct.pem"
+	run ret-roll account rollover
+	check_exit ret-roll 0 "retired: account rollover exits 0"
+	check "retired: the old account key is recorded as retired" retired "$s" "$id"
+	run ret-roll-back account rollover --new-key "$T/ret-old-acct.pem"
+	check_exit ret-roll-back 1 "retired: rollover --new-key to the old key exits 1"
+	check_says ret-roll-back 'new key is a retired key.*another --new-key' \
+	    "retired: the message says the new key is retired and what to do"
+	run ret-roll-leaked account rollover --new-key "$leaked"
+	check_exit ret-roll-leaked 1 "retired: rollover --new-key to a revoked certificate key exits 1"
+	cp -p "$T/ret-old-acct.pem" "$acct"
+	run ret-old-back account show
+	check_exit ret-old-back 1 "retired: the old account key put back in place is refused"
+	check_says ret-old-back 'is a retired key.*account new --agree-tos' \
+	    "retired: the message says the account key is retired and what to do"
+}
+
 # 11. No account at all: the commands that need one say how to make it,
 # and make nothing themselves.
 scenario_no_account() {
@@ -406,7 +525,7 @@ scenario_pending_accepted() {
 	# The state a crash between key change and rename leaves behind.
 	mv "$(account_dir "$s")/account-key.pem" "$(account_dir "$s")/account-key.pem.new"
 	cp -p "$T/accepted-old.pem" "$(account_dir "$s")/account-key.pem"
-	rm -f "$(account_dir "$s")"/account-key.2*.pem
+	rm -f "$(account_dir "$s")"/account-key.2*.pem "$s/retired-keys"
 
 	run acc-show2 account show
 	check_exit acc-show2 0 "accepted: account show after the crash exits 0"
@@ -417,6 +536,8 @@ scenario_pending_accepted() {
 	    test -n "$tp_new" -a "$tp" = "$tp_new"
 	check "accepted: account-key.pem.new is gone" test ! -e "$(account_dir "$s")/account-key.pem.new"
 	check "accepted: the old key is kept as a backup" test -n "$(backups "$s")"
+	check "accepted: the old key is recorded as retired" \
+	    retired "$s" "$(key_id "$T/accepted-old.pem")"
 }
 
 # 7. External account binding: a CA restarted with EAB required.
@@ -451,6 +572,7 @@ scenario_eab() {
 }
 
 scenario_rollover
+scenario_retired
 scenario_rollover_conflict
 scenario_contacts
 scenario_deactivate

@@ -363,4 +363,144 @@ for round in 1 2; do
 	n_next1=$n_next2
 done
 
+# 12. Renew after a revocation for keyCompromise, signed with either key:
+# a is due, its new certificate has a new key, and the revoked key is
+# recorded as retired (STATE/retired-keys), so it never comes back.
+A_DIR=$STATE/live/a
+for how in certkey account; do
+	old=$(spki_of_key "$A_DIR/privkey.pem")
+	with=()
+	[ "$how" = certkey ] && with=(--key "$A_DIR/privkey.pem")
+	renew "revoke-$how" --directory "$ACME_DIRECTORY" --ca-bundle "$ACME_CA_BUNDLE" \
+	    --state-dir "$STATE" revoke "$A_DIR/cert.pem" "${with[@]}" --reason keyCompromise
+	check_exit "revoke-$how" 0 "revoke a ($how key, keyCompromise): exit 0"
+	renew "renew-$how" renew -c "$CONF" a
+	check_exit "renew-$how" 0 "renew after revoke ($how key): exit 0"
+	check "renew after revoke ($how key): a was renewed as revoked" \
+	    grep -q "revoked" "$T/renew-$how.out"
+	check "renew after revoke ($how key): a has a new key" \
+	    test -s "$A_DIR/privkey.pem" -a "$(spki_of_key "$A_DIR/privkey.pem")" != "$old"
+	check "renew after revoke ($how key): the certificate is for it" \
+	    test "$(spki_of_cert "$A_DIR/cert.pem")" = "$(spki_of_key "$A_DIR/privkey.pem")"
+	check "renew after revoke ($how key): the revoked key is retired" \
+	    grep -q "^$old " "$STATE/retired-keys"
+done
+
+# 13. A leaked key in one command: revoke SECTION --reason keyCompromise
+# revokes the certificate with its own key, replaces it with a new key,
+# runs the hooks and removes every copy of the old key.  A replacement
+# that fails (a profile this pebble does not offer: validation could not
+# be made to fail, pebble may reuse the authorization) leaves the revoked
+# certificate, exit 1; the same command run again finishes the job.
+serial_of() {
+	openssl x509 -in "$1" -noout -serial 2>/dev/null |
+	    sed 's/^serial=//' | tr 'A-F' 'a-f' | sed 's/^0*//'
+}
+status_of() {
+	testca_cert_status "$1" 2>/dev/null | "$PY" -c 'import json, sys
+d = json.load(sys.stdin); print("%s %s" % (d.get("Status"), d.get("Reason")))'
+}
+fresh L
+write_leak_conf() {
+	cat >"$T/leak.conf" <<EOF
+[acmec]
+directory = $ACME_DIRECTORY
+ca-bundle = $ACME_CA_BUNDLE
+state-dir = $STATE
+post-hook = $T/post-hook
+
+[leak]
+names = $L
+webroot = $WEBROOT
+deploy-hook = $T/deploy-hook
+${1:-}
+EOF
+}
+L_DIR=$STATE/live/leak
+write_leak_conf
+renew leak-issue renew -c "$T/leak.conf"
+check_exit leak-issue 0 "leak: the certificate is issued"
+cp "$L_DIR/privkey.pem" "$T/leaked.pem"
+old=$(spki_of_key "$T/leaked.pem")
+serial=$(serial_of "$L_DIR/cert.pem")
+write_leak_conf "profile = nosuch"
+renew leak-fail revoke -c "$T/leak.conf" leak --reason keyCompromise
+check_exit leak-fail 1 "leak: a replacement that fails: exit 1"
+check "leak: pebble says the certificate is revoked for keyCompromise ($(status_of "$serial"))" \
+    test "$(status_of "$serial")" = "Revoked 1"
+check "leak: the message says it is revoked but not replaced, and to run it again" \
+    grep -q "revoked, but not replaced.*run the same command again" "$T/leak-fail.err"
+check "leak: the revoked set stays in place" test "$(spki_of_key "$L_DIR/privkey.pem")" = "$old"
+write_leak_conf
+: >"$HOOKS"
+renew leak-again revoke -c "$T/leak.conf" leak --reason keyCompromise
+check_exit leak-again 0 "leak: the same command again: exit 0"
+check "leak: no second revocation error (already revoked counts as done)" \
+    grep -q "already revoked" "$T/leak-again.out" "$T/leak-again.err"
+check "leak: a new key in place" test "$(spki_of_key "$L_DIR/privkey.pem")" != "$old"
+check "leak: the new certificate is for it" \
+    test "$(spki_of_cert "$L_DIR/cert.pem")" = "$(spki_of_key "$L_DIR/privkey.pem")"
+testca_root_pem "$T/root.pem"
+check "leak: the new certificate verifies against pebble's chain" \
+    openssl verify -CAfile "$T/root.pem" -untrusted "$L_DIR/chain.pem" "$L_DIR/cert.pem"
+check "leak: the deploy hook and the post-hook ran once each" \
+    test "$(grep -c "^deploy $L|" "$HOOKS")" = 1 -a "$(hook_lines post)" = 1
+check "leak: no copy of the old key under $STATE" \
+    test -z "$(grep -rlF "$(sed -n 2p "$T/leaked.pem")" "$STATE")"
+check "leak: one version left" test "$(ls "$L_DIR/versions" | wc -l)" = 1
+check "leak: no leak record left" test -z "$(ls -A "$STATE/leaks" 2>/dev/null)"
+check "leak: the output says what is left for the operator" \
+    grep -q "left for you" "$T/leak-again.out" "$T/leak-again.err"
+
+# A run that died after the switch, before the old versions went: its
+# note in STATE/leaks is left.  Run again, the command neither revokes the
+# new certificate nor orders another; it only finishes the job.
+lock=$(basename "$(ls "$STATE"/locks/*live_leak-*.lock 2>/dev/null | head -n 1)" .lock)
+mkdir -p -m 700 "$STATE/leaks"
+printf '{"key": "%s", "section": "leak", "out": "%s", "started": 1}\n' \
+    "$old" "$L_DIR" >"$STATE/leaks/$lock.json"
+chmod 600 "$STATE/leaks/$lock.json"
+new_serial=$(serial_of "$L_DIR/cert.pem")
+before=$(new_orders)
+: >"$HOOKS"
+renew leak-finish revoke -c "$T/leak.conf" leak --reason keyCompromise
+check_exit leak-finish 0 "leak: finishing an interrupted job: exit 0"
+check "leak: it says an earlier run revoked and replaced it" \
+    grep -q "an earlier run revoked and replaced it" "$T/leak-finish.out"
+check "leak: the new certificate is not revoked ($(status_of "$new_serial"))" \
+    test "$(status_of "$new_serial" | cut -d' ' -f1)" = Valid
+check "leak: no order" test "$(new_orders)" = "$before"
+check "leak: its note is gone" test ! -e "$STATE/leaks/$lock.json"
+check "leak: the hooks the dead run may have missed ran" \
+    test "$(grep -c "^deploy $L|" "$HOOKS")" = 1 -a "$(hook_lines post)" = 1
+
+# A section with the user's CSR: acmec holds no key to revoke with.
+printf '[acmec]\nstate-dir = %s\n\n[csr]\ncsr = %s\nwebroot = %s\n' \
+    "$STATE" "$T/none.csr" "$WEBROOT" >"$T/csr.conf"
+renew leak-csr revoke -c "$T/csr.conf" csr --reason keyCompromise
+check_exit leak-csr 1 "leak: a section with a CSR: exit 1"
+check "leak: the message says acmec does not hold its key, and what to do" \
+    grep -q "which acmec does not hold.*make a new key and CSR" "$T/leak-csr.err"
+
+# --no-replace only revokes (the output directory names the section too);
+# renew then replaces.
+old=$(spki_of_key "$A_DIR/privkey.pem")
+renew norepl revoke -c "$CONF" "$A_DIR" --reason keyCompromise --no-replace
+check_exit norepl 0 "revoke --no-replace: exit 0"
+check "revoke --no-replace: the key stays in place, retired" \
+    test "$(spki_of_key "$A_DIR/privkey.pem")" = "$old" -a -n "$(grep "^$old " "$STATE/retired-keys")"
+renew norepl-renew renew -c "$CONF" a
+check "revoke --no-replace: renew then replaces the key" \
+    test "$rc" = 0 -a "$(spki_of_key "$A_DIR/privkey.pem")" != "$old"
+
+# Another reason: revoked with the account key, nothing replaced or retired.
+old=$(spki_of_key "$A_DIR/privkey.pem")
+serial=$(serial_of "$A_DIR/cert.pem")
+renew superseded revoke -c "$CONF" a --reason superseded
+check_exit superseded 0 "revoke SECTION --reason superseded: exit 0"
+check "revoke SECTION --reason superseded: pebble says Revoked 4 ($(status_of "$serial"))" \
+    test "$(status_of "$serial")" = "Revoked 4"
+check "revoke SECTION --reason superseded: the key stays, not retired" \
+    test "$(spki_of_key "$A_DIR/privkey.pem")" = "$old" -a -z "$(grep "^$old " "$STATE/retired-keys")"
+
 summary

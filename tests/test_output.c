@@ -416,6 +416,50 @@ output_write__switches_current_and_keeps_three_versions(void **state)
 	free(out);
 }
 
+static void
+output_drop_old_versions__keeps_only_the_set_in_place(void **state)
+{
+	struct tmpdir *t = *state;
+	char *out = path_in(t->path, "out"), *versions, lock[300];
+	struct output *o;
+	struct set s[3];
+	struct err e;
+
+	for (int i = 0; i < 3; i++) {
+		set_make(&s[i], i + 1, NULL);
+		assert_int_equal(write_gen(out, &s[i], true, &e), 0);
+	}
+	snprintf(lock, sizeof(lock), "%s.lock", out);
+	assert_non_null(o = output_open(out, lock, NULL, &e));
+	assert_int_equal(output_drop_old_versions(o, &e), 0);
+	output_free(o);
+	versions = path_in(out, "versions");
+	assert_int_equal(count_entries(versions), 1);
+	assert_string_equal(link_of(out, "current"), "versions/3");
+	assert_int_equal(shown_gen(out, true), 3);
+	for (int i = 0; i < 3; i++)
+		set_free(&s[i]);
+	free(versions);
+	free(out);
+}
+
+static void
+output_drop_old_versions__refuses_a_directory_without_a_set(void **state)
+{
+	struct tmpdir *t = *state;
+	char *out = path_in(t->path, "out"), lock[300];
+	struct output *o;
+	struct err e;
+
+	assert_int_equal(mkdir(out, 0700), 0);
+	snprintf(lock, sizeof(lock), "%s.lock", out);
+	assert_non_null(o = output_open(out, lock, NULL, &e));
+	assert_int_equal(output_drop_old_versions(o, &e), -1);
+	assert_contains(e.msg, "has no current version");
+	output_free(o);
+	free(out);
+}
+
 /* An older acmec's directory: the four files, and a temporary file. */
 static void
 make_old_dir(const char *out, struct set *s)
@@ -971,6 +1015,12 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    output_write__leaves_a_whole_set_when_killed_at_any_step,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    output_drop_old_versions__keeps_only_the_set_in_place,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    output_drop_old_versions__refuses_a_directory_without_a_set,
 		    setup, teardown),
 	};
 
