@@ -64,13 +64,4 @@ int key_spki_sha256(EVP_PKEY *key, char id[KEY_ID_LEN + 1], struct err *e);
 /* Short description for humans: "ec-256", "rsa-2048". */
 const char *key_describe(EVP_PKEY *key);
 
-#define KEY_SPKI_HEX_LEN	64
-
-/*
- * hex: the SHA-256 of key's DER SubjectPublicKeyInfo in lower-case hex,
- * what a DANE TLSA 3 1 1 record holds (RFC 6698 section 2.1); 0, or -1
- * (out of memory) with hex empty.  key may be a public key only.
- */
-int key_spki_sha256(EVP_PKEY *key, char hex[KEY_SPKI_HEX_LEN + 1]);
-
 #endif

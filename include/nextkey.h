@@ -24,7 +24,7 @@ int nextkey_read(const char *path, char **pem, size_t *len, struct err *e);
  * hex: the TLSA 3 1 1 value (key_spki_sha256) of the key announced at
  * path.  0; 1 if there is none; -1 as nextkey_read, or not a key.
  */
-int nextkey_spki_sha256(const char *path, char hex[KEY_SPKI_HEX_LEN + 1],
+int nextkey_spki_sha256(const char *path, char hex[KEY_ID_LEN + 1],
     struct err *e);
 
 /*

@@ -70,9 +70,9 @@ cmd_revoke_usage(FILE *out)
 	usage_options(out, "options", (const struct usage_option[]){
 	    { "CERT", "the certificate (PEM) to revoke" },
 	    { "SECTION|OUTDIR", "a certificate of the config; with "
-		"keyCompromise it is" },
-	    { "", "revoked with its own key, replaced by one with a new" },
-	    { "", "key, and every copy of the old key removed" },
+		"keyCompromise, it" },
+	    { "", "is revoked with its own key and replaced, with a" },
+	    { "", "new key; every copy of the old key is removed" },
 	    { "-c, --config FILE", "the config (default: " CONF_DEFAULT_PATH
 		")" },
 	    { "--key CERTKEY", "sign with the certificate's key, not "

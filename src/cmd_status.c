@@ -70,9 +70,10 @@ validity(const struct renew_item *it, time_t now, time_t *not_after,
 static json_t *
 json_spki(EVP_PKEY *key)
 {
-	char hex[KEY_SPKI_HEX_LEN + 1];
+	char hex[KEY_ID_LEN + 1];
+	struct err ignored;
 
-	if (key == NULL || key_spki_sha256(key, hex) == -1)
+	if (key == NULL || key_spki_sha256(key, hex, &ignored) == -1)
 		return json_null();
 	return json_string(hex);
 }
@@ -81,7 +82,7 @@ json_spki(EVP_PKEY *key)
 static json_t *
 json_next_spki(const struct renew_item *it, const struct config *cfg)
 {
-	char hex[KEY_SPKI_HEX_LEN + 1], *path;
+	char hex[KEY_ID_LEN + 1], *path;
 	struct err e = { "" };
 	int rc = 1;
 

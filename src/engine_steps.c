@@ -711,7 +711,7 @@ static void
 announce_next_key(const struct job *job)
 {
 	struct err e = { "" };
-	char hex[KEY_SPKI_HEX_LEN + 1];
+	char hex[KEY_ID_LEN + 1];
 
 	if (job->next_key_path == NULL)
 		return;

@@ -226,22 +226,3 @@ key_describe(EVP_PKEY *key)
 		return "rsa";
 	}
 }
-
-int
-key_spki_sha256(EVP_PKEY *key, char hex[KEY_SPKI_HEX_LEN + 1])
-{
-	unsigned char md[EVP_MAX_MD_SIZE], *der = NULL;
-	unsigned int mdlen = 0;
-	int len, ok;
-
-	hex[0] = '\0';
-	if ((len = i2d_PUBKEY(key, &der)) <= 0)
-		return -1;
-	ok = EVP_Digest(der, (size_t)len, md, &mdlen, EVP_sha256(), NULL);
-	OPENSSL_free(der);
-	if (!ok || mdlen * 2 != KEY_SPKI_HEX_LEN)
-		return -1;
-	for (unsigned int i = 0; i < mdlen; i++)
-		snprintf(hex + 2 * i, 3, "%02x", md[i]);
-	return 0;
-}

@@ -56,7 +56,7 @@ nextkey_read(const char *path, char **pem, size_t *len, struct err *e)
 }
 
 int
-nextkey_spki_sha256(const char *path, char hex[KEY_SPKI_HEX_LEN + 1],
+nextkey_spki_sha256(const char *path, char hex[KEY_ID_LEN + 1],
     struct err *e)
 {
 	EVP_PKEY *key = NULL;
@@ -70,7 +70,7 @@ nextkey_spki_sha256(const char *path, char hex[KEY_SPKI_HEX_LEN + 1],
 	if (pem == NULL)
 		return 1;
 	key = key_from_pem(pem, len, path, e);
-	rc = key != NULL && key_spki_sha256(key, hex) == 0 ? 0 : -1;
+	rc = key != NULL && key_spki_sha256(key, hex, e) == 0 ? 0 : -1;
 	EVP_PKEY_free(key);
 	OPENSSL_cleanse(pem, len);
 	free(pem);

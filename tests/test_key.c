@@ -403,21 +403,21 @@ key_spki_sha256__is_the_tlsa_3_1_1_value_of_the_key_and_its_public_half(
 	struct err e = { "" };
 	EVP_PKEY *key = key_from_pem(spki_kat_pem, sizeof(spki_kat_pem) - 1,
 	    "kat", &e), *pub = NULL;
-	char hex[KEY_SPKI_HEX_LEN + 1], pubhex[KEY_SPKI_HEX_LEN + 1];
+	char hex[KEY_ID_LEN + 1], pubhex[KEY_ID_LEN + 1];
 	unsigned char *der = NULL;
 	const unsigned char *p;
 	int len;
 
 	(void)state;
 	assert_non_null(key);
-	assert_int_equal(key_spki_sha256(key, hex), 0);
+	assert_int_equal(key_spki_sha256(key, hex, &e), 0);
 	assert_string_equal(hex, "6bf2c3edb1cdfe1a51bdcc594a50acd5"
 	    "c48521d7e479a0d496bf317d0651ef1f");
 	/* The public half alone (as in a certificate) gives the same. */
 	assert_true((len = i2d_PUBKEY(key, &der)) > 0);
 	p = der;
 	assert_non_null(pub = d2i_PUBKEY(NULL, &p, len));
-	assert_int_equal(key_spki_sha256(pub, pubhex), 0);
+	assert_int_equal(key_spki_sha256(pub, pubhex, &e), 0);
 	assert_string_equal(pubhex, hex);
 	OPENSSL_free(der);
 	EVP_PKEY_free(pub);

@@ -43,21 +43,6 @@ record_path(const struct tmpdir *t)
 }
 
 static void
-key_spki_sha256__matches_openssl_pkey_pubout_sha256sum(void **state)
-{
-	struct err e = { "" };
-	char id[KEY_ID_LEN + 1];
-	EVP_PKEY *key;
-
-	(void)state;
-	key = key_from_pem(key_a_pem, strlen(key_a_pem), "key A", &e);
-	assert_non_null(key);
-	assert_int_equal(key_spki_sha256(key, id, &e), 0);
-	assert_string_equal(id, ID_A);
-	EVP_PKEY_free(key);
-}
-
-static void
 retired_lookup__finds_nothing_without_a_record(void **state)
 {
 	struct tmpdir *t = *state;
@@ -188,8 +173,6 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(
-		    key_spki_sha256__matches_openssl_pkey_pubout_sha256sum),
 		cmocka_unit_test_setup_teardown(
 		    retired_lookup__finds_nothing_without_a_record, setup,
 		    tmpdir_teardown),
