@@ -330,6 +330,7 @@ printf '{"key": "%s", "section": "leak", "out": "%s", "started": 1}\n' \
 chmod 600 "$STATE/leaks/$lock.json"
 new_serial=$(serial_of "$L_DIR/cert.pem")
 before=$(new_orders)
+: >"$HOOKS"
 renew leak-finish revoke -c "$T/leak.conf" leak --reason keyCompromise
 check_exit leak-finish 0 "leak: finishing an interrupted job: exit 0"
 check "leak: it says an earlier run revoked and replaced it" \
@@ -338,6 +339,16 @@ check "leak: the new certificate is not revoked ($(status_of "$new_serial"))" \
     test "$(status_of "$new_serial" | cut -d' ' -f1)" = Valid
 check "leak: no order" test "$(new_orders)" = "$before"
 check "leak: its note is gone" test ! -e "$STATE/leaks/$lock.json"
+check "leak: the hooks the dead run may have missed ran" \
+    test "$(grep -c "^deploy $L|" "$HOOKS")" = 1 -a "$(hook_lines post)" = 1
+
+# A section with the user's CSR: acmec holds no key to revoke with.
+printf '[acmec]\nstate-dir = %s\n\n[csr]\ncsr = %s\nwebroot = %s\n' \
+    "$STATE" "$T/none.csr" "$WEBROOT" >"$T/csr.conf"
+renew leak-csr revoke -c "$T/csr.conf" csr --reason keyCompromise
+check_exit leak-csr 1 "leak: a section with a CSR: exit 1"
+check "leak: the message says acmec does not hold its key, and what to do" \
+    grep -q "which acmec does not hold.*make a new key and CSR" "$T/leak-csr.err"
 
 # --no-replace only revokes (the output directory names the section too);
 # renew then replaces.
