@@ -335,6 +335,22 @@ run_hooks_again(const struct leak *l, struct err *e)
 	return rc;
 }
 
+/*
+ * A record whose key was never retired is of a run that did not get as
+ * far as the revocation: it says nothing the key in place does not.
+ */
+static int
+forget_unrevoked(const struct config *cfg, struct leak *l, struct err *e)
+{
+	int rc;
+
+	if (l->leaked[0] == '\0')
+		return 0;
+	if ((rc = retired_lookup(cfg->state_dir, l->leaked, NULL, e)) == 0)
+		l->leaked[0] = '\0';
+	return rc == -1 ? -1 : 0;
+}
+
 /* keyCompromise for the certificate of l. */
 static int
 leaked_key(const struct config *given, const struct config *cfg,
@@ -351,7 +367,8 @@ leaked_key(const struct config *given, const struct config *cfg,
 		    l->cc->spec.csr_path, l->out_dir);
 		return -1;
 	}
-	if (record_read(l, e) == -1 || key_in_place(l, in_place, e) == -1)
+	if (record_read(l, e) == -1 || key_in_place(l, in_place, e) == -1 ||
+	    forget_unrevoked(cfg, l, e) == -1)
 		return -1;
 	if (l->leaked[0] == '\0')
 		memcpy(l->leaked, in_place, sizeof(in_place));
