@@ -11,7 +11,8 @@
  * revocation until the old versions are gone, so that the same command
  * run again after any failure finishes the job: it revokes again only
  * while the leaked key is in place (alreadyRevoked counts as done) and
- * replaces only then.
+ * replaces only then; after the switch it runs the hooks again and removes
+ * what is left.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -24,6 +25,7 @@
 
 #include "commands.h"
 #include "conffile.h"
+#include "hook.h"
 #include "key.h"
 #include "log.h"
 #include "output.h"
@@ -37,6 +39,8 @@
 
 struct leak {
 	const char	*conf_path;
+	const struct conf *conf;
+	const struct conf_cert *cc;	/* its section */
 	const char	*section;	/* borrowed from the conf */
 	char		*out_dir;
 	char		*cert_path;
@@ -78,6 +82,7 @@ find_target(const struct conf *c, const struct config *cfg,
 		have = dir != NULL ? config_output_lock(cfg, dir) : NULL;
 		if (strcmp(cc->section, target) == 0 ||
 		    (want != NULL && have != NULL && strcmp(want, have) == 0)) {
+			l->cc = cc;
 			l->section = cc->section;
 			l->out_dir = dir;
 			dir = NULL;
@@ -92,6 +97,7 @@ find_target(const struct conf *c, const struct config *cfg,
 		    "CERT --key CERTKEY)", target, l->conf_path);
 		return -1;
 	}
+	l->conf = c;
 	l->cert_path = store_path(l->out_dir, "cert.pem");
 	l->key_path = store_path(l->out_dir, "privkey.pem");
 	l->record = config_leak_record(cfg, l->out_dir);
@@ -293,15 +299,76 @@ revoke_and_replace(const struct config *given, const struct config *cfg,
 	return 0;
 }
 
+/*
+ * The hooks of a replacement an earlier run switched in: that run may
+ * have died before it ran them.
+ */
+static int
+run_hooks_again(const struct leak *l, struct err *e)
+{
+	char *names = names_join(&l->cc->spec.names, "", " ");
+	char *env_name = NULL, *env_out = NULL, *env_names = NULL;
+	int rc = -1;
+
+	if (names != NULL && l->cc->spec.names.n > 0) {
+		env_name = str_fmt("ACMEC_NAME=%s", l->cc->spec.names.v[0]);
+		env_out = str_fmt("ACMEC_OUT=%s", l->out_dir);
+		env_names = str_fmt("ACMEC_NAMES=%s", names);
+	}
+	if (env_name == NULL || env_out == NULL || env_names == NULL)
+		err_set(e, "out of memory");
+	else {
+		const char *env[] = { env_name, env_out, env_names, NULL };
+
+		rc = 0;
+		if (l->cc->spec.deploy_hook != NULL && hook_run(
+		    l->cc->spec.deploy_hook, env, HOOK_TIMEOUT, e) == -1)
+			rc = -1;
+		else if (l->conf->post_hook != NULL && hook_run(
+		    l->conf->post_hook, NULL, HOOK_TIMEOUT, e) == -1)
+			rc = -1;
+	}
+	free(names);
+	free(env_name);
+	free(env_out);
+	free(env_names);
+	return rc;
+}
+
+/*
+ * A record whose key was never retired is of a run that did not get as
+ * far as the revocation: it says nothing the key in place does not.
+ */
+static int
+forget_unrevoked(const struct config *cfg, struct leak *l, struct err *e)
+{
+	int rc;
+
+	if (l->leaked[0] == '\0')
+		return 0;
+	if ((rc = retired_lookup(cfg->state_dir, l->leaked, NULL, e)) == 0)
+		l->leaked[0] = '\0';
+	return rc == -1 ? -1 : 0;
+}
+
 /* keyCompromise for the certificate of l. */
 static int
 leaked_key(const struct config *given, const struct config *cfg,
     struct leak *l, bool no_replace, struct err *e)
 {
 	char in_place[KEY_ID_LEN + 1];
+	struct err hook_err = { "" };
 	int rc = 0;
 
-	if (record_read(l, e) == -1 || key_in_place(l, in_place, e) == -1)
+	if (l->cc->spec.csr_path != NULL) {
+		err_set(e, "its key is the one of %s, which acmec does not "
+		    "hold: revoke %s/cert.pem --key YOURKEY --reason "
+		    "keyCompromise, make a new key and CSR, then acmec renew",
+		    l->cc->spec.csr_path, l->out_dir);
+		return -1;
+	}
+	if (record_read(l, e) == -1 || key_in_place(l, in_place, e) == -1 ||
+	    forget_unrevoked(cfg, l, e) == -1)
 		return -1;
 	if (l->leaked[0] == '\0')
 		memcpy(l->leaked, in_place, sizeof(in_place));
@@ -318,9 +385,12 @@ leaked_key(const struct config *given, const struct config *cfg,
 			    "same command again", l->out_dir);
 			return -1;
 		}
-	} else
+	} else {
 		log_info("%s: an earlier run revoked and replaced it; "
 		    "finishing the job", l->section);
+		if (run_hooks_again(l, &hook_err) == -1)
+			rc = 2;
+	}
 	if (remove_copies(cfg, l, e) == -1) {
 		err_prefix(e, "replaced, but the old versions with the leaked "
 		    "key are not all removed");
@@ -330,7 +400,8 @@ leaked_key(const struct config *given, const struct config *cfg,
 	report_done(cfg, l, in_place);
 	if (rc == 2) {
 		err_set(e, "the new certificate is in place, but a hook failed "
-		    "(above): fix it and run it by hand");
+		    "(%s): fix it and run it by hand", hook_err.msg[0] ?
+		    hook_err.msg : "above");
 		return -1;
 	}
 	return 0;
