@@ -362,6 +362,15 @@ for round in 1 2; do
 	    test -n "$n_next2" -a "$n_next2" != "$n_next1"
 	n_next1=$n_next2
 done
+# A renewal that fails leaves the pair in place and the announced key.
+n_sum=$(sum_of "$NOUT")
+sed -i "s|^webroot = .*|webroot = $UNSERVED|" "$NCONF"
+renew next-fail renew -c "$NCONF" --force
+check_exit next-fail 1 "next-key: a renewal that fails validation exits 1"
+check "next-key: after it the set is byte for byte the one before" \
+    test "$(sum_of "$NOUT")" = "$n_sum"
+check "next-key: after it the same next key is announced" \
+    test "$(next_of next-st-fail)" = "$n_next1"
 
 # 12. Renew after a revocation for keyCompromise, signed with either key:
 # a is due, its new certificate has a new key, and the revoked key is
