@@ -304,12 +304,15 @@ revoke(const struct config *cfg, const struct revoke_args *r, struct err *e)
 	    account_who(s.account);
 	if (acme_certificate_revoke(s.acme, &who, cert, r->reason, &out,
 	    e) == -1) {
-		if ((rc = explain_failure(&out, r, e)) == 0)
-			rc = retire_compromised(cfg, r, cert, serial, e);
-		goto out;
-	}
-	log_info("revoked %s (serial %s)", r->cert_path, serial);
-	/* Best effort: the revocation itself has happened. */
+		if (explain_failure(&out, r, e) == -1)
+			goto out;
+	} else
+		log_info("revoked %s (serial %s)", r->cert_path, serial);
+	/*
+	 * Already revoked (a first answer lost, say) is recorded too, or
+	 * renew would go on serving it.  Best effort: the revocation itself
+	 * has happened.
+	 */
 	if (revoke_record(cfg, serial, r->cert_path, r->reason, e) == -1)
 		log_error("warning: revoked, but not recorded: %s", e->msg);
 	rc = retire_compromised(cfg, r, cert, serial, e);

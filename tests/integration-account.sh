@@ -331,9 +331,14 @@ scenario_revoke_account() {
 	    "revoke: warns that the revocation was not recorded"
 	check_revoked "revoke: pebble says serial $serial is Revoked, reason 4 (superseded)" "$serial" 4
 
+	# Run again once the directory can be made: already revoked, and
+	# recorded now, so that renew replaces the certificate.
+	rm -f "$s/revoked"
 	run rev-again revoke "$out/cert.pem" --reason superseded
 	check_exit rev-again 0 "revoke: revoking again exits 0"
 	check_says rev-again 'already revoked' "revoke: revoking again says already revoked"
+	check "revoke: the revocation the CA had already made is recorded in STATE/revoked ($(ls "$s/revoked" 2>/dev/null | tr '\n' ' '))" \
+	    test -n "$(ls "$s/revoked" 2>/dev/null)"
 }
 
 # 6. Revocation with the certificate's key, from an empty state dir.
