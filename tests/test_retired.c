@@ -15,20 +15,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "key.h"
 #include "retired.h"
 #include "testutil.h"
 
+/* Two key ids (test_key checks how they are made). */
 #define ID_A "f8666ddb6f38ba6979b6d98779393ad031dc28fdb245e01a28d68ce64e74335d"
 #define ID_B "0000000000000000000000000000000000000000000000000000000000000001"
-
-/* `openssl pkey -pubout -outform DER | sha256sum` of this key is ID_A. */
-static const char key_a_pem[] =
-    "-----BEGIN PRIVATE KEY-----\n"
-    "MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgsnKMGhHIjxCywQ9/\n"
-    "ZodacvaIwZSy57kNcUcDsKOhvyahRANCAATpqOUMMGY4lrYwI+oy9RQluPQBNA3P\n"
-    "D1HPE3ub1iKy84BzhrPjCWUmdN98hK/j8IrG1KaZ9rfvuAB3BcBphmHV\n"
-    "-----END PRIVATE KEY-----\n";
 
 static int
 setup(void **state)
