@@ -777,7 +777,9 @@ empty_paths() {
 	# Under ACMEC_VALGRIND the client is already run through valgrind.
 	if under_valgrind; then
 		what="under valgrind, "
-	elif command -v valgrind >/dev/null 2>&1; then
+	elif command -v valgrind >/dev/null 2>&1 &&
+	    ! ldd "$ACMEC" 2>/dev/null | grep -q libasan; then
+		# (An ASan build refuses to run under valgrind.)
 		vg=(valgrind --error-exitcode=99 -q)
 		what="under valgrind, "
 	else

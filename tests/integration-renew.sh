@@ -363,10 +363,12 @@ for round in 1 2; do
 	n_next1=$n_next2
 done
 # A renewal that fails leaves the pair in place and the announced key.
+# (Failed by a profile this pebble does not offer: an unserved webroot
+# need not fail, as pebble may reuse the name's valid authorization.)
 n_sum=$(sum_of "$NOUT")
-sed -i "s|^webroot = .*|webroot = $UNSERVED|" "$NCONF"
+echo "profile = nosuch" >>"$NCONF"
 renew next-fail renew -c "$NCONF" --force
-check_exit next-fail 1 "next-key: a renewal that fails validation exits 1"
+check_exit next-fail 1 "next-key: a renewal that fails exits 1"
 check "next-key: after it the set is byte for byte the one before" \
     test "$(sum_of "$NOUT")" = "$n_sum"
 check "next-key: after it the same next key is announced" \
