@@ -659,10 +659,12 @@ read_finalize(struct engine *eng, struct job *job)
 	}
 	if (strcmp(job->order->status, "valid") == 0)
 		job_goto(job, JOB_DOWNLOAD, 0);
-	else if (strcmp(job->order->status, "processing") == 0)
-		job_goto(job, JOB_WAIT_VALID, job->order->retry_after > 0 ?
-		    job->order->retry_after * 1000L : POLL_DELAY_MIN_MS);
-	else {
+	else if (strcmp(job->order->status, "processing") == 0) {
+		/* Its Retry-After too must fit the wait finalize began. */
+		poll_on(job, JOB_WAIT_VALID);
+		job->delay_ms = POLL_DELAY_MIN_MS;
+		poll_later(job, job->order->retry_after);
+	} else {
 		err_set(&job->result->err, "the CA did not issue the "
 		    "certificate: %s", job->order->error ? job->order->error :
 		    "it gave no reason");

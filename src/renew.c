@@ -218,34 +218,39 @@ was_revoked(X509 *cert, const struct config *cfg)
 	return revoked;
 }
 
-/* What the config changed since the certificate was issued. */
+/*
+ * What the config changed since the certificate was issued: every change
+ * at once (names, key type and profile), so that one order takes them
+ * all and the next run finds nothing left to renew for.
+ */
 static bool
 config_changed(struct renew_item *it)
 {
 	const char *want = it->spec.profile ? it->spec.profile : "";
 	const char *have = it->st.profile ? it->st.profile : "";
 	EVP_PKEY *pub = X509_get0_pubkey(it->cert);
-	char buf[600];	/* both lists of names_changed() */
+	char part[600], why[sizeof(it->why)] = "";
 
-	if (names_changed(it, buf, sizeof(buf))) {
-		set_due(it, "%s", buf);
-		return true;
-	}
+	if (names_changed(it, part, sizeof(part)))
+		str_append(why, sizeof(why), part);
 	if (it->spec.key_type_given && pub != NULL && it->spec.csr_path ==
 	    NULL && strcmp(key_describe(pub),
 	    key_type_name(it->spec.key_type)) != 0) {
-		set_due(it, "key type changed to %s",
+		snprintf(part, sizeof(part), "key type changed to %s",
 		    key_type_name(it->spec.key_type));
+		str_append(why, sizeof(why), part);
 		it->spec.new_key = true;
-		return true;
 	}
 	/* A certificate from before the record (issue) keeps its profile. */
 	if (it->st.last_success != 0 && strcmp(want, have) != 0) {
-		set_due(it, "profile changed to %s", want[0] ? want :
-		    "the CA's default");
-		return true;
+		snprintf(part, sizeof(part), "profile changed to %s",
+		    want[0] ? want : "the CA's default");
+		str_append(why, sizeof(why), part);
 	}
-	return false;
+	if (why[0] == '\0')
+		return false;
+	set_due(it, "%s", why);
+	return true;
 }
 
 void
@@ -274,13 +279,16 @@ renew_assess_local(struct renew_item *it, const struct config *cfg,
 	it->spec.skip_if_changed = true;
 	rc = output_read_cert(it->out_dir, &it->cert, &it->spec.cert_mtime,
 	    &e);
+	/* Forced or not, the order takes whatever the config changed. */
+	if (it->cert != NULL && config_changed(it))
+		return;
 	if (force)
 		set_due(it, "renewal forced");
 	else if (rc == -1)
 		set_due(it, "no readable certificate: %s", e.msg);
 	else if (it->cert == NULL)
 		set_due(it, "no readable certificate in %s", it->out_dir);
-	else if (!config_changed(it) && was_revoked(it->cert, cfg))
+	else if (was_revoked(it->cert, cfg))
 		set_due(it, "revoked with acmec revoke");
 }
 

@@ -25,6 +25,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <jansson.h>
 #include <openssl/evp.h>
@@ -628,6 +629,41 @@ engine_run__does_not_finalize_again_when_the_lost_finalize_was_taken(
 }
 
 /*
+ * A finalize answered "processing" with a Retry-After of a day is a wait
+ * past the 300 s acmec gives the CA: it ends now with the CA's words,
+ * not after a day's sleep (SIGALRM ends the test if it sleeps), and
+ * keeps the order and its key for the next run.
+ */
+static void
+engine_run__fails_at_once_when_finalize_asks_to_wait_past_the_deadline(
+    void **state)
+{
+	struct ctx *c = *state;
+	const struct fake_step steps[] = {
+		{ .method = "POST", .url = ORDER_URL, .status = 200,
+		  .body = ORDER_JSON("ready", "") },
+		{ .method = "POST", .url = FINALIZE_URL, .status = 200,
+		  .respond = issue, .arg = c, .retry_after = "86400",
+		  .body = ORDER_JSON("processing", "") },
+	};
+	char *record = config_order_record(&c->cfg, c->out);
+	struct timespec t0, t1;
+
+	script_until_challenges(c);
+	fake_transport_add(&c->ft, steps, NITEMS(steps));
+	alarm(60);
+	clock_gettime(CLOCK_REALTIME, &t0);
+	assert_int_equal(run(c), -1);
+	clock_gettime(CLOCK_REALTIME, &t1);
+	alarm(0);
+	fake_transport_assert_done(&c->ft);
+	assert_true(t1.tv_sec - t0.tv_sec < 10);
+	assert_contains(c->result.err.msg, "86400 seconds (Retry-After)");
+	assert_true(store_exists(record));
+	free(record);
+}
+
+/*
  * Replica lag (Let's Encrypt reads from replicas): after the CA took the
  * CSR, polls may still show the order ready, even pending.  That is "not
  * yet": neither a second finalize nor a failure.
@@ -1038,6 +1074,7 @@ main(void)
 		T(engine_run__names_the_identifier_whose_validation_failed),
 		T(engine_run__finalizes_once_more_when_the_lost_finalize_left_it_ready),
 		T(engine_run__does_not_finalize_again_when_the_lost_finalize_was_taken),
+		T(engine_run__fails_at_once_when_finalize_asks_to_wait_past_the_deadline),
 		T(engine_run__keeps_polling_when_the_order_goes_back_after_finalize),
 		T(engine_run__takes_order_not_ready_after_a_lost_finalize_as_not_yet),
 		T(engine_run__finalizes_again_once_ready_after_order_not_ready),
