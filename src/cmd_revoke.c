@@ -145,7 +145,7 @@ names_a_file(const char *path)
 {
 	struct stat st;
 
-	return stat(path, &st) == 0 && !S_ISDIR(st.st_mode);
+	return path != NULL && stat(path, &st) == 0 && !S_ISDIR(st.st_mode);
 }
 
 /* What each form takes. */
