@@ -280,12 +280,16 @@ read_resume(struct engine *eng, struct job *job)
 	if (job->rc == -1) {
 		if (retry_lost_read(job, out))
 			return;
-		if (out->verdict == ACME_UNKNOWN ||
-		    out->verdict == ACME_UNSENT ||
-		    acme_refused_with(out, "rateLimited"))
-			job_fail(job);
-		else
+		/*
+		 * Only the CA's refusal says the order is gone: an answer
+		 * lost, or one acmec cannot read (an unknown status), keeps
+		 * the record and its key; the order may be valid.
+		 */
+		if (out->verdict == ACME_REFUSED &&
+		    !acme_refused_with(out, "rateLimited"))
 			order_anew(job, job->result->err.msg);
+		else
+			job_fail(job);
 		return;
 	}
 	if (strcmp(job->order->status, "invalid") == 0) {
