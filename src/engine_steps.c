@@ -157,15 +157,29 @@ after_order(struct job *job)
 
 /*
  * RFC 9773 section 5: "replaces" goes only to a CA with renewalInfo, and
- * a CA that refuses it (the old certificate was replaced already, or is
- * not this account's) is asked once more without it.
+ * a CA that refuses it (the old certificate was replaced already: 409
+ * alreadyReplaced; another account's: 403; a certificate ID it does not
+ * know, after a CA switch: 400 or 404) is asked once more without it.
+ * Any other refusal (rateLimited above all) is no word on "replaces":
+ * ordering again would cost a request and the rate-limit exemption of a
+ * renewal inside its window.
  */
+static bool
+refuses_replaces(const struct acme_outcome *out)
+{
+	if (out->verdict != ACME_REFUSED || acme_refused_with(out,
+	    "rateLimited"))
+		return false;
+	return acme_refused_with(out, "alreadyReplaced") ||
+	    out->status == 403 || out->status == 400 || out->status == 404;
+}
+
 static bool
 drop_replaces(struct job *job, const struct acme_order_request *req,
     const struct acme_outcome *out)
 {
-	if (req->replaces == NULL || out->verdict != ACME_REFUSED ||
-	    job->no_replaces)
+	if (req->replaces == NULL || job->no_replaces ||
+	    !refuses_replaces(out))
 		return false;
 	log_info("%s: the CA refused \"replaces\" (%s); ordering again "
 	    "without it", engine_job_label(job), job->result->err.msg);
@@ -267,12 +281,16 @@ read_resume(struct engine *eng, struct job *job)
 	if (job->rc == -1) {
 		if (retry_lost_read(job, out))
 			return;
-		if (out->verdict == ACME_UNKNOWN ||
-		    out->verdict == ACME_UNSENT ||
-		    acme_refused_with(out, "rateLimited"))
-			job_fail(job);
-		else
+		/*
+		 * Only the CA's refusal says the order is gone: an answer
+		 * lost, or one acmec cannot read (an unknown status), keeps
+		 * the record and its key; the order may be valid.
+		 */
+		if (out->verdict == ACME_REFUSED &&
+		    !acme_refused_with(out, "rateLimited"))
 			order_anew(job, job->result->err.msg);
+		else
+			job_fail(job);
 		return;
 	}
 	if (strcmp(job->order->status, "invalid") == 0) {

@@ -1062,6 +1062,147 @@ engine_run__keeps_the_order_record_after_a_bare_404(void **state)
 	free(record);
 }
 
+/*
+ * A 200 answer acmec cannot read (a status RFC 8555 does not have) to the
+ * poll of the order an earlier run left says nothing of the order: it may
+ * be valid, so the record and the key its CSR was made with stay.
+ */
+static void
+engine_run__keeps_the_order_record_when_its_answer_has_an_unknown_status(
+    void **state)
+{
+	struct ctx *c = *state;
+	const struct fake_step steps[] = {
+		FAKE_GET_DIRECTORY(CA),
+		FAKE_NEW_NONCE(CA),
+		{ .method = "POST", .url = CA "/order/old", .post_as_get = true,
+		  .status = 200, .body = ORDER_JSON("issuing", "") },
+	};
+	char *record = config_order_record(&c->cfg, c->out), *text;
+	struct err e = { "" };
+	struct certkey *key;
+	struct resume *r;
+
+	key = certkey_open(NULL, 0, "privkey.pem", &c->spec,
+	    &c->spec.names, &e);
+	assert_non_null(key);
+	r = resume_open(&c->cfg, c->out, &c->spec.names, &e);
+	assert_non_null(r);
+	assert_int_equal(resume_save(r, CA "/order/old", ACCOUNT_URL, key,
+	    &e), 0);
+	resume_free(r);
+	certkey_free(key);
+
+	fake_transport_add(&c->ft, steps, NITEMS(steps));
+	assert_int_equal(run(c), -1);
+	fake_transport_assert_done(&c->ft);
+	assert_int_equal(fake_transport_count(&c->ft, NULL, NEW_ORDER_URL), 0);
+	assert_contains(c->result.err.msg, "unknown order status");
+	text = read_file(record, NULL);
+	assert_contains(text, CA "/order/old");
+	assert_contains(text, "PRIVATE KEY");
+	free(text);
+	free(record);
+}
+
+/* ------------------------------------------------------------ replaces */
+
+#define REPLACES	"aYhba4dGQEHhs3uEe6CuLN4ByNQ.AIdlQyE"
+
+/* A CA with renewalInfo (RFC 9773), to which newOrder names "replaces". */
+static void
+script_ari_directory(struct ctx *c)
+{
+	const struct fake_step steps[] = {
+		{ .method = "GET", .url = DIRECTORY_URL, .status = 200,
+		  .no_nonce = true, .body = "{\"newNonce\":\"" CA
+		  "/new-nonce\",\"newAccount\":\"" CA "/new-account\","
+		  "\"newOrder\":\"" NEW_ORDER_URL "\",\"revokeCert\":\"" CA
+		  "/revoke-cert\",\"keyChange\":\"" CA "/key-change\","
+		  "\"renewalInfo\":\"" CA "/renewal-info\"}" },
+		FAKE_NEW_NONCE(CA),
+	};
+
+	fake_transport_add(&c->ft, steps, NITEMS(steps));
+	c->spec.replaces = REPLACES;
+}
+
+/* The i-th newOrder named "replaces". */
+static bool
+order_replaces(const struct ctx *c, size_t nth)
+{
+	size_t seen = 0;
+
+	for (size_t i = 0; i < c->ft.nrequests; i++) {
+		const struct fake_request *r = fake_transport_request(&c->ft, i);
+
+		if (strcmp(r->url, NEW_ORDER_URL) == 0 && seen++ == nth)
+			return json_object_get(r->payload, "replaces") != NULL;
+	}
+	fail_msg("no newOrder number %zu", nth);
+	return false;
+}
+
+/* A rate limit says nothing about "replaces": no second newOrder. */
+static void
+engine_run__keeps_replaces_when_the_order_is_rate_limited(void **state)
+{
+	struct ctx *c = *state;
+	const struct fake_step steps[] = {
+		{ .method = "POST", .url = NEW_ORDER_URL,
+		  .payload_has = "\"replaces\":\"" REPLACES "\"",
+		  .status = 429, .retry_after = "3600",
+		  .body = FAKE_PROBLEM("rateLimited", "too many new orders") },
+	};
+
+	script_ari_directory(c);
+	fake_transport_add(&c->ft, steps, NITEMS(steps));
+	assert_int_equal(run(c), -1);
+	fake_transport_assert_done(&c->ft);
+	assert_int_equal(fake_transport_count(&c->ft, "POST", NEW_ORDER_URL),
+	    1);
+	assert_contains(c->result.err.msg, "too many new orders");
+}
+
+/* A refusal of "replaces" itself: once more without it. */
+static void
+assert_orders_again_without_replaces(struct ctx *c, long status,
+    const char *problem)
+{
+	const struct fake_step steps[] = {
+		{ .method = "POST", .url = NEW_ORDER_URL,
+		  .payload_has = "\"replaces\":\"" REPLACES "\"",
+		  .status = status, .body = problem },
+		{ .method = "POST", .url = NEW_ORDER_URL, .status = 429,
+		  .body = FAKE_PROBLEM("rateLimited", "too many new orders") },
+	};
+
+	script_ari_directory(c);
+	fake_transport_add(&c->ft, steps, NITEMS(steps));
+	assert_int_equal(run(c), -1);
+	fake_transport_assert_done(&c->ft);
+	assert_int_equal(fake_transport_count(&c->ft, "POST", NEW_ORDER_URL),
+	    2);
+	assert_true(order_replaces(c, 0));
+	assert_false(order_replaces(c, 1));
+}
+
+static void
+engine_run__orders_without_replaces_when_it_was_already_replaced(
+    void **state)
+{
+	assert_orders_again_without_replaces(*state, 409,
+	    FAKE_PROBLEM("alreadyReplaced", "replaced already"));
+}
+
+static void
+engine_run__orders_without_replaces_when_the_ca_does_not_know_the_cert(
+    void **state)
+{
+	assert_orders_again_without_replaces(*state, 404,
+	    FAKE_PROBLEM("malformed", "no certificate with that ID"));
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 int
@@ -1085,6 +1226,10 @@ main(void)
 		T(engine_run__keeps_the_order_when_every_poll_after_finalize_is_lost),
 		T(engine_run__orders_anew_when_the_kept_order_is_gone),
 		T(engine_run__keeps_the_order_record_after_a_bare_404),
+		T(engine_run__keeps_the_order_record_when_its_answer_has_an_unknown_status),
+		T(engine_run__keeps_replaces_when_the_order_is_rate_limited),
+		T(engine_run__orders_without_replaces_when_it_was_already_replaced),
+		T(engine_run__orders_without_replaces_when_the_ca_does_not_know_the_cert),
 	};
 
 	log_set_level(LOG_QUIET);
