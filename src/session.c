@@ -34,8 +34,12 @@ session_connect(struct session *s, const struct config *cfg,
 			return -1;
 		t = http_transport(s->http);
 	}
-	if ((s->acme = acme_new(&t, cfg->directory_url, e)) == NULL)
+	if ((s->acme = acme_new(&t, cfg->directory_url, e)) == NULL) {
+		/* A second connect (the engine's, after renew's) makes its own. */
+		http_free(s->http);
+		s->http = NULL;
 		return -1;
+	}
 	return opts != NULL ? session_open_account(s, cfg, opts, e) : 0;
 }
 
