@@ -812,7 +812,7 @@ case_key_change() {
 		use_ca "$label" "$label" || continue
 		run "$label-new" account new --agree-tos
 		cp -p "$(account_dir "$STATE")/account-key.pem" "$T/$label-old.pem"
-		run "$label" --timeout 2 account rollover
+		run "$label" --timeout "$LOST_TIMEOUT" account rollover
 		check_failed "$label" "$label: account rollover exits 1"
 		check "$label: account-key.pem is still the old key" \
 		    cmp -s "$(account_dir "$STATE")/account-key.pem" "$T/$label-old.pem"
