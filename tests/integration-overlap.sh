@@ -136,7 +136,11 @@ for i in $(seq 1 100); do
 done
 (renew two2 renew -c "$T/two.conf"; exit "$rc") &
 p2=$!
-sleep 2
+# Thaw only once the second run waits, however slowly it started.
+for i in $(seq 1 100); do
+	cat "$T/two2.out" "$T/two2.err" 2>/dev/null | grep -q 'waiting for' && break
+	sleep 0.2
+done
 testca_web_thaw
 wait "$p1"; rc1=$?
 wait "$p2"; rc2=$?
