@@ -7,7 +7,10 @@
  *
  * Linux only.  Once entered, a sandbox cannot be left: enter it in the
  * process (or the child) that is to live in it, after it has opened and
- * loaded all it needs (keys, libraries, the descriptors it talks over).
+ * loaded all it needs (keys, libraries, the descriptors it talks over),
+ * and before it starts a thread: the user and the seccomp filter hold
+ * for every thread, but Landlock only for the one that enters and the
+ * threads it starts afterwards.
  */
 #ifndef ACMEC_SANDBOX_H
 #define ACMEC_SANDBOX_H

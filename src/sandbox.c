@@ -28,13 +28,15 @@
 /*
  * What SANDBOX_NETWORK may read under Landlock: the CA certificates
  * (OpenSSL's default file and directory, the links in them lead to
- * /usr/share/ca-certificates and /etc/ca-certificates) and the files
- * glibc's resolver reads for getaddrinfo.
+ * /usr/share/ca-certificates and /etc/ca-certificates), the files
+ * glibc's resolver reads for getaddrinfo, and the time zone (glibc's
+ * localtime reads it; a TLS handshake calls that).
  */
 static const char *const network_paths[] = {
 	"/etc/ssl", "/usr/lib/ssl", "/usr/share/ca-certificates",
 	"/etc/ca-certificates", "/etc/resolv.conf", "/etc/hosts",
-	"/etc/nsswitch.conf", "/etc/gai.conf", "/etc/host.conf", NULL,
+	"/etc/nsswitch.conf", "/etc/gai.conf", "/etc/host.conf",
+	"/etc/localtime", "/usr/share/zoneinfo", NULL,
 };
 
 /*
@@ -312,7 +314,9 @@ enter_seccomp(enum sandbox_profile profile, struct err *e)
 		err_set(e, "seccomp: cannot make a filter (out of memory)");
 		return -1;
 	}
-	if (add_calls(ctx, SCMP_ACT_ALLOW, compute_calls,
+	/* Every thread, not just this one: a resolver thread started early. */
+	if (seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1) < 0 ||
+	    add_calls(ctx, SCMP_ACT_ALLOW, compute_calls,
 	    sizeof compute_calls / sizeof compute_calls[0]) == -1 ||
 	    add_calls(ctx, SCMP_ACT_KILL_PROCESS, kill_calls,
 	    sizeof kill_calls / sizeof kill_calls[0]) == -1 ||

@@ -535,6 +535,45 @@ sandbox_enter__network_starts_threads_and_is_killed_on_fork(void **state)
 	    NULL));
 }
 
+/* A thread that waits for a byte on the pipe *arg, then execs. */
+static void *
+exec_later(void *arg)
+{
+	char *const argv[] = { "true", NULL };
+	const int *p = arg;
+	char c;
+
+	if (read(p[0], &c, 1) == 1)
+		execve("/bin/true", argv, NULL);
+	return NULL;
+}
+
+/* The filter holds for a thread started before it was loaded. */
+static int
+network_filters_older_threads(void *arg)
+{
+	pthread_t th;
+	int p[2];
+
+	(void)arg;
+	if (pipe(p) == -1 || pthread_create(&th, NULL, exec_later, p) != 0)
+		return child_failed(__LINE__, "pipe and pthread_create");
+	if (enter(SANDBOX_NETWORK) == -1)
+		return 2;
+	CHECK(write(p[1], "x", 1) == 1);
+	pthread_join(th, NULL);
+	return child_failed(__LINE__, "execve in the older thread killed us");
+}
+
+static void
+sandbox_enter__network_filters_a_thread_started_before(void **state)
+{
+	(void)state;
+	skip_if_cannot(true, false);
+	assert_child_killed_by_the_filter(in_child(
+	    network_filters_older_threads, NULL));
+}
+
 /*
  * Landlock alone (a kernel without seccomp, as far as the module
  * knows): the network profile reads its own files and nothing else, even
@@ -774,6 +813,8 @@ main(void)
 		cmocka_unit_test(sandbox_enter__network_is_killed_on_execve),
 		cmocka_unit_test(
 		    sandbox_enter__network_starts_threads_and_is_killed_on_fork),
+		cmocka_unit_test(
+		    sandbox_enter__network_filters_a_thread_started_before),
 		T(sandbox_enter__landlock_keeps_network_to_its_files),
 		cmocka_unit_test(
 		    sandbox_enter__root_becomes_the_sandbox_user_for_good),
