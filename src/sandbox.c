@@ -109,6 +109,9 @@ sandbox_mode_parse(const char *s, enum sandbox_mode *m, struct err *e)
 }
 
 /* Append ", text" (or text, first) to the report, cut to fit. */
+static void say(char *report, size_t len, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 static void
 say(char *report, size_t len, const char *fmt, ...)
 {
@@ -271,7 +274,8 @@ add_calls(scmp_filter_ctx ctx, uint32_t action, const int *calls, size_t n)
 /*
  * The calls allowed only with some arguments.  clone3 hides its flags in
  * memory seccomp cannot read: ENOSYS makes glibc fall back to clone,
- * whose flags it can.
+ * whose flags it can.  (The 0 after an SCMP_CMP_EQ datum is the unused
+ * second one, spelt out for clang -Wextra.)
  */
 static int
 network_rules(scmp_filter_ctx ctx)
@@ -281,10 +285,10 @@ network_rules(scmp_filter_ctx ctx)
 
 	for (i = 0; i < sizeof domains / sizeof domains[0]; i++)
 		if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
-		    SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)domains[i])) < 0)
+		    SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)domains[i], 0)) < 0)
 			return -1;
 	if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socketpair), 1,
-	    SCMP_A0(SCMP_CMP_EQ, AF_UNIX)) < 0 ||
+	    SCMP_A0(SCMP_CMP_EQ, AF_UNIX, 0)) < 0 ||
 	    seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(openat), 1,
 	    SCMP_A2(SCMP_CMP_MASKED_EQ, OPEN_WRITE_BITS, 0)) < 0 ||
 	    seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(open), 1,
@@ -325,7 +329,7 @@ enter_seccomp(enum sandbox_profile profile, struct err *e)
 	    SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, 0)) < 0 ||
 	    /* raise() and abort() signal only this process. */
 	    seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(tgkill), 1,
-	    SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)getpid())) < 0)
+	    SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)getpid(), 0)) < 0)
 		goto fail;
 	if (profile == SANDBOX_NETWORK) {
 		if (add_calls(ctx, SCMP_ACT_ALLOW, network_calls,
