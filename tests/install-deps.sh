@@ -24,7 +24,7 @@ set -eu
 
 build_packages="build-essential autoconf automake pkg-config
 	libcurl4-openssl-dev libjansson-dev libssl-dev libinih-dev
-	libmemcached-dev"
+	libseccomp-dev libmemcached-dev"
 test_packages="libcmocka-dev pebble nginx-light memcached openssl curl
 	ca-certificates python3 util-linux valgrind clang libclang-rt-14-dev"
 
