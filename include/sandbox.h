@@ -113,6 +113,7 @@ int sandbox_enter(const struct sandbox_spec *s, char *report,
 struct sandbox_kernel {
 	bool	seccomp;	/* seccomp filters */
 	int	landlock_abi;	/* Landlock ABI version; 0: none */
+	bool	valgrind;	/* under valgrind: neither layer holds */
 };
 void sandbox_probe(struct sandbox_kernel *k);
 int sandbox_enter_with(const struct sandbox_kernel *k,

@@ -22,6 +22,20 @@
 
 #include "sandbox.h"
 
+/*
+ * Valgrind runs a program's system calls itself, with executable
+ * memory for its translations, and does not know the Landlock calls:
+ * under it neither layer can hold, so they count as missing.
+ */
+#if defined(__has_include)
+#if __has_include(<valgrind/valgrind.h>)
+#include <valgrind/valgrind.h>
+#endif
+#endif
+#ifndef RUNNING_ON_VALGRIND
+#define RUNNING_ON_VALGRIND 0
+#endif
+
 /* Opens with any of these write or create a file: never allowed. */
 #define OPEN_WRITE_BITS	(O_WRONLY | O_RDWR | O_CREAT | O_TRUNC)
 
@@ -133,6 +147,10 @@ sandbox_probe(struct sandbox_kernel *k)
 {
 	long abi;
 
+	k->seccomp = false;
+	k->landlock_abi = 0;
+	if ((k->valgrind = RUNNING_ON_VALGRIND) != 0)
+		return;
 	/* EINVAL: a kernel built without CONFIG_SECCOMP. */
 	k->seccomp = prctl(PR_GET_SECCOMP, 0, 0, 0, 0) >= 0;
 	/* ENOSYS when not built in, EOPNOTSUPP when not in lsm= at boot. */
@@ -357,10 +375,22 @@ out:
 	return rc;
 }
 
+static const char *
+missing(const struct sandbox_kernel *k)
+{
+	return k->valgrind ? "not under valgrind" :
+	    "not offered by this kernel";
+}
+
 /* SANDBOX_REQUIRE: refuse before giving anything up. */
 static int
 check_required(const struct sandbox_kernel *k, struct err *e)
 {
+	if (k->valgrind) {
+		err_set(e, "the sandbox cannot hold under valgrind; "
+		    "--sandbox=auto runs without it");
+		return -1;
+	}
 	if (!k->seccomp) {
 		err_set(e, "the sandbox needs seccomp, which this kernel does "
 		    "not offer (CONFIG_SECCOMP_FILTER); --sandbox=auto runs "
@@ -421,14 +451,14 @@ sandbox_enter_with(const struct sandbox_kernel *k,
 			return -1;
 		say(report, len, "landlock: yes (ABI %d)", k->landlock_abi);
 	} else
-		say(report, len, "landlock: not offered by this kernel");
+		say(report, len, "landlock: %s", missing(k));
 	/* Last: the filter refuses the calls the layers above make. */
 	if (k->seccomp) {
 		if (enter_seccomp(s->profile, e) == -1)
 			return -1;
 		say(report, len, "seccomp: yes");
 	} else
-		say(report, len, "seccomp: not offered by this kernel");
+		say(report, len, "seccomp: %s", missing(k));
 	return 0;
 }
 

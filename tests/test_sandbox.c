@@ -744,6 +744,16 @@ sandbox_enter__require_names_the_missing_layer_and_gives_up_nothing(
 	    "runs without it");
 }
 
+static void
+sandbox_enter__require_refuses_under_valgrind(void **state)
+{
+	const struct sandbox_kernel valgrind = { .valgrind = true };
+
+	(void)state;
+	assert_required(&valgrind, "the sandbox cannot hold under valgrind; "
+	    "--sandbox=auto runs without it");
+}
+
 static int
 auto_reports(void *arg)
 {
@@ -824,6 +834,7 @@ main(void)
 		    sandbox_enter__require_names_the_missing_layer_and_gives_up_nothing),
 		cmocka_unit_test(
 		    sandbox_enter__auto_goes_on_without_a_missing_layer_and_says_so),
+		cmocka_unit_test(sandbox_enter__require_refuses_under_valgrind),
 		cmocka_unit_test(sandbox_enter__off_gives_up_nothing),
 	};
 
