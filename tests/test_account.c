@@ -32,6 +32,7 @@
 #include "err.h"
 #include "fake_transport.h"
 #include "key.h"
+#include "keyproc.h"
 #include "log.h"
 #include "signer.h"
 #include "testutil.h"
@@ -100,6 +101,8 @@ setup(void **state)
 	c->cfg.timeout = 30;
 	c->opts.create = true;
 	c->opts.request.agree_tos = true;
+	/* What "account rollover" lets its key process sign. */
+	c->opts.sign_policy = KEYPROC_ALLOW_KEY_CHANGE;
 	fake_transport_init(&c->ft);
 	c->seam = fake_transport_seam(&c->ft);
 	c->dir = expected_account_dir(c->tmp.path, DIRECTORY_URL);
