@@ -503,6 +503,10 @@ account_rollover(struct account *acct, struct acme *acme, EVP_PKEY *new_key,
 	char *pending = NULL;
 	int rc = -1;
 
+	/*
+	 * The new key signs only the inner JWS, in this process for now (the
+	 * caller made or loaded it); the old key's process signs the outer.
+	 */
 	if ((signer = signer_new(new_key, e)) == NULL)
 		return -1;
 	if (refuse_retired(acct, signer, "the new key", "give another "
