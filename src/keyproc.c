@@ -196,18 +196,18 @@ keyproc_confine(void)
 static int
 close_others(int sock)
 {
-	int fd, max;
+	long fd, open_max = sysconf(_SC_OPEN_MAX);
 
 	if (sock != 3 && dup2(sock, 3) == -1)
 		return -1;
 	(void)close(0);
 	(void)close(1);
-	if (close_range(4, ~0U, 0) == 0)
-		return 3;
-	/* Kernels before 5.9 have no close_range. */
-	max = (int)sysconf(_SC_OPEN_MAX);
-	for (fd = 4; fd < max; fd++)
-		(void)close(fd);
+	/* As hook.c: kernels before 5.9 have no close_range. */
+#ifdef HAVE_CLOSE_RANGE
+	if (close_range(4, ~0U, 0) == -1)
+#endif
+		for (fd = 4; fd < open_max; fd++)
+			(void)close((int)fd);
 	return 3;
 }
 
