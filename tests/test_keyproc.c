@@ -9,6 +9,7 @@
 
 #include <cmocka.h>
 
+#include <dirent.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -269,6 +270,27 @@ keyproc__a_dead_key_process_fails_signing_cleanly(void **state)
 }
 
 static void
+keyproc__keeps_only_its_socket_and_stderr_open(void **state)
+{
+	struct fixture *f = *state;
+	struct signer *s = start(f, KEYPROC_POLICY_ORDER);
+	struct dirent *d;
+	char path[64], open_fds[64] = "";
+	DIR *dir;
+
+	snprintf(path, sizeof(path), "/proc/%ld/fd", (long)only_child());
+	assert_non_null(dir = opendir(path));
+	/* Below 100: valgrind keeps descriptors of its own at the top. */
+	while ((d = readdir(dir)) != NULL)
+		if (d->d_name[0] != '.' && atoi(d->d_name) < 100)
+			snprintf(open_fds + strlen(open_fds), sizeof(open_fds) -
+			    strlen(open_fds), "%s ", d->d_name);
+	closedir(dir);
+	assert_string_equal(open_fds, "2 3 ");
+	signer_free(s);
+}
+
+static void
 keyproc_start__says_why_the_key_cannot_be_loaded(void **state)
 {
 	struct fixture *f = *state;
@@ -298,6 +320,9 @@ main(void)
 		cmocka_unit_test(keyproc_check__refuses_malformed_signing_inputs),
 		cmocka_unit_test_setup_teardown(
 		    keyproc__a_dead_key_process_fails_signing_cleanly,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    keyproc__keeps_only_its_socket_and_stderr_open,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    keyproc_start__says_why_the_key_cannot_be_loaded,
