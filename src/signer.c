@@ -274,7 +274,7 @@ signer_remote_new(int fd, pid_t pid, const json_t *jwk, const char *alg,
 	return NULL;
 }
 
-/* Ask the key process; its refusal says what it refused and why. */
+/* Ask the key process; its refusal ("refused to sign ...") says why. */
 static int
 remote_sign(const struct signer *s, const void *data, size_t len,
     unsigned char **sig, size_t *siglen, struct err *e)
@@ -286,7 +286,7 @@ remote_sign(const struct signer *s, const void *data, size_t len,
 	    (m = ipc_recv(s->fd, "the key process", e)) == NULL)
 		return -1;
 	if (m->type == IPC_REFUSED)
-		err_set(e, "the key process refused to sign: %s", m->body);
+		err_set(e, "the key process %s", m->body);
 	else if (m->type != IPC_SIGNATURE || m->len == 0)
 		err_set(e, "the key process answered a signing request with "
 		    "message type %d", (int)m->type);
