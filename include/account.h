@@ -8,7 +8,8 @@
  *
  * CA is the directory URL made into a file name plus a hash of it, so a
  * rollover at one CA never touches the account at another.  The key itself
- * stays behind the signer interface.
+ * stays behind the signer interface, in a key process of its own
+ * (keyproc.h) that signs only what the command's policy allows.
  */
 #ifndef ACMEC_ACCOUNT_H
 #define ACMEC_ACCOUNT_H
@@ -31,6 +32,7 @@ struct account {
 	char		*directory_url;	/* the CA the record is for */
 	char		*url;		/* NULL until known */
 	char		*status;	/* "valid", "deactivated", ... */
+	unsigned	 sign_policy;	/* KEYPROC_POLICY_* (keyproc.h) */
 	int		 lock;		/* -1 when not held */
 };
 
@@ -39,6 +41,8 @@ struct account {
 struct account_options {
 	bool				 create;	/* --agree-tos given */
 	struct acme_account_request	 request;	/* used when creating */
+	/* What the key process may sign: KEYPROC_POLICY_*, 0 = ordering. */
+	unsigned			 sign_policy;
 };
 
 /*

@@ -9,6 +9,7 @@
 #define ACMEC_SIGNER_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 #include <jansson.h>
 #include <openssl/evp.h>
@@ -19,6 +20,17 @@ struct signer;
 
 /* A signer over key (ES256, ES384 or RS256); takes its own reference. */
 struct signer *signer_new(EVP_PKEY *key, struct err *e);
+
+/*
+ * A signer whose key lives in another process (keyproc.h) that answers
+ * IPC_SIGN messages on fd.  Takes fd and the child pid, on failure too:
+ * signer_free closes the one, which ends the child, and reaps the other.  jwk (borrowed, and
+ * copied), alg, key_type and key_id are the public half the child sent;
+ * the thumbprint is computed here from jwk.
+ */
+struct signer *signer_remote_new(int fd, pid_t pid, const json_t *jwk,
+    const char *alg, const char *key_type, const char *key_id,
+    struct err *e);
 void signer_free(struct signer *s);
 
 /* "ES256", "ES384" or "RS256" (borrowed). */

@@ -10,6 +10,7 @@
 
 #include "account.h"
 #include "key.h"
+#include "keyproc.h"
 #include "log.h"
 #include "retired.h"
 #include "store.h"
@@ -266,31 +267,42 @@ refuse_retired(const struct account *acct, const struct signer *s,
 	return rc == 0 ? 0 : -1;
 }
 
+/*
+ * The key at path, loaded and held by a key process of its own: this
+ * process, which parses what the CA sends, never holds it.
+ */
+static struct signer *
+key_signer(const struct account *acct, const char *path, struct err *e)
+{
+	return keyproc_start(path, acct->directory_url, acct->sign_policy, e);
+}
+
+/* A new key is made here, saved and forgotten, then loaded by the child. */
+static int
+create_key(const struct account *acct, struct err *e)
+{
+	EVP_PKEY *key;
+	int rc = -1;
+
+	if ((key = key_generate(KEY_EC256, e)) != NULL &&
+	    (rc = key_save(key, acct->key_path, e)) == 0)
+		log_info("created account key %s", acct->key_path);
+	EVP_PKEY_free(key);
+	return rc;
+}
+
 static int
 load_or_create_key(struct account *acct, bool create, struct acme *acme,
     struct err *e)
 {
-	EVP_PKEY *key;
-
-	if (store_exists(acct->key_path)) {
-		key = key_load(acct->key_path, STORE_PRIVATE, e);
-	} else if (!create) {
+	if (!store_exists(acct->key_path) && !create) {
 		err_set(e, "no account key for %s in %s", acct->directory_url,
 		    acct->dir);
 		explain_agree_tos(acme, e);
 		return -1;
-	} else if ((key = key_generate(KEY_EC256, e)) != NULL &&
-	    key_save(key, acct->key_path, e) == 0) {
-		log_info("created account key %s", acct->key_path);
-	} else {
-		EVP_PKEY_free(key);
-		return -1;
 	}
-	if (key == NULL)
-		return -1;
-	acct->signer = signer_new(key, e);
-	EVP_PKEY_free(key);
-	if (acct->signer == NULL)
+	if ((!store_exists(acct->key_path) && create_key(acct, e) == -1) ||
+	    (acct->signer = key_signer(acct, acct->key_path, e)) == NULL)
 		return -1;
 	return refuse_retired(acct, acct->signer, acct->key_path,
 	    "put the account's current key back, or move the directory "
@@ -410,7 +422,6 @@ settle_pending_rollover(struct account *acct, struct acme *acme,
 {
 	struct acme_outcome out;
 	struct signer *signer = NULL;
-	EVP_PKEY *key;
 	char *url = NULL;
 	int found, rc = -1;
 
@@ -424,12 +435,9 @@ settle_pending_rollover(struct account *acct, struct acme *acme,
 		err_errno(e, "cannot remove %s", pending);
 		return -1;
 	}
-	if (found == -1 ||
-	    (key = key_load(pending, STORE_PRIVATE, e)) == NULL)
+	if (found == -1 || (signer = key_signer(acct, pending, e)) == NULL)
 		goto out;
-	signer = signer_new(key, e);
-	EVP_PKEY_free(key);
-	if (signer == NULL || (found = acme_account_lookup(acme, signer, &url,
+	if ((found = acme_account_lookup(acme, signer, &url,
 	    &out, e)) == -1)
 		goto out;
 	if (found == 1) {
@@ -495,6 +503,10 @@ account_rollover(struct account *acct, struct acme *acme, EVP_PKEY *new_key,
 	char *pending = NULL;
 	int rc = -1;
 
+	/*
+	 * The new key signs only the inner JWS, in this process for now (the
+	 * caller made or loaded it); the old key's process signs the outer.
+	 */
 	if ((signer = signer_new(new_key, e)) == NULL)
 		return -1;
 	if (refuse_retired(acct, signer, "the new key", "give another "
@@ -533,6 +545,7 @@ account_open(const struct config *cfg, struct acme *acme,
 		return -1;
 	}
 	acct->lock = -1;
+	acct->sign_policy = opts->sign_policy;
 	if (account_prepare(acct, cfg, e) == -1 ||
 	    load_or_create_key(acct, opts->create, acme, e) == -1 ||
 	    record_load(acct, e) == -1)
@@ -567,15 +580,12 @@ fail:
 static int
 relock_same_key(struct account *acct, struct err *e)
 {
-	struct signer *now = NULL;
-	EVP_PKEY *key;
+	struct signer *now;
 	bool same;
 
 	if (account_lock(acct, e) == -1)
 		return -1;
-	if ((key = key_load(acct->key_path, STORE_PRIVATE, e)) != NULL)
-		now = signer_new(key, e);
-	EVP_PKEY_free(key);
+	now = key_signer(acct, acct->key_path, e);
 	same = now != NULL && strcmp(signer_thumbprint(now),
 	    signer_thumbprint(acct->signer)) == 0;
 	if (now != NULL && !same)

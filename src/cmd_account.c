@@ -10,6 +10,7 @@
 #include "contact.h"
 #include "eab.h"
 #include "key.h"
+#include "keyproc.h"
 #include "log.h"
 #include "session.h"
 #include "usage.h"
@@ -57,10 +58,12 @@ struct account_args {
 /* Lock the state, reach the CA, and open the account (creating it if asked). */
 static int
 open_account_session(struct session *s, const struct config *cfg,
-    const struct account_args *a, bool create, struct err *e)
+    const struct account_args *a, bool create, unsigned sign_policy,
+    struct err *e)
 {
 	struct account_options opts = {
 		.create = create,
+		.sign_policy = sign_policy,
 		.request = { a->contacts, a->ncontacts,
 		    (a->given & OPT_AGREE) != 0, a->eab_kid,
 		    a->eab_hmac_key },
@@ -192,17 +195,20 @@ account_deactivate(struct session *s, const struct account_args *a,
 static const struct account_command {
 	const char	*name;
 	bool		 create;
+	unsigned	 signs;		/* KEYPROC_ALLOW_* beyond ordering */
 	unsigned	 options;	/* the OPT_ bits that apply */
 	int		(*run)(struct session *, const struct account_args *,
 			    struct err *);
 } account_commands[] = {
-	{ "show",	false,	0,		account_show },
-	{ "new",	true,	OPT_AGREE | OPT_CONTACT | OPT_EABKID |
-			    OPT_EABKEY | OPT_EABFILE,	account_new },
-	{ "update",	false,	OPT_CONTACT,	account_update },
-	{ "rollover",	false,	OPT_KEYTYPE | OPT_NEWKEY,
-					account_key_rollover },
-	{ "deactivate",	false,	OPT_YES,	account_deactivate },
+	{ "show",	false,	0,	0,		account_show },
+	{ "new",	true,	KEYPROC_ALLOW_UPDATE, OPT_AGREE | OPT_CONTACT |
+			    OPT_EABKID | OPT_EABKEY | OPT_EABFILE, account_new },
+	{ "update",	false,	KEYPROC_ALLOW_UPDATE, OPT_CONTACT,
+					account_update },
+	{ "rollover",	false,	KEYPROC_ALLOW_KEY_CHANGE,
+			    OPT_KEYTYPE | OPT_NEWKEY, account_key_rollover },
+	{ "deactivate",	false,	KEYPROC_ALLOW_DEACTIVATE, OPT_YES,
+					account_deactivate },
 };
 #define NCOMMANDS (sizeof(account_commands) / sizeof(account_commands[0]))
 
@@ -425,7 +431,7 @@ cmd_account(const struct config *cfg, int argc, char **argv)
 	if (eab_key != NULL)
 		a.eab_hmac_key = eab_key;
 	session_init(&s);
-	rc = open_account_session(&s, cfg, &a, cmd->create, &e);
+	rc = open_account_session(&s, cfg, &a, cmd->create, cmd->signs, &e);
 	if (rc == 0)
 		rc = cmd->run(&s, &a, &e);
 	if (rc == -1)

@@ -18,6 +18,7 @@
 #include "commands.h"
 #include "conffile.h"
 #include "key.h"
+#include "keyproc.h"
 #include "log.h"
 #include "retired.h"
 #include "session.h"
@@ -274,7 +275,7 @@ retire_compromised(const struct config *cfg, const struct revoke_args *r,
 static int
 revoke(const struct config *cfg, const struct revoke_args *r, struct err *e)
 {
-	struct account_options opts = { 0 };
+	struct account_options opts = { .sign_policy = KEYPROC_POLICY_REVOKE };
 	struct signer *cert_key = NULL;
 	struct acme_outcome out;
 	struct acme_who who;

@@ -2,19 +2,27 @@
  * signer.c - the account or certificate key behind a narrow interface:
  * sign bytes, describe the public half.  Nothing else reads the key.
  */
+#include <sys/wait.h>
+
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <openssl/core_names.h>
 #include <openssl/ec.h>
 #include <openssl/evp.h>
 
 #include "b64url.h"
+#include "ipc.h"
 #include "key.h"
 #include "signer.h"
 
 struct signer {
-	EVP_PKEY	*key;
+	EVP_PKEY	*key;		/* NULL: the key is in another process */
+	int		 fd;		/* ... reached here (-1 for a local key) */
+	pid_t		 pid;
+	char		*key_type;	/* remote only; local keys describe */
 	const char	*alg;		/* JWS "alg" */
 	const EVP_MD	*md;
 	size_t		 coord_len;	/* EC: bytes per coordinate; RSA: 0 */
@@ -140,6 +148,7 @@ signer_new(EVP_PKEY *key, struct err *e)
 		err_set(e, "out of memory");
 		return NULL;
 	}
+	s->fd = -1;
 	s->key = key;
 	EVP_PKEY_up_ref(key);
 	if (choose_algorithm(s, &crv, e) == -1 ||
@@ -157,6 +166,13 @@ signer_free(struct signer *s)
 {
 	if (s == NULL)
 		return;
+	if (s->fd != -1) {
+		/* The child ends when its socket closes; then reap it. */
+		close(s->fd);
+		while (waitpid(s->pid, NULL, 0) == -1 && errno == EINTR)
+			;
+	}
+	free(s->key_type);
 	EVP_PKEY_free(s->key);
 	json_decref(s->jwk);
 	free(s->thumbprint);
@@ -216,6 +232,75 @@ ecdsa_der_to_jws(const unsigned char *der, size_t derlen, size_t coord_len,
 	return 0;
 }
 
+/* The algorithm names a remote signer may claim, as constants. */
+static const char *
+known_alg(const char *alg)
+{
+	static const char *const algs[] = { "ES256", "ES384", "RS256" };
+	size_t i;
+
+	for (i = 0; alg != NULL && i < sizeof(algs) / sizeof(algs[0]); i++)
+		if (strcmp(alg, algs[i]) == 0)
+			return algs[i];
+	return NULL;
+}
+
+struct signer *
+signer_remote_new(int fd, pid_t pid, const json_t *jwk, const char *alg,
+    const char *key_type, const char *key_id, struct err *e)
+{
+	struct signer *s;
+
+	if ((s = calloc(1, sizeof(*s))) == NULL) {
+		err_set(e, "out of memory");
+		return NULL;
+	}
+	s->fd = fd;
+	s->pid = pid;
+	if ((s->alg = known_alg(alg)) == NULL || !json_is_object(jwk) ||
+	    key_type == NULL || key_id == NULL ||
+	    strlen(key_id) != KEY_ID_LEN) {
+		err_set(e, "the key process described its key incompletely");
+		signer_free(s);
+		return NULL;
+	}
+	memcpy(s->key_id, key_id, KEY_ID_LEN + 1);
+	if ((s->key_type = strdup(key_type)) == NULL ||
+	    (s->jwk = json_deep_copy(jwk)) == NULL)
+		err_set(e, "out of memory");
+	else if ((s->thumbprint = make_thumbprint(s->jwk, e)) != NULL)
+		return s;
+	signer_free(s);
+	return NULL;
+}
+
+/* Ask the key process; its refusal ("refused to sign ...") says why. */
+static int
+remote_sign(const struct signer *s, const void *data, size_t len,
+    unsigned char **sig, size_t *siglen, struct err *e)
+{
+	struct ipc_msg *m;
+	int rc = -1;
+
+	if (ipc_send(s->fd, "the key process", IPC_SIGN, data, len, e) == -1 ||
+	    (m = ipc_recv(s->fd, "the key process", e)) == NULL)
+		return -1;
+	if (m->type == IPC_REFUSED)
+		err_set(e, "the key process %s", m->body);
+	else if (m->type != IPC_SIGNATURE || m->len == 0)
+		err_set(e, "the key process answered a signing request with "
+		    "message type %d", (int)m->type);
+	else if ((*sig = malloc(m->len)) == NULL)
+		err_set(e, "out of memory");
+	else {
+		memcpy(*sig, m->body, m->len);
+		*siglen = m->len;
+		rc = 0;
+	}
+	ipc_msg_free(m);
+	return rc;
+}
+
 int
 signer_sign(const struct signer *s, const void *data, size_t len,
     unsigned char **sig, size_t *siglen, struct err *e)
@@ -225,6 +310,8 @@ signer_sign(const struct signer *s, const void *data, size_t len,
 	size_t rawlen = 0;
 	int rc = -1;
 
+	if (s->key == NULL)
+		return remote_sign(s, data, len, sig, siglen, e);
 	if ((ctx = EVP_MD_CTX_new()) == NULL ||
 	    !EVP_DigestSignInit(ctx, NULL, s->md, NULL, s->key) ||
 	    !EVP_DigestSign(ctx, NULL, &rawlen, data, len) ||
@@ -251,5 +338,5 @@ out:
 const char *
 signer_key_type(const struct signer *s)
 {
-	return key_describe(s->key);
+	return s->key != NULL ? key_describe(s->key) : s->key_type;
 }

@@ -32,6 +32,7 @@
 #include "err.h"
 #include "fake_transport.h"
 #include "key.h"
+#include "keyproc.h"
 #include "log.h"
 #include "signer.h"
 #include "testutil.h"
@@ -100,6 +101,8 @@ setup(void **state)
 	c->cfg.timeout = 30;
 	c->opts.create = true;
 	c->opts.request.agree_tos = true;
+	/* What "account rollover" lets its key process sign. */
+	c->opts.sign_policy = KEYPROC_ALLOW_KEY_CHANGE;
 	fake_transport_init(&c->ft);
 	c->seam = fake_transport_seam(&c->ft);
 	c->dir = expected_account_dir(c->tmp.path, DIRECTORY_URL);
@@ -669,6 +672,39 @@ account_rollover__removes_the_pending_key_on_409(void **state)
 	assert_contains(c->e.msg, "already belongs to another account");
 }
 
+/* A command that only orders opens a key process that refuses keyChange. */
+static void
+account_rollover__is_refused_by_the_key_process_of_an_ordering_command(
+    void **state)
+{
+	struct ctx *c = *state;
+	EVP_PKEY *key = new_key();
+	struct err e = { "" };
+	struct signer *s = signer_new(key, &e);
+	const struct fake_step lookup = { .method = "POST",
+	    .url = NEW_ACCOUNT_URL, .jwk_of = s,
+	    .payload_has = "\"onlyReturnExisting\":true", .status = 400,
+	    .body = NO_ACCOUNT };
+	char *before, *after;
+
+	c->opts.sign_policy = KEYPROC_POLICY_ORDER;
+	create_account(c);
+	before = read_file(c->key_path, NULL);
+	fake_transport_add(&c->ft, &lookup, 1);
+	assert_int_equal(account_rollover(c->acct, c->acme, key, &c->e), -1);
+	fake_transport_assert_done(&c->ft);
+	assert_contains(c->e.msg, "the key process refused to sign a key "
+	    "change (a JWS) for " KEY_CHANGE_URL);
+	assert_contains(c->e.msg, "stays in use");
+	after = read_file(c->key_path, NULL);
+	assert_string_equal(after, before);
+	assert_false(exists(c->pending_path));
+	free(before);
+	free(after);
+	signer_free(s);
+	EVP_PKEY_free(key);
+}
+
 static void
 account_rollover__refuses_a_key_that_has_an_account_without_sending_it(
     void **state)
@@ -1087,6 +1123,7 @@ main(void)
 		T(account_rollover__removes_the_pending_key_on_501),
 		T(account_rollover__removes_the_pending_key_on_409),
 		T(account_rollover__refuses_a_key_that_has_an_account_without_sending_it),
+		T(account_rollover__is_refused_by_the_key_process_of_an_ordering_command),
 		T(account_open__completes_a_rollover_the_ca_made),
 		T(account_open__discards_a_pending_key_the_ca_never_took),
 		T(account_open__keeps_both_keys_when_the_ca_knows_neither),

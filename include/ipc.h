@@ -1,0 +1,51 @@
+/*
+ * ipc.h - the messages between acmec's processes: one message per packet
+ * of a SOCK_SEQPACKET socketpair, each a 6-byte header (version, type,
+ * 32-bit big-endian body length) and a body of at most IPC_MAX_BODY bytes.
+ *
+ * A receiver trusts nothing in a message: a wrong version, an unknown
+ * type, a body over the bound or shorter than its header says is an error
+ * that names which, and so is a peer that ended.
+ */
+#ifndef ACMEC_IPC_H
+#define ACMEC_IPC_H
+
+#include <stddef.h>
+
+#include "err.h"
+
+#define IPC_VERSION	1
+#define IPC_HEADER	6
+#define IPC_MAX_BODY	(64 * 1024)	/* a JWS signing input is small */
+
+enum ipc_type {
+	IPC_HELLO = 1,		/* key process: its public half, JSON text */
+	IPC_SIGN,		/* a JWS signing input to sign */
+	IPC_SIGNATURE,		/* the signature, raw bytes */
+	IPC_REFUSED,		/* why a request was not answered, text */
+	IPC_TYPE_END		/* not a type: one past the last */
+};
+
+struct ipc_msg {
+	enum ipc_type	 type;
+	size_t		 len;
+	unsigned char	 body[];	/* len bytes, then a NUL */
+};
+
+/*
+ * Send one message to the peer named peer ("the key process", for
+ * messages).  SIGPIPE is never raised: a peer that ended is an error.
+ */
+int ipc_send(int fd, const char *peer, enum ipc_type type, const void *body,
+    size_t len, struct err *e);
+
+/* Receive one message; new, or NULL with *e saying what was wrong. */
+struct ipc_msg *ipc_recv(int fd, const char *peer, struct err *e);
+
+/* Check and copy the n bytes of one packet at buf; new, or NULL. */
+struct ipc_msg *ipc_parse(const void *buf, size_t n, const char *peer,
+    struct err *e);
+
+void ipc_msg_free(struct ipc_msg *m);
+
+#endif

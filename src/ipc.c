@@ -1,0 +1,119 @@
+/*
+ * ipc.c - one checked message per packet between acmec's processes.
+ */
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ipc.h"
+
+int
+ipc_send(int fd, const char *peer, enum ipc_type type, const void *body,
+    size_t len, struct err *e)
+{
+	unsigned char *buf;
+	ssize_t sent;
+
+	if (len > IPC_MAX_BODY) {
+		err_set(e, "a message to %s of %zu bytes is over the limit "
+		    "of %d", peer, len, IPC_MAX_BODY);
+		return -1;
+	}
+	if ((buf = malloc(IPC_HEADER + len)) == NULL) {
+		err_set(e, "out of memory");
+		return -1;
+	}
+	buf[0] = IPC_VERSION;
+	buf[1] = (unsigned char)type;
+	buf[2] = (unsigned char)(len >> 24), buf[3] = (unsigned char)(len >> 16);
+	buf[4] = (unsigned char)(len >> 8), buf[5] = (unsigned char)len;
+	if (len > 0)
+		memcpy(buf + IPC_HEADER, body, len);
+	/* MSG_NOSIGNAL: a dead peer is an error to report, not a signal. */
+	do
+		sent = send(fd, buf, IPC_HEADER + len, MSG_NOSIGNAL);
+	while (sent == -1 && errno == EINTR);
+	free(buf);
+	if (sent == -1 && (errno == EPIPE || errno == ECONNRESET))
+		err_set(e, "%s ended", peer);
+	else if (sent == -1)
+		err_errno(e, "cannot send a message to %s", peer);
+	else if ((size_t)sent != IPC_HEADER + len)
+		err_set(e, "a message to %s was cut short", peer);
+	else
+		return 0;
+	return -1;
+}
+
+struct ipc_msg *
+ipc_parse(const void *buf, size_t n, const char *peer, struct err *e)
+{
+	const unsigned char *p = buf;
+	struct ipc_msg *m;
+	uint32_t len;
+
+	if (n < IPC_HEADER) {
+		err_set(e, "a message from %s is truncated: %zu bytes, shorter "
+		    "than its header", peer, n);
+		return NULL;
+	}
+	len = (uint32_t)p[2] << 24 | (uint32_t)p[3] << 16 |
+	    (uint32_t)p[4] << 8 | p[5];
+	if (p[0] != IPC_VERSION)
+		err_set(e, "a message from %s has version %u, not %u", peer,
+		    p[0], IPC_VERSION);
+	else if (p[1] == 0 || p[1] >= IPC_TYPE_END)
+		err_set(e, "a message from %s has the unknown type %u", peer,
+		    p[1]);
+	else if (len > IPC_MAX_BODY || n - IPC_HEADER > IPC_MAX_BODY)
+		err_set(e, "a message from %s is oversized: over the limit of "
+		    "%d bytes", peer, IPC_MAX_BODY);
+	else if (n - IPC_HEADER != len)
+		err_set(e, "a message from %s is truncated: %zu of the %u "
+		    "bytes its header announces", peer, n - IPC_HEADER, len);
+	else if ((m = malloc(sizeof(*m) + len + 1)) == NULL)
+		err_set(e, "out of memory");
+	else {
+		m->type = (enum ipc_type)p[1];
+		m->len = len;
+		memcpy(m->body, p + IPC_HEADER, len);
+		m->body[len] = '\0';
+		return m;
+	}
+	return NULL;
+}
+
+struct ipc_msg *
+ipc_recv(int fd, const char *peer, struct err *e)
+{
+	/* One byte over the bound, so an oversized packet shows as such. */
+	const size_t cap = IPC_HEADER + IPC_MAX_BODY + 1;
+	struct ipc_msg *m = NULL;
+	unsigned char *buf;
+	ssize_t got;
+
+	if ((buf = malloc(cap)) == NULL) {
+		err_set(e, "out of memory");
+		return NULL;
+	}
+	do
+		got = recv(fd, buf, cap, 0);
+	while (got == -1 && errno == EINTR);
+	if (got == 0 || (got == -1 && errno == ECONNRESET))
+		err_set(e, "%s ended", peer);
+	else if (got == -1)
+		err_errno(e, "cannot receive a message from %s", peer);
+	else
+		m = ipc_parse(buf, (size_t)got, peer, e);
+	free(buf);
+	return m;
+}
+
+void
+ipc_msg_free(struct ipc_msg *m)
+{
+	free(m);
+}

@@ -1,0 +1,333 @@
+/*
+ * test_keyproc.c - the key process: it signs what a run at its CA needs,
+ * with the key it loaded itself, and refuses the rest by name.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "b64url.h"
+#include "jws.h"
+#include "key.h"
+#include "keyproc.h"
+#include "testkeys.h"
+#include "testutil.h"
+
+#define CA	"https://ca.test/dir"
+#define ACCT	"https://ca.test/acct/1"
+
+struct fixture {
+	struct tmpdir	 t;
+	EVP_PKEY	*key;
+	char		*path;
+};
+
+static int
+setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	struct err e = { "" };
+
+	if (f == NULL || tmpdir_create(&f->t, "keyproc") == -1)
+		return -1;
+	f->path = path_in(f->t.path, "account-key.pem");
+	if ((f->key = key_generate(KEY_EC256, &e)) == NULL ||
+	    key_save(f->key, f->path, &e) == -1)
+		return -1;
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	EVP_PKEY_free(f->key);
+	free(f->path);
+	tmpdir_remove(&f->t);
+	free(f);
+	return 0;
+}
+
+static struct signer *
+start(const struct fixture *f, unsigned policy)
+{
+	struct err e = { "" };
+	struct signer *s = keyproc_start(f->path, CA, policy, &e);
+
+	if (s == NULL)
+		fail_msg("keyproc_start: %s", e.msg);
+	return s;
+}
+
+/* jws_new over payload (JSON text, NULL: POST-as-GET); NULL if refused. */
+static json_t *
+sign(const struct signer *s, const char *url, const char *payload,
+    struct err *e)
+{
+	json_t *p = payload != NULL ? json_loads(payload, 0, NULL) : NULL;
+	json_t *jws;
+
+	if (payload != NULL)
+		assert_non_null(p);
+	jws = jws_new(s, url, ACCT, "nonce", p, e);
+	json_decref(p);
+	return jws;
+}
+
+static void
+assert_refused(const struct signer *s, const char *url, const char *payload,
+    const char *part)
+{
+	struct err e = { "" };
+
+	assert_null(sign(s, url, payload, &e));
+	assert_contains(e.msg, "the key process refused to sign");
+	assert_contains(e.msg, part);
+}
+
+static void
+keyproc__signs_a_post_to_the_ca_that_verifies_with_its_jwk(void **state)
+{
+	struct fixture *f = *state;
+	struct signer *s = start(f, KEYPROC_POLICY_ORDER);
+	struct signer *local;
+	struct err e = { "" };
+	json_t *jws, *jwk, *want;
+	char *input;
+
+	local = signer_new(f->key, &e);
+	assert_non_null(local);
+	jwk = signer_jwk(s);
+	want = signer_jwk(local);
+	assert_true(json_equal(jwk, want));
+	assert_string_equal(signer_alg(s), "ES256");
+	assert_string_equal(signer_key_type(s), "ec-256");
+	assert_string_equal(signer_thumbprint(s), signer_thumbprint(local));
+	assert_string_equal(signer_key_id(s), signer_key_id(local));
+	jws = sign(s, "https://CA.test:443/new-order",
+	    "{\"identifiers\":[{\"type\":\"dns\",\"value\":\"a.test\"}]}", &e);
+	if (jws == NULL)
+		fail_msg("%s", e.msg);
+	input = signing_input_of(jws);
+	assert_true(testkeys_verify_b64url(f->key, "ES256", input,
+	    string_member(jws, "signature")));
+	free(input);
+	json_decref(jws);
+	/* POST-as-GET and a newAccount lookup are what every run needs. */
+	assert_non_null(jws = sign(s, "https://ca.test/order/7", NULL, &e));
+	json_decref(jws);
+	assert_non_null(jws = sign(s, "https://ca.test/new-acct",
+	    "{\"onlyReturnExisting\":true}", &e));
+	json_decref(jws);
+	json_decref(jwk);
+	json_decref(want);
+	signer_free(local);
+	signer_free(s);
+}
+
+static void
+keyproc__refuses_a_url_on_another_origin(void **state)
+{
+	struct fixture *f = *state;
+	struct signer *s = start(f, KEYPROC_POLICY_ACCOUNT |
+	    KEYPROC_POLICY_REVOKE);
+
+	assert_refused(s, "https://evil.test/new-order", "{}",
+	    "for https://evil.test/new-order: not on https://ca.test, the CA "
+	    "this run talks to");
+	assert_refused(s, "https://ca.test:8443/x", NULL, "not on");
+	assert_refused(s, "http://ca.test/x", NULL, "not on");
+	assert_refused(s, "https://ca.test@evil.test/x", NULL, "not on");
+	assert_refused(s, "https://ca.test.evil.test/x", NULL, "not on");
+	signer_free(s);
+}
+
+static void
+keyproc__refuses_key_change_deactivation_and_revocation_to_renew(void **state)
+{
+	struct fixture *f = *state;
+	struct signer *s = start(f, KEYPROC_POLICY_ORDER);
+
+	assert_refused(s, "https://ca.test/key-change",
+	    "{\"protected\":\"e30\",\"payload\":\"e30\",\"signature\":\"AA\"}",
+	    "a key change (a JWS) for https://ca.test/key-change: this command "
+	    "may not make one");
+	assert_refused(s, "https://ca.test/key-change",
+	    "{\"account\":\"" ACCT "\",\"oldKey\":{}}", "a key change");
+	assert_refused(s, ACCT, "{\"status\":\"deactivated\"}",
+	    "a deactivation for " ACCT ": this command deactivates nothing");
+	assert_refused(s, "https://ca.test/revoke-cert",
+	    "{\"certificate\":\"MIIB\",\"reason\":1}", "a revocation");
+	assert_refused(s, ACCT, "{\"contact\":[\"mailto:a@b.test\"]}",
+	    "a contact change");
+	signer_free(s);
+}
+
+static void
+keyproc__signs_what_the_policy_of_the_command_allows(void **state)
+{
+	struct fixture *f = *state;
+	struct signer *acct = start(f, KEYPROC_POLICY_ACCOUNT);
+	struct signer *revoke = start(f, KEYPROC_POLICY_REVOKE);
+	struct err e = { "" };
+	json_t *jws;
+
+	assert_non_null(jws = sign(acct, ACCT, "{\"status\":\"deactivated\"}",
+	    &e));
+	json_decref(jws);
+	assert_non_null(jws = sign(acct, "https://ca.test/key-change",
+	    "{\"protected\":\"e30\",\"payload\":\"e30\",\"signature\":\"AA\"}",
+	    &e));
+	json_decref(jws);
+	assert_refused(acct, "https://ca.test/revoke-cert",
+	    "{\"certificate\":\"MIIB\"}", "a revocation");
+	assert_non_null(jws = sign(revoke, "https://ca.test/revoke-cert",
+	    "{\"certificate\":\"MIIB\"}", &e));
+	json_decref(jws);
+	assert_refused(revoke, ACCT, "{\"status\":\"deactivated\"}",
+	    "deactivation");
+	signer_free(acct);
+	signer_free(revoke);
+}
+
+/* base64url of text, for signing inputs made by hand. */
+static char *
+b64(const char *text)
+{
+	return b64url_encode(text, strlen(text));
+}
+
+static void
+keyproc_check__refuses_malformed_signing_inputs(void **state)
+{
+	char *hdr = b64("{\"alg\":\"ES256\",\"url\":\"https://ca.test/x\"}");
+	char *rs = b64("{\"alg\":\"RS256\",\"url\":\"https://ca.test/x\"}");
+	char *dup = b64("{\"status\":\"valid\",\"status\":\"deactivated\"}");
+	char *arr = b64("[1]"), in[512];
+	struct err e = { "" };
+
+	(void)state;
+	assert_int_equal(keyproc_check("abc", 3, "ES256", CA, 0, &e), -1);
+	assert_contains(e.msg, "not a JWS signing input");
+	snprintf(in, sizeof(in), "%s.", rs);
+	assert_int_equal(keyproc_check(in, strlen(in), "ES256", CA, 0, &e), -1);
+	assert_contains(e.msg, "alg is not the key's ES256");
+	snprintf(in, sizeof(in), "%s.%s", hdr, dup);
+	assert_int_equal(keyproc_check(in, strlen(in), "ES256", CA, 0, &e), -1);
+	assert_contains(e.msg, "the payload is not a JSON object");
+	snprintf(in, sizeof(in), "%s.%s", hdr, arr);
+	assert_int_equal(keyproc_check(in, strlen(in), "ES256", CA, 0, &e), -1);
+	snprintf(in, sizeof(in), "%s.", hdr);
+	assert_int_equal(keyproc_check(in, strlen(in), "ES256", CA, 0, &e), 0);
+	assert_int_equal(keyproc_check(in, strlen(in), "ES256",
+	    "http://ca.test/dir", 0, &e), -1);
+	assert_contains(e.msg, "is not an https URL");
+	free(hdr);
+	free(rs);
+	free(dup);
+	free(arr);
+}
+
+/* The one child of this process (the key process), from /proc. */
+static pid_t
+only_child(void)
+{
+	char path[64];
+	long pid = -1;
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%ld/children",
+	    (long)getpid());
+	if ((fp = fopen(path, "r")) == NULL || fscanf(fp, "%ld", &pid) != 1)
+		fail_msg("cannot read %s", path);
+	fclose(fp);
+	return (pid_t)pid;
+}
+
+static void
+keyproc__a_dead_key_process_fails_signing_cleanly(void **state)
+{
+	struct fixture *f = *state;
+	struct signer *s = start(f, KEYPROC_POLICY_ORDER);
+	struct err e = { "" };
+
+	assert_int_equal(kill(only_child(), SIGKILL), 0);
+	assert_null(sign(s, "https://ca.test/order/7", NULL, &e));
+	assert_string_equal(e.msg, "the key process ended");
+	signer_free(s);
+}
+
+static void
+keyproc__keeps_only_its_socket_and_stderr_open(void **state)
+{
+	struct fixture *f = *state;
+	struct signer *s = start(f, KEYPROC_POLICY_ORDER);
+	struct dirent *d;
+	char path[64], open_fds[64] = "";
+	DIR *dir;
+
+	snprintf(path, sizeof(path), "/proc/%ld/fd", (long)only_child());
+	assert_non_null(dir = opendir(path));
+	/* Below 100: valgrind keeps descriptors of its own at the top. */
+	while ((d = readdir(dir)) != NULL)
+		if (d->d_name[0] != '.' && atoi(d->d_name) < 100)
+			snprintf(open_fds + strlen(open_fds), sizeof(open_fds) -
+			    strlen(open_fds), "%s ", d->d_name);
+	closedir(dir);
+	assert_string_equal(open_fds, "2 3 ");
+	signer_free(s);
+}
+
+static void
+keyproc_start__says_why_the_key_cannot_be_loaded(void **state)
+{
+	struct fixture *f = *state;
+	struct err e = { "" };
+	char *missing = path_in(f->t.path, "none.pem");
+
+	assert_null(keyproc_start(missing, CA, 0, &e));
+	assert_contains(e.msg, missing);
+	free(missing);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(
+		    keyproc__signs_a_post_to_the_ca_that_verifies_with_its_jwk,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    keyproc__refuses_a_url_on_another_origin, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    keyproc__refuses_key_change_deactivation_and_revocation_to_renew,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    keyproc__signs_what_the_policy_of_the_command_allows,
+		    setup, teardown),
+		cmocka_unit_test(keyproc_check__refuses_malformed_signing_inputs),
+		cmocka_unit_test_setup_teardown(
+		    keyproc__a_dead_key_process_fails_signing_cleanly,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    keyproc__keeps_only_its_socket_and_stderr_open,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    keyproc_start__says_why_the_key_cannot_be_loaded,
+		    setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
