@@ -18,7 +18,6 @@
  * payload ("termsOfServiceAgreed" with "contact") is signed under every
  * policy, as creating the account needs exactly that payload.
  */
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 
@@ -34,6 +33,8 @@
 #include "ipc.h"
 #include "key.h"
 #include "keyproc.h"
+#include "log.h"
+#include "sandbox.h"
 
 #define PARENT	"the parent process"
 #define CHILD	"the key process"
@@ -182,14 +183,23 @@ keyproc_check(const char *input, size_t len, const char *alg,
 }
 
 /*
- * The one place the key process gives up what it does not need.  The
- * seccomp profile (and Landlock) arrives with sandbox.c; until then only
- * no_new_privs.
+ * The one place the key process gives up what it does not need: from
+ * here on it holds the key in memory and its socket, and may use
+ * nothing else (sandbox.h, SANDBOX_COMPUTE).
  */
-static void
-keyproc_confine(void)
+static int
+keyproc_confine(struct err *e)
 {
-	(void)prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+	const struct sandbox_spec spec = { .profile = SANDBOX_COMPUTE,
+	    .mode = SANDBOX_AUTO };
+	char report[256];
+
+	if (sandbox_enter(&spec, report, sizeof report, e) == -1) {
+		err_prefix(e, "the key process cannot enter its sandbox");
+		return -1;
+	}
+	log_verbose("key process: %s", report);
+	return 0;
 }
 
 /* Keep the socket (as descriptor 3) and stderr; close the rest. */
@@ -276,7 +286,10 @@ child_main(int fd, const char *key_path, const char *directory_url,
 		s = signer_new(key, &e);
 	EVP_PKEY_free(key);
 	fd = close_others(fd);
-	keyproc_confine();
+	if (fd != -1 && s != NULL && keyproc_confine(&e) == -1) {
+		signer_free(s);
+		s = NULL;
+	}
 	if (fd == -1)
 		rc = 1;
 	else if (s == NULL)

@@ -20,6 +20,7 @@
 #include "jws.h"
 #include "key.h"
 #include "keyproc.h"
+#include "sandbox.h"
 #include "testkeys.h"
 #include "testutil.h"
 
@@ -290,6 +291,46 @@ keyproc__keeps_only_its_socket_and_stderr_open(void **state)
 	signer_free(s);
 }
 
+/* The value of a "Name:\tvalue" line of /proc/PID/status, as a number. */
+static long
+status_field(pid_t pid, const char *name)
+{
+	char path[64], line[256];
+	size_t n = strlen(name);
+	long value = -1;
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "/proc/%ld/status", (long)pid);
+	assert_non_null(fp = fopen(path, "r"));
+	while (fgets(line, sizeof(line), fp) != NULL)
+		if (strncmp(line, name, n) == 0 && line[n] == ':')
+			value = strtol(line + n + 1, NULL, 10);
+	fclose(fp);
+	return value;
+}
+
+/*
+ * Seen from outside, as the issue asks: no_new_privs, a seccomp filter
+ * (mode 2) where the kernel has it and valgrind is not in the way, and
+ * no longer root when started as root.
+ */
+static void
+keyproc__runs_in_its_sandbox(void **state)
+{
+	struct fixture *f = *state;
+	struct signer *s = start(f, KEYPROC_POLICY_ORDER);
+	struct sandbox_kernel k;
+	pid_t child = only_child();
+
+	sandbox_probe(&k);
+	assert_int_equal(status_field(child, "NoNewPrivs"), 1);
+	if (k.seccomp)
+		assert_int_equal(status_field(child, "Seccomp"), 2);
+	if (geteuid() == 0)
+		assert_int_not_equal(status_field(child, "Uid"), 0);
+	signer_free(s);
+}
+
 static void
 keyproc_start__says_why_the_key_cannot_be_loaded(void **state)
 {
@@ -323,6 +364,9 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    keyproc__keeps_only_its_socket_and_stderr_open,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    keyproc__runs_in_its_sandbox,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    keyproc_start__says_why_the_key_cannot_be_loaded,
