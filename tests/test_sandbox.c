@@ -39,16 +39,6 @@
 #include <openssl/ec.h>
 #include <openssl/evp.h>
 
-/* Valgrind runs the child's system calls itself: see skip_if_cannot. */
-#if defined(__has_include)
-#if __has_include(<valgrind/valgrind.h>)
-#include <valgrind/valgrind.h>
-#endif
-#endif
-#ifndef RUNNING_ON_VALGRIND
-#define RUNNING_ON_VALGRIND 0
-#endif
-
 #include "err.h"
 #include "sandbox.h"
 #include "testutil.h"
@@ -116,12 +106,12 @@ skip_if_cannot(bool seccomp, bool landlock)
 {
 	struct sandbox_kernel k;
 
-	if (RUNNING_ON_VALGRIND) {
+	sandbox_probe(&k);
+	if (k.valgrind) {
 		print_message("skipped under valgrind: it runs the child's "
 		    "system calls itself, which the sandbox refuses\n");
 		skip();
 	}
-	sandbox_probe(&k);
 	if ((seccomp && !k.seccomp) || (landlock && k.landlock_abi == 0)) {
 		print_message("skipped: this kernel has no %s\n",
 		    seccomp && !k.seccomp ? "seccomp" : "Landlock");
