@@ -285,7 +285,7 @@ keyproc__keeps_only_its_socket_and_stderr_open(void **state)
 	while ((d = readdir(dir)) != NULL)
 		if (d->d_name[0] != '.' && atoi(d->d_name) < 100)
 			snprintf(open_fds + strlen(open_fds), sizeof(open_fds) -
-			    strlen(open_fds), "%s ", d->d_name);
+			    strlen(open_fds), "%d ", atoi(d->d_name));
 	closedir(dir);
 	assert_string_equal(open_fds, "2 3 ");
 	signer_free(s);
