@@ -278,10 +278,14 @@ child_main(int fd, const char *key_path, const char *directory_url,
 	EVP_PKEY *key;
 	int rc = 1;
 
-	/* The parent handles interrupts and ends us by closing the socket. */
+	/*
+	 * The parent handles interrupts and ends us by closing the socket.
+	 * A SIGTERM for the whole group (systemd stopping the unit, timeout)
+	 * must not end us while the parent still unwinds and may sign.
+	 */
 	(void)signal(SIGINT, SIG_IGN);
 	(void)signal(SIGHUP, SIG_IGN);
-	(void)signal(SIGTERM, SIG_DFL);
+	(void)signal(SIGTERM, SIG_IGN);
 	if ((key = key_load(key_path, STORE_PRIVATE, &e)) != NULL)
 		s = signer_new(key, &e);
 	EVP_PKEY_free(key);

@@ -270,6 +270,24 @@ keyproc__a_dead_key_process_fails_signing_cleanly(void **state)
 	signer_free(s);
 }
 
+/*
+ * A SIGTERM for the whole process group (systemd, timeout) leaves the key
+ * process to the parent, which may still sign while it unwinds.
+ */
+static void
+keyproc__outlives_a_sigterm_to_the_group(void **state)
+{
+	struct fixture *f = *state;
+	struct signer *s = start(f, KEYPROC_POLICY_ORDER);
+	struct err e = { "" };
+	json_t *jws;
+
+	assert_int_equal(kill(only_child(), SIGTERM), 0);
+	assert_non_null(jws = sign(s, "https://ca.test/order/7", NULL, &e));
+	json_decref(jws);
+	signer_free(s);
+}
+
 static void
 keyproc__keeps_only_its_socket_and_stderr_open(void **state)
 {
@@ -364,6 +382,9 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    keyproc__keeps_only_its_socket_and_stderr_open,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    keyproc__outlives_a_sigterm_to_the_group,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    keyproc__runs_in_its_sandbox,
