@@ -488,6 +488,15 @@ dup_conf "$T/p"
 refused renew-dup-section "renew: section [a] is named twice" renew \
     renew -c "$T/dup.conf" a a
 
+# The config's sandbox is checked as --sandbox is, naming file and line.
+printf '[acmec]\nsandbox = on\n' >"$T/sandbox.conf"
+run renew-sandbox-on renew -c "$T/sandbox.conf"
+check_exit renew-sandbox-on 2 "renew with sandbox = on in the config: usage error"
+check "... naming the file, the line, the key and the modes" grep -qxF \
+    "acmec: $T/sandbox.conf:2: [acmec] sandbox: unknown mode 'on'; give auto, require or off" \
+    "$T/renew-sandbox-on.err"
+check "... before writing anything" test ! -e "$STATE"
+
 # ------------------------------------------------------------ not refused
 
 # A valid command line gets as far as the network (status 1, not 2).
