@@ -33,6 +33,7 @@ struct account {
 	char		*url;		/* NULL until known */
 	char		*status;	/* "valid", "deactivated", ... */
 	unsigned	 sign_policy;	/* KEYPROC_POLICY_* (keyproc.h) */
+	enum sandbox_mode sandbox;	/* of its key processes (--sandbox) */
 	int		 lock;		/* -1 when not held */
 };
 

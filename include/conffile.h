@@ -18,6 +18,7 @@
 
 #include "due.h"
 #include "err.h"
+#include "sandbox.h"
 #include "spec.h"
 
 #define CONF_DEFAULT_PATH	"/etc/acmec/acmec.conf"
@@ -68,6 +69,8 @@ struct conf {
 	char		*failure_hook;	/* after a renew with failures */
 	char		*metrics_file;
 	long		 timeout;	/* 1..3600; 0: not set */
+	/* Of the key process; not set is SANDBOX_AUTO, as the default. */
+	enum sandbox_mode sandbox;
 	struct conf_cert *certs;	/* in the order they were read */
 	size_t		 ncerts;
 };

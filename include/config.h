@@ -17,6 +17,7 @@
 #include "err.h"
 #include "http.h"
 #include "log.h"
+#include "sandbox.h"
 
 #define CONFIG_LE_PRODUCTION "https://acme-v02.api.letsencrypt.org/directory"
 #define CONFIG_LE_STAGING \
@@ -29,12 +30,15 @@
 #define CONFIG_GIVEN_CA_BUNDLE	0x2
 #define CONFIG_GIVEN_STATE_DIR	0x4
 #define CONFIG_GIVEN_TIMEOUT	0x8
+#define CONFIG_GIVEN_SANDBOX	0x10
 
 struct config {
 	const char	*directory_url;
 	const char	*ca_bundle;
 	const char	*state_dir;
 	long		 timeout;
+	/* How hard the key process insists on its sandbox (--sandbox). */
+	enum sandbox_mode sandbox;
 	unsigned	 given;		/* CONFIG_GIVEN_* */
 	/* Talk to the CA through this (tests); NULL: HTTPS (http.h). */
 	const struct transport *transport;

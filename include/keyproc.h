@@ -12,6 +12,7 @@
 #define ACMEC_KEYPROC_H
 
 #include "err.h"
+#include "sandbox.h"
 #include "signer.h"
 
 /* Requests beyond ordering and looking the account up, one bit each. */
@@ -29,11 +30,15 @@
 /*
  * Start the key process for the key at key_path, signing only for the CA
  * at directory_url (https) and the requests policy (KEYPROC_ALLOW_*)
- * allows.  A new signer (signer_free ends the process), or NULL with the
- * child's reason (a missing or unsupported key file, say) in *e.
+ * allows.  Once the key is loaded it enters the sandbox's compute
+ * profile as sandbox says (--sandbox): SANDBOX_OFF gives up nothing,
+ * SANDBOX_REQUIRE refuses to start without every layer.  -v prints what
+ * it has ("key process: ...").  A new signer (signer_free ends the
+ * process), or NULL with the child's reason (a missing or unsupported
+ * key file, a layer that SANDBOX_REQUIRE misses, say) in *e.
  */
 struct signer *keyproc_start(const char *key_path, const char *directory_url,
-    unsigned policy, struct err *e);
+    unsigned policy, enum sandbox_mode sandbox, struct err *e);
 
 /*
  * The check the key process makes before signing the len bytes at input

@@ -274,7 +274,8 @@ refuse_retired(const struct account *acct, const struct signer *s,
 static struct signer *
 key_signer(const struct account *acct, const char *path, struct err *e)
 {
-	return keyproc_start(path, acct->directory_url, acct->sign_policy, e);
+	return keyproc_start(path, acct->directory_url, acct->sign_policy,
+	    acct->sandbox, e);
 }
 
 /* A new key is made here, saved and forgotten, then loaded by the child. */
@@ -546,6 +547,7 @@ account_open(const struct config *cfg, struct acme *acme,
 	}
 	acct->lock = -1;
 	acct->sign_policy = opts->sign_policy;
+	acct->sandbox = cfg->sandbox;
 	if (account_prepare(acct, cfg, e) == -1 ||
 	    load_or_create_key(acct, opts->create, acme, e) == -1 ||
 	    record_load(acct, e) == -1)

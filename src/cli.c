@@ -12,6 +12,7 @@
 #include "config.h"
 #include "interrupt.h"
 #include "log.h"
+#include "sandbox.h"
 #include "usage.h"
 
 static int cmd_help(const struct config *, int, char **);
@@ -51,7 +52,8 @@ usage(FILE *out)
 	fprintf(out,
 	    "usage: acmec [--directory URL | --staging] [--ca-bundle FILE] "
 	    "[--state-dir DIR]\n"
-	    "             [--timeout SECONDS] [-v | -q] COMMAND [ARGS]\n"
+	    "             [--timeout SECONDS] [--sandbox MODE] [-v | -q] COMMAND "
+	    "[ARGS]\n"
 	    "       acmec help [COMMAND]\n"
 	    "       acmec [COMMAND] -h | --help\n"
 	    "       acmec --version\n\n");
@@ -63,6 +65,8 @@ usage(FILE *out)
 	    { "--state-dir DIR", "keep state in DIR (default /etc/acmec)" },
 	    { "--timeout SECONDS", "give up on a request after SECONDS "
 		"(default 30)" },
+	    { "--sandbox MODE", "sandbox layers: auto (default), require or "
+		"off" },
 	    { "-v, --verbose", "also print each HTTP request" },
 	    { "-q, --quiet", "print nothing when all goes well" },
 	    { "-h, --help", "print this and exit" },
@@ -108,12 +112,13 @@ cmd_help(const struct config *cfg, int argc, char **argv)
 
 /* The global options without a short form. */
 enum { OPT_DIRECTORY = 256, OPT_STAGING, OPT_CABUNDLE, OPT_STATEDIR,
-    OPT_TIMEOUT, OPT_VERSION };
+    OPT_TIMEOUT, OPT_SANDBOX, OPT_VERSION };
 
 /* The value of global option c; -1 after a usage error. */
 static int
 global_option(int c, struct config *cfg)
 {
+	struct err e = { "" };
 	char *end;
 
 	switch (c) {
@@ -143,6 +148,13 @@ global_option(int c, struct config *cfg)
 			return -1;
 		}
 		break;
+	case OPT_SANDBOX:
+		cfg->given |= CONFIG_GIVEN_SANDBOX;
+		if (sandbox_mode_parse(optarg, &cfg->sandbox, &e) == -1) {
+			usage_error(NULL, "%s", e.msg);
+			return -1;
+		}
+		break;
 	case 'v':
 		log_set_level(LOG_VERBOSE);
 		break;
@@ -169,6 +181,7 @@ global_conflicts(const int *seen, int seen_v, int seen_q)
 		{ OPT_CABUNDLE, "--ca-bundle" },
 		{ OPT_STATEDIR, "--state-dir" },
 		{ OPT_TIMEOUT, "--timeout" },
+		{ OPT_SANDBOX, "--sandbox" },
 	};
 
 	if (SEEN(OPT_STAGING) && SEEN(OPT_DIRECTORY))
@@ -196,6 +209,7 @@ parse_global_options(int argc, char **argv, struct config *cfg)
 		{ "ca-bundle", required_argument, NULL, OPT_CABUNDLE },
 		{ "state-dir", required_argument, NULL, OPT_STATEDIR },
 		{ "timeout",   required_argument, NULL, OPT_TIMEOUT },
+		{ "sandbox",   required_argument, NULL, OPT_SANDBOX },
 		{ "verbose",   no_argument,	  NULL, 'v' },
 		{ "quiet",     no_argument,	  NULL, 'q' },
 		{ "help",      no_argument,	  NULL, 'h' },

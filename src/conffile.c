@@ -46,7 +46,7 @@
 enum key_id {
 	K_DIRECTORY, K_CA_BUNDLE, K_STATE_DIR, K_CONTACT, K_AGREE_TOS,
 	K_EAB_KID, K_EAB_HMAC_KEY, K_EAB_HMAC_KEY_FILE, K_PARALLEL,
-	K_POST_HOOK, K_FAILURE_HOOK, K_METRICS_FILE, K_TIMEOUT,
+	K_POST_HOOK, K_FAILURE_HOOK, K_METRICS_FILE, K_TIMEOUT, K_SANDBOX,
 	K_NAMES, K_WEBROOT, K_KEY_TYPE, K_CSR, K_OUT, K_DEPLOY_HOOK,
 	K_PROFILE, K_RENEW_BEFORE, K_MEMCACHED, K_CHAIN_TRUST,
 	K_PREFERRED_CHAIN, K_REUSE_KEY, K_NEXT_KEY,
@@ -268,17 +268,27 @@ set_state_dir(struct parse *p, const char *value, struct err *e)
 	return (p->conf->state_dir = dup_path(value, e)) ? 0 : -1;
 }
 
+/*
+ * The message of a check shared with the command line starts with the
+ * option, as "--contact " or "--sandbox: ": drop it, the key is named
+ * in front.
+ */
+static void
+drop_option_name(struct err *e, const char *opt)
+{
+	size_t n = strlen(opt);
+
+	if (strncmp(e->msg, opt, n) == 0)
+		memmove(e->msg, e->msg + n, strlen(e->msg) - n + 1);
+}
+
 static int
 add_contact(struct parse *p, const char *contact, struct err *e)
 {
-	static const char opt[] = "--contact ";
 	struct conf *c = p->conf;
 
 	if (contact_check(contact, e) == -1) {
-		/* The message names the option of the command line. */
-		if (strncmp(e->msg, opt, sizeof(opt) - 1) == 0)
-			memmove(e->msg, e->msg + sizeof(opt) - 1,
-			    strlen(e->msg) - (sizeof(opt) - 1) + 1);
+		drop_option_name(e, "--contact ");
 		return -1;
 	}
 	if (c->ncontacts == ACCOUNT_MAX_CONTACTS) {
@@ -383,6 +393,16 @@ static int
 set_timeout(struct parse *p, const char *value, struct err *e)
 {
 	return long_value(value, 1, 3600, &p->conf->timeout, e);
+}
+
+static int
+set_sandbox(struct parse *p, const char *value, struct err *e)
+{
+	if (sandbox_mode_parse(value, &p->conf->sandbox, e) == -1) {
+		drop_option_name(e, "--sandbox: ");
+		return -1;
+	}
+	return 0;
 }
 
 /* --- certificate sections --------------------------------------------- */
@@ -562,6 +582,8 @@ static const struct key_def keys[K_COUNT] = {
 	    "the absolute path of a file" },
 	[K_TIMEOUT] = { "timeout", SEC_ACMEC, set_timeout,
 	    "seconds, from 1 to 3600" },
+	[K_SANDBOX] = { "sandbox", SEC_ACMEC, set_sandbox,
+	    "auto, require or off" },
 	[K_NAMES] = { "names", SEC_CERT, set_names,
 	    "domain names, separated by spaces" },
 	[K_WEBROOT] = { "webroot", SEC_CERT, set_webroot,

@@ -24,6 +24,7 @@ config_defaults(struct config *cfg)
 	cfg->ca_bundle = NULL;
 	cfg->state_dir = CONFIG_STATE_DIR;
 	cfg->timeout = CONFIG_TIMEOUT;
+	cfg->sandbox = SANDBOX_AUTO;
 	cfg->given = 0;
 	cfg->transport = NULL;
 }

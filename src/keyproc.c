@@ -185,13 +185,13 @@ keyproc_check(const char *input, size_t len, const char *alg,
 /*
  * The one place the key process gives up what it does not need: from
  * here on it holds the key in memory and its socket, and may use
- * nothing else (sandbox.h, SANDBOX_COMPUTE).
+ * nothing else (sandbox.h, SANDBOX_COMPUTE), as hard as mode insists.
  */
 static int
-keyproc_confine(struct err *e)
+keyproc_confine(enum sandbox_mode mode, struct err *e)
 {
 	const struct sandbox_spec spec = { .profile = SANDBOX_COMPUTE,
-	    .mode = SANDBOX_AUTO };
+	    .mode = mode };
 	char report[256];
 
 	if (sandbox_enter(&spec, report, sizeof report, e) == -1) {
@@ -271,7 +271,7 @@ serve(int fd, const struct signer *s, const char *directory_url,
 
 static int
 child_main(int fd, const char *key_path, const char *directory_url,
-    unsigned policy)
+    unsigned policy, enum sandbox_mode sandbox)
 {
 	struct signer *s = NULL;
 	struct err e = { "" };
@@ -290,7 +290,7 @@ child_main(int fd, const char *key_path, const char *directory_url,
 		s = signer_new(key, &e);
 	EVP_PKEY_free(key);
 	fd = close_others(fd);
-	if (fd != -1 && s != NULL && keyproc_confine(&e) == -1) {
+	if (fd != -1 && s != NULL && keyproc_confine(sandbox, &e) == -1) {
 		signer_free(s);
 		s = NULL;
 	}
@@ -346,7 +346,7 @@ receive_hello(int fd, pid_t pid, const char *key_path, struct err *e)
 
 struct signer *
 keyproc_start(const char *key_path, const char *directory_url,
-    unsigned policy, struct err *e)
+    unsigned policy, enum sandbox_mode sandbox, struct err *e)
 {
 	int sv[2];
 	pid_t pid;
@@ -364,7 +364,8 @@ keyproc_start(const char *key_path, const char *directory_url,
 	}
 	if (pid == 0) {
 		close(sv[0]);
-		_exit(child_main(sv[1], key_path, directory_url, policy));
+		_exit(child_main(sv[1], key_path, directory_url, policy,
+		    sandbox));
 	}
 	close(sv[1]);
 	return receive_hello(sv[0], pid, key_path, e);

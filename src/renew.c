@@ -44,6 +44,8 @@ renew_apply_conf(const struct conf *c, struct config *cfg,
 		cfg->state_dir = c->state_dir;
 	if (c->timeout > 0 && !(cfg->given & CONFIG_GIVEN_TIMEOUT))
 		cfg->timeout = c->timeout;
+	if (!(cfg->given & CONFIG_GIVEN_SANDBOX))
+		cfg->sandbox = c->sandbox;
 	acct->create = acct->request.agree_tos = c->agree_tos;
 	acct->request.contacts = (const char *const *)c->contacts;
 	acct->request.ncontacts = c->ncontacts;

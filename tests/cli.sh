@@ -159,6 +159,21 @@ raw no-value --state-dir
 check_refused no-value "--state-dir needs a value" "" "global option without its value"
 raw timeout --timeout 0 help
 check_refused timeout "--timeout 0: give 1 to 3600 seconds" "" "--timeout 0"
+raw sandbox-on --sandbox=on help
+check_refused sandbox-on "--sandbox: unknown mode 'on'; give auto, require or off" "" \
+    "--sandbox=on"
+raw sandbox-case --sandbox OFF help
+check_refused sandbox-case "--sandbox: unknown mode 'OFF'; give auto, require or off" "" \
+    "--sandbox OFF (modes are lower case)"
+raw sandbox-empty --sandbox= help
+check_refused sandbox-empty "--sandbox needs a value, not an empty string" "" \
+    "--sandbox="
+raw sandbox-twice --sandbox=off --sandbox off help
+check_refused sandbox-twice "--sandbox given twice; give it once" "" "--sandbox twice"
+for mode in auto require off; do
+	raw "sandbox-$mode" --sandbox="$mode" help
+	check_usage "sandbox-$mode" COMMAND "--sandbox=$mode is accepted"
+done
 
 # ------------------------------------------------------------ empty values
 
@@ -473,10 +488,22 @@ dup_conf "$T/p"
 refused renew-dup-section "renew: section [a] is named twice" renew \
     renew -c "$T/dup.conf" a a
 
+# The config's sandbox is checked as --sandbox is, naming file and line.
+printf '[acmec]\nsandbox = on\n' >"$T/sandbox.conf"
+run renew-sandbox-on renew -c "$T/sandbox.conf"
+check_exit renew-sandbox-on 2 "renew with sandbox = on in the config: usage error"
+check "... naming the file, the line, the key and the modes" grep -qxF \
+    "acmec: $T/sandbox.conf:2: [acmec] sandbox: unknown mode 'on'; give auto, require or off" \
+    "$T/renew-sandbox-on.err"
+check "... before writing anything" test ! -e "$STATE"
+
 # ------------------------------------------------------------ not refused
 
 # A valid command line gets as far as the network (status 1, not 2).
 run reach account new --agree-tos --contact mailto:admin@example.com
 check_exit reach 1 "a valid account new gets past the checks (fails on the network)"
+rm -rf "$STATE"
+run reach-sandbox-off --sandbox=off account new --agree-tos
+check_exit reach-sandbox-off 1 "--sandbox=off account new gets past the checks (fails on the network)"
 
 summary

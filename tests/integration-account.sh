@@ -545,6 +545,35 @@ scenario_pending_accepted() {
 	    retired "$s" "$(key_id "$T/accepted-old.pem")"
 }
 
+# 12. --sandbox: off gives the key process nothing to give up and says so
+# under -v; require runs where auto has every layer (seccomp and Landlock,
+# not under valgrind), and elsewhere stops with exit 1 naming what is
+# missing, before anything is signed.
+scenario_sandbox() {
+	local s=$T/sandbox mode
+	STATE=$s
+	new_account "$s" sandbox-new
+	check_exit sandbox-new 0 "sandbox: account new exits 0"
+	for mode in auto off require; do
+		run "sandbox-$mode" -v --sandbox="$mode" account show
+	done
+	check_exit sandbox-off 0 "sandbox: account show --sandbox=off exits 0"
+	check "sandbox: -v with --sandbox=off says key process: sandbox: off" \
+	    grep -qxF "acmec: key process: sandbox: off" "$T/sandbox-off.err"
+	if grep -q '^acmec: key process: .*landlock: yes.*seccomp: yes' \
+	    "$T/sandbox-auto.err"; then
+		check_exit sandbox-require 0 "sandbox: --sandbox=require with every layer there exits 0"
+		check "... and -v says seccomp: yes" grep -q \
+		    '^acmec: key process: .*seccomp: yes$' "$T/sandbox-require.err"
+	else
+		check_exit sandbox-require 1 "sandbox: --sandbox=require with a layer missing exits 1"
+		check_says_fixed sandbox-require "; --sandbox=auto runs without it" \
+		    "... saying what is missing and that --sandbox=auto runs without it"
+		check "... before anything is signed (no POST)" test "$(grep -c \
+		    '^acmec: POST ' "$T/sandbox-require.err")" = 0
+	fi
+}
+
 # 7. External account binding: a CA restarted with EAB required.
 scenario_eab() {
 	local s=$T/eab n
@@ -586,6 +615,7 @@ scenario_revoke_certkey
 scenario_no_account
 scenario_pending
 scenario_pending_accepted
+scenario_sandbox
 scenario_eab
 
 # ------------------------------------------------------------ summary

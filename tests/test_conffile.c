@@ -141,6 +141,7 @@ static const char full_file[] =
     "metrics-file = /var/lib/node_exporter/acmec.prom\n"
     "state-dir = /var/lib/acmec\n"
     "timeout = 45\n"
+    "sandbox = require\n"
     "\n"
     "# the web site\n"
     "[example.com]\n"
@@ -184,11 +185,12 @@ conf_load__reads_every_key(void **state)
 	    "/var/lib/node_exporter/acmec.prom");
 	assert_string_equal(c->state_dir, "/var/lib/acmec");
 	assert_int_equal(c->timeout, 45);
+	assert_int_equal(c->sandbox, SANDBOX_REQUIRE);
 	assert_int_equal(c->ncerts, 2);
 
 	assert_string_equal(web->section, "example.com");
 	assert_string_equal(web->file, f->conf);
-	assert_int_equal(web->line, 18);
+	assert_int_equal(web->line, 19);
 	assert_int_equal(web->spec.names.n, 2);
 	assert_string_equal(web->spec.names.v[0], "example.com");
 	assert_string_equal(web->spec.names.v[1], "www.example.com");
@@ -207,7 +209,7 @@ conf_load__reads_every_key(void **state)
 	assert_true(web->spec.reuse_key);
 
 	assert_string_equal(mail->section, "mail");
-	assert_int_equal(mail->line, 28);
+	assert_int_equal(mail->line, 29);
 	assert_int_equal(mail->spec.names.n, 0);
 	assert_string_equal(mail->spec.csr_path, "/etc/acmec/mail.csr");
 	assert_string_equal(mail->spec.chain_trust, "/etc/ssl/client-roots.pem");
@@ -258,6 +260,7 @@ conf_load__leaves_unset_keys_at_their_defaults(void **state)
 	assert_null(c->failure_hook);
 	assert_null(c->metrics_file);
 	assert_int_equal(c->timeout, 0);
+	assert_int_equal(c->sandbox, SANDBOX_AUTO);
 	assert_false(cert->spec.key_type_given);
 	assert_null(cert->spec.out_dir);
 	assert_null(cert->spec.deploy_hook);
@@ -410,13 +413,13 @@ conf_load__refuses_unknown_keys_naming_the_known_ones(void **state)
 	    "%s:2: [acmec] staging: unknown key ([acmec] takes directory, "
 	    "ca-bundle, state-dir, contact, agree-tos, eab-kid, eab-hmac-key, "
 	    "eab-hmac-key-file, parallel, post-hook, failure-hook, "
-	    "metrics-file, timeout)", f->conf);
+	    "metrics-file, timeout, sandbox)", f->conf);
 	/* Keys are matched exactly. */
 	assert_refused(f, "[acmec]\nAgree-TOS = yes\n",
 	    "%s:2: [acmec] Agree-TOS: unknown key ([acmec] takes directory, "
 	    "ca-bundle, state-dir, contact, agree-tos, eab-kid, eab-hmac-key, "
 	    "eab-hmac-key-file, parallel, post-hook, failure-hook, "
-	    "metrics-file, timeout)", f->conf);
+	    "metrics-file, timeout, sandbox)", f->conf);
 }
 
 static void
@@ -673,6 +676,12 @@ static const struct bad_value bad_values[] = {
 	  "number from 1 to 3600" },
 	{ acmec_text, "timeout = 99999999999999999999", "[acmec] timeout: "
 	  "99999999999999999999: give a whole number from 1 to 3600" },
+	{ acmec_text, "sandbox = on", "[acmec] sandbox: unknown mode 'on'; "
+	  "give auto, require or off" },
+	{ acmec_text, "sandbox = Off", "[acmec] sandbox: unknown mode 'Off'; "
+	  "give auto, require or off" },
+	{ acmec_text, "sandbox =", "[acmec] sandbox: no value: give auto, "
+	  "require or off" },
 	{ acmec_text, "directory = http://ca.example/dir", "[acmec] directory: "
 	  "http://ca.example/dir is not an https URL: give the URL of the "
 	  "CA's ACME directory, e.g. "

@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,12 +21,35 @@
 #include "jws.h"
 #include "key.h"
 #include "keyproc.h"
+#include "log.h"
 #include "sandbox.h"
 #include "testkeys.h"
 #include "testutil.h"
 
 #define CA	"https://ca.test/dir"
 #define ACCT	"https://ca.test/acct/1"
+
+/*
+ * The kernel the key process believes it runs on; NULL: the real one.
+ * sandbox_enter is wrapped (-Wl,--wrap, Makefile.am) because keyproc
+ * has no seam of its own for it: the pretence goes through the
+ * sandbox's own, sandbox_enter_with.
+ */
+static const struct sandbox_kernel *pretend_kernel;
+
+int __real_sandbox_enter(const struct sandbox_spec *s, char *report,
+    size_t len, struct err *e);
+int __wrap_sandbox_enter(const struct sandbox_spec *s, char *report,
+    size_t len, struct err *e);
+
+int
+__wrap_sandbox_enter(const struct sandbox_spec *s, char *report, size_t len,
+    struct err *e)
+{
+	if (pretend_kernel == NULL)
+		return __real_sandbox_enter(s, report, len, e);
+	return sandbox_enter_with(pretend_kernel, s, report, len, e);
+}
 
 struct fixture {
 	struct tmpdir	 t;
@@ -65,7 +89,8 @@ static struct signer *
 start(const struct fixture *f, unsigned policy)
 {
 	struct err e = { "" };
-	struct signer *s = keyproc_start(f->path, CA, policy, &e);
+	struct signer *s = keyproc_start(f->path, CA, policy, SANDBOX_AUTO,
+	    &e);
 
 	if (s == NULL)
 		fail_msg("keyproc_start: %s", e.msg);
@@ -349,6 +374,110 @@ keyproc__runs_in_its_sandbox(void **state)
 	signer_free(s);
 }
 
+/* No child left: the key process that refused to start was reaped. */
+static void
+assert_no_child(void)
+{
+	char path[64], *children;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%ld/children",
+	    (long)getpid());
+	assert_non_null(children = read_file(path, NULL));
+	assert_string_equal(children, "");
+	free(children);
+}
+
+/*
+ * --sandbox=require on a kernel without one of the layers: no signer,
+ * the sandbox's own message naming the layer and the way out, and no
+ * key process left behind.
+ */
+static void
+keyproc_start__with_require_refuses_a_kernel_that_lacks_a_layer(void **state)
+{
+	static const struct {
+		struct sandbox_kernel	 kernel;
+		const char		*layer;
+	} kernels[] = {
+		{ { .seccomp = true, .landlock_abi = 0 }, "needs Landlock" },
+		{ { .seccomp = false, .landlock_abi = 3 }, "needs seccomp" },
+	};
+	struct fixture *f = *state;
+
+	for (size_t i = 0; i < sizeof(kernels) / sizeof(kernels[0]); i++) {
+		struct err e = { "" };
+
+		pretend_kernel = &kernels[i].kernel;
+		assert_null(keyproc_start(f->path, CA, KEYPROC_POLICY_ORDER,
+		    SANDBOX_REQUIRE, &e));
+		pretend_kernel = NULL;
+		assert_contains(e.msg, "the key process cannot enter its "
+		    "sandbox: the sandbox ");
+		assert_contains(e.msg, kernels[i].layer);
+		assert_contains(e.msg, "; --sandbox=auto runs without it");
+		assert_no_child();
+	}
+}
+
+/* Where every layer is there, require is auto that checked first. */
+static void
+keyproc_start__with_require_runs_where_every_layer_is_there(void **state)
+{
+	struct fixture *f = *state;
+	struct sandbox_kernel k;
+	struct signer *s;
+	struct err e = { "" };
+
+	sandbox_probe(&k);
+	if (k.valgrind || !k.seccomp || k.landlock_abi == 0)
+		skip();
+	s = keyproc_start(f->path, CA, KEYPROC_POLICY_ORDER, SANDBOX_REQUIRE,
+	    &e);
+	if (s == NULL)
+		fail_msg("keyproc_start: %s", e.msg);
+	assert_int_equal(status_field(only_child(), "Seccomp"), 2);
+	signer_free(s);
+}
+
+/*
+ * --sandbox=off: the key process keeps what it was started with (no
+ * no_new_privs, no filter, the same user), still signs, and -v says so.
+ */
+static void
+keyproc__with_sandbox_off_gives_up_nothing_and_says_so(void **state)
+{
+	struct fixture *f = *state;
+	char *log_path = path_in(f->t.path, "stderr.log"), *logged;
+	int saved = dup(STDERR_FILENO), fd;
+	enum log_level level = log_get_level();
+	struct signer *s;
+	struct err e = { "" };
+	json_t *jws;
+
+	assert_true(saved != -1);
+	assert_true((fd = open(log_path, O_WRONLY | O_CREAT | O_TRUNC,
+	    0600)) != -1);
+	assert_true(dup2(fd, STDERR_FILENO) != -1);
+	close(fd);
+	log_set_level(LOG_VERBOSE);
+	s = keyproc_start(f->path, CA, KEYPROC_POLICY_ORDER, SANDBOX_OFF, &e);
+	log_set_level(level);
+	assert_true(dup2(saved, STDERR_FILENO) != -1);
+	close(saved);
+	if (s == NULL)
+		fail_msg("keyproc_start: %s", e.msg);
+	assert_non_null(logged = read_file(log_path, NULL));
+	assert_string_equal(logged, "acmec: key process: sandbox: off\n");
+	assert_int_equal(status_field(only_child(), "NoNewPrivs"), 0);
+	assert_int_equal(status_field(only_child(), "Seccomp"), 0);
+	assert_int_equal(status_field(only_child(), "Uid"), (long)getuid());
+	assert_non_null(jws = sign(s, "https://ca.test/order/7", NULL, &e));
+	json_decref(jws);
+	signer_free(s);
+	free(logged);
+	free(log_path);
+}
+
 static void
 keyproc_start__says_why_the_key_cannot_be_loaded(void **state)
 {
@@ -356,7 +485,7 @@ keyproc_start__says_why_the_key_cannot_be_loaded(void **state)
 	struct err e = { "" };
 	char *missing = path_in(f->t.path, "none.pem");
 
-	assert_null(keyproc_start(missing, CA, 0, &e));
+	assert_null(keyproc_start(missing, CA, 0, SANDBOX_AUTO, &e));
 	assert_contains(e.msg, missing);
 	free(missing);
 }
@@ -388,6 +517,15 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    keyproc__runs_in_its_sandbox,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    keyproc_start__with_require_refuses_a_kernel_that_lacks_a_layer,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    keyproc_start__with_require_runs_where_every_layer_is_there,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    keyproc__with_sandbox_off_gives_up_nothing_and_says_so,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    keyproc_start__says_why_the_key_cannot_be_loaded,

@@ -143,6 +143,33 @@ renew_assess_local__finds_nothing_changed_when_the_config_matches(
 	assert_false(c->it.spec.new_key);
 }
 
+/* The config's sandbox is taken unless --sandbox said otherwise. */
+static void
+renew_apply_conf__takes_the_sandbox_unless_the_command_line_gave_one(
+    void **state)
+{
+	struct conf conf = { .sandbox = SANDBOX_OFF };
+	struct account_options acct = { .create = false };
+	struct config cfg;
+
+	(void)state;
+	config_defaults(&cfg);
+	renew_apply_conf(&conf, &cfg, &acct);
+	assert_int_equal(cfg.sandbox, SANDBOX_OFF);
+
+	config_defaults(&cfg);
+	cfg.sandbox = SANDBOX_REQUIRE;
+	cfg.given |= CONFIG_GIVEN_SANDBOX;
+	renew_apply_conf(&conf, &cfg, &acct);
+	assert_int_equal(cfg.sandbox, SANDBOX_REQUIRE);
+
+	/* --sandbox=auto wins too, over a config that says off. */
+	config_defaults(&cfg);
+	cfg.given |= CONFIG_GIVEN_SANDBOX;
+	renew_apply_conf(&conf, &cfg, &acct);
+	assert_int_equal(cfg.sandbox, SANDBOX_AUTO);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 int
@@ -152,6 +179,8 @@ main(void)
 		T(renew_assess_local__takes_new_names_and_key_type_at_once),
 		T(renew_assess_local__takes_a_new_key_type_when_forced),
 		T(renew_assess_local__finds_nothing_changed_when_the_config_matches),
+		cmocka_unit_test(
+		    renew_apply_conf__takes_the_sandbox_unless_the_command_line_gave_one),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
