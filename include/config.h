@@ -17,6 +17,7 @@
 #include "err.h"
 #include "http.h"
 #include "log.h"
+#include "netproc.h"
 #include "sandbox.h"
 
 #define CONFIG_LE_PRODUCTION "https://acme-v02.api.letsencrypt.org/directory"
@@ -37,11 +38,13 @@ struct config {
 	const char	*ca_bundle;
 	const char	*state_dir;
 	long		 timeout;
-	/* How hard the key process insists on its sandbox (--sandbox). */
+	/* How hard the key and network processes insist (--sandbox). */
 	enum sandbox_mode sandbox;
 	unsigned	 given;		/* CONFIG_GIVEN_* */
 	/* Talk to the CA through this (tests); NULL: HTTPS (http.h). */
 	const struct transport *transport;
+	/* HTTPS through the network process (main starts it); NULL: here. */
+	struct netproc	*network;
 };
 
 void config_defaults(struct config *cfg);

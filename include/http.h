@@ -19,6 +19,8 @@ struct http_options {
 	long		 connect_timeout; /* seconds */
 	/* Returns non-zero when the user asked to stop (SIGINT/SIGTERM). */
 	int		(*interrupted)(void);
+	/* Readable: wait() returns early (the network process's socket). */
+	const int	*wake_fd;
 };
 
 struct http_response {

@@ -23,6 +23,11 @@ enum ipc_type {
 	IPC_SIGN,		/* a JWS signing input to sign */
 	IPC_SIGNATURE,		/* the signature, raw bytes */
 	IPC_REFUSED,		/* why a request was not answered, text */
+	IPC_MORE,		/* a part of a long message (ipc_send_long) */
+	IPC_CONFIGURE,		/* network process: its options, JSON text */
+	IPC_READY,		/* network process: configured */
+	IPC_REQUEST,		/* an HTTP request: JSON text, NUL, body */
+	IPC_RESPONSE,		/* its answer: JSON text, NUL, body */
 	IPC_TYPE_END		/* not a type: one past the last */
 };
 
@@ -39,12 +44,35 @@ struct ipc_msg {
 int ipc_send(int fd, const char *peer, enum ipc_type type, const void *body,
     size_t len, struct err *e);
 
+/*
+ * ipc_send, but 1 and nothing sent when the peer's buffer is full, so
+ * that a process the peer waits on can read meanwhile.
+ */
+int ipc_try_send(int fd, const char *peer, enum ipc_type type,
+    const void *body, size_t len, struct err *e);
+
 /* Receive one message; new, or NULL with *e saying what was wrong. */
 struct ipc_msg *ipc_recv(int fd, const char *peer, struct err *e);
 
 /* Check and copy the n bytes of one packet at buf; new, or NULL. */
 struct ipc_msg *ipc_parse(const void *buf, size_t n, const char *peer,
     struct err *e);
+
+/*
+ * For bodies over IPC_MAX_BODY (an HTTP answer): ipc_send_long sends the
+ * body in IPC_MAX_BODY parts of type IPC_MORE, the last part with type;
+ * ipc_recv_long joins them, refusing more than max bytes in all.
+ */
+int ipc_send_long(int fd, const char *peer, enum ipc_type type,
+    const void *body, size_t len, struct err *e);
+struct ipc_msg *ipc_recv_long(int fd, const char *peer, size_t max,
+    struct err *e);
+
+/*
+ * Wait at most timeout_ms (-1: for ever) for a message on fd: 1 when one
+ * (or the peer's end) is there, 0 when the time ran out, -1 on an error.
+ */
+int ipc_wait(int fd, const char *peer, int timeout_ms, struct err *e);
 
 void ipc_msg_free(struct ipc_msg *m);
 

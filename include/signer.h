@@ -23,11 +23,13 @@ struct signer *signer_new(EVP_PKEY *key, struct err *e);
 
 /*
  * A signer whose key lives in another process (keyproc.h) that answers
- * IPC_SIGN messages on fd.  Takes fd and the child pid, on failure too:
- * signer_free closes the one, which ends the child, and reaps the other.  jwk (borrowed, and
- * copied), alg, key_type and key_id are the public half the child sent;
- * the thumbprint is computed here from jwk.
+ * IPC_SIGN messages on fd, each within SIGNER_REMOTE_TIMEOUT seconds.
+ * Takes fd and the child pid, on failure too: signer_free closes the one,
+ * which ends the child, and reaps the other.  jwk (borrowed, and copied),
+ * alg, key_type and key_id are the public half the child sent; the
+ * thumbprint is computed here from jwk.
  */
+#define SIGNER_REMOTE_TIMEOUT	30
 struct signer *signer_remote_new(int fd, pid_t pid, const json_t *jwk,
     const char *alg, const char *key_type, const char *key_id,
     struct err *e);

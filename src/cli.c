@@ -12,6 +12,7 @@
 #include "config.h"
 #include "interrupt.h"
 #include "log.h"
+#include "netproc.h"
 #include "sandbox.h"
 #include "usage.h"
 
@@ -256,6 +257,7 @@ main(int argc, char **argv)
 {
 	const struct command *cmd;
 	struct config cfg;
+	struct err e;
 	int first, rc;
 
 	config_defaults(&cfg);
@@ -267,7 +269,13 @@ main(int argc, char **argv)
 		return usage_error(NULL, "unknown command %s", argv[first]);
 	interrupt_install();
 	curl_global_init(CURL_GLOBAL_DEFAULT);
+	/* First: the process that talks to the CA must never see a key. */
+	if ((cfg.network = netproc_start(&e)) == NULL) {
+		log_error("%s", e.msg);
+		return EXIT_FAIL;
+	}
 	rc = cmd->run(&cfg, argc - first, argv + first);
+	netproc_free(cfg.network);
 	curl_global_cleanup();
 	return rc;
 }

@@ -27,6 +27,7 @@ config_defaults(struct config *cfg)
 	cfg->sandbox = SANDBOX_AUTO;
 	cfg->given = 0;
 	cfg->transport = NULL;
+	cfg->network = NULL;
 }
 
 /* The directory URL without its scheme, [A-Za-z0-9.-] kept, the rest '_'. */

@@ -49,6 +49,8 @@ struct http {
 	size_t			 requests;
 	long			 connects;
 	long			 version;	/* CURL_HTTP_VERSION_* of the last */
+	char			*ca_pem;	/* --ca-bundle's text, or NULL */
+	size_t			 ca_pem_len;
 };
 
 struct body {
@@ -103,18 +105,32 @@ on_progress(void *clientp, curl_off_t dltotal, curl_off_t dlnow,
 
 /*
  * Add --ca-bundle to the trust store instead of replacing the system's:
- * a private CA's root should not make public CAs untrusted.
+ * a private CA's root should not make public CAs untrusted.  From the
+ * copy http_new read: the network process may no longer open the file.
  */
 static CURLcode
 on_ssl_ctx(CURL *curl, void *ssl_ctx, void *userdata)
 {
 	const struct http *h = userdata;
 	X509_STORE *store = SSL_CTX_get_cert_store(ssl_ctx);
+	STACK_OF(X509_INFO) *infos = NULL;
+	CURLcode rc = CURLE_SSL_CACERT_BADFILE;
+	X509_INFO *info;
+	BIO *bio;
+	int i;
 
 	(void)curl;
-	if (!X509_STORE_load_file(store, h->opts.ca_bundle))
-		return CURLE_SSL_CACERT_BADFILE;
-	return CURLE_OK;
+	if ((bio = BIO_new_mem_buf(h->ca_pem, (int)h->ca_pem_len)) != NULL)
+		infos = PEM_X509_INFO_read_bio(bio, NULL, NULL, NULL);
+	for (i = 0; i < sk_X509_INFO_num(infos); i++) {
+		info = sk_X509_INFO_value(infos, i);
+		if (info->x509 != NULL && X509_STORE_add_cert(store,
+		    info->x509))
+			rc = CURLE_OK;
+	}
+	sk_X509_INFO_pop_free(infos, X509_INFO_free);
+	BIO_free(bio);
+	return rc;
 }
 
 /* Options every request shares; trust as --ca-bundle says. */
@@ -123,6 +139,7 @@ setup_easy(struct http *h, CURL *curl, struct err *e)
 {
 	long connect = h->opts.connect_timeout > 0 ? h->opts.connect_timeout :
 	    10;
+	struct curl_blob blob;
 
 	if (connect > h->opts.timeout)
 		connect = h->opts.timeout;
@@ -153,8 +170,8 @@ setup_easy(struct http *h, CURL *curl, struct err *e)
 		return 0;
 	}
 	/* Not an OpenSSL build of libcurl: trust only the bundle. */
-	if (curl_easy_setopt(curl, CURLOPT_CAINFO, h->opts.ca_bundle) !=
-	    CURLE_OK) {
+	blob = (struct curl_blob){ h->ca_pem, h->ca_pem_len, CURL_BLOB_COPY };
+	if (curl_easy_setopt(curl, CURLOPT_CAINFO_BLOB, &blob) != CURLE_OK) {
 		err_set(e, "libcurl cannot take --ca-bundle %s",
 		    h->opts.ca_bundle);
 		return -1;
@@ -167,14 +184,15 @@ http_new(const struct http_options *opts, struct err *e)
 {
 	struct http *h;
 
-	/* Not fopen: a FIFO would hang the run here, and in OpenSSL. */
-	if (opts->ca_bundle != NULL &&
-	    store_check_regular(opts->ca_bundle, e) == -1) {
-		err_prefix(e, "--ca-bundle");
-		return NULL;
-	}
 	if ((h = calloc(1, sizeof(*h))) == NULL) {
 		err_set(e, "out of memory");
+		return NULL;
+	}
+	/* Not fopen: a FIFO would hang the run here, and in OpenSSL. */
+	if (opts->ca_bundle != NULL && store_read(opts->ca_bundle,
+	    HTTP_BODY_MAX, &h->ca_pem, &h->ca_pem_len, e) == -1) {
+		err_prefix(e, "--ca-bundle");
+		free(h);
 		return NULL;
 	}
 	h->opts = *opts;
@@ -222,6 +240,7 @@ http_free(struct http *h)
 		xfer_free(x);
 	}
 	curl_multi_cleanup(h->multi);
+	free(h->ca_pem);
 	free(h);
 }
 
@@ -564,6 +583,17 @@ monotonic_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* Wait for the transfers at most ms; true when the wake descriptor woke. */
+static bool
+wait_or_wake(struct http *h, int ms)
+{
+	struct curl_waitfd wake = { h->opts.wake_fd != NULL ?
+	    *h->opts.wake_fd : -1, CURL_WAIT_POLLIN, 0 };
+
+	curl_multi_poll(h->multi, &wake, wake.fd != -1, ms, NULL);
+	return wake.revents != 0;
+}
+
 static int
 http_wait(void *ctx, long timeout_ms)
 {
@@ -582,7 +612,8 @@ http_wait(void *ctx, long timeout_ms)
 		/* In slices: an interrupt is seen by the progress callback. */
 		if (slice > HTTP_POLL_SLICE_MS)
 			slice = HTTP_POLL_SLICE_MS;
-		curl_multi_poll(h->multi, NULL, 0, (int)slice, NULL);
+		if (wait_or_wake(h, (int)slice))
+			return 0;
 	}
 }
 

@@ -3,6 +3,8 @@
  */
 #include <sys/socket.h>
 
+#include <poll.h>
+
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -10,9 +12,10 @@
 
 #include "ipc.h"
 
-int
-ipc_send(int fd, const char *peer, enum ipc_type type, const void *body,
-    size_t len, struct err *e)
+/* One packet; with MSG_DONTWAIT in flags, 1 when the peer is full. */
+static int
+send_packet(int fd, const char *peer, enum ipc_type type, const void *body,
+    size_t len, int flags, struct err *e)
 {
 	unsigned char *buf;
 	ssize_t sent;
@@ -34,9 +37,12 @@ ipc_send(int fd, const char *peer, enum ipc_type type, const void *body,
 		memcpy(buf + IPC_HEADER, body, len);
 	/* MSG_NOSIGNAL: a dead peer is an error to report, not a signal. */
 	do
-		sent = send(fd, buf, IPC_HEADER + len, MSG_NOSIGNAL);
+		sent = send(fd, buf, IPC_HEADER + len, MSG_NOSIGNAL | flags);
 	while (sent == -1 && errno == EINTR);
 	free(buf);
+	if (sent == -1 && (flags & MSG_DONTWAIT) &&
+	    (errno == EAGAIN || errno == EWOULDBLOCK))
+		return 1;
 	if (sent == -1 && (errno == EPIPE || errno == ECONNRESET))
 		err_set(e, "%s ended", peer);
 	else if (sent == -1)
@@ -46,6 +52,20 @@ ipc_send(int fd, const char *peer, enum ipc_type type, const void *body,
 	else
 		return 0;
 	return -1;
+}
+
+int
+ipc_send(int fd, const char *peer, enum ipc_type type, const void *body,
+    size_t len, struct err *e)
+{
+	return send_packet(fd, peer, type, body, len, 0, e);
+}
+
+int
+ipc_try_send(int fd, const char *peer, enum ipc_type type, const void *body,
+    size_t len, struct err *e)
+{
+	return send_packet(fd, peer, type, body, len, MSG_DONTWAIT, e);
 }
 
 struct ipc_msg *
@@ -116,4 +136,74 @@ void
 ipc_msg_free(struct ipc_msg *m)
 {
 	free(m);
+}
+
+int
+ipc_send_long(int fd, const char *peer, enum ipc_type type, const void *body,
+    size_t len, struct err *e)
+{
+	const unsigned char *p = body;
+
+	for (; len > IPC_MAX_BODY; p += IPC_MAX_BODY, len -= IPC_MAX_BODY)
+		if (ipc_send(fd, peer, IPC_MORE, p, IPC_MAX_BODY, e) == -1)
+			return -1;
+	return ipc_send(fd, peer, type, p, len, e);
+}
+
+/* m's body after the len bytes at head; new (m is freed), or NULL. */
+static struct ipc_msg *
+join(const unsigned char *head, size_t len, struct ipc_msg *m, struct err *e)
+{
+	struct ipc_msg *all;
+
+	if ((all = malloc(sizeof(*all) + len + m->len + 1)) == NULL) {
+		err_set(e, "out of memory");
+		ipc_msg_free(m);
+		return NULL;
+	}
+	all->type = m->type;
+	all->len = len + m->len;
+	if (len > 0)
+		memcpy(all->body, head, len);
+	memcpy(all->body + len, m->body, m->len + 1);
+	ipc_msg_free(m);
+	return all;
+}
+
+struct ipc_msg *
+ipc_recv_long(int fd, const char *peer, size_t max, struct err *e)
+{
+	struct ipc_msg *m, *head = NULL;
+
+	while ((m = ipc_recv(fd, peer, e)) != NULL) {
+		if (head != NULL) {
+			m = join(head->body, head->len, m, e);
+			ipc_msg_free(head);
+			if ((head = m) == NULL)
+				return NULL;
+		} else
+			head = m;
+		if (head->len > max) {
+			err_set(e, "a message from %s is oversized: over the "
+			    "limit of %zu bytes", peer, max);
+			break;
+		}
+		if (head->type != IPC_MORE)
+			return head;
+	}
+	ipc_msg_free(head);
+	return NULL;
+}
+
+int
+ipc_wait(int fd, const char *peer, int timeout_ms, struct err *e)
+{
+	struct pollfd p = { fd, POLLIN, 0 };
+	int n;
+
+	while ((n = poll(&p, 1, timeout_ms)) == -1 && errno == EINTR)
+		;
+	if (n == -1)
+		err_errno(e, "cannot wait for %s", peer);
+	return n;
 }

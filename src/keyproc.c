@@ -18,18 +18,14 @@
  * payload ("termsOfServiceAgreed" with "contact") is signed under every
  * policy, as creating the account needs exactly that payload.
  */
-#include <sys/socket.h>
-#include <sys/wait.h>
-
 #include <ctype.h>
-#include <errno.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
 
 #include "b64url.h"
+#include "child.h"
 #include "ipc.h"
 #include "key.h"
 #include "keyproc.h"
@@ -202,25 +198,6 @@ keyproc_confine(enum sandbox_mode mode, struct err *e)
 	return 0;
 }
 
-/* Keep the socket (as descriptor 3) and stderr; close the rest. */
-static int
-close_others(int sock)
-{
-	long fd, open_max = sysconf(_SC_OPEN_MAX);
-
-	if (sock != 3 && dup2(sock, 3) == -1)
-		return -1;
-	(void)close(0);
-	(void)close(1);
-	/* As hook.c: kernels before 5.9 have no close_range. */
-#ifdef HAVE_CLOSE_RANGE
-	if (close_range(4, ~0U, 0) == -1)
-#endif
-		for (fd = 4; fd < open_max; fd++)
-			(void)close((int)fd);
-	return 3;
-}
-
 static int
 send_hello(int fd, const struct signer *s, struct err *e)
 {
@@ -278,18 +255,12 @@ child_main(int fd, const char *key_path, const char *directory_url,
 	EVP_PKEY *key;
 	int rc = 1;
 
-	/*
-	 * The parent handles interrupts and ends us by closing the socket.
-	 * A SIGTERM for the whole group (systemd stopping the unit, timeout)
-	 * must not end us while the parent still unwinds and may sign.
-	 */
-	(void)signal(SIGINT, SIG_IGN);
-	(void)signal(SIGHUP, SIG_IGN);
-	(void)signal(SIGTERM, SIG_IGN);
+	/* The parent ends us by closing the socket, when it has unwound. */
+	child_ignore_group_signals();
 	if ((key = key_load(key_path, STORE_PRIVATE, &e)) != NULL)
 		s = signer_new(key, &e);
 	EVP_PKEY_free(key);
-	fd = close_others(fd);
+	fd = child_keep_only(fd);
 	if (fd != -1 && s != NULL && keyproc_confine(sandbox, &e) == -1) {
 		signer_free(s);
 		s = NULL;
@@ -305,13 +276,6 @@ child_main(int fd, const char *key_path, const char *directory_url,
 	}
 	signer_free(s);
 	return rc;
-}
-
-static void
-reap(pid_t pid)
-{
-	while (waitpid(pid, NULL, 0) == -1 && errno == EINTR)
-		;
 }
 
 /* The child's first message: its public half, or why it has none. */
@@ -332,8 +296,7 @@ receive_hello(int fd, pid_t pid, const char *key_path, struct err *e)
 		    key_path);
 	ipc_msg_free(m);
 	if (h == NULL) {
-		close(fd);
-		reap(pid);
+		child_end(fd, pid);
 		return NULL;
 	}
 	s = signer_remote_new(fd, pid, json_object_get(h, "jwk"),
@@ -348,25 +311,12 @@ struct signer *
 keyproc_start(const char *key_path, const char *directory_url,
     unsigned policy, enum sandbox_mode sandbox, struct err *e)
 {
-	int sv[2];
 	pid_t pid;
+	int fd;
 
-	/* Close-on-exec: a hook started later inherits neither end. */
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1) {
-		err_errno(e, "cannot make a socket for the key process");
+	if ((pid = child_fork(CHILD, &fd, e)) == -1)
 		return NULL;
-	}
-	if ((pid = fork()) == -1) {
-		err_errno(e, "cannot start the key process");
-		close(sv[0]);
-		close(sv[1]);
-		return NULL;
-	}
-	if (pid == 0) {
-		close(sv[0]);
-		_exit(child_main(sv[1], key_path, directory_url, policy,
-		    sandbox));
-	}
-	close(sv[1]);
-	return receive_hello(sv[0], pid, key_path, e);
+	if (pid == 0)
+		_exit(child_main(fd, key_path, directory_url, policy, sandbox));
+	return receive_hello(fd, pid, key_path, e);
 }

@@ -1,6 +1,7 @@
 /*
  * session.c - transport, protocol and account, opened in that order and
- * closed in the reverse one.
+ * closed in the reverse one.  The transport is the network process when
+ * main started one (netproc.h), libcurl in this process in tests.
  */
 #include "interrupt.h"
 #include "session.h"
@@ -29,6 +30,11 @@ session_connect(struct session *s, const struct config *cfg,
 
 	if (cfg->transport != NULL) {
 		t = *cfg->transport;
+	} else if (cfg->network != NULL) {
+		if (netproc_configure(cfg->network, &hopts, cfg->sandbox, e) ==
+		    -1)
+			return -1;
+		t = netproc_transport(cfg->network);
 	} else {
 		if ((s->http = http_new(&hopts, e)) == NULL)
 			return -1;

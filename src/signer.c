@@ -2,7 +2,7 @@
  * signer.c - the account or certificate key behind a narrow interface:
  * sign bytes, describe the public half.  Nothing else reads the key.
  */
-#include <sys/wait.h>
+#include <sys/socket.h>
 
 #include <errno.h>
 #include <stdlib.h>
@@ -14,6 +14,7 @@
 #include <openssl/evp.h>
 
 #include "b64url.h"
+#include "child.h"
 #include "ipc.h"
 #include "key.h"
 #include "signer.h"
@@ -166,12 +167,8 @@ signer_free(struct signer *s)
 {
 	if (s == NULL)
 		return;
-	if (s->fd != -1) {
-		/* The child ends when its socket closes; then reap it. */
-		close(s->fd);
-		while (waitpid(s->pid, NULL, 0) == -1 && errno == EINTR)
-			;
-	}
+	if (s->fd != -1)
+		child_end(s->fd, s->pid);
 	free(s->key_type);
 	EVP_PKEY_free(s->key);
 	json_decref(s->jwk);
@@ -274,16 +271,29 @@ signer_remote_new(int fd, pid_t pid, const json_t *jwk, const char *alg,
 	return NULL;
 }
 
-/* Ask the key process; its refusal ("refused to sign ...") says why. */
+/*
+ * Ask the key process; its refusal ("refused to sign ...") says why.  It
+ * signs in milliseconds: one that does not answer is stuck, and its late
+ * answer must not be taken for the next request's.
+ */
 static int
 remote_sign(const struct signer *s, const void *data, size_t len,
     unsigned char **sig, size_t *siglen, struct err *e)
 {
 	struct ipc_msg *m;
-	int rc = -1;
+	int rc = -1, ready;
 
 	if (ipc_send(s->fd, "the key process", IPC_SIGN, data, len, e) == -1 ||
-	    (m = ipc_recv(s->fd, "the key process", e)) == NULL)
+	    (ready = ipc_wait(s->fd, "the key process",
+	    SIGNER_REMOTE_TIMEOUT * 1000, e)) == -1)
+		return -1;
+	if (ready == 0) {
+		err_set(e, "the key process did not answer within %d seconds; "
+		    "giving up on it", SIGNER_REMOTE_TIMEOUT);
+		(void)shutdown(s->fd, SHUT_RDWR);
+		return -1;
+	}
+	if ((m = ipc_recv(s->fd, "the key process", e)) == NULL)
 		return -1;
 	if (m->type == IPC_REFUSED)
 		err_set(e, "the key process %s", m->body);

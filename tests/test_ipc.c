@@ -116,9 +116,56 @@ ipc_recv__refuses_an_unknown_type(void **state)
 	(void)state;
 	pair(sv);
 	send_raw(sv[0], IPC_VERSION, IPC_TYPE_END, 0, 0);
-	assert_refused(sv[1], "has the unknown type 5");
+	assert_refused(sv[1], "has the unknown type 10");
 	send_raw(sv[0], IPC_VERSION, 0, 0, 0);
 	assert_refused(sv[1], "has the unknown type 0");
+	close(sv[0]);
+	close(sv[1]);
+}
+
+/* A body over IPC_MAX_BODY goes in parts and comes back whole. */
+static void
+ipc_recv_long__joins_the_parts_ipc_send_long_sent(void **state)
+{
+	size_t len = 2 * IPC_MAX_BODY + 3, i;
+	unsigned char *body = malloc(len);
+	struct err e = { "" };
+	struct ipc_msg *m;
+	int sv[2];
+
+	(void)state;
+	assert_non_null(body);
+	for (i = 0; i < len; i++)
+		body[i] = (unsigned char)(i % 251);
+	pair(sv);
+	assert_int_equal(ipc_send_long(sv[0], PEER, IPC_RESPONSE, body, len,
+	    &e), 0);
+	assert_non_null(m = ipc_recv_long(sv[1], PEER, len, &e));
+	assert_int_equal(m->type, IPC_RESPONSE);
+	assert_int_equal(m->len, len);
+	assert_memory_equal(m->body, body, len);
+	ipc_msg_free(m);
+	assert_int_equal(ipc_send_long(sv[0], PEER, IPC_RESPONSE, body, len,
+	    &e), 0);
+	assert_null(ipc_recv_long(sv[1], PEER, IPC_MAX_BODY, &e));
+	assert_string_equal(e.msg, "a message from the key process is "
+	    "oversized: over the limit of 65536 bytes");
+	free(body);
+	close(sv[0]);
+	close(sv[1]);
+}
+
+static void
+ipc_wait__times_out_then_sees_a_message(void **state)
+{
+	struct err e = { "" };
+	int sv[2];
+
+	(void)state;
+	pair(sv);
+	assert_int_equal(ipc_wait(sv[1], PEER, 10, &e), 0);
+	assert_int_equal(ipc_send(sv[0], PEER, IPC_READY, NULL, 0, &e), 0);
+	assert_int_equal(ipc_wait(sv[1], PEER, 1000, &e), 1);
 	close(sv[0]);
 	close(sv[1]);
 }
@@ -196,6 +243,8 @@ main(void)
 		cmocka_unit_test(ipc_recv__refuses_a_wrong_version),
 		cmocka_unit_test(ipc_recv__refuses_an_unknown_type),
 		cmocka_unit_test(ipc_recv__refuses_an_oversized_message),
+		cmocka_unit_test(ipc_recv_long__joins_the_parts_ipc_send_long_sent),
+		cmocka_unit_test(ipc_wait__times_out_then_sees_a_message),
 		cmocka_unit_test(ipc_send__refuses_an_oversized_body),
 		cmocka_unit_test(ipc_recv__refuses_a_truncated_message),
 		cmocka_unit_test(ipc__a_peer_that_ended_is_an_error_not_a_signal),
