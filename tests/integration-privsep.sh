@@ -1,0 +1,271 @@
+#!/bin/bash
+#
+# integration-privsep.sh - acmec's privilege separation (issue 15) seen
+# from outside, as an attacker would see it, against a real local ACME CA
+# (pebble) and web server (nginx).
+#
+# Run by `make check` (which builds tests/procmem), or by hand from the
+# top of the tree after `make tests/procmem`:
+#
+#   ACMEC=./acmec srcdir=. bash tests/integration-privsep.sh
+#
+# 1. Attacker view.  While an issue waits for the CA (nginx frozen, so
+#    that pebble's http-01 validation hangs), the one acmec process with a
+#    connection to the CA runs as another user than root, with
+#    no_new_privs and a seccomp filter, holds no descriptor under the
+#    state, output or webroot directories, and its memory (copied by
+#    tests/procmem as root) holds none of the run's private keys.
+# 2. Injected code.  An LD_PRELOAD shim (tests/privsep-shim.c, built here
+#    with cc) acts in that process right after its first connect to the
+#    CA: reading the account key, creating files and starting a program
+#    are refused; acmec exits 1 with the output set untouched, and the
+#    next run without the shim succeeds.
+#
+# Exit status: 0 all checks passed, 1 some failed, 77 skipped (pebble,
+# nginx, openssl, curl, flock, a C compiler or tests/procmem missing).
+
+set -u
+
+: "${srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
+ACMEC=${ACMEC:-./acmec}
+
+# shellcheck source=SCRIPTDIR/lib/testca.sh
+. "$srcdir/tests/lib/testca.sh"
+# shellcheck source=SCRIPTDIR/lib/report.sh
+. "$srcdir/tests/lib/report.sh"
+
+testca_available || exit 77
+command -v "${CC:-cc}" >/dev/null 2>&1 || { echo "no C compiler: skipped"; exit 77; }
+resolve_client
+PROCMEM=${PROCMEM:-${ACMEC_BUILDDIR:-$(dirname "$ACMEC_NATIVE")}/tests/procmem}
+[ -x "$PROCMEM" ] || { echo "$PROCMEM missing (make tests/procmem): skipped"; exit 77; }
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/acmec-privsep.XXXXXX") || exit 1
+# shellcheck disable=SC2016 # expanded when the trap runs
+testca_atexit 'rm -rf "$T"'
+# Resolved, as the kernel names the files a descriptor points to.  Others
+# may pass through (not list) $T: then only the sandbox, not the modes,
+# can stop the shim writing into DROP, which anybody may write to.
+T=$(cd "$T" && pwd -P)
+chmod 711 "$T"
+STATE=$T/state
+OUT=$T/out
+DROP=$T/drop
+mkdir -m 777 "$DROP"
+SHIM=$T/privsep-shim.so
+"${CC:-cc}" -shared -fPIC -o "$SHIM" "$srcdir/tests/privsep-shim.c" -ldl \
+    2>"$T/cc.log" ||
+    { cat "$T/cc.log"; rm -rf "$T"; echo "cannot build the shim: skipped"; exit 77; }
+
+testca_start || { echo "could not start the test CA"; exit 1; }
+WEB=$(cd "$WEBROOT" && pwd -P)
+CA_PORT=${ACME_DIRECTORY#https://*:}
+CA_PORT=${CA_PORT%%/*}
+echo "# client: $ACMEC"
+echo "# CA: $ACME_DIRECTORY (work dir $TESTCA_DIR)"
+
+NAME=''
+fresh NAME
+
+# issue LABEL [-v]: the issue command, always for NAME into OUT.
+issue() {
+	local label=$1
+	shift
+	run "$label" "$@" issue -d "$NAME" -w "$WEBROOT" --agree-tos \
+	    --contact mailto:admin@example.com --out "$OUT"
+}
+
+# tree_of PID: PID and its descendants, from /proc (procps may be missing).
+tree_of() {
+	local -A kids=()
+	local f stat fields queue=("$1") p
+	for f in /proc/[0-9]*/stat; do
+		read -r stat 2>/dev/null <"$f" || continue
+		# "pid (comm) state ppid ...": comm may hold spaces.
+		read -r -a fields <<<"${stat##*) }"
+		kids[${fields[1]}]+=" ${stat%% *}"
+	done
+	while [ "${#queue[@]}" -gt 0 ]; do
+		p=${queue[0]}
+		queue=("${queue[@]:1}")
+		echo "$p"
+		# shellcheck disable=SC2206 # a list of pids
+		queue+=(${kids[$p]:-})
+	done
+}
+
+# ca_sockets: the ESTABLISHED (01) TCP sockets to CA_PORT, as a
+# descriptor's link names them ("socket:[INODE]").
+ca_sockets() {
+	awk -v port="$(printf '%04X' "$CA_PORT")" 'FNR > 1 {
+	    split($3, a, ":"); if (a[2] == port && $4 == "01") print "socket:[" $10 "]" }' \
+	    /proc/net/tcp /proc/net/tcp6 2>/dev/null
+}
+
+# holders PID: the processes of PID's tree with a connection to the CA.
+holders() {
+	local sockets p fd
+	sockets=" $(ca_sockets | tr '\n' ' ') "
+	for p in $(tree_of "$1"); do
+		for fd in /proc/"$p"/fd/*; do
+			fd=$(readlink "$fd" 2>/dev/null) || continue
+			case $sockets in *" $fd "*) echo "$p"; break ;; esac
+		done
+	done
+}
+
+# status_of PID FIELD: the value of "FIELD:" in /proc/PID/status.
+status_of() {
+	sed -n "s/^$2:[[:space:]]*//p" "/proc/$1/status" 2>/dev/null | tr -s '\t' ' '
+}
+
+# fds_inside PID: what PID's descriptors point to under STATE, OUT or WEB.
+# (One closed meanwhile is skipped; none at all would prove nothing.)
+fds_inside() {
+	local fd target
+	compgen -G "/proc/$1/fd/*" >/dev/null || echo "/proc/$1/fd: cannot read"
+	for fd in /proc/"$1"/fd/*; do
+		target=$(readlink "$fd") || continue
+		case $target in
+		"$STATE" | "$STATE"/* | "$OUT" | "$OUT"/* | "$WEB" | "$WEB"/*)
+			echo "${fd##*/} -> $target" ;;
+		esac
+	done
+}
+
+# fingerprint DIR: one line for the output set in DIR, whatever its state.
+fingerprint() {
+	(cd "$1" 2>/dev/null && readlink current;
+	    cat privkey.pem cert.pem chain.pem fullchain.pem) 2>/dev/null | sha256sum
+}
+
+# ------------------------------------------------------------ attacker view
+
+testca_web_freeze
+testca_atexit 'testca_web_thaw'
+(issue attacker -v; exit "$rc") &
+bg=$!
+# Wait for the challenge file: the order is under way, its connection open.
+holder=''
+deadline=$((SECONDS + 90))
+while [ "$SECONDS" -lt "$deadline" ] && kill -0 "$bg" 2>/dev/null; do
+	if compgen -G "$WEBROOT/.well-known/acme-challenge/*" >/dev/null; then
+		holder=$(holders "$bg" | tr '\n' ' ')
+		holder=${holder% }
+		[ -n "$holder" ] && break
+	fi
+	sleep 0.2
+done
+P=${holder%% *}
+check "attacker view: exactly one acmec process holds a connection to the CA's port $CA_PORT (${holder:-none})" \
+    test -n "$holder" -a "$P" = "$holder"
+# Not root, we cannot see into a process that made itself undumpable.
+[ -z "$holder" ] && [ "$(id -u)" != 0 ] &&
+    echo "# not running as root: a process that is not dumpable hides its descriptors"
+ROOT=''
+[ "$(id -u)" = 0 ] && ROOT=1
+if [ -n "$P" ]; then
+	echo "# that process: $P ($(cat "/proc/$P/comm" 2>/dev/null)), $(tree_of "$bg" | wc -l) processes in acmec's tree"
+	uids=$(status_of "$P" Uid)
+	if [ -n "$ROOT" ]; then
+		check "attacker view: it does not run as root (Uid: $uids)" \
+		    test -n "$uids" -a -z "$(tr ' ' '\n' <<<"$uids" | grep -x 0)"
+	else
+		echo "# skipped (not running as root): the uid check; acmec changes user only when started as root"
+	fi
+	if ! skip_under_valgrind "NoNewPrivs and Seccomp of that process: no filter holds under valgrind"; then
+		nnp=$(status_of "$P" NoNewPrivs)
+		check "attacker view: it has no_new_privs (NoNewPrivs: $nnp)" test "$nnp" = 1
+		sec=$(status_of "$P" Seccomp)
+		# A kernel without CONFIG_SECCOMP has no such line at all.
+		if grep -q '^Seccomp:' /proc/self/status; then
+			check "attacker view: it is under a seccomp filter (Seccomp: $sec)" test "$sec" = 2
+		else
+			echo "# skipped (this kernel has no seccomp): the Seccomp check"
+		fi
+	fi
+	inside=$(fds_inside "$P")
+	if [ -z "$inside" ]; then
+		ok "attacker view: none of its descriptors is under the state, output or webroot directory"
+	else
+		not_ok "attacker view: none of its descriptors is under the state, output or webroot directory"
+		echo "$inside" | diag
+	fi
+	dumped=''
+	if [ -n "$ROOT" ]; then
+		"$PROCMEM" dump "$P" "$T/holder.mem" >"$T/dump.out" 2>&1 && dumped=1
+		check "attacker view: its memory can be copied as root ($(tail -n 1 "$T/dump.out"))" \
+		    test -n "$dumped"
+	else
+		echo "# skipped (not running as root): the memory checks; another user's /proc/PID/mem takes root"
+	fi
+fi
+testca_web_thaw
+wait "$bg"
+rc=$?
+check_exit attacker 0 "attacker view: the issue run succeeds once the web server is back"
+check_says_fixed attacker "network process: " \
+    "attacker view: -v reports the network process's sandbox"
+
+# The private keys of the run: the account key, privkey.pem, and any
+# other the run left in the state or output directory (the next key).
+keys=()
+while IFS= read -r k; do keys+=("$k"); done < <(
+	{ readlink -f "$(account_dir "$STATE")/account-key.pem"
+	  readlink -f "$OUT/privkey.pem"
+	  grep -rlE -- '-----BEGIN ([A-Z]+ )?PRIVATE KEY-----' "$STATE" "$OUT"
+	} 2>/dev/null | sort -u)
+if [ -n "${dumped:-}" ]; then
+	# The search itself: a key's DER holds its private numbers, the DER
+	# reversed holds them little-endian.
+	openssl pkey -in "$OUT/privkey.pem" -outform DER -out "$T/key.der" 2>/dev/null
+	perl -0777 -pe '$_ = reverse $_' "$T/key.der" >"$T/key.rev"
+	"$PROCMEM" find "$T/key.der" "$OUT/privkey.pem" >"$T/find-be.out" 2>&1
+	"$PROCMEM" find "$T/key.rev" "$OUT/privkey.pem" >"$T/find-le.out" 2>&1
+	check "procmem finds privkey.pem's private number in its DER, in either byte order" \
+	    test -n "$(grep 'big-endian.*FOUND' "$T/find-be.out")" \
+	    -a -n "$(grep 'little-endian.*FOUND' "$T/find-le.out")"
+	"$PROCMEM" find "$T/holder.mem" "${keys[@]}" >"$T/find.out" 2>&1
+	found=$?
+	if [ "$found" = 0 ] && [ "${#keys[@]}" -ge 2 ]; then
+		ok "attacker view: none of the run's ${#keys[@]} private keys is in its memory"
+	else
+		not_ok "attacker view: none of the run's ${#keys[@]} private keys is in its memory (procmem status $found)"
+		grep -v ': not found$' "$T/find.out" | diag
+	fi
+fi
+rm -f "$T/holder.mem"
+
+# ------------------------------------------------------------ injected code
+
+if ! skip_under_valgrind "the injected-code scenario: the shim would be preloaded into valgrind, where no sandbox holds"; then
+	KEY=$(account_dir "$STATE")/account-key.pem
+	WROTE="$DROP/shim-wrote $STATE/shim-wrote"
+	MARKER=$DROP/shim-exec-ran
+	before=$(fingerprint "$OUT")
+	LD_PRELOAD=$SHIM PRIVSEP_SHIM_PORT=$CA_PORT PRIVSEP_SHIM_KEY=$KEY \
+	    PRIVSEP_SHIM_WRITE=${WROTE// /:} PRIVSEP_SHIM_MARKER=$MARKER \
+	    ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 \
+	    issue injected
+	# Without this line the shim never ran, and no other check means much.
+	check_says_fixed injected "privsep-shim: exec /bin/sh: trying" \
+	    "injected code: the shim ran after the first connect to the CA"
+	check_says_fixed injected "privsep-shim: read $KEY: refused" \
+	    "injected code: reading the account key is refused"
+	for w in $WROTE; do
+		check_says_fixed injected "privsep-shim: write $w: refused" \
+		    "injected code: creating ${w#"$T"/} is refused"
+		check "injected code: ${w#"$T"/} does not exist" test ! -e "$w"
+	done
+	check "injected code: starting a program is refused (${MARKER#"$T"/} does not exist)" \
+	    test ! -e "$MARKER"
+	check_exit injected 1 "injected code: acmec exits 1"
+	check "injected code: the output set is untouched" \
+	    test "$(fingerprint "$OUT")" = "$before"
+	issue after
+	check_exit after 0 "injected code: the next run, without the shim, succeeds"
+	check "injected code: ... and replaces the set" \
+	    test "$(fingerprint "$OUT")" != "$before"
+fi
+
+summary
