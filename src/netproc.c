@@ -297,8 +297,11 @@ serve_one(struct serving *sv)
 	return true;
 }
 
-/* Run requests until the parent closes its end or breaks protocol. */
-static void
+/*
+ * Run requests until the parent closes its end or breaks protocol; how
+ * many were still in flight then.
+ */
+static size_t
 serve(int fd, struct http *h)
 {
 	struct serving sv = { fd, http_transport(h), 0, NULL, NULL, false };
@@ -312,6 +315,7 @@ serve(int fd, struct http *h)
 		free(o->buf);
 		free(o);
 	}
+	return sv.inflight;
 }
 
 /* The options m carries: make the transport, then give up the rest. */
@@ -377,8 +381,10 @@ child_main(int fd)
 	if (h == NULL)
 		(void)ipc_send(fd, PARENT, IPC_REFUSED, e.msg, strlen(e.msg),
 		    &e);
-	else if (ipc_send(fd, PARENT, IPC_READY, NULL, 0, &e) == 0)
-		serve(fd, h);
+	else if (ipc_send(fd, PARENT, IPC_READY, NULL, 0, &e) == 0 &&
+	    serve(fd, h) > 0)
+		/* libcurl still runs requests the parent gave up on: leave them. */
+		_exit(0);
 	http_free(h);
 	json_decref(conf);
 	return h != NULL ? 0 : 1;
