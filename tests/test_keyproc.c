@@ -266,22 +266,6 @@ keyproc_check__refuses_malformed_signing_inputs(void **state)
 	free(arr);
 }
 
-/* The one child of this process (the key process), from /proc. */
-static pid_t
-only_child(void)
-{
-	char path[64];
-	long pid = -1;
-	FILE *fp;
-
-	snprintf(path, sizeof(path), "/proc/self/task/%ld/children",
-	    (long)getpid());
-	if ((fp = fopen(path, "r")) == NULL || fscanf(fp, "%ld", &pid) != 1)
-		fail_msg("cannot read %s", path);
-	fclose(fp);
-	return (pid_t)pid;
-}
-
 static void
 keyproc__a_dead_key_process_fails_signing_cleanly(void **state)
 {
@@ -334,24 +318,6 @@ keyproc__keeps_only_its_socket_and_stderr_open(void **state)
 	signer_free(s);
 }
 
-/* The value of a "Name:\tvalue" line of /proc/PID/status, as a number. */
-static long
-status_field(pid_t pid, const char *name)
-{
-	char path[64], line[256];
-	size_t n = strlen(name);
-	long value = -1;
-	FILE *fp;
-
-	snprintf(path, sizeof(path), "/proc/%ld/status", (long)pid);
-	assert_non_null(fp = fopen(path, "r"));
-	while (fgets(line, sizeof(line), fp) != NULL)
-		if (strncmp(line, name, n) == 0 && line[n] == ':')
-			value = strtol(line + n + 1, NULL, 10);
-	fclose(fp);
-	return value;
-}
-
 /*
  * Seen from outside, as the issue asks: no_new_privs, a seccomp filter
  * (mode 2) where the kernel has it and valgrind is not in the way, and
@@ -366,11 +332,11 @@ keyproc__runs_in_its_sandbox(void **state)
 	pid_t child = only_child();
 
 	sandbox_probe(&k);
-	assert_int_equal(status_field(child, "NoNewPrivs"), 1);
+	assert_int_equal(proc_status_field(child, "NoNewPrivs"), 1);
 	if (k.seccomp)
-		assert_int_equal(status_field(child, "Seccomp"), 2);
+		assert_int_equal(proc_status_field(child, "Seccomp"), 2);
 	if (geteuid() == 0)
-		assert_int_not_equal(status_field(child, "Uid"), 0);
+		assert_int_not_equal(proc_status_field(child, "Uid"), 0);
 	signer_free(s);
 }
 
@@ -435,7 +401,7 @@ keyproc_start__with_require_runs_where_every_layer_is_there(void **state)
 	    &e);
 	if (s == NULL)
 		fail_msg("keyproc_start: %s", e.msg);
-	assert_int_equal(status_field(only_child(), "Seccomp"), 2);
+	assert_int_equal(proc_status_field(only_child(), "Seccomp"), 2);
 	signer_free(s);
 }
 
@@ -468,9 +434,9 @@ keyproc__with_sandbox_off_gives_up_nothing_and_says_so(void **state)
 		fail_msg("keyproc_start: %s", e.msg);
 	assert_non_null(logged = read_file(log_path, NULL));
 	assert_string_equal(logged, "acmec: key process: sandbox: off\n");
-	assert_int_equal(status_field(only_child(), "NoNewPrivs"), 0);
-	assert_int_equal(status_field(only_child(), "Seccomp"), 0);
-	assert_int_equal(status_field(only_child(), "Uid"), (long)getuid());
+	assert_int_equal(proc_status_field(only_child(), "NoNewPrivs"), 0);
+	assert_int_equal(proc_status_field(only_child(), "Seccomp"), 0);
+	assert_int_equal(proc_status_field(only_child(), "Uid"), (long)getuid());
 	assert_non_null(jws = sign(s, "https://ca.test/order/7", NULL, &e));
 	json_decref(jws);
 	signer_free(s);

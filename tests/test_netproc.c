@@ -29,43 +29,8 @@
 #include "str.h"
 #include "testutil.h"
 
-#define CHILD	"the network process"
-
 static const struct http_options options = { .timeout = 5,
     .connect_timeout = 5 };
-
-/* The one child of this process (the network process), from /proc. */
-static pid_t
-only_child(void)
-{
-	char path[64];
-	long pid = -1;
-	FILE *fp;
-
-	snprintf(path, sizeof(path), "/proc/self/task/%ld/children",
-	    (long)getpid());
-	if ((fp = fopen(path, "r")) == NULL || fscanf(fp, "%ld", &pid) != 1)
-		fail_msg("cannot read %s", path);
-	fclose(fp);
-	return (pid_t)pid;
-}
-
-static long
-status_field(pid_t pid, const char *name)
-{
-	char path[64], line[256];
-	size_t n = strlen(name);
-	long value = -1;
-	FILE *fp;
-
-	snprintf(path, sizeof(path), "/proc/%ld/status", (long)pid);
-	assert_non_null(fp = fopen(path, "r"));
-	while (fgets(line, sizeof(line), fp) != NULL)
-		if (strncmp(line, name, n) == 0 && line[n] == ':')
-			value = strtol(line + n + 1, NULL, 10);
-	fclose(fp);
-	return value;
-}
 
 static struct netproc *
 started(void)
@@ -95,11 +60,11 @@ netproc__runs_in_its_sandbox_holding_no_file(void **state)
 
 	(void)state;
 	sandbox_probe(&k);
-	assert_int_equal(status_field(child, "NoNewPrivs"), 1);
+	assert_int_equal(proc_status_field(child, "NoNewPrivs"), 1);
 	if (k.seccomp && !k.valgrind)
-		assert_int_equal(status_field(child, "Seccomp"), 2);
+		assert_int_equal(proc_status_field(child, "Seccomp"), 2);
 	if (geteuid() == 0)
-		assert_int_not_equal(status_field(child, "Uid"), 0);
+		assert_int_not_equal(proc_status_field(child, "Uid"), 0);
 	snprintf(path, sizeof(path), "/proc/%ld/fd", (long)child);
 	assert_non_null(dir = opendir(path));
 	/* Below 100: valgrind keeps descriptors of its own at the top. */

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -197,4 +198,37 @@ assert_contains(const char *s, const char *part)
 	if (s == NULL || strstr(s, part) == NULL)
 		fail_msg("\"%s\" does not contain \"%s\"", s ? s : "(null)",
 		    part);
+}
+
+pid_t
+only_child(void)
+{
+	char path[64];
+	long pid = -1;
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%ld/children",
+	    (long)getpid());
+	if ((fp = fopen(path, "r")) == NULL || fscanf(fp, "%ld", &pid) != 1)
+		fail_msg("cannot read %s", path);
+	fclose(fp);
+	return (pid_t)pid;
+}
+
+long
+proc_status_field(pid_t pid, const char *name)
+{
+	char path[64], line[256];
+	size_t n = strlen(name);
+	long value = -1;
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "/proc/%ld/status", (long)pid);
+	if ((fp = fopen(path, "r")) == NULL)
+		fail_msg("cannot read %s", path);
+	while (fgets(line, sizeof(line), fp) != NULL)
+		if (strncmp(line, name, n) == 0 && line[n] == ':')
+			value = strtol(line + n + 1, NULL, 10);
+	fclose(fp);
+	return value;
 }

@@ -85,6 +85,12 @@ json_t *decode_b64url_json(const char *b64);
  */
 char *signing_input_of(const json_t *jws);
 
+/* The one child of this process (a key or network process), from /proc. */
+pid_t only_child(void);
+
+/* The number on the "Name:" line of /proc/PID/status (its first field). */
+long proc_status_field(pid_t pid, const char *name);
+
 /* Fail the test unless s contains part (s may be NULL). */
 void assert_contains(const char *s, const char *part);
 
