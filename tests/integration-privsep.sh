@@ -268,4 +268,26 @@ if ! skip_under_valgrind "the injected-code scenario: the shim would be preloade
 	    test "$(fingerprint "$OUT")" != "$before"
 fi
 
+# ------------------------------------------- the systemd unit's capabilities
+
+# The shipped unit bounds root's capabilities; with them the processes
+# must still become nobody, or every timer run would fail.
+UNIT=$srcdir/contrib/systemd/acmec-renew.service.in
+caps=$(sed -n 's/^CapabilityBoundingSet=//p' "$UNIT" | tr 'A-Z' 'a-z' |
+    sed 's/cap_/+/g; s/ /,/g')
+if [ "$(id -u)" != 0 ] || ! command -v setpriv >/dev/null 2>&1; then
+	echo "# skipped: the unit's capabilities (needs root and setpriv)"
+else
+	ACMEC_PLAIN=$ACMEC
+	ACMEC=$T/acmec-unitcaps
+	printf '#!/bin/sh\nexec setpriv --bounding-set=-all,%s --inh-caps=-all %s "$@"\n' \
+	    "$caps" "$ACMEC_PLAIN" >"$ACMEC"
+	chmod 755 "$ACMEC"
+	issue unitcaps -v
+	ACMEC=$ACMEC_PLAIN
+	check_exit unitcaps 0 "the unit's capabilities ($caps): issue succeeds"
+	check_says_fixed unitcaps "network process: user: nobody" \
+	    "the unit's capabilities: the network process becomes nobody"
+fi
+
 summary
