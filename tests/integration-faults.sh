@@ -736,11 +736,15 @@ os.execv(sys.argv[1], sys.argv[1:])' "$ACMEC" --directory "$ACME_DIRECTORY" \
 	rc1=$rc
 	bg_pids=()
 	rc=$rc2
+	# Under valgrind each of acmec's processes (the network process
+	# too) is checked for leaks as it ends, one after the other.
+	local limit=2
+	under_valgrind && limit=4
 	if [ "$killed" = yes ]; then
-		not_ok "ctrl-c: the waiting run exits within 2 s of SIGINT (still running after 5 s, killed)"
+		not_ok "ctrl-c: the waiting run exits within $limit s of SIGINT (still running after 5 s, killed)"
 	else
-		check "ctrl-c: the waiting run exits within 2 s of SIGINT (took $ms ms)" \
-		    test "$ms" -le 2000
+		check "ctrl-c: the waiting run exits within $limit s of SIGINT (took $ms ms)" \
+		    test "$ms" -le "$((limit * 1000))"
 	fi
 	check_exit intr-second 1 "ctrl-c: the waiting run exits with status 1"
 	waits=$(cat "$T/intr-second.out" "$T/intr-second.err" | grep -ci "waiting for")
