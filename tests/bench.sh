@@ -22,7 +22,10 @@
 #     and the sum (strace and python3, if installed; else only the largest,
 #     GNU time's %M).  The sum counts the pages that processes share (the
 #     libraries, and what a forked child still shares with its parent) once
-#     in each: it is an upper bound, the largest a lower one.
+#     in each: it is an upper bound, the largest a lower one.  Also the
+#     most the tree held at once, sampled every 10 ms: the sum of the
+#     processes' RSS, and of their PSS (a shared page divided among those
+#     that share it: what the run costs the machine).
 # Nonce rejection is turned off so runs are comparable.
 #
 # PEBBLE_VA_SLEEPTIME=N instead has pebble wait up to N seconds before it
@@ -70,7 +73,9 @@ out, cmd = sys.argv[1], sys.argv[2:]
 p = subprocess.Popen(["strace", "-f", "-qq", "-o", "/dev/null",
     "-e", "trace=exit_group", "-e", "inject=exit_group:delay_enter=100000"]
     + cmd)
-seen = {}
+seen, now = {}, [0, 0]
+def field(kv, k):
+    return int(kv[k].split()[0]) if k in kv else 0
 def scan():
     kids = {}
     for d in os.listdir("/proc"):
@@ -82,7 +87,7 @@ def scan():
         except OSError:
             continue
         kids.setdefault(int(s[s.rindex(")") + 2:].split()[1]), []).append(d)
-    todo = list(kids.get(p.pid, []))
+    todo, rss, pss = list(kids.get(p.pid, [])), 0, 0
     while todo:
         d = todo.pop()
         todo += kids.get(int(d), [])
@@ -93,17 +98,26 @@ def scan():
             continue
         if "VmHWM" not in kv:
             continue
-        name, hwm = kv["Name"].strip(), int(kv["VmHWM"].split()[0])
+        name, hwm = kv["Name"].strip(), field(kv, "VmHWM")
         old = seen.get(int(d))
         if old and old[0] == name:
             hwm = max(hwm, old[1])
         seen[int(d)] = (name, hwm)
+        rss += field(kv, "VmRSS")
+        try:
+            with open("/proc/%s/smaps_rollup" % d) as f:
+                pss += field(dict(l.split(":", 1) for l in f if ":" in l),
+                    "Pss")
+        except OSError:
+            pass
+    now[0], now[1] = max(now[0], rss), max(now[1], pss)
 while p.poll() is None:
     scan()
     time.sleep(0.01)
 with open(out, "w") as f:
     for pid in sorted(seen):
         f.write("%d %s %d\n" % (pid, seen[pid][0], seen[pid][1]))
+    f.write("0 at-once-RSS %d\n0 at-once-PSS %d\n" % tuple(now))
 sys.exit(p.returncode)
 PY
 if command -v strace >/dev/null 2>&1 && command -v python3 >/dev/null 2>&1 &&
@@ -118,12 +132,19 @@ elif [ -x /usr/bin/time ]; then
 else
 	peakrss() { shift; "$@"; }
 fi
-# rss_line FILE: "largest; sum (per process)" of a peakrss file, in KiB.
+# rss_line FILE: the largest and the sum of the peaks in a peakrss file,
+# in MiB, and the most the tree held at once.
 rss_line() {
-	awk '{ s += $3; if ($3 > m) m = $3; l = l sep $2 " " $3; sep = ", " }
-	    END { if (NR == 0) print "(not measured)";
-	    else if (NR == 1 && $1 == 0) printf "largest %d KiB\n", m;
-	    else printf "largest %d KiB, sum %d KiB (%s)\n", m, s, l }' "$1"
+	awk '$1 == 0 && $2 ~ /^at-once/ { at[$2] = $3; next }
+	    $1 == 0 { m = $3; next }
+	    { s += $3; if ($3 > m) m = $3; n++ }
+	    END { if (m == "") { print "(not measured)"; exit }
+	    printf "largest %.1f MiB", m / 1024
+	    if (n) printf ", sum %.1f MiB of %d processes", s / 1024, n
+	    if ("at-once-RSS" in at) printf "; at once %.1f MiB RSS," \
+		" %.1f MiB PSS", at["at-once-RSS"] / 1024, \
+		at["at-once-PSS"] / 1024
+	    print "" }' "$1"
 }
 
 # The first run creates the account; it is not measured.
@@ -219,6 +240,12 @@ peakrss "$work/acmec.rss" "$ACMEC" --directory "$ACME_DIRECTORY" \
     --ca-bundle "$ACME_CA_BUNDLE" --state-dir "$work/state" -q issue \
     -d "$(fresh)" -d "$(fresh)" -w "$WEBROOT" --out "$work/or"
 echo "acmec peak RSS:       $(rss_line "$work/acmec.rss")"
+# The pids follow the forks, as above.
+awk 'BEGIN { split("main network key", name) }
+    $1 != 0 { n++; l = l sep (n in name ? name[n] : $2) sprintf(" %.1f",
+	$3 / 1024); sep = ", " }
+    END { if (n > 1) printf "  per process:        %s MiB\n", l }' \
+    "$work/acmec.rss"
 if [ -n "$uacme_cpu" ]; then
 	echo "uacme peak RSS:       $(rss_line "$work/uacme.rss")"
 fi
