@@ -14,8 +14,10 @@
 #
 # Measured, for each way of getting the certificates: wall time, requests
 # (pebble's log counts every request it handles, and nobody else uses this
-# pebble) and the peak RSS of one process (GNU time, /usr/bin/time, if
-# installed).  The ways:
+# pebble) and the peak RSS of the largest single process (GNU time,
+# /usr/bin/time, if installed): of acmec's main, network and key processes,
+# or of a uacme and its hook runs, whichever grew most; not their sum
+# (tests/bench.sh measures that for one issuance).  The ways:
 #
 #   acmec renew, parallel = BENCH_CERTS     one run, every order at once
 #   acmec renew, parallel = BENCH_PARALLEL  one run, acmec's default (8)
@@ -109,8 +111,9 @@ mkdir "$work/rss"
 requests() { grep -c -- '-> calling handler()' "$PEBBLE_LOG"; }
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 
-# GNU time writes the peak RSS of the command (KiB) with -f %M; a command
-# that fails gets a line of its own before the number.
+# GNU time writes the peak RSS of the command (KiB) with -f %M, the largest
+# of the command and each child it waited for (the rusage of wait4); a
+# command that fails gets a line of its own before the number.
 TIME=/usr/bin/time
 [ -x "$TIME" ] || TIME=
 
