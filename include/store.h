@@ -36,13 +36,6 @@ int store_mkdirs(const char *path, mode_t mode, struct err *e);
 int store_read(const char *path, size_t max, char **data, size_t *len,
     struct err *e);
 
-/*
- * 0 if path is a regular file (or a link to one) that can be opened for
- * reading; else store_read's message.  For files another library opens by
- * name (the CA bundle): a FIFO there would hang it.
- */
-int store_check_regular(const char *path, struct err *e);
-
 /* Who besides us may have access to a private file (a key, a secret). */
 enum store_access {
 	STORE_PRIVATE,		/* nobody: mode 0600 or 0400, else refused */

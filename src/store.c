@@ -236,18 +236,6 @@ open_regular(const char *path, struct stat *st, struct err *e)
 	return regular_or_close(fd, path, st, e);
 }
 
-int
-store_check_regular(const char *path, struct err *e)
-{
-	struct stat st;
-	int fd;
-
-	if ((fd = open_regular(path, &st, e)) == -1)
-		return -1;
-	close(fd);
-	return 0;
-}
-
 static int
 read_fd(int fd, const char *path, size_t max, char **data, size_t *len,
     struct err *e)

@@ -755,27 +755,6 @@ store_read__refuses_a_character_device(void **state)
 }
 
 static void
-store_check_regular__says_what_is_not_a_regular_file(void **state)
-{
-	struct tmpdir *t = *state;
-	char *fifo = path_in(t->path, "bundle.pem");
-	char *file = file_with_mode(t, "real.pem", 0644), *want;
-	struct err e = { "" };
-
-	assert_int_equal(store_check_regular(file, &e), 0);
-	assert_int_equal(mkfifo(fifo, 0600), 0);
-	alarm(10);
-	assert_int_equal(store_check_regular(fifo, &e), -1);
-	alarm(0);
-	if (asprintf(&want, NOT_REGULAR, fifo, "a FIFO") < 0)
-		fail_msg("asprintf");
-	assert_string_equal(e.msg, want);
-	free(want);
-	free(file);
-	free(fifo);
-}
-
-static void
 store_read__follows_a_link_to_a_regular_file(void **state)
 {
 	struct tmpdir *t = *state;
@@ -1111,7 +1090,6 @@ main(void)
 		T(store_read__refuses_a_directory_and_a_socket),
 		cmocka_unit_test(store_read__refuses_a_character_device),
 		T(store_read__follows_a_link_to_a_regular_file),
-		T(store_check_regular__says_what_is_not_a_regular_file),
 		T(store_read_private__refuses_what_others_may_read_or_write),
 		T(store_read_private__reads_0600_and_0400_without_a_word),
 		T(store_read_private__warns_of_a_group_readable_certificate_key),
