@@ -29,10 +29,13 @@ void child_ignore_group_signals(void);
 /* In the child: keep fd (as descriptor 3) and stderr; 3, or -1. */
 int child_keep_only(int fd);
 
+/*
+ * Close every descriptor from first on; open_max (sysconf(_SC_OPEN_MAX))
+ * bounds the loop where close_range is missing.  Hooks use it too.
+ */
+void child_close_from(int first, long open_max);
+
 /* In the parent: close fd, so the child ends, and reap pid. */
 void child_end(int fd, pid_t pid);
-
-/* Wait for pid, through interrupted waits. */
-void child_reap(pid_t pid);
 
 #endif

@@ -69,7 +69,7 @@ struct conf {
 	char		*failure_hook;	/* after a renew with failures */
 	char		*metrics_file;
 	long		 timeout;	/* 1..3600; 0: not set */
-	/* Of the key process; not set is SANDBOX_AUTO, as the default. */
+	/* Of the key and network processes; not set is SANDBOX_AUTO. */
 	enum sandbox_mode sandbox;
 	struct conf_cert *certs;	/* in the order they were read */
 	size_t		 ncerts;

@@ -12,6 +12,8 @@
 #include "err.h"
 
 #define HTTP_BODY_MAX	(1024 * 1024)	/* largest body we accept */
+#define HTTP_HEADER_MAX	4096		/* longer header values are dropped */
+#define HTTP_LINKS_MAX	32		/* Link headers kept, at most */
 
 struct http_options {
 	const char	*ca_bundle;	/* extra trust anchors, or NULL */

@@ -40,21 +40,25 @@ child_ignore_group_signals(void)
 	(void)signal(SIGTERM, SIG_IGN);
 }
 
+void
+child_close_from(int first, long open_max)
+{
+	/* Kernels before 5.9 have no close_range. */
+#ifdef HAVE_CLOSE_RANGE
+	if (close_range((unsigned)first, ~0U, 0) == -1)
+#endif
+		for (long fd = first; fd < open_max; fd++)
+			(void)close((int)fd);
+}
+
 int
 child_keep_only(int fd)
 {
-	long i, open_max = sysconf(_SC_OPEN_MAX);
-
 	if (fd != 3 && dup2(fd, 3) == -1)
 		return -1;
 	(void)close(0);
 	(void)close(1);
-	/* As hook.c: kernels before 5.9 have no close_range. */
-#ifdef HAVE_CLOSE_RANGE
-	if (close_range(4, ~0U, 0) == -1)
-#endif
-		for (i = 4; i < open_max; i++)
-			(void)close((int)i);
+	child_close_from(4, sysconf(_SC_OPEN_MAX));
 	return 3;
 }
 
@@ -62,12 +66,6 @@ void
 child_end(int fd, pid_t pid)
 {
 	close(fd);
-	child_reap(pid);
-}
-
-void
-child_reap(pid_t pid)
-{
 	while (waitpid(pid, NULL, 0) == -1 && errno == EINTR)
 		;
 }

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "child.h"
 #include "hook.h"
 
 #define HOOK_ARGS_MAX	64
@@ -99,11 +100,7 @@ exec_hook(char **argv, char **envp, long open_max)
 	(void)setpgid(0, 0);
 	sigemptyset(&none);
 	(void)sigprocmask(SIG_SETMASK, &none, NULL);
-#ifdef HAVE_CLOSE_RANGE
-	if (close_range(3, ~0U, 0) == -1)
-#endif
-		for (long fd = 3; fd < open_max; fd++)
-			(void)close((int)fd);
+	child_close_from(3, open_max);
 	execvpe(argv[0], argv, envp);
 	say("acmec: cannot run ");
 	say(argv[0]);

@@ -267,7 +267,7 @@ header_dup(CURL *curl, const char *name)
 	struct curl_header *hdr;
 
 	if (curl_easy_header(curl, name, 0, CURLH_HEADER, -1, &hdr) !=
-	    CURLHE_OK || strlen(hdr->value) > 4096)
+	    CURLHE_OK || strlen(hdr->value) > HTTP_HEADER_MAX)
 		return NULL;
 	return strdup(hdr->value);
 }
@@ -275,9 +275,8 @@ header_dup(CURL *curl, const char *name)
 /*
  * Every Link header of the last response (a CA sends one per alternate
  * chain, RFC 8555 section 7.4.2), at most HTTP_LINKS_MAX of them; values
- * longer than 4096 bytes are skipped.  0, or -1 out of memory.
+ * longer than HTTP_HEADER_MAX bytes are skipped.  0, or -1 out of memory.
  */
-#define HTTP_LINKS_MAX	32
 
 static int
 collect_links(CURL *curl, struct http_response *r)
@@ -295,7 +294,7 @@ collect_links(CURL *curl, struct http_response *r)
 		return -1;
 	for (size_t i = 0; i < amount; i++) {
 		if (curl_easy_header(curl, "Link", i, CURLH_HEADER, -1,
-		    &hdr) != CURLHE_OK || strlen(hdr->value) > 4096)
+		    &hdr) != CURLHE_OK || strlen(hdr->value) > HTTP_HEADER_MAX)
 			continue;
 		if ((r->links[r->nlinks] = strdup(hdr->value)) == NULL)
 			return -1;

@@ -150,22 +150,21 @@ ipc_send_long(int fd, const char *peer, enum ipc_type type, const void *body,
 	return ipc_send(fd, peer, type, p, len, e);
 }
 
-/* m's body after the len bytes at head; new (m is freed), or NULL. */
+/* head with m's body appended, of m's type; both taken, NULL on ENOMEM. */
 static struct ipc_msg *
-join(const unsigned char *head, size_t len, struct ipc_msg *m, struct err *e)
+append(struct ipc_msg *head, struct ipc_msg *m, struct err *e)
 {
 	struct ipc_msg *all;
 
-	if ((all = malloc(sizeof(*all) + len + m->len + 1)) == NULL) {
+	if ((all = realloc(head, sizeof(*all) + head->len + m->len + 1)) ==
+	    NULL) {
 		err_set(e, "out of memory");
-		ipc_msg_free(m);
-		return NULL;
+		ipc_msg_free(head);
+	} else {
+		memcpy(all->body + all->len, m->body, m->len + 1);
+		all->len += m->len;
+		all->type = m->type;
 	}
-	all->type = m->type;
-	all->len = len + m->len;
-	if (len > 0)
-		memcpy(all->body, head, len);
-	memcpy(all->body + len, m->body, m->len + 1);
 	ipc_msg_free(m);
 	return all;
 }
@@ -176,13 +175,9 @@ ipc_recv_long(int fd, const char *peer, size_t max, struct err *e)
 	struct ipc_msg *m, *head = NULL;
 
 	while ((m = ipc_recv(fd, peer, e)) != NULL) {
-		if (head != NULL) {
-			m = join(head->body, head->len, m, e);
-			ipc_msg_free(head);
-			if ((head = m) == NULL)
-				return NULL;
-		} else
-			head = m;
+		if (head != NULL && (m = append(head, m, e)) == NULL)
+			return NULL;
+		head = m;
 		if (head->len > max) {
 			err_set(e, "a message from %s is oversized: over the "
 			    "limit of %zu bytes", peer, max);

@@ -19,7 +19,6 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -35,36 +34,46 @@
 #define CHILD		"the network process"
 #define HEAD_MAX	(64 * 1024)
 #define MESSAGE_MAX	(HTTP_BODY_MAX + HEAD_MAX)
-#define HEADER_MAX	4096		/* as http.c keeps them */
-#define LINKS_MAX	32
 #define SLICE_MS	100		/* so an interrupt is seen soon */
 
 /* --------------------------------------------------------- both sides */
+
+/* head, a NUL and the len bytes at body, in one new buffer of *n bytes. */
+static unsigned char *
+message_encode(const json_t *head, const void *body, size_t len, size_t *n)
+{
+	char *text = head != NULL ? json_dumps(head, JSON_COMPACT) : NULL;
+	unsigned char *buf = NULL;
+	size_t hlen;
+
+	if (text == NULL)
+		return NULL;
+	hlen = strlen(text) + 1;
+	if ((buf = malloc(hlen + len)) != NULL) {
+		memcpy(buf, text, hlen);
+		if (len > 0)
+			memcpy(buf + hlen, body, len);
+		*n = hlen + len;
+	}
+	free(text);
+	return buf;
+}
 
 /* Send head, a NUL and the len bytes at body as one message of type. */
 static int
 message_send(int fd, const char *peer, enum ipc_type type, json_t *head,
     const void *body, size_t len, struct err *e)
 {
-	char *text, *buf = NULL;
+	unsigned char *buf;
 	size_t n;
-	int rc = -1;
+	int rc;
 
-	if (head == NULL || (text = json_dumps(head, JSON_COMPACT)) == NULL) {
+	if ((buf = message_encode(head, body, len, &n)) == NULL) {
 		err_set(e, "cannot encode a message to %s", peer);
 		return -1;
 	}
-	n = strlen(text) + 1;
-	if ((buf = malloc(n + len)) == NULL)
-		err_set(e, "out of memory");
-	else {
-		memcpy(buf, text, n);
-		if (len > 0)
-			memcpy(buf + n, body, len);
-		rc = ipc_send_long(fd, peer, type, buf, n + len, e);
-	}
+	rc = ipc_send_long(fd, peer, type, buf, n, e);
 	free(buf);
-	free(text);
 	return rc;
 }
 
@@ -150,29 +159,23 @@ static void
 queue_answer(struct serving *sv, json_t *head, const void *body, size_t len)
 {
 	struct outgoing *o = calloc(1, sizeof(*o));
-	char *text = head != NULL ? json_dumps(head, JSON_COMPACT) : NULL;
-	size_t n = text != NULL ? strlen(text) + 1 : 0;
 
-	if (o == NULL || text == NULL || (o->buf = malloc(n + len)) == NULL) {
+	if (o == NULL ||
+	    (o->buf = message_encode(head, body, len, &o->len)) == NULL) {
 		log_error("%s: out of memory", CHILD);
 		sv->broken = true;
 		free(o);
-		free(text);
 		return;
 	}
-	memcpy(o->buf, text, n);
-	if (len > 0)
-		memcpy(o->buf + n, body, len);
-	o->len = n + len;
 	*sv->out_end = o;
 	sv->out_end = &o->next;
-	free(text);
 }
 
+/* Set name to value unless it is NULL. */
 static void
-put_header(json_t *head, const char *name, const char *value)
+put_string(json_t *head, const char *name, const char *value)
 {
-	/* A value that is not UTF-8 is no valid nonce, URL or date. */
+	/* A header that is not UTF-8 is no valid nonce, URL or date. */
 	if (value != NULL)
 		json_object_set_new(head, name, json_string(value));
 }
@@ -186,10 +189,10 @@ response_head(json_int_t id, const struct http_response *r)
 	if ((head = json_pack("{s:I, s:I}", "id", id, "status",
 	    (json_int_t)r->status)) == NULL)
 		return NULL;
-	put_header(head, "content_type", r->content_type);
-	put_header(head, "location", r->location);
-	put_header(head, "replay_nonce", r->replay_nonce);
-	put_header(head, "retry_after", r->retry_after);
+	put_string(head, "content_type", r->content_type);
+	put_string(head, "location", r->location);
+	put_string(head, "replay_nonce", r->replay_nonce);
+	put_string(head, "retry_after", r->retry_after);
 	if (r->nlinks > 0 && (links = json_array()) != NULL) {
 		for (i = 0; i < r->nlinks; i++)
 			json_array_append_new(links, json_string(r->links[i]));
@@ -473,7 +476,7 @@ netproc_configure(struct netproc *np, const struct http_options *opts,
 	    opts->timeout, "connect_timeout", (json_int_t)
 	    opts->connect_timeout, "sandbox", (int)mode);
 	if (conf != NULL && opts->ca_bundle != NULL)
-		put_header(conf, "ca_bundle", opts->ca_bundle);
+		put_string(conf, "ca_bundle", opts->ca_bundle);
 	rc = message_send(np->fd, CHILD, IPC_CONFIGURE, conf, NULL, 0, e);
 	json_decref(conf);
 	if (rc == -1 || (m = ipc_recv(np->fd, CHILD, e)) == NULL)
@@ -511,8 +514,8 @@ np_start(void *ctx, const struct http_request *req, transport_done_fn done,
 	head = json_pack("{s:I, s:s, s:s}", "id", (json_int_t)++np->last_id,
 	    "method", req->method, "url", req->url);
 	if (head != NULL) {
-		put_header(head, "content_type", req->content_type);
-		put_header(head, "accept", req->accept);
+		put_string(head, "content_type", req->content_type);
+		put_string(head, "accept", req->accept);
 	}
 	rc = message_send(np->fd, CHILD, IPC_REQUEST, head, req->body,
 	    req->body_len, e);
@@ -555,7 +558,7 @@ break_down(struct netproc *np, const struct err *why)
 	return fail_all(np, why->msg);
 }
 
-/* The header name of head: absent, or a string of at most HEADER_MAX. */
+/* The header name of head: absent, or a string of at most HTTP_HEADER_MAX. */
 static int
 take_header(const json_t *head, const char *name, char **out)
 {
@@ -564,7 +567,7 @@ take_header(const json_t *head, const char *name, char **out)
 	*out = NULL;
 	if (v == NULL)
 		return 0;
-	if (!json_is_string(v) || json_string_length(v) > HEADER_MAX ||
+	if (!json_is_string(v) || json_string_length(v) > HTTP_HEADER_MAX ||
 	    (*out = strdup(json_string_value(v))) == NULL)
 		return -1;
 	return 0;
@@ -578,12 +581,12 @@ take_links(const json_t *head, struct http_response *r)
 
 	if (links == NULL)
 		return 0;
-	if (!json_is_array(links) || json_array_size(links) > LINKS_MAX ||
+	if (!json_is_array(links) || json_array_size(links) > HTTP_LINKS_MAX ||
 	    (r->links = calloc(json_array_size(links) + 1,
 	    sizeof(char *))) == NULL)
 		return -1;
 	json_array_foreach(links, i, v) {
-		if (!json_is_string(v) || json_string_length(v) > HEADER_MAX ||
+		if (!json_is_string(v) || json_string_length(v) > HTTP_HEADER_MAX ||
 		    (r->links[i] = strdup(json_string_value(v))) == NULL)
 			return -1;
 		r->nlinks++;
@@ -688,36 +691,25 @@ take_answer(struct netproc *np)
 	return n;
 }
 
-static int64_t
-monotonic_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static int
 np_wait(void *ctx, long timeout_ms)
 {
 	struct netproc *np = ctx;
-	int64_t end = monotonic_ms() + timeout_ms, left;
+	long left, slice;
 	struct err e;
 	int n;
 
 	if (np->pending == NULL)
 		return -1;
-	for (;;) {
+	for (left = timeout_ms > 0 ? timeout_ms : 0;; left -= slice) {
 		if (np->interrupted != NULL && np->interrupted())
 			return fail_all(np, "interrupted");
-		left = end - monotonic_ms();
-		n = ipc_wait(np->fd, CHILD, left <= 0 ? 0 : left > SLICE_MS ?
-		    SLICE_MS : (int)left, &e);
-		if (n == -1)
+		slice = left < SLICE_MS ? left : SLICE_MS;
+		if ((n = ipc_wait(np->fd, CHILD, (int)slice, &e)) == -1)
 			return break_down(np, &e);
 		if (n == 1)
 			return take_answer(np);
-		if (left <= 0)
+		if (left <= slice)
 			return 0;
 	}
 }
