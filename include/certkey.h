@@ -1,8 +1,8 @@
 /*
- * certkey.h - custody of a certificate's private key: the only module
- * that generates, loads or hands out that key, and that signs the CSR
- * with it.  Other modules see the CSR and, for a new key, its PEM for the
- * output set.
+ * certkey.h - a certificate's key as the engine sees it: the key lives in
+ * the certificate key process (certkeyproc.h), which generates or reads
+ * it, signs the CSR and writes it into the output set; here are its
+ * public half and the CSR, or a user's CSR whose key acmec never sees.
  */
 #ifndef ACMEC_CERTKEY_H
 #define ACMEC_CERTKEY_H
@@ -14,26 +14,25 @@
 #include "err.h"
 #include "key.h"
 #include "names.h"
-#include "spec.h"
+#include "certkeyproc.h"
 
 struct certkey;
 
 /*
- * The key in place, key_pem (len bytes, read from what), if the caller
- * gives one to keep it, else (NULL) a new key of spec->key_type; and a
- * CSR for names.
+ * A new key of type for job job (its index in p, certkeyproc.h), held by
+ * p, and its CSR for that job's names.  Written with the certificate.
  */
-struct certkey *certkey_open(const char *key_pem, size_t len,
-    const char *what, const struct cert_spec *spec,
-    const struct names *names, struct err *e);
+struct certkey *certkey_new(struct certkeyproc *p, size_t job,
+    enum key_type type, struct err *e);
 
 /*
- * The new key pem (PEM text from what, for messages) that an earlier run
- * generated and kept with its order (resume.h), and a CSR for names.  The
- * key counts as new: certkey_new_pem gives it for the output set.
+ * The key in the PEM file open at fd (what names it in messages), for job
+ * job: read by p, never here.  is_new: not in the output set yet (a key an
+ * earlier run announced or kept with its order), so it is written with
+ * the certificate.
  */
-struct certkey *certkey_from_pem(const char *pem, const char *what,
-    const struct names *names, struct err *e);
+struct certkey *certkey_load(struct certkeyproc *p, size_t job, int fd,
+    const char *what, bool is_new, struct err *e);
 
 /*
  * A user's CSR at csr_path, whose key acmec never sees: its names (each
@@ -43,11 +42,11 @@ struct certkey *certkey_from_csr(const char *csr_path, struct names *names,
     struct err *e);
 
 /*
- * The key in place (key_pem, as for certkey_open) must be the CSR's, or
- * the output set would pair a key with a certificate for another (always
- * true for a key of acmec's own, which is loaded from there).
+ * The key in place (the file open at fd, -1: none; p reads it) must be the
+ * CSR's, or the output set would pair a key with a certificate for another
+ * (always true for a key of acmec's own).
  */
-int certkey_fits(const struct certkey *ck, const char *key_pem, size_t len,
+int certkey_fits(const struct certkey *ck, struct certkeyproc *p, int fd,
     const char *what, struct err *e);
 
 /* The CSR as finalize wants it (base64url DER); borrowed. */
@@ -57,12 +56,14 @@ const char *certkey_csr(const struct certkey *ck);
 int certkey_check(const struct certkey *ck, X509 *leaf,
     const struct names *names, struct err *e);
 
+/* Whether the key is new in this run: the output set gets it. */
+bool certkey_is_new(const struct certkey *ck);
+
 /*
- * *pem: the PEM of a key that is new in this run, for the output set (the
- * caller cleanses and frees it); NULL when there is nothing to write (an
- * existing key, or a user's CSR).
+ * An output_key_writer (output.h): the key process writes the key of ck
+ * (a struct certkey) into the empty file at fd.
  */
-int certkey_new_pem(const struct certkey *ck, char **pem, struct err *e);
+int certkey_write(void *ck, int fd, struct err *e);
 
 /*
  * The public key (borrowed), and whether it is a user's CSR's, for the

@@ -28,6 +28,8 @@ enum ipc_type {
 	IPC_READY,		/* network process: configured */
 	IPC_REQUEST,		/* an HTTP request: JSON text, NUL, body */
 	IPC_RESPONSE,		/* its answer: JSON text, NUL, body */
+	IPC_KEY_REQUEST,	/* certificate key process: JSON, maybe a fd */
+	IPC_KEY_ANSWER,		/* its answer, JSON text */
 	IPC_TYPE_END		/* not a type: one past the last */
 };
 
@@ -51,8 +53,22 @@ int ipc_send(int fd, const char *peer, enum ipc_type type, const void *body,
 int ipc_try_send(int fd, const char *peer, enum ipc_type type,
     const void *body, size_t len, struct err *e);
 
-/* Receive one message; new, or NULL with *e saying what was wrong. */
+/*
+ * Receive one message; new, or NULL with *e saying what was wrong.  A
+ * descriptor sent with it is closed and the message refused.
+ */
 struct ipc_msg *ipc_recv(int fd, const char *peer, struct err *e);
+
+/*
+ * ipc_send and ipc_recv with one open descriptor going along (SCM_RIGHTS):
+ * pass is the sender's (it keeps its own copy); *pass the receiver's, new
+ * and close-on-exec, or -1 when the message carried none.  A message with
+ * more than one is refused.
+ */
+int ipc_send_fd(int fd, const char *peer, enum ipc_type type,
+    const void *body, size_t len, int pass, struct err *e);
+struct ipc_msg *ipc_recv_fd(int fd, const char *peer, int *pass,
+    struct err *e);
 
 /* Check and copy the n bytes of one packet at buf; new, or NULL. */
 struct ipc_msg *ipc_parse(const void *buf, size_t n, const char *peer,
@@ -73,6 +89,15 @@ struct ipc_msg *ipc_recv_long(int fd, const char *peer, size_t max,
  * (or the peer's end) is there, 0 when the time ran out, -1 on an error.
  */
 int ipc_wait(int fd, const char *peer, int timeout_ms, struct err *e);
+
+/*
+ * One request and its answer: send (with the descriptor pass, -1: none),
+ * then wait at most timeout_s seconds.  A peer that does not answer in
+ * time is stuck: the socket is shut down, so that its late answer is
+ * never taken for the next request's.  The answer, new, or NULL.
+ */
+struct ipc_msg *ipc_call(int fd, const char *peer, enum ipc_type type,
+    const void *body, size_t len, int pass, int timeout_s, struct err *e);
 
 void ipc_msg_free(struct ipc_msg *m);
 

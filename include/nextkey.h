@@ -11,6 +11,7 @@
 #include <stddef.h>
 
 #include "err.h"
+#include "certkeyproc.h"
 #include "key.h"
 
 /*
@@ -22,15 +23,24 @@ int nextkey_read(const char *path, char **pem, size_t *len, struct err *e);
 
 /*
  * hex: the TLSA 3 1 1 value (key_spki_sha256) of the key announced at
- * path.  0; 1 if there is none; -1 as nextkey_read, or not a key.
+ * path, for status, which talks to no CA and reads the key itself.  0; 1 if there is none; -1 as nextkey_read, or not a key.
  */
 int nextkey_spki_sha256(const char *path, char hex[KEY_ID_LEN + 1],
     struct err *e);
 
 /*
- * A new key of type, announced at path in place of the one there (the
- * one a renewal just switched in), atomically.
+ * The key announced at path, open: 0 and *fd (the caller closes it and
+ * hands it to the certificate key process), or *fd -1 if there is none;
+ * -1 as nextkey_read.
  */
-int nextkey_make(const char *path, enum key_type type, struct err *e);
+int nextkey_open(const char *path, int *fd, struct err *e);
+
+/*
+ * A new key of type, made and written by the certificate key process p,
+ * announced at path in place of the one there (the one a renewal just
+ * switched in), atomically; hex its TLSA 3 1 1 value.
+ */
+int nextkey_make(const char *path, struct certkeyproc *p, enum key_type type,
+    char hex[KEY_ID_LEN + 1], struct err *e);
 
 #endif

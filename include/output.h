@@ -17,6 +17,7 @@
 
 #include "err.h"
 #include "names.h"
+#include "store.h"
 
 #define OUTPUT_LOCK_WAIT	60	/* seconds a second run waits */
 #define OUTPUT_KEEP		3	/* versions kept, current included */
@@ -45,14 +46,14 @@ const char *output_dir(const struct output *o);
 /* DIR/privkey.pem, for messages; borrowed. */
 const char *output_key_path(const struct output *o);
 /*
- * The key in place, read through the directory checked, following no
+ * The key in place, opened through the directory checked, following no
  * link but acmec's own (as output_open checks them, again now): 1 and
- * *pem (new: the caller cleanses it), 0 if there is none, -1.  A key that
- * others may read, or the group write, is refused; one its group may
- * read is used with a warning (store_check_private).
+ * *fd (the caller closes it; it hands it to the certificate key process,
+ * and never reads it), 0 if there is none, -1.  A key that others may
+ * read, or the group write, is refused; one its group may read is used
+ * with a warning (store_check_private).
  */
-int output_read_key(const struct output *o, char **pem, size_t *len,
-    struct err *e);
+int output_open_key(const struct output *o, int *fd, struct err *e);
 
 /*
  * The certificate in place in dir, read without taking the lock (renew
@@ -75,8 +76,10 @@ int output_current_names(const struct output *o, struct names *names,
     struct err *e);
 
 /*
- * Replace the set with chain (leaf first) and, when key_pem is not NULL,
- * a new privkey.pem (0600; else the key in place is carried over).  The
+ * Replace the set with chain (leaf first) and, when new_key is not NULL,
+ * a new privkey.pem (0600) that new_key(ctx, ...) writes (certkey_write:
+ * the certificate key process writes it); else the key in
+ * place is carried over, copied in the kernel, never read here.  The
  * whole set is written and synced into a new version directory (0700),
  * then current is switched to it in one rename: a reader, or the next run
  * after a kill or power loss at any point, finds the old set or the new
@@ -84,7 +87,7 @@ int output_current_names(const struct output *o, struct names *names,
  * the links, each name showing the same bytes throughout.  OUTPUT_KEEP
  * versions are kept.
  */
-int output_write(struct output *o, const char *key_pem,
+int output_write(struct output *o, store_writer *new_key, void *ctx,
     STACK_OF(X509) *chain, struct err *e);
 
 /*

@@ -12,12 +12,15 @@
  * directory asks the CA about that order instead of making a new one: a
  * certificate the CA issued is not thrown away.
  *
- * It holds the CA's directory URL, the order URL, the account URL, the
- * names, and the PEM of the certificate key when that key is new (not yet
- * in the output set).  The key is in the record itself rather than in a
- * file beside it: one rename writes both and one unlink removes both, so
- * a crash can never leave an order with another key, or a key nobody
- * removes.
+ * It holds the CA's directory URL, the order URL, the account URL and
+ * the names.  When the certificate key is new (not yet in the output
+ * set), the certificate key process writes it beside the record, as
+ * NAME-HASH.key (0600), and the record names it by the SHA-256 of its
+ * SubjectPublicKeyInfo ("key_id"), so this process never holds it.  The
+ * key is written first and removed last: a crash leaves a key without a
+ * record (the next run removes it) or a record whose key is not the one
+ * it names (refused), never an order with another key.  A record of an
+ * older acmec, with the key inside, has it moved to the key file.
  */
 #ifndef ACMEC_RESUME_H
 #define ACMEC_RESUME_H
@@ -51,8 +54,15 @@ void resume_free(struct resume *r);
 
 /* The order URL of the record loaded or saved; NULL: none.  Borrowed. */
 const char *resume_order_url(const struct resume *r);
-/* The certificate key it keeps (PEM), or NULL.  Borrowed. */
-const char *resume_key_pem(const struct resume *r);
+/*
+ * The certificate key the record keeps, open: 0 and *fd (the caller
+ * closes it and hands it to the certificate key process), or *fd -1 if it
+ * keeps none; -1 if the key file is missing or refused.
+ */
+int resume_open_key(const struct resume *r, int *fd, struct err *e);
+
+/* Whether pub is the key the record names (true for an older record). */
+bool resume_key_is(const struct resume *r, EVP_PKEY *pub);
 /* STATE_DIR/orders/NAME-HASH.json.  Borrowed. */
 const char *resume_path(const struct resume *r);
 
@@ -64,7 +74,8 @@ bool resume_account_is(const struct resume *r, const char *account_url);
 
 /*
  * Write the record: order_url, account_url, the names, and the key of ck
- * if it is new (certkey_new_pem).  Replaces any record there.
+ * if it is new (certkey_is_new), written by the key process into the key
+ * file.  Replaces any record there.
  */
 int resume_save(struct resume *r, const char *order_url,
     const char *account_url, const struct certkey *ck, struct err *e);

@@ -123,6 +123,23 @@ int store_write_at(int dfd, const char *dir, const char *name,
     const void *data, size_t len, mode_t mode, struct err *e);
 
 /*
+ * What fills a file that store_fill_at creates: it writes into fd, or
+ * sets *e to why it cannot (the caller adds which file); 0 or -1.
+ */
+typedef int store_writer(void *ctx, int fd, struct err *e);
+
+/* store_write_at, the file's bytes written by fill(ctx, fd, e). */
+int store_fill_at(int dfd, const char *dir, const char *name, mode_t mode,
+    store_writer *fill, void *ctx, struct err *e);
+
+/*
+ * store_read_at's checks, the file left open: 0 and *fd (the caller
+ * closes it), 1 if there is no such file, -1 as store_read_at.
+ */
+int store_open_at(int dfd, const char *dir, const char *name, int *fd,
+    struct err *e);
+
+/*
  * Read name under dfd, a private file: a regular file (a link is not
  * followed), owned by us or root, that neither its group nor others may
  * read or write; at most max bytes, NUL-terminated (*data new).  0; 1 if

@@ -1,6 +1,8 @@
 /*
- * certkey.c - the certificate's private key and its CSR.  The key never
- * leaves this module but as the PEM of a new key for the output set.
+ * certkey.c - a certificate's key and its CSR, as this process sees them:
+ * the key is in the certificate key process (certkeyproc.h), which this
+ * module asks for the CSR and to write the key; here are only its public
+ * half and the CSR, or a user's CSR.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -9,15 +11,16 @@
 
 #include "cert.h"
 #include "certkey.h"
+#include "certkeyproc.h"
 #include "csr.h"
-#include "log.h"
-#include "store.h"
 
 struct certkey {
-	EVP_PKEY	*key;		/* NULL with a user's CSR */
-	bool		 is_new;	/* to be written with the certificate */
-	X509_REQ	*req;
-	char		*csr_b64url;
+	struct certkeyproc	*proc;		/* NULL with a user's CSR */
+	size_t			 job;		/* its index there */
+	EVP_PKEY		*pub;		/* NULL with a user's CSR */
+	bool			 is_new;	/* to be written with the cert */
+	X509_REQ		*req;		/* a user's CSR */
+	char			*csr_b64url;
 };
 
 void
@@ -25,82 +28,59 @@ certkey_free(struct certkey *ck)
 {
 	if (ck == NULL)
 		return;
-	EVP_PKEY_free(ck->key);
+	if (ck->proc != NULL)
+		certkeyproc_close(ck->proc, ck->job);
+	EVP_PKEY_free(ck->pub);
 	X509_REQ_free(ck->req);
 	free(ck->csr_b64url);
 	free(ck);
 }
 
+/* Job job's key in p, from fd (-1: new of type); NULL and *e on failure. */
 static struct certkey *
-certkey_alloc(struct err *e)
-{
-	struct certkey *ck = calloc(1, sizeof(*ck));
-
-	if (ck == NULL)
-		err_set(e, "out of memory");
-	return ck;
-}
-
-/* ck with its key (NULL: failed) gets its CSR for names; freed on error. */
-static struct certkey *
-with_csr(struct certkey *ck, const struct names *names, struct err *e)
-{
-	if (ck->key == NULL ||
-	    (ck->req = csr_new(ck->key, names, e)) == NULL ||
-	    (ck->csr_b64url = csr_to_b64url(ck->req, e)) == NULL) {
-		certkey_free(ck);
-		return NULL;
-	}
-	return ck;
-}
-
-struct certkey *
-certkey_open(const char *key_pem, size_t len, const char *what,
-    const struct cert_spec *spec, const struct names *names, struct err *e)
+open_in(struct certkeyproc *p, size_t job, int fd, const char *what,
+    enum key_type type, bool is_new, struct err *e)
 {
 	struct certkey *ck;
 
-	if ((ck = certkey_alloc(e)) == NULL)
+	if ((ck = calloc(1, sizeof(*ck))) == NULL) {
+		err_set(e, "out of memory");
 		return NULL;
-	if (key_pem != NULL) {
-		ck->key = key_from_pem(key_pem, len, what, e);
-		if (ck->key != NULL && spec->key_type_given &&
-		    strcmp(key_describe(ck->key),
-		    key_type_name(spec->key_type)) != 0)
-			log_info("reusing %s (%s); the key type applies to new "
-			    "keys only (leave out --reuse-key for a new one)",
-			    what, key_describe(ck->key));
-	} else {
-		ck->key = key_generate(spec->key_type, e);
-		ck->is_new = true;
 	}
-	return with_csr(ck, names, e);
+	ck->proc = p;
+	ck->job = job;
+	ck->is_new = is_new;
+	if (certkeyproc_open(p, job, fd, what, type, &ck->pub,
+	    &ck->csr_b64url, e) == 0)
+		return ck;
+	certkey_free(ck);
+	return NULL;
 }
 
 struct certkey *
-certkey_from_pem(const char *pem, const char *what, const struct names *names,
+certkey_new(struct certkeyproc *p, size_t job, enum key_type type,
     struct err *e)
 {
-	struct certkey *ck;
+	return open_in(p, job, -1, "a new key", type, true, e);
+}
 
-	if ((ck = certkey_alloc(e)) == NULL)
-		return NULL;
-	ck->key = key_from_pem(pem, strlen(pem), what, e);
-	/* Not in the output set yet: written with the certificate. */
-	ck->is_new = true;
-	return with_csr(ck, names, e);
+struct certkey *
+certkey_load(struct certkeyproc *p, size_t job, int fd, const char *what,
+    bool is_new, struct err *e)
+{
+	return open_in(p, job, fd, what, KEY_EC256, is_new, e);
 }
 
 int
-certkey_fits(const struct certkey *ck, const char *key_pem, size_t len,
+certkey_fits(const struct certkey *ck, struct certkeyproc *p, int fd,
     const char *what, struct err *e)
 {
 	EVP_PKEY *key;
 	int same;
 
-	if (ck->key != NULL || key_pem == NULL)
+	if (ck->req == NULL || fd == -1)
 		return 0;
-	if ((key = key_from_pem(key_pem, len, what, e)) == NULL)
+	if ((key = certkeyproc_peek(p, fd, what, e)) == NULL)
 		return -1;
 	same = EVP_PKEY_eq(key, X509_REQ_get0_pubkey(ck->req)) == 1;
 	EVP_PKEY_free(key);
@@ -117,8 +97,10 @@ certkey_from_csr(const char *csr_path, struct names *names, struct err *e)
 {
 	struct certkey *ck;
 
-	if ((ck = certkey_alloc(e)) == NULL)
+	if ((ck = calloc(1, sizeof(*ck))) == NULL) {
+		err_set(e, "out of memory");
 		return NULL;
+	}
 	if ((ck->req = csr_load(csr_path, e)) == NULL ||
 	    csr_names(ck->req, names, e) == -1)
 		goto fail;
@@ -144,13 +126,13 @@ certkey_csr(const struct certkey *ck)
 EVP_PKEY *
 certkey_public(const struct certkey *ck)
 {
-	return ck->key ? ck->key : X509_REQ_get0_pubkey(ck->req);
+	return ck->pub ? ck->pub : X509_REQ_get0_pubkey(ck->req);
 }
 
 bool
 certkey_is_users(const struct certkey *ck)
 {
-	return ck->key == NULL;
+	return ck->proc == NULL;
 }
 
 int
@@ -160,11 +142,16 @@ certkey_check(const struct certkey *ck, X509 *leaf, const struct names *names,
 	return cert_check(leaf, certkey_public(ck), names, e);
 }
 
-int
-certkey_new_pem(const struct certkey *ck, char **pem, struct err *e)
+bool
+certkey_is_new(const struct certkey *ck)
 {
-	*pem = NULL;
-	if (!ck->is_new)
-		return 0;
-	return (*pem = key_to_pem(ck->key, e)) != NULL ? 0 : -1;
+	return ck->is_new;
+}
+
+int
+certkey_write(void *ck, int fd, struct err *e)
+{
+	const struct certkey *k = ck;
+
+	return certkeyproc_write(k->proc, k->job, fd, e);
 }

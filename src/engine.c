@@ -7,9 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <openssl/crypto.h>
 
+#include "certkeyproc.h"
 #include "chain.h"
 #include "engine_private.h"
 #include "hook.h"
@@ -159,47 +161,61 @@ job_keeps_key(const struct job *job)
 static int
 job_announced_key(struct job *job, struct err *e)
 {
-	char *pem;
-	size_t len;
+	int fd;
 
 	if (job->next_key_path == NULL || job->spec->new_key ||
 	    resume_order_url(job->resume) != NULL)
 		return 0;
-	if (nextkey_read(job->next_key_path, &pem, &len, e) == -1)
+	if (nextkey_open(job->next_key_path, &fd, e) == -1)
 		return -1;
-	if (pem == NULL)
+	if (fd == -1)
 		return 0;
-	job->key = certkey_from_pem(pem, job->next_key_path, &job->names, e);
-	OPENSSL_cleanse(pem, len);
-	free(pem);
+	job->key = certkey_load(job->keys, job->index, fd, job->next_key_path,
+	    true, e);
+	close(fd);
 	return job->key != NULL ? 0 : -1;
+}
+
+/* The key type given applies to new keys: say so when it is not used. */
+static void
+note_reused_type(const struct job *job, const char *what)
+{
+	const char *has = key_describe(certkey_public(job->key));
+
+	if (job->spec->key_type_given &&
+	    strcmp(has, key_type_name(job->spec->key_type)) != 0)
+		log_info("reusing %s (%s); the key type applies to new keys "
+		    "only (leave out --reuse-key for a new one)", what, has);
 }
 
 /*
  * The certificate key: unless a record or the CSR gave it, the one in
- * place (read through the directory the layout check opened) or a new
- * one, written with its certificate.
+ * place (opened through the directory the layout check opened, read by
+ * the certificate key process) or a new one, written with its
+ * certificate.
  */
 static int
 job_key(struct job *job, struct err *e)
 {
 	const char *what = output_key_path(job->out);
-	char *pem = NULL;
-	size_t len = 0;
-	int rc = -1;
+	int fd = -1, rc = -1;
 
 	if (job->key == NULL && job_announced_key(job, e) == -1)
 		return -1;
-	if (output_read_key(job->out, &pem, &len, e) == -1)
+	if (output_open_key(job->out, &fd, e) == -1)
 		return -1;
-	if (job->key == NULL)
-		job->key = certkey_open(job_keeps_key(job) ? pem : NULL, len,
-		    what, job->spec, &job->names, e);
-	if (job->key != NULL && certkey_fits(job->key, pem, len, what, e) == 0)
+	if (job->key == NULL && fd != -1 && job_keeps_key(job)) {
+		if ((job->key = certkey_load(job->keys, job->index, fd, what,
+		    false, e)) != NULL)
+			note_reused_type(job, what);
+	} else if (job->key == NULL)
+		job->key = certkey_new(job->keys, job->index,
+		    job->spec->key_type, e);
+	if (job->key != NULL && certkey_fits(job->key, job->keys, fd, what,
+	    e) == 0)
 		rc = 0;
-	if (pem != NULL)
-		OPENSSL_cleanse(pem, len);
-	free(pem);
+	if (fd != -1)
+		close(fd);
 	return rc;
 }
 
@@ -229,6 +245,28 @@ job_plan(struct job *job, const struct config *cfg, struct err *e)
 	return 0;
 }
 
+/* The new key an earlier run kept with its order, if it did. */
+static int
+job_resumed_key(struct job *job, struct err *e)
+{
+	const char *what = resume_path(job->resume);
+	int fd;
+
+	if (resume_open_key(job->resume, &fd, e) == -1)
+		return -1;
+	if (fd == -1)
+		return 0;
+	job->key = certkey_load(job->keys, job->index, fd, what, true, e);
+	close(fd);
+	if (job->key == NULL)
+		return -1;
+	if (resume_key_is(job->resume, certkey_public(job->key)))
+		return 0;
+	err_set(e, "%s names another key than the one kept beside it; move "
+	    "it away, and the next run orders anew", what);
+	return -1;
+}
+
 /*
  * What holds descriptors or the lock, done only when the job is about
  * to order (so that a run of a thousand certificates holds no more than
@@ -255,9 +293,7 @@ job_prepare(struct job *job, const struct config *cfg, struct err *e)
 	if ((job->resume = resume_open(cfg, output_dir(job->out), &job->names,
 	    e)) == NULL)
 		return -1;
-	if (job->key == NULL && resume_key_pem(job->resume) != NULL &&
-	    (job->key = certkey_from_pem(resume_key_pem(job->resume),
-	    resume_path(job->resume), &job->names, e)) == NULL)
+	if (job->key == NULL && job_resumed_key(job, e) == -1)
 		return -1;
 	if (job_key(job, e) == -1)
 		return -1;
@@ -413,8 +449,8 @@ job_vet_key(struct engine *eng, struct job *job, struct err *e)
 		log_info("%s: %s is %s; making a new key instead",
 		    engine_job_label(job), what, why);
 		certkey_free(job->key);
-		job->key = certkey_open(NULL, 0, what, job->spec, &job->names,
-		    e);
+		job->key = certkey_new(job->keys, job->index,
+		    job->spec->key_type, e);
 		rc = job->key != NULL ? 0 : -1;
 	}
 	free(why);
@@ -685,12 +721,43 @@ engine_slots(size_t parallel, const struct cert_spec *specs, size_t n)
 	return parallel;
 }
 
+/*
+ * The certificate key process, forked once every job has its names: it
+ * keeps its own copy of them, and makes CSRs for those only.
+ */
+static int
+start_key_process(struct engine *eng, struct job *jobs, size_t n)
+{
+	const struct names **names;
+	struct err e = { "" };
+
+	if ((names = calloc(n + 1, sizeof(*names))) == NULL) {
+		err_set(&e, "out of memory");
+	} else {
+		for (size_t i = 0; i < n; i++)
+			if (jobs[i].state != JOB_FAILED &&
+			    jobs[i].spec->csr_path == NULL)
+				names[i] = &jobs[i].names;
+		eng->keys = certkeyproc_start(names, n, eng->cfg->sandbox, &e);
+		free(names);
+	}
+	for (size_t i = 0; i < n; i++)
+		jobs[i].keys = eng->keys;
+	if (eng->keys != NULL)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (jobs[i].state != JOB_FAILED)
+			err_set(&jobs[i].result->err, "%s", e.msg);
+	return -1;
+}
+
 int
 engine_run(struct session *s, const struct config *cfg,
     const struct account_options *acct, size_t parallel,
     const struct cert_spec *specs, size_t n, struct engine_result *results)
 {
-	struct engine eng = { cfg, acct, engine_slots(parallel, specs, n), s };
+	struct engine eng = { cfg, acct, engine_slots(parallel, specs, n), s,
+	    NULL };
 	struct job *jobs;
 	bool left = false;
 	size_t i;
@@ -705,9 +772,12 @@ engine_run(struct session *s, const struct config *cfg,
 	for (i = 0; i < n; i++) {
 		jobs[i].spec = &specs[i];
 		jobs[i].result = &results[i];
+		jobs[i].index = i;
 		if (job_plan(&jobs[i], cfg, &results[i].err) == -1)
 			jobs[i].state = JOB_FAILED;
 	}
+	if (start_key_process(&eng, jobs, n) == -1)
+		goto out;
 	/* The first ones before the CA is asked for anything. */
 	start_jobs(&eng, jobs, n);
 	for (i = 0; i < n; i++)
@@ -715,11 +785,14 @@ engine_run(struct session *s, const struct config *cfg,
 	if (left)
 		(void)connect_and_run(&eng, jobs, n);
 	finish(jobs, n);
+out:
 	for (i = 0; i < n; i++) {
 		if (!results[i].ok)
 			rc = -1;
 		job_free(&jobs[i]);
 	}
+	/* After the jobs: each certkey_free tells the process. */
+	certkeyproc_free(eng.keys);
 	free(jobs);
 	return rc;
 }

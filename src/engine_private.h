@@ -50,6 +50,8 @@ struct job {
 	char			*next_key_path;	/* with next_key (nextkey.h) */
 	struct output		*out;
 	struct certkey		*key;
+	struct certkeyproc	*keys;		/* the run's, holding key */
+	size_t			 index;		/* job's there */
 	struct challenge_sink	*sink;
 	struct acme_order	*order;
 	struct resume		*resume;	/* the order an earlier run left */
@@ -91,6 +93,7 @@ struct engine {
 	const struct account_options	*acct_opts;
 	size_t				 parallel;	/* jobs under way, > 0 */
 	struct session			*session;
+	struct certkeyproc		*keys;		/* the run's keys */
 };
 
 /* The name a job goes by in messages. */

@@ -735,8 +735,8 @@ announce_next_key(const struct job *job)
 
 	if (job->next_key_path == NULL)
 		return;
-	if (nextkey_make(job->next_key_path, job->spec->key_type, &e) == -1 ||
-	    nextkey_spki_sha256(job->next_key_path, hex, &e) != 0) {
+	if (nextkey_make(job->next_key_path, job->keys, job->spec->key_type,
+	    hex, &e) == -1) {
 		log_error("%s: warning: cannot announce the next key: %s; the "
 		    "next renewal keeps the key in use", engine_job_label(job),
 		    e.msg);
@@ -750,28 +750,20 @@ announce_next_key(const struct job *job)
 static int
 check_and_write(struct job *job, struct err *e)
 {
-	char *key_pem = NULL;
-	int rc = -1;
-
 	if (certkey_check(job->key, sk_X509_value(job->chain, 0),
 	    &job->names, e) == -1) {
 		/* This order's certificate never fits. */
 		resume_remove(job->resume);
 		return -1;
 	}
-	if (certkey_new_pem(job->key, &key_pem, e) == -1)
-		return -1;
 	if (resume_written(job->resume, sk_X509_value(job->chain, 0), e) ==
 	    -1) {
 		log_error("warning: %s; the next run asks the CA about the "
 		    "order again", e->msg);
 		e->msg[0] = '\0';
 	}
-	rc = output_write(job->out, key_pem, job->chain, e);
-	if (key_pem != NULL)
-		OPENSSL_cleanse(key_pem, strlen(key_pem));
-	free(key_pem);
-	return rc;
+	return output_write(job->out, certkey_is_new(job->key) ?
+	    certkey_write : NULL, job->key, job->chain, e);
 }
 
 /*

@@ -10,13 +10,45 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <unistd.h>
+
 #include "ipc.h"
 
-/* One packet; with MSG_DONTWAIT in flags, 1 when the peer is full. */
+/* Room for the control part of one descriptor, aligned for cmsghdr. */
+union ipc_fd_cmsg {
+	char		buf[CMSG_SPACE(sizeof(int))];
+	struct cmsghdr	align;
+};
+
+/* pass (-1: none) goes with msg as SCM_RIGHTS; ctl holds its header. */
+static void
+attach_fd(struct msghdr *msg, int pass, union ipc_fd_cmsg *ctl)
+{
+	struct cmsghdr *c;
+
+	if (pass == -1)
+		return;
+	memset(ctl, 0, sizeof(*ctl));
+	msg->msg_control = ctl->buf;
+	msg->msg_controllen = sizeof(ctl->buf);
+	c = CMSG_FIRSTHDR(msg);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &pass, sizeof(int));
+}
+
+/*
+ * One packet, with the descriptor pass (-1: none); with MSG_DONTWAIT in
+ * flags, 1 when the peer is full.
+ */
 static int
 send_packet(int fd, const char *peer, enum ipc_type type, const void *body,
-    size_t len, int flags, struct err *e)
+    size_t len, int pass, int flags, struct err *e)
 {
+	union ipc_fd_cmsg ctl;
+	struct msghdr msg = { 0 };
+	struct iovec iov;
 	unsigned char *buf;
 	ssize_t sent;
 
@@ -35,9 +67,13 @@ send_packet(int fd, const char *peer, enum ipc_type type, const void *body,
 	buf[4] = (unsigned char)(len >> 8), buf[5] = (unsigned char)len;
 	if (len > 0)
 		memcpy(buf + IPC_HEADER, body, len);
+	iov = (struct iovec){ buf, IPC_HEADER + len };
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	attach_fd(&msg, pass, &ctl);
 	/* MSG_NOSIGNAL: a dead peer is an error to report, not a signal. */
 	do
-		sent = send(fd, buf, IPC_HEADER + len, MSG_NOSIGNAL | flags);
+		sent = sendmsg(fd, &msg, MSG_NOSIGNAL | flags);
 	while (sent == -1 && errno == EINTR);
 	free(buf);
 	if (sent == -1 && (flags & MSG_DONTWAIT) &&
@@ -58,14 +94,21 @@ int
 ipc_send(int fd, const char *peer, enum ipc_type type, const void *body,
     size_t len, struct err *e)
 {
-	return send_packet(fd, peer, type, body, len, 0, e);
+	return send_packet(fd, peer, type, body, len, -1, 0, e);
+}
+
+int
+ipc_send_fd(int fd, const char *peer, enum ipc_type type, const void *body,
+    size_t len, int pass, struct err *e)
+{
+	return send_packet(fd, peer, type, body, len, pass, 0, e);
 }
 
 int
 ipc_try_send(int fd, const char *peer, enum ipc_type type, const void *body,
     size_t len, struct err *e)
 {
-	return send_packet(fd, peer, type, body, len, MSG_DONTWAIT, e);
+	return send_packet(fd, peer, type, body, len, -1, MSG_DONTWAIT, e);
 }
 
 struct ipc_msg *
@@ -106,30 +149,96 @@ ipc_parse(const void *buf, size_t n, const char *peer, struct err *e)
 	return NULL;
 }
 
-struct ipc_msg *
-ipc_recv(int fd, const char *peer, struct err *e)
+/*
+ * The descriptor msg brought, if any: *pass, or -1.  More than one, or a
+ * control part cut short, is an error; whatever came is closed then.
+ */
+static int
+take_fd(struct msghdr *msg, int *pass, const char *peer, struct err *e)
+{
+	struct cmsghdr *c;
+	int n = 0, fd;
+
+	*pass = -1;
+	for (c = CMSG_FIRSTHDR(msg); c != NULL; c = CMSG_NXTHDR(msg, c)) {
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		for (size_t i = 0; CMSG_LEN((i + 1) * sizeof(int)) <=
+		    c->cmsg_len; i++, n++) {
+			memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+			if (*pass == -1)
+				*pass = fd;
+			else
+				close(fd);
+		}
+	}
+	if (n <= 1 && !(msg->msg_flags & MSG_CTRUNC))
+		return 0;
+	if (*pass != -1)
+		close(*pass);
+	*pass = -1;
+	err_set(e, "a message from %s carries more than one descriptor",
+	    peer);
+	return -1;
+}
+
+/*
+ * One message, and into *pass the descriptor it carries (-1: none); with
+ * pass NULL, a descriptor that comes is closed and the message refused.
+ */
+static struct ipc_msg *
+recv_packet(int fd, const char *peer, int *pass, struct err *e)
 {
 	/* One byte over the bound, so an oversized packet shows as such. */
 	const size_t cap = IPC_HEADER + IPC_MAX_BODY + 1;
+	union ipc_fd_cmsg ctl;
+	struct msghdr msg = { 0 };
 	struct ipc_msg *m = NULL;
-	unsigned char *buf;
+	struct iovec iov;
 	ssize_t got;
+	int extra;
 
-	if ((buf = malloc(cap)) == NULL) {
+	if ((iov.iov_base = malloc(cap)) == NULL) {
 		err_set(e, "out of memory");
 		return NULL;
 	}
+	iov.iov_len = cap;
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	msg.msg_control = ctl.buf;
+	msg.msg_controllen = sizeof(ctl.buf);
 	do
-		got = recv(fd, buf, cap, 0);
+		got = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC);
 	while (got == -1 && errno == EINTR);
 	if (got == 0 || (got == -1 && errno == ECONNRESET))
 		err_set(e, "%s ended", peer);
 	else if (got == -1)
 		err_errno(e, "cannot receive a message from %s", peer);
-	else
-		m = ipc_parse(buf, (size_t)got, peer, e);
-	free(buf);
+	else if (take_fd(&msg, pass ? pass : &extra, peer, e) == 0) {
+		if (pass == NULL && extra != -1) {
+			close(extra);
+			err_set(e, "a message from %s carries a descriptor "
+			    "none was asked for", peer);
+		} else if ((m = ipc_parse(iov.iov_base, (size_t)got, peer,
+		    e)) == NULL && pass != NULL && *pass != -1) {
+			close(*pass);
+			*pass = -1;
+		}
+	}
+	free(iov.iov_base);
 	return m;
+}
+
+struct ipc_msg *
+ipc_recv(int fd, const char *peer, struct err *e)
+{
+	return recv_packet(fd, peer, NULL, e);
+}
+
+struct ipc_msg *
+ipc_recv_fd(int fd, const char *peer, int *pass, struct err *e)
+{
+	return recv_packet(fd, peer, pass, e);
 }
 
 void
@@ -201,4 +310,21 @@ ipc_wait(int fd, const char *peer, int timeout_ms, struct err *e)
 	if (n == -1)
 		err_errno(e, "cannot wait for %s", peer);
 	return n;
+}
+
+struct ipc_msg *
+ipc_call(int fd, const char *peer, enum ipc_type type, const void *body,
+    size_t len, int pass, int timeout_s, struct err *e)
+{
+	int ready;
+
+	if (send_packet(fd, peer, type, body, len, pass, 0, e) == -1 ||
+	    (ready = ipc_wait(fd, peer, timeout_s * 1000, e)) == -1)
+		return NULL;
+	if (ready == 1)
+		return ipc_recv(fd, peer, e);
+	err_set(e, "%s did not answer within %d seconds; giving up on it",
+	    peer, timeout_s);
+	(void)shutdown(fd, SHUT_RDWR);
+	return NULL;
 }

@@ -7,6 +7,7 @@
 
 #include <openssl/crypto.h>
 
+#include "certkeyproc.h"
 #include "nextkey.h"
 #include "store.h"
 
@@ -78,24 +79,64 @@ nextkey_spki_sha256(const char *path, char hex[KEY_ID_LEN + 1],
 }
 
 int
-nextkey_make(const char *path, enum key_type type, struct err *e)
+nextkey_open(const char *path, int *fd, struct err *e)
 {
-	EVP_PKEY *key = key_generate(type, e);
-	char *pem = key ? key_to_pem(key, e) : NULL, *dir = NULL;
 	const char *name;
+	char *dir;
+	int dfd, rc = 1;
+
+	*fd = -1;
+	if (split(path, &dir, &name, e) == -1)
+		return -1;
+	if (store_exists(dir) && (dfd = store_open_dir(dir, e)) != -1) {
+		rc = store_open_at(dfd, dir, name, fd, e);
+		close(dfd);
+	} else if (store_exists(dir))
+		rc = -1;
+	free(dir);
+	if (rc == -1)
+		err_append(e, "; move it away: the next renewal then keeps the "
+		    "key in use and announces a new next key");
+	return rc == -1 ? -1 : 0;
+}
+
+/* What nextkey_make has the key process write: a new key, its id kept. */
+struct making {
+	struct certkeyproc	*proc;
+	enum key_type		 type;
+	char			*hex;
+};
+
+static int
+make_into(void *ctx, int fd, struct err *e)
+{
+	struct making *m = ctx;
+	EVP_PKEY *pub;
+	int rc;
+
+	if ((pub = certkeyproc_make(m->proc, m->type, fd, e)) == NULL)
+		return -1;
+	rc = key_spki_sha256(pub, m->hex, e);
+	EVP_PKEY_free(pub);
+	return rc;
+}
+
+int
+nextkey_make(const char *path, struct certkeyproc *p, enum key_type type,
+    char hex[KEY_ID_LEN + 1], struct err *e)
+{
+	struct making m = { p, type, hex };
+	const char *name;
+	char *dir = NULL;
 	int dfd, rc = -1;
 
-	EVP_PKEY_free(key);
-	if (pem == NULL || split(path, &dir, &name, e) == -1)
-		goto out;
+	hex[0] = '\0';
+	if (split(path, &dir, &name, e) == -1)
+		return -1;
 	if ((dfd = store_open_dir(dir, e)) != -1) {
-		rc = store_write_at(dfd, dir, name, pem, strlen(pem), 0600, e);
+		rc = store_fill_at(dfd, dir, name, 0600, make_into, &m, e);
 		close(dfd);
 	}
-out:
-	if (pem != NULL)
-		OPENSSL_cleanse(pem, strlen(pem));
-	free(pem);
 	free(dir);
 	return rc;
 }

@@ -32,6 +32,7 @@
  * followed except acmec's own: a name here that is a link anywhere else
  * is refused, so reading privkey.pem never leaves OUT.
  */
+#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 
@@ -72,6 +73,13 @@ static const mode_t set_modes[NFILES] = { 0600, 0644, 0644, 0644 };
 struct perms {
 	gid_t	key_gid, dir_gid;	/* (gid_t)-1: as created */
 	mode_t	key_mode, dir_mode;
+};
+
+/* What privkey.pem of a new version gets: a new key, or the one in place. */
+struct key_source {
+	store_writer	*write;		/* NULL: copy from */
+	void			*ctx;
+	int			 from;		/* -1: no key at all */
 };
 
 struct output {
@@ -481,10 +489,46 @@ give_group(int fd, gid_t gid, mode_t mode, mode_t private_mode,
 	return fchmod(fd, mode);
 }
 
-/* Create file name in version directory vdir (fd vfd), synced. */
+/*
+ * Fill the new privkey.pem at fd (in vdir): the writer puts a new key
+ * there, or the key in place is copied in the kernel (sendfile), so that
+ * this process never holds its bytes.
+ */
+static int
+fill_key(int fd, const char *vdir, const struct key_source *k, struct err *e)
+{
+	ssize_t n;
+
+	if (k->write != NULL)
+		return k->write(k->ctx, fd, e);
+	if (lseek(k->from, 0, SEEK_SET) == 0)
+		while ((n = sendfile(fd, k->from, NULL, MAX_FILE)) > 0)
+			;
+	else
+		n = -1;
+	if (n == 0)
+		return 0;
+	err_errno(e, "cannot copy the key in place to %s/privkey.pem", vdir);
+	return -1;
+}
+
+/* The key (if any) into fd, then fd synced; the message says which failed. */
+static int
+fsync_after_key(int fd, const struct key_source *key, const char *vdir,
+    struct err *e)
+{
+	if (key != NULL && fill_key(fd, vdir, key, e) == -1)
+		return -1;
+	if (fsync(fd) == 0)
+		return 0;
+	err_errno(e, "cannot sync a file in %s", vdir);
+	return -1;
+}
+
+/* Create file i in version directory vdir (fd vfd): text, or key's. */
 static int
 write_file(int vfd, const char *vdir, int i, const char *text, size_t len,
-    const struct perms *p, struct err *e)
+    const struct key_source *key, const struct perms *p, struct err *e)
 {
 	int fd, rc;
 
@@ -502,9 +546,12 @@ write_file(int vfd, const char *vdir, int i, const char *text, size_t len,
 		free(path);
 	} else
 		rc = fchmod(fd, set_modes[i]);
-	if (rc == -1 || store_write_all(fd, text, len) == -1 ||
-	    fsync(fd) == -1) {
-		err_errno(e, "cannot write %s/%s", vdir, set_files[i]);
+	if (rc == 0 && i != KEY_FILE)
+		rc = store_write_all(fd, text, len);
+	if (rc == -1 || fsync_after_key(fd, i == KEY_FILE ? key : NULL, vdir,
+	    e) == -1) {
+		if (rc == -1)
+			err_errno(e, "cannot write %s/%s", vdir, set_files[i]);
 		close(fd);
 		return -1;
 	}
@@ -572,36 +619,51 @@ open_shown(int dfd, const char *dir, int i, int *fd, struct err *e)
  * group may read (store_check_private).
  */
 static int
+open_checked(int dfd, const char *dir, int i, const char *private, int *fd,
+    off_t *size, struct timespec *mtime, struct err *e)
+{
+	struct stat st;
+	int rc;
+
+	if ((rc = open_shown(dfd, dir, i, fd, e)) != 1)
+		return rc;
+	if (fstat(*fd, &st) == -1 || !S_ISREG(st.st_mode) ||
+	    st.st_size > MAX_FILE)
+		err_set(e, "%s/%s is not a regular file of at most %d bytes",
+		    dir, set_files[i], MAX_FILE);
+	else if (private == NULL ||
+	    store_check_private(private, &st, STORE_GROUP_READ, e) == 0) {
+		if (mtime != NULL)
+			*mtime = st.st_mtim;
+		*size = st.st_size;
+		return 1;
+	}
+	close(*fd);
+	*fd = -1;
+	return -1;
+}
+
+static int
 read_shown_checked(int dfd, const char *dir, int i, const char *private,
     char **text, size_t *len, struct timespec *mtime, struct err *e)
 {
-	struct stat st;
 	char *buf = NULL;
 	ssize_t n;
+	off_t size;
 	int fd, rc;
 
 	*text = NULL;
 	*len = 0;
-	if ((rc = open_shown(dfd, dir, i, &fd, e)) != 1)
+	if ((rc = open_checked(dfd, dir, i, private, &fd, &size, mtime, e)) !=
+	    1)
 		return rc;
-	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
-	    st.st_size > MAX_FILE) {
-		err_set(e, "%s/%s is not a regular file of at most %d bytes",
-		    dir, set_files[i], MAX_FILE);
-		goto fail;
-	}
-	if (private != NULL &&
-	    store_check_private(private, &st, STORE_GROUP_READ, e) == -1)
-		goto fail;
-	if (mtime != NULL)
-		*mtime = st.st_mtim;
-	if ((buf = malloc((size_t)st.st_size + 1)) == NULL) {
+	if ((buf = malloc((size_t)size + 1)) == NULL) {
 		err_set(e, "out of memory");
 		goto fail;
 	}
-	while ((n = read(fd, buf + *len, (size_t)st.st_size - *len)) > 0)
+	while ((n = read(fd, buf + *len, (size_t)size - *len)) > 0)
 		*len += (size_t)n;
-	if (n == -1 || *len != (size_t)st.st_size) {
+	if (n == -1 || *len != (size_t)size) {
 		err_errno(e, "cannot read %s/%s", dir, set_files[i]);
 		goto fail;
 	}
@@ -611,8 +673,6 @@ read_shown_checked(int dfd, const char *dir, int i, const char *private,
 	return 1;
 fail:
 	close(fd);
-	if (buf != NULL)
-		OPENSSL_cleanse(buf, *len);
 	free(buf);
 	return -1;
 }
@@ -625,20 +685,19 @@ read_shown(int dfd, const char *dir, int i, char **text, size_t *len,
 }
 
 int
-output_read_key(const struct output *o, char **pem, size_t *len,
-    struct err *e)
+output_open_key(const struct output *o, int *fd, struct err *e)
 {
+	off_t size;
 	int dfd, rc;
 
-	*pem = NULL;
-	*len = 0;
+	*fd = -1;
 	if (!store_exists(o->dir))
 		return 0;
 	if ((dfd = open_dir(o->dir, e)) == -1)
 		return -1;
 	if ((rc = check_layout(dfd, o->dir, e)) == 0)
-		rc = read_shown_checked(dfd, o->dir, KEY_FILE, o->key_path, pem,
-		    len, NULL, e);
+		rc = open_checked(dfd, o->dir, KEY_FILE, o->key_path, fd, &size,
+		    NULL, e);
 	close(dfd);
 	return rc;
 }
@@ -676,14 +735,23 @@ output_read_cert(const char *dir, X509 **cert, struct timespec *mtime,
 	return rc;
 }
 
+/* Whether the new version has file i: texts[i], or a key to fill in. */
+static bool
+in_version(char *const texts[NFILES], const struct key_source *key, int i)
+{
+	if (i == KEY_FILE)
+		return key->write != NULL || key->from != -1;
+	return texts[i] != NULL;
+}
+
 /*
- * Write texts[i] (NULL: none) into a new version directory, synced with
- * its parent; its number in *v.
+ * Write texts[i] (NULL: none) and the key into a new version directory,
+ * synced with its parent; its number in *v.
  */
 static int
 write_version(int dfd, const char *dir, char *const texts[NFILES],
-    const size_t lens[NFILES], const struct perms *p, unsigned long *v,
-    struct err *e)
+    const size_t lens[NFILES], const struct key_source *key,
+    const struct perms *p, unsigned long *v, struct err *e)
 {
 	char vdir[32], *shown = NULL;
 	unsigned long current, max;
@@ -722,8 +790,8 @@ write_version(int dfd, const char *dir, char *const texts[NFILES],
 		goto out;
 	}
 	for (int i = 0; i < NFILES; i++)
-		if (texts[i] != NULL &&
-		    write_file(fd, shown, i, texts[i], lens[i], p, e) == -1)
+		if (in_version(texts, key, i) && write_file(fd, shown, i,
+		    texts[i], lens[i], key, p, e) == -1)
 			goto out;
 	if (fsync(fd) == -1 || fsync(vfd) == -1) {
 		err_errno(e, "cannot sync %s", shown);
@@ -767,7 +835,7 @@ replace_link(int dfd, const char *dir, const char *target, const char *name,
  */
 static int
 switch_to(int dfd, const char *dir, unsigned long v,
-    char *const texts[NFILES], struct err *e)
+    char *const texts[NFILES], const struct key_source *key, struct err *e)
 {
 	char target[40], link[40];
 	struct stat st;
@@ -776,7 +844,7 @@ switch_to(int dfd, const char *dir, unsigned long v,
 	if (replace_link(dfd, dir, target, "current", e) == -1)
 		return -1;
 	for (int i = 0; i < NFILES; i++) {
-		if (texts[i] == NULL || (fstatat(dfd, set_files[i], &st,
+		if (!in_version(texts, key, i) || (fstatat(dfd, set_files[i], &st,
 		    AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode)))
 			continue;
 		snprintf(link, sizeof(link), "current/%s", set_files[i]);
@@ -845,6 +913,8 @@ migrate(int dfd, const char *dir, struct err *e)
 {
 	char *texts[NFILES] = { NULL };
 	size_t lens[NFILES] = { 0 };
+	struct key_source key = { NULL, NULL, -1 };
+	off_t size;
 	struct perms p;
 	struct stat st;
 	unsigned long v;
@@ -859,28 +929,35 @@ migrate(int dfd, const char *dir, struct err *e)
 	log_info("%s: the files of an older acmec are copied to %s/versions "
 	    "and replaced by links (once)", dir, dir);
 	for (int i = 0; i < NFILES; i++)
-		if (read_shown(dfd, dir, i, &texts[i], &lens[i], NULL, e) ==
-		    -1)
+		if (i != KEY_FILE && read_shown(dfd, dir, i, &texts[i],
+		    &lens[i], NULL, e) == -1)
 			goto out;
+	if (open_checked(dfd, dir, KEY_FILE, NULL, &key.from, &size, NULL,
+	    e) == -1)
+		goto out;
 	perms_in_place(dfd, dir, &p);
-	if (write_version(dfd, dir, texts, lens, &p, &v, e) == -1 ||
-	    switch_to(dfd, dir, v, texts, e) == -1)
+	if (write_version(dfd, dir, texts, lens, &key, &p, &v, e) == -1 ||
+	    switch_to(dfd, dir, v, texts, &key, e) == -1)
 		goto out;
 	rc = 0;
 out:
+	if (key.from != -1)
+		close(key.from);
 	free_texts(texts, lens);
 	return rc;
 }
 
 int
-output_write(struct output *o, const char *key_pem, STACK_OF(X509) *chain,
-    struct err *e)
+output_write(struct output *o, store_writer *new_key, void *ctx,
+    STACK_OF(X509) *chain, struct err *e)
 {
 	char *texts[NFILES] = { NULL };
 	size_t lens[NFILES] = { 0 };
+	struct key_source key = { new_key, ctx, -1 };
 	int n = sk_X509_num(chain), dfd = -1, rc = -1;
 	unsigned long v, max;
 	struct perms p;
+	off_t size;
 
 	if ((texts[1] = cert_chain_pem(chain, 0, 1, e)) == NULL ||
 	    (texts[2] = cert_chain_pem(chain, 1, n, e)) == NULL ||
@@ -891,24 +968,20 @@ output_write(struct output *o, const char *key_pem, STACK_OF(X509) *chain,
 	    migrate(dfd, o->dir, e) == -1)
 		goto out;
 	/* No new key: the version carries the one in place, if any. */
-	if (key_pem != NULL) {
-		if ((texts[KEY_FILE] = strdup(key_pem)) == NULL) {
-			err_set(e, "out of memory");
-			goto out;
-		}
-		lens[KEY_FILE] = strlen(key_pem);
-	} else if (read_shown(dfd, o->dir, KEY_FILE, &texts[KEY_FILE],
-	    &lens[KEY_FILE], NULL, e) == -1)
+	if (new_key == NULL && open_checked(dfd, o->dir, KEY_FILE, NULL,
+	    &key.from, &size, NULL, e) == -1)
 		goto out;
 	for (int i = 1; i < NFILES; i++)
 		lens[i] = strlen(texts[i]);
 	perms_in_place(dfd, o->dir, &p);
-	if (write_version(dfd, o->dir, texts, lens, &p, &v, e) == -1 ||
-	    switch_to(dfd, o->dir, v, texts, e) == -1)
+	if (write_version(dfd, o->dir, texts, lens, &key, &p, &v, e) == -1 ||
+	    switch_to(dfd, o->dir, v, texts, &key, e) == -1)
 		goto out;
 	prune_versions(dfd, v, OUTPUT_KEEP, &max);
 	rc = 0;
 out:
+	if (key.from != -1)
+		close(key.from);
 	if (dfd != -1)
 		close(dfd);
 	free_texts(texts, lens);

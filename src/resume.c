@@ -1,7 +1,8 @@
 /*
  * resume.c - the record of an order in flight, in STATE_DIR/orders (see
  * resume.h).  Everything is done relative to a descriptor of that
- * directory, and no link is followed: the record may hold a private key.
+ * directory, and no link is followed: the key file beside a record is a
+ * private key.
  */
 #include <sys/stat.h>
 
@@ -29,31 +30,25 @@ struct resume {
 	char		*path;		/* STATE_DIR/orders/NAME-HASH.json */
 	char		*dir;		/* STATE_DIR/orders */
 	const char	*name;		/* NAME-HASH.json, in path */
+	char		*key_name;	/* NAME-HASH.key: the order's new key */
 	char		*directory_url;	/* the CA of this run */
 	char		*out_dir;	/* OUT */
 	struct names	 names;		/* of this job */
 	/* The record of this job, loaded or saved; NULL: none. */
 	char		*order_url;
 	char		*account_url;
-	char		*key_pem;
+	bool		 has_key;	/* key_name holds its new key */
+	char		*key_id;	/* that key's SPKI SHA-256; NULL: unknown */
 };
-
-/* A key's PEM is wiped before its memory goes back. */
-static void
-free_secret(char *s)
-{
-	if (s != NULL)
-		OPENSSL_cleanse(s, strlen(s));
-	free(s);
-}
 
 static void
 forget(struct resume *r)
 {
 	free(r->order_url);
 	free(r->account_url);
-	free_secret(r->key_pem);
-	r->order_url = r->account_url = r->key_pem = NULL;
+	free(r->key_id);
+	r->order_url = r->account_url = r->key_id = NULL;
+	r->has_key = false;
 }
 
 void
@@ -63,6 +58,7 @@ resume_free(struct resume *r)
 		return;
 	forget(r);
 	free(r->path);
+	free(r->key_name);
 	free(r->dir);
 	free(r->directory_url);
 	free(r->out_dir);
@@ -76,10 +72,32 @@ resume_order_url(const struct resume *r)
 	return r->order_url;
 }
 
-const char *
-resume_key_pem(const struct resume *r)
+int
+resume_open_key(const struct resume *r, int *fd, struct err *e)
 {
-	return r->key_pem;
+	int dfd, rc;
+
+	*fd = -1;
+	if (!r->has_key)
+		return 0;
+	if ((dfd = store_open_dir(r->dir, e)) == -1)
+		return -1;
+	rc = store_open_at(dfd, r->dir, r->key_name, fd, e);
+	close(dfd);
+	if (rc == 1)
+		err_set(e, "%s/%s, the key of the order %s, is missing", r->dir,
+		    r->key_name, r->order_url);
+	return rc == 0 ? 0 : -1;
+}
+
+bool
+resume_key_is(const struct resume *r, EVP_PKEY *pub)
+{
+	char id[KEY_ID_LEN + 1];
+	struct err ignored;
+
+	return r->key_id == NULL || (key_spki_sha256(pub, id, &ignored) == 0 &&
+	    strcmp(id, r->key_id) == 0);
 }
 
 const char *
@@ -166,6 +184,10 @@ record_check(const json_t *rec, struct names *names)
 	if (json_object_get(rec, "certificate") != NULL &&
 	    !is_digest(str_member(rec, "certificate")))
 		return -1;
+	if (json_object_get(rec, "key_id") != NULL &&
+	    !is_digest(str_member(rec, "key_id")))
+		return -1;
+	/* An older acmec kept the key in the record itself. */
 	if (key == NULL)
 		return 0;
 	if (!json_is_string(key) || (pkey = key_from_pem(json_string_value(key),
@@ -193,16 +215,39 @@ record_matches(const struct resume *r, const json_t *rec,
 	return true;
 }
 
+/*
+ * The key an older acmec kept in the record moves to the key file beside
+ * it, as this one keeps it; the record keeps its copy until rewritten.
+ */
 static int
-record_take(struct resume *r, const json_t *rec, struct err *e)
+take_old_key(struct resume *r, int dfd, const json_t *rec, struct err *e)
 {
 	const char *key = str_member(rec, "key");
 
+	if (key == NULL)
+		return 0;
+	if (store_write_at(dfd, r->dir, r->key_name, key, strlen(key), 0600,
+	    e) == -1)
+		return -1;
+	r->has_key = true;
+	return 0;
+}
+
+static int
+record_take(struct resume *r, int dfd, const json_t *rec, struct err *e)
+{
+	const char *id = str_member(rec, "key_id");
+
 	if ((r->order_url = strdup(str_member(rec, "order"))) == NULL ||
 	    (r->account_url = strdup(str_member(rec, "account"))) == NULL ||
-	    (key != NULL && (r->key_pem = strdup(key)) == NULL)) {
+	    (id != NULL && (r->key_id = strdup(id)) == NULL)) {
 		forget(r);
 		err_set(e, "out of memory");
+		return -1;
+	}
+	r->has_key = id != NULL;
+	if (take_old_key(r, dfd, rec, e) == -1) {
+		forget(r);
 		return -1;
 	}
 	log_verbose("%s: the order %s an earlier run left", r->path,
@@ -287,11 +332,14 @@ load(struct resume *r, struct err *e)
 		err_set(&why, "%s is not an order record acmec wrote", r->path);
 		rc = -1;
 	}
+	if (rc == 1)
+		/* A run killed between the key and its record left it. */
+		(void)unlinkat(dfd, r->key_name, 0);
 	if (rc == -1) {
 		set_aside(r, dfd, why.msg);
 	} else if (rc == 0 && record_matches(r, rec, &names)) {
 		if (!record_outdated(r, rec))
-			taken = record_take(r, rec, e);
+			taken = record_take(r, dfd, rec, e);
 		else if (unlinkat(dfd, r->name, 0) == 0)
 			log_verbose("%s: its certificate is the one in place; "
 			    "removed", r->path);
@@ -330,6 +378,12 @@ resume_open(const struct config *cfg, const char *out_dir,
 	/* config_order_record gives DIR/NAME. */
 	r->name = strrchr(r->path, '/') + 1;
 	*strrchr(r->dir, '/') = '\0';
+	if ((r->key_name = str_fmt("%.*s.key", (int)(strlen(r->name) - 5),
+	    r->name)) == NULL) {
+		err_set(e, "out of memory");
+		resume_free(r);
+		return NULL;
+	}
 	if (load(r, e) == -1) {
 		resume_free(r);
 		return NULL;
@@ -366,17 +420,17 @@ names_json(const struct names *names)
 	return list;
 }
 
-/* The record text; new string (it may hold the key: free_secret). */
+/* The record text; new string. */
 static char *
 record_text(const struct resume *r, const char *order_url,
-    const char *account_url, const char *key_pem, const char *certificate)
+    const char *account_url, const char *key_id, const char *certificate)
 {
 	char *text = NULL;
 	json_t *rec;
 
 	rec = json_pack("{s:s, s:s, s:s, s:o, s:s*, s:s*}", "directory",
 	    r->directory_url, "order", order_url, "account", account_url,
-	    "names", names_json(&r->names), "key", key_pem, "certificate",
+	    "names", names_json(&r->names), "key_id", key_id, "certificate",
 	    certificate);
 	if (rec != NULL)
 		text = json_dumps(rec, JSON_INDENT(2) | JSON_SORT_KEYS);
@@ -384,26 +438,54 @@ record_text(const struct resume *r, const char *order_url,
 	return text;
 }
 
+/*
+ * A new key is written beside the record, by the certificate key process,
+ * before the record that names it: a crash in between leaves a key with
+ * no record (removed by the next run), or a record whose key_id is not
+ * the key's (refused), never an order with another key.
+ */
+static int
+save_key(struct resume *r, int dfd, const struct certkey *ck, char **id,
+    struct err *e)
+{
+	*id = NULL;
+	if (!certkey_is_new(ck))
+		return 0;
+	if ((*id = malloc(KEY_ID_LEN + 1)) == NULL) {
+		err_set(e, "out of memory");
+		return -1;
+	}
+	if (key_spki_sha256(certkey_public(ck), *id, e) == 0 &&
+	    store_fill_at(dfd, r->dir, r->key_name, 0600, certkey_write,
+	    (void *)ck, e) == 0)
+		return 0;
+	free(*id);
+	*id = NULL;
+	return -1;
+}
+
 int
 resume_save(struct resume *r, const char *order_url,
     const char *account_url, const struct certkey *ck, struct err *e)
 {
-	char *key_pem = NULL, *text = NULL, *order = NULL, *account = NULL;
+	char *id = NULL, *text = NULL, *order = NULL, *account = NULL;
 	int dfd, rc = -1;
 
-	if (certkey_new_pem(ck, &key_pem, e) == -1)
-		return -1;
-	if ((text = record_text(r, order_url, account_url, key_pem, NULL)) ==
-	    NULL ||
-	    (order = strdup(order_url)) == NULL ||
+	if ((order = strdup(order_url)) == NULL ||
 	    (account = strdup(account_url)) == NULL) {
 		err_set(e, "out of memory");
 		goto out;
 	}
 	if ((dfd = store_open_dir(r->dir, e)) == -1)
 		goto out;
-	rc = store_write_at(dfd, r->dir, r->name, text, strlen(text), 0600,
-	    e);
+	if (save_key(r, dfd, ck, &id, e) == 0) {
+		if ((text = record_text(r, order_url, account_url, id, NULL)) ==
+		    NULL)
+			err_set(e, "out of memory");
+		else
+			rc = store_write_at(dfd, r->dir, r->name, text,
+			    strlen(text), 0600, e);
+	}
 	close(dfd);
 out:
 	/* What is on disk now: this record, or (after a failure) the old. */
@@ -411,15 +493,16 @@ out:
 		forget(r);
 		r->order_url = order;
 		r->account_url = account;
-		r->key_pem = key_pem;
-		order = account = key_pem = NULL;
+		r->has_key = id != NULL;
+		r->key_id = id;
+		order = account = id = NULL;
 	} else {
 		err_prefix(e, "cannot keep the order for the next run");
 	}
 	free(order);
 	free(account);
-	free_secret(key_pem);
-	free_secret(text);
+	free(id);
+	free(text);
 	return rc;
 }
 
@@ -432,7 +515,7 @@ resume_written(struct resume *r, X509 *leaf, struct err *e)
 	if (r == NULL || r->order_url == NULL)
 		return 0;
 	if (cert_digest(leaf, hex) == -1 || (text = record_text(r,
-	    r->order_url, r->account_url, r->key_pem, hex)) == NULL) {
+	    r->order_url, r->account_url, r->key_id, hex)) == NULL) {
 		err_set(e, "out of memory");
 		return -1;
 	}
@@ -441,7 +524,7 @@ resume_written(struct resume *r, X509 *leaf, struct err *e)
 		    0600, e);
 		close(dfd);
 	}
-	free_secret(text);
+	free(text);
 	return rc;
 }
 
@@ -456,6 +539,9 @@ resume_remove(struct resume *r)
 	if ((dfd = store_open_dir(r->dir, &e)) != -1 &&
 	    unlinkat(dfd, r->name, 0) == -1 && errno != ENOENT)
 		err_errno(&e, "cannot remove %s", r->path);
+	else if (dfd != -1 && unlinkat(dfd, r->key_name, 0) == -1 &&
+	    errno != ENOENT)
+		err_errno(&e, "cannot remove %s/%s", r->dir, r->key_name);
 	if (e.msg[0] != '\0')
 		log_error("warning: %s; remove it by hand, or the next run "
 		    "asks the CA about an order that is over", e.msg);

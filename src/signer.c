@@ -280,19 +280,10 @@ remote_sign(const struct signer *s, const void *data, size_t len,
     unsigned char **sig, size_t *siglen, struct err *e)
 {
 	struct ipc_msg *m;
-	int rc = -1, ready;
+	int rc = -1;
 
-	if (ipc_send(s->fd, "the key process", IPC_SIGN, data, len, e) == -1 ||
-	    (ready = ipc_wait(s->fd, "the key process",
-	    SIGNER_REMOTE_TIMEOUT * 1000, e)) == -1)
-		return -1;
-	if (ready == 0) {
-		err_set(e, "the key process did not answer within %d seconds; "
-		    "giving up on it", SIGNER_REMOTE_TIMEOUT);
-		(void)shutdown(s->fd, SHUT_RDWR);
-		return -1;
-	}
-	if ((m = ipc_recv(s->fd, "the key process", e)) == NULL)
+	if ((m = ipc_call(s->fd, "the key process", IPC_SIGN, data, len, -1,
+	    SIGNER_REMOTE_TIMEOUT, e)) == NULL)
 		return -1;
 	if (m->type == IPC_REFUSED)
 		err_set(e, "the key process %s", m->body);

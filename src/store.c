@@ -581,9 +581,35 @@ create_temp_at(int dfd, const char *name, char *tmp, size_t size)
 	return fd;
 }
 
+/* A store_writer of the bytes in a struct bytes. */
+struct bytes {
+	const void	*data;
+	size_t		 len;
+};
+
+static int
+write_bytes(void *ctx, int fd, struct err *e)
+{
+	const struct bytes *b = ctx;
+
+	if (store_write_all(fd, b->data, b->len) == 0)
+		return 0;
+	err_set(e, "%s", strerror(errno));
+	return -1;
+}
+
 int
 store_write_at(int dfd, const char *dir, const char *name,
     const void *data, size_t len, mode_t mode, struct err *e)
+{
+	struct bytes b = { data, len };
+
+	return store_fill_at(dfd, dir, name, mode, write_bytes, &b, e);
+}
+
+int
+store_fill_at(int dfd, const char *dir, const char *name, mode_t mode,
+    store_writer *fill, void *ctx, struct err *e)
 {
 	char tmp[320];
 	int fd;
@@ -592,8 +618,12 @@ store_write_at(int dfd, const char *dir, const char *name,
 		err_errno(e, "cannot create a temporary file in %s", dir);
 		return -1;
 	}
-	if (fchmod(fd, mode) == -1 || store_write_all(fd, data, len) == -1 ||
-	    fsync(fd) == -1) {
+	if (fill(ctx, fd, e) == -1) {
+		err_prefix(e, "cannot write %s/%s", dir, tmp);
+		(void)close(fd);
+		goto fail;
+	}
+	if (fchmod(fd, mode) == -1 || fsync(fd) == -1) {
 		err_errno(e, "cannot write %s/%s", dir, tmp);
 		(void)close(fd);
 		goto fail;
@@ -641,21 +671,24 @@ open_regular_at(int dfd, const char *name, const char *path,
 }
 
 int
-store_read_at(int dfd, const char *dir, const char *name, size_t max,
-    char **data, size_t *len, struct err *e)
+store_open_at(int dfd, const char *dir, const char *name, int *fd,
+    struct err *e)
 {
 	char *path = store_path(dir, name);
 	struct stat st;
-	int fd, rc = -1;
 
-	*data = NULL;
+	*fd = -1;
 	if (path == NULL) {
 		err_set(e, "out of memory");
 		return -1;
 	}
-	if ((fd = open_regular_at(dfd, name, path, &st, e)) < 0) {
+	if ((*fd = open_regular_at(dfd, name, path, &st, e)) < 0) {
 		free(path);
-		return fd == -2 ? 1 : -1;
+		if (*fd == -2) {
+			*fd = -1;
+			return 1;
+		}
+		return -1;
 	}
 	if (foreign_owner(st.st_uid))
 		err_set(e, "%s is owned by uid %u (neither root nor us), who "
@@ -663,7 +696,30 @@ store_read_at(int dfd, const char *dir, const char *name, size_t max,
 	else if (st.st_mode & 077)
 		err_set(e, "%s can be read or written by other users (mode "
 		    "%04o)", path, (unsigned)(st.st_mode & 07777));
-	else
+	else {
+		free(path);
+		return 0;
+	}
+	close(*fd);
+	*fd = -1;
+	free(path);
+	return -1;
+}
+
+int
+store_read_at(int dfd, const char *dir, const char *name, size_t max,
+    char **data, size_t *len, struct err *e)
+{
+	char *path;
+	int fd, rc;
+
+	*data = NULL;
+	if ((rc = store_open_at(dfd, dir, name, &fd, e)) != 0)
+		return rc;
+	if ((path = store_path(dir, name)) == NULL) {
+		err_set(e, "out of memory");
+		rc = -1;
+	} else
 		rc = read_fd(fd, path, max, data, len, e);
 	close(fd);
 	free(path);

@@ -34,6 +34,8 @@
 #include <openssl/x509v3.h>
 
 #include "b64url.h"
+#include "certkey.h"
+#include "certkeyproc.h"
 #include "config.h"
 #include "engine.h"
 #include "session.h"
@@ -958,8 +960,16 @@ engine_run__keeps_the_order_when_every_poll_after_finalize_is_lost(
 	text = read_file(record, NULL);
 	assert_contains(text, ORDER_URL);
 	assert_contains(text, ACCOUNT_URL);
+	assert_contains(text, "\"key_id\"");
+	assert_null(strstr(text, "PRIVATE KEY"));
+	free(text);
+	/* The key is beside it, written by the certificate key process. */
+	memcpy(record + strlen(record) - 5, ".key", 5);
+	assert_int_equal(mode_of(record), 0600);
+	text = read_file(record, NULL);
 	assert_contains(text, "PRIVATE KEY");
 	free(text);
+	memcpy(record + strlen(record) - 4, "json", 5);
 
 	next_run(c);
 	fake_transport_add(&c->ft, next, NITEMS(next));
@@ -970,6 +980,29 @@ engine_run__keeps_the_order_when_every_poll_after_finalize_is_lost(
 	assert_false(store_exists(record));
 	free(fullchain);
 	free(record);
+}
+
+/* An earlier run's order record for c's names, with a new key kept. */
+static void
+save_old_order(struct ctx *c)
+{
+	const struct names *names[] = { &c->spec.names };
+	struct certkeyproc *p;
+	struct err e = { "" };
+	struct certkey *key;
+	struct resume *r;
+
+	p = certkeyproc_start(names, 1, SANDBOX_OFF, &e);
+	assert_non_null(p);
+	key = certkey_new(p, 0, KEY_EC256, &e);
+	assert_non_null(key);
+	r = resume_open(&c->cfg, c->out, &c->spec.names, &e);
+	assert_non_null(r);
+	assert_int_equal(resume_save(r, CA "/order/old", ACCOUNT_URL, key,
+	    &e), 0);
+	resume_free(r);
+	certkey_free(key);
+	certkeyproc_free(p);
 }
 
 static void
@@ -992,20 +1025,9 @@ engine_run__orders_anew_when_the_kept_order_is_gone(void **state)
 		  .respond = download, .arg = c },
 	};
 	char *record = config_order_record(&c->cfg, c->out);
-	struct err e = { "" };
-	struct certkey *key;
-	struct resume *r;
 
-	/* An earlier run's record, its new key in it. */
-	key = certkey_open(NULL, 0, "privkey.pem", &c->spec,
-	    &c->spec.names, &e);
-	assert_non_null(key);
-	r = resume_open(&c->cfg, c->out, &c->spec.names, &e);
-	assert_non_null(r);
-	assert_int_equal(resume_save(r, CA "/order/old", ACCOUNT_URL, key,
-	    &e), 0);
-	resume_free(r);
-	certkey_free(key);
+	/* An earlier run's record, its new key beside it. */
+	save_old_order(c);
 
 	fake_transport_add(&c->ft, gone, NITEMS(gone));
 	script_order_until_challenges(c);
@@ -1037,19 +1059,8 @@ engine_run__keeps_the_order_record_after_a_bare_404(void **state)
 	    .body = "<html><body>404 Not Found</body></html>",
 	    .content_type = "text/html" };
 	char *record = config_order_record(&c->cfg, c->out);
-	struct err e = { "" };
-	struct certkey *key;
-	struct resume *r;
 
-	key = certkey_open(NULL, 0, "privkey.pem", &c->spec,
-	    &c->spec.names, &e);
-	assert_non_null(key);
-	r = resume_open(&c->cfg, c->out, &c->spec.names, &e);
-	assert_non_null(r);
-	assert_int_equal(resume_save(r, CA "/order/old", ACCOUNT_URL, key,
-	    &e), 0);
-	resume_free(r);
-	certkey_free(key);
+	save_old_order(c);
 
 	fake_transport_add(&c->ft, start, NITEMS(start));
 	for (int i = 0; i < 4; i++)
@@ -1079,19 +1090,8 @@ engine_run__keeps_the_order_record_when_its_answer_has_an_unknown_status(
 		  .status = 200, .body = ORDER_JSON("issuing", "") },
 	};
 	char *record = config_order_record(&c->cfg, c->out), *text;
-	struct err e = { "" };
-	struct certkey *key;
-	struct resume *r;
 
-	key = certkey_open(NULL, 0, "privkey.pem", &c->spec,
-	    &c->spec.names, &e);
-	assert_non_null(key);
-	r = resume_open(&c->cfg, c->out, &c->spec.names, &e);
-	assert_non_null(r);
-	assert_int_equal(resume_save(r, CA "/order/old", ACCOUNT_URL, key,
-	    &e), 0);
-	resume_free(r);
-	certkey_free(key);
+	save_old_order(c);
 
 	fake_transport_add(&c->ft, steps, NITEMS(steps));
 	assert_int_equal(run(c), -1);
@@ -1100,8 +1100,11 @@ engine_run__keeps_the_order_record_when_its_answer_has_an_unknown_status(
 	assert_contains(c->result.err.msg, "unknown order status");
 	text = read_file(record, NULL);
 	assert_contains(text, CA "/order/old");
-	assert_contains(text, "PRIVATE KEY");
+	assert_contains(text, "\"key_id\"");
 	free(text);
+	/* The key its CSR was made with stays beside it. */
+	memcpy(record + strlen(record) - 5, ".key", 5);
+	assert_true(store_exists(record));
 	free(record);
 }
 

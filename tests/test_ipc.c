@@ -116,7 +116,7 @@ ipc_recv__refuses_an_unknown_type(void **state)
 	(void)state;
 	pair(sv);
 	send_raw(sv[0], IPC_VERSION, IPC_TYPE_END, 0, 0);
-	assert_refused(sv[1], "has the unknown type 10");
+	assert_refused(sv[1], "has the unknown type 12");
 	send_raw(sv[0], IPC_VERSION, 0, 0, 0);
 	assert_refused(sv[1], "has the unknown type 0");
 	close(sv[0]);
@@ -234,6 +234,100 @@ ipc__a_peer_that_ended_is_an_error_not_a_signal(void **state)
 	close(sv[1]);
 }
 
+/* A descriptor goes along: the receiver's copy reaches the same file. */
+static void
+ipc_recv_fd__gets_the_descriptor_ipc_send_fd_sent(void **state)
+{
+	struct err e = { "" };
+	struct ipc_msg *m;
+	int sv[2], p[2], got = -1;
+	char buf[8] = "";
+
+	(void)state;
+	pair(sv);
+	assert_int_equal(pipe(p), 0);
+	assert_int_equal(ipc_send_fd(sv[0], PEER, IPC_KEY_REQUEST, "{}", 2,
+	    p[1], &e), 0);
+	assert_non_null(m = ipc_recv_fd(sv[1], PEER, &got, &e));
+	assert_int_equal(m->type, IPC_KEY_REQUEST);
+	assert_true(got != -1 && got != p[1]);
+	assert_int_equal(write(got, "ok", 2), 2);
+	assert_int_equal(read(p[0], buf, sizeof(buf) - 1), 2);
+	assert_string_equal(buf, "ok");
+	/* Without one, *pass says so. */
+	assert_int_equal(ipc_send(sv[0], PEER, IPC_KEY_REQUEST, "{}", 2, &e),
+	    0);
+	ipc_msg_free(m);
+	assert_non_null(m = ipc_recv_fd(sv[1], PEER, &got, &e));
+	assert_int_equal(got, -1);
+	ipc_msg_free(m);
+	close(p[0]);
+	close(p[1]);
+	close(sv[0]);
+	close(sv[1]);
+}
+
+/* A descriptor nobody asked for is closed, and its message refused. */
+static void
+ipc_recv__refuses_a_message_that_carries_a_descriptor(void **state)
+{
+	struct err e = { "" };
+	int sv[2], p[2];
+	char c;
+
+	(void)state;
+	pair(sv);
+	assert_int_equal(pipe(p), 0);
+	assert_int_equal(ipc_send_fd(sv[0], PEER, IPC_SIGN, "x", 1, p[1], &e),
+	    0);
+	close(p[1]);
+	assert_refused(sv[1], "carries a descriptor none was asked for");
+	/* Its copy was closed: the pipe has no writer left. */
+	assert_int_equal(read(p[0], &c, 1), 0);
+	close(p[0]);
+	close(sv[0]);
+	close(sv[1]);
+}
+
+/* Two descriptors in one message: refused, both closed. */
+static void
+ipc_recv_fd__refuses_more_than_one_descriptor(void **state)
+{
+	union {
+		char		buf[CMSG_SPACE(2 * sizeof(int))];
+		struct cmsghdr	align;
+	} ctl;
+	unsigned char packet[IPC_HEADER] = { IPC_VERSION, IPC_KEY_REQUEST };
+	struct iovec iov = { packet, sizeof(packet) };
+	struct msghdr msg = { 0 };
+	struct cmsghdr *cm;
+	struct err e = { "" };
+	int sv[2], p[2], got = 7;
+	char c;
+
+	(void)state;
+	pair(sv);
+	assert_int_equal(pipe(p), 0);
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	msg.msg_control = ctl.buf;
+	msg.msg_controllen = sizeof(ctl.buf);
+	cm = CMSG_FIRSTHDR(&msg);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(2 * sizeof(int));
+	memcpy(CMSG_DATA(cm), (int[]){ p[1], p[1] }, 2 * sizeof(int));
+	assert_int_equal(sendmsg(sv[0], &msg, 0), (ssize_t)sizeof(packet));
+	close(p[1]);
+	assert_null(ipc_recv_fd(sv[1], PEER, &got, &e));
+	assert_contains(e.msg, "more than one descriptor");
+	assert_int_equal(got, -1);
+	assert_int_equal(read(p[0], &c, 1), 0);
+	close(p[0]);
+	close(sv[0]);
+	close(sv[1]);
+}
+
 int
 main(void)
 {
@@ -248,6 +342,9 @@ main(void)
 		cmocka_unit_test(ipc_send__refuses_an_oversized_body),
 		cmocka_unit_test(ipc_recv__refuses_a_truncated_message),
 		cmocka_unit_test(ipc__a_peer_that_ended_is_an_error_not_a_signal),
+		cmocka_unit_test(ipc_recv_fd__gets_the_descriptor_ipc_send_fd_sent),
+		cmocka_unit_test(ipc_recv__refuses_a_message_that_carries_a_descriptor),
+		cmocka_unit_test(ipc_recv_fd__refuses_more_than_one_descriptor),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

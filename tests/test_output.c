@@ -311,6 +311,18 @@ link_of(const char *dir, const char *name)
 	return target;
 }
 
+/* A store_writer of the PEM text ctx, as the key process writes a key. */
+static int
+write_pem(void *ctx, int fd, struct err *e)
+{
+	const char *pem = ctx;
+
+	if (write(fd, pem, strlen(pem)) == (ssize_t)strlen(pem))
+		return 0;
+	err_set(e, "short write");
+	return -1;
+}
+
 static int
 write_gen(const char *dir, struct set *s, bool new_key, struct err *e)
 {
@@ -321,7 +333,8 @@ write_gen(const char *dir, struct set *s, bool new_key, struct err *e)
 	snprintf(lock, sizeof(lock), "%s.lock", dir);
 	if ((o = output_open(dir, lock, NULL, e)) == NULL)
 		return -1;
-	rc = output_write(o, new_key ? s->key_pem : NULL, s->chain, e);
+	rc = output_write(o, new_key ? write_pem : NULL, s->key_pem, s->chain,
+	    e);
 	output_free(o);
 	return rc;
 }
@@ -567,13 +580,13 @@ output_write__keeps_the_group_access_of_the_key_across_versions(
 }
 
 /*
- * The key is read through the directory output_open checked, following
+ * The key is opened through the directory output_open checked, following
  * no link but acmec's: a version's privkey.pem swapped for a link to
  * another key after the check is refused, not followed (key_load of
  * output_key_path, which the engine used before, followed it).
  */
 static void
-output_read_key__follows_no_link_put_there_after_the_check(void **state)
+output_open_key__follows_no_link_put_there_after_the_check(void **state)
 {
 	struct tmpdir *t = *state;
 	char *out = path_in(t->path, "out"), *other = path_in(t->path, "k.pem");
@@ -581,21 +594,24 @@ output_read_key__follows_no_link_put_there_after_the_check(void **state)
 	struct output *o;
 	struct set s, s2;
 	struct err e;
-	size_t len;
+	int fd;
 
 	set_make(&s, 1, NULL);
 	set_make(&s2, 2, NULL);
 	assert_int_equal(write_gen(out, &s, true, &e), 0);
 	snprintf(lock, sizeof(lock), "%s.lock", out);
 	assert_non_null(o = output_open(out, lock, NULL, &e));
-	assert_int_equal(output_read_key(o, &pem, &len, &e), 1);
+	assert_int_equal(output_open_key(o, &fd, &e), 1);
+	pem = calloc(1, 8192);
+	assert_true(read(fd, pem, 8191) > 0);
 	assert_string_equal(pem, s.key_pem);
 	free(pem);
+	close(fd);
 	assert_int_equal(key_save(s2.key, other, &e), 0);
 	assert_int_equal(unlink(p), 0);
 	assert_int_equal(symlink(other, p), 0);
-	assert_int_equal(output_read_key(o, &pem, &len, &e), -1);
-	assert_null(pem);
+	assert_int_equal(output_open_key(o, &fd, &e), -1);
+	assert_int_equal(fd, -1);
 	output_free(o);
 	set_free(&s);
 	set_free(&s2);
@@ -987,7 +1003,7 @@ main(void)
 		    output_write__links_a_new_key_when_privkey_pem_was_removed,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(
-		    output_read_key__follows_no_link_put_there_after_the_check,
+		    output_open_key__follows_no_link_put_there_after_the_check,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    output_write__keeps_the_group_access_of_the_key_across_versions,

@@ -24,7 +24,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "certkey.h"
+#include "certkeyproc.h"
 #include "config.h"
 #include "key.h"
 #include "log.h"
@@ -46,15 +49,17 @@ struct ctx {
 	char		*record;	/* STATE/orders/NAME-HASH.json */
 	struct names	 names;
 	struct cert_spec spec;
+	struct certkeyproc *proc;	/* holds the keys of job 0: names */
 	struct certkey	*key;		/* new: not in the output */
+	char		*key_file;	/* STATE/orders/NAME-HASH.key */
 };
 
 static int
 setup(void **state)
 {
 	struct ctx *c = calloc(1, sizeof(*c));
+	const struct names *names[1];
 	struct err e = { "" };
-	char *key_path;
 
 	if (c == NULL || tmpdir_create(&c->tmp, "resume") == -1)
 		return -1;
@@ -71,11 +76,12 @@ setup(void **state)
 	    names_add(&c->names, "b.example.org") == -1)
 		return -1;
 	c->spec.key_type = KEY_EC256;
-	key_path = path_in(c->out, "privkey.pem");
-	c->key = certkey_open(NULL, 0, key_path, &c->spec, &c->names, &e);
-	free(key_path);
-	if (c->key == NULL)
+	names[0] = &c->names;
+	if ((c->proc = certkeyproc_start(names, 1, SANDBOX_OFF, &e)) == NULL ||
+	    (c->key = certkey_new(c->proc, 0, KEY_EC256, &e)) == NULL)
 		return -1;
+	c->key_file = strdup(c->record);
+	memcpy(c->key_file + strlen(c->key_file) - 5, ".key", 5);
 	*state = c;
 	return 0;
 }
@@ -86,6 +92,8 @@ teardown(void **state)
 	struct ctx *c = *state;
 
 	certkey_free(c->key);
+	certkeyproc_free(c->proc);
+	free(c->key_file);
 	names_clear(&c->names);
 	tmpdir_remove(&c->tmp);
 	free(c->state);
@@ -107,16 +115,33 @@ open_ok(struct ctx *c, const struct names *names)
 	return r;
 }
 
-/* A record of ORDER_URL for c->names and c->key, written by resume_save. */
+/* A record of ORDER_URL for c->names and key, written by resume_save. */
 static void
-save(struct ctx *c)
+save_with(struct ctx *c, const struct certkey *key)
 {
 	struct resume *r = open_ok(c, &c->names);
 	struct err e = { "" };
 
-	if (resume_save(r, ORDER_URL, ACCOUNT_URL, c->key, &e) == -1)
+	if (resume_save(r, ORDER_URL, ACCOUNT_URL, key, &e) == -1)
 		fail_msg("resume_save: %s", e.msg);
 	resume_free(r);
+}
+
+/* Record text written over the record, mode 0600. */
+static void
+write_record(struct ctx *c, const char *text)
+{
+	struct err e = { "" };
+
+	assert_int_equal(store_mkdirs(c->orders, 0700, &e), 0);
+	write_text(c->record, text);
+	assert_int_equal(chmod(c->record, 0600), 0);
+}
+
+static void
+save(struct ctx *c)
+{
+	save_with(c, c->key);
 }
 
 static bool
@@ -125,6 +150,24 @@ exists(const char *path)
 	struct stat st;
 
 	return lstat(path, &st) == 0;
+}
+
+/* Whether r keeps a key; with one, it is loaded as job 0's into *ck. */
+static bool
+keeps_key(struct ctx *c, const struct resume *r, struct certkey **ck)
+{
+	struct err e = { "" };
+	int fd;
+
+	if (resume_open_key(r, &fd, &e) == -1)
+		fail_msg("resume_open_key: %s", e.msg);
+	if (fd == -1)
+		return false;
+	if (ck != NULL && (*ck = certkey_load(c->proc, 0, fd, resume_path(r),
+	    true, &e)) == NULL)
+		fail_msg("certkey_load: %s", e.msg);
+	close(fd);
+	return true;
 }
 
 /* ---------------------------------------------------------------- tests */
@@ -136,7 +179,7 @@ resume_open__finds_nothing_in_a_new_state_dir(void **state)
 	struct resume *r = open_ok(c, &c->names);
 
 	assert_null(resume_order_url(r));
-	assert_null(resume_key_pem(r));
+	assert_false(keeps_key(c, r, NULL));
 	assert_string_equal(resume_path(r), c->record);
 	resume_free(r);
 }
@@ -157,7 +200,9 @@ resume_save__writes_0600_in_a_0700_directory_named_like_the_lock(
 	assert_string_equal(rec + strlen(rec) - 5, ".json");
 	assert_int_equal(strlen(l), strlen(rec));
 	assert_int_equal(strncmp(l, rec, strlen(l) - 5), 0);
-	assert_int_equal(count_entries(c->orders), 1);	/* no temp left */
+	/* The record and its key beside it, no temporary file left. */
+	assert_int_equal(mode_of(c->key_file), 0600);
+	assert_int_equal(count_entries(c->orders), 2);
 	free(lock);
 }
 
@@ -165,32 +210,107 @@ static void
 resume_open__loads_what_resume_save_wrote_with_the_new_key(void **state)
 {
 	struct ctx *c = *state;
-	struct err e = { "" };
-	struct certkey *again;
+	struct certkey *again = NULL;
 	struct resume *r;
-	char *pem = NULL, *text;
+	char *text;
 
 	save(c);
 	text = read_file(c->record, NULL);
-	assert_contains(text, "PRIVATE KEY");
+	assert_null(strstr(text, "PRIVATE KEY"));
+	assert_contains(text, "\"key_id\"");
 	assert_contains(text, ORDER_URL);
+	free(text);
+	text = read_file(c->key_file, NULL);
+	assert_contains(text, "PRIVATE KEY");
 	free(text);
 	r = open_ok(c, &c->names);
 	assert_string_equal(resume_order_url(r), ORDER_URL);
 	assert_true(resume_account_is(r, ACCOUNT_URL));
-	assert_non_null(resume_key_pem(r));
 	/* The key comes back as the same new key, for the output set. */
-	assert_int_equal(certkey_new_pem(c->key, &pem, &e), 0);
-	assert_string_equal(resume_key_pem(r), pem);
-	again = certkey_from_pem(resume_key_pem(r), resume_path(r), &c->names,
-	    &e);
-	assert_non_null(again);
-	free(pem);
-	assert_int_equal(certkey_new_pem(again, &pem, &e), 0);
-	assert_string_equal(resume_key_pem(r), pem);
-	free(pem);
+	assert_true(keeps_key(c, r, &again));
+	assert_true(certkey_is_new(again));
+	assert_true(EVP_PKEY_eq(certkey_public(again),
+	    certkey_public(c->key)) == 1);
+	assert_true(resume_key_is(r, certkey_public(again)));
 	certkey_free(again);
 	resume_free(r);
+}
+
+/*
+ * Killed between the new key and its record: a record naming another
+ * key (an earlier order's) is not taken with this key.
+ */
+static void
+resume_key_is__false_for_a_key_file_the_record_does_not_name(void **state)
+{
+	struct ctx *c = *state;
+	struct certkey *other, *loaded = NULL;
+	struct err e = { "" };
+	struct resume *r;
+	char *text;
+
+	save(c);
+	text = read_file(c->record, NULL);
+	/* Another key written over the key file, the record as it was. */
+	other = certkey_new(c->proc, 0, KEY_EC256, &e);
+	assert_non_null(other);
+	save_with(c, other);
+	write_record(c, text);
+	free(text);
+	r = open_ok(c, &c->names);
+	assert_true(keeps_key(c, r, &loaded));
+	assert_false(resume_key_is(r, certkey_public(loaded)));
+	certkey_free(loaded);
+	certkey_free(other);
+	resume_free(r);
+}
+
+/* Killed after the new key, before its record: the key goes. */
+static void
+resume_open__removes_a_key_file_without_a_record(void **state)
+{
+	struct ctx *c = *state;
+	struct resume *r;
+
+	save(c);
+	assert_int_equal(unlink(c->record), 0);
+	assert_true(exists(c->key_file));
+	r = open_ok(c, &c->names);
+	assert_null(resume_order_url(r));
+	resume_free(r);
+	assert_false(exists(c->key_file));
+}
+
+/* An older acmec kept the key inside the record: it moves beside it. */
+static void
+resume_open__moves_the_key_of_an_older_record_beside_it(void **state)
+{
+	struct ctx *c = *state;
+	struct certkey *loaded = NULL;
+	struct err e = { "" };
+	EVP_PKEY *key = key_generate(KEY_EC256, &e);
+	char *pem = key_to_pem(key, &e);
+	json_t *rec;
+	char *text;
+	struct resume *r;
+
+	rec = json_pack("{s:s, s:s, s:s, s:[s, s], s:s}", "directory", CA_DIR,
+	    "order", ORDER_URL, "account", ACCOUNT_URL, "names",
+	    "a.example.org", "b.example.org", "key", pem);
+	text = json_dumps(rec, 0);
+	write_record(c, text);
+	r = open_ok(c, &c->names);
+	assert_string_equal(resume_order_url(r), ORDER_URL);
+	assert_int_equal(mode_of(c->key_file), 0600);
+	assert_true(keeps_key(c, r, &loaded));
+	assert_true(EVP_PKEY_eq(certkey_public(loaded), key) == 1);
+	assert_true(resume_key_is(r, certkey_public(loaded)));
+	certkey_free(loaded);
+	resume_free(r);
+	json_decref(rec);
+	free(text);
+	free(pem);
+	EVP_PKEY_free(key);
 }
 
 static void
@@ -201,23 +321,22 @@ resume_save__keeps_no_key_that_is_in_the_output_already(void **state)
 	char *key_path = path_in(c->tmp.path, "privkey.pem"), *text;
 	EVP_PKEY *pkey = key_generate(KEY_EC256, &e);
 	struct certkey *old;
-	size_t len = 0;
 	struct resume *r;
+	int fd;
 
 	assert_int_equal(key_save(pkey, key_path, &e), 0);
-	assert_int_equal(store_read(key_path, 65536, &text, &len, &e), 0);
-	old = certkey_open(text, len, key_path, &c->spec, &c->names, &e);
-	free(text);
+	assert_true((fd = open(key_path, O_RDONLY)) != -1);
+	old = certkey_load(c->proc, 0, fd, key_path, false, &e);
+	close(fd);
 	assert_non_null(old);
-	r = open_ok(c, &c->names);
-	assert_int_equal(resume_save(r, ORDER_URL, ACCOUNT_URL, old, &e), 0);
-	resume_free(r);
+	save_with(c, old);
 	text = read_file(c->record, NULL);
-	assert_null(strstr(text, "PRIVATE KEY"));
+	assert_null(strstr(text, "key_id"));
 	free(text);
+	assert_false(exists(c->key_file));
 	r = open_ok(c, &c->names);
 	assert_string_equal(resume_order_url(r), ORDER_URL);
-	assert_null(resume_key_pem(r));
+	assert_false(keeps_key(c, r, NULL));
 	resume_free(r);
 	certkey_free(old);
 	EVP_PKEY_free(pkey);
@@ -319,7 +438,7 @@ resume_open__removes_a_record_that_names_the_certificate_in_place(
 	cert_in_place(c, cert, -3600);
 	r = open_ok(c, &c->names);
 	assert_null(resume_order_url(r));
-	assert_null(resume_key_pem(r));
+	assert_false(keeps_key(c, r, NULL));
 	resume_free(r);
 	assert_false(exists(c->record));
 	X509_free(cert);
@@ -347,7 +466,7 @@ resume_open__keeps_a_record_whose_certificate_is_not_in_place(
 	resume_free(r);
 	r = open_ok(c, &c->names);
 	assert_string_equal(resume_order_url(r), ORDER_URL);
-	assert_non_null(resume_key_pem(r));
+	assert_true(keeps_key(c, r, NULL));
 	resume_free(r);
 	X509_free(mine);
 	X509_free(old);
@@ -363,7 +482,7 @@ resume_open__ignores_a_record_of_another_ca(void **state)
 	c->cfg.directory_url = "https://other-ca.test/dir";
 	r = open_ok(c, &c->names);
 	assert_null(resume_order_url(r));
-	assert_null(resume_key_pem(r));
+	assert_false(keeps_key(c, r, NULL));
 	resume_free(r);
 	assert_true(exists(c->record));
 }
@@ -382,17 +501,6 @@ resume_account_is__false_for_another_account(void **state)
 	resume_free(r);
 }
 
-/* Record text written over the record, mode 0600. */
-static void
-write_record(struct ctx *c, const char *text)
-{
-	struct err e = { "" };
-
-	assert_int_equal(store_mkdirs(c->orders, 0700, &e), 0);
-	write_text(c->record, text);
-	assert_int_equal(chmod(c->record, 0600), 0);
-}
-
 /* The record is gone, kept as .bad with want in it, and nothing loaded. */
 static void
 assert_set_aside(struct ctx *c, const char *want)
@@ -402,7 +510,7 @@ assert_set_aside(struct ctx *c, const char *want)
 
 	r = open_ok(c, &c->names);
 	assert_null(resume_order_url(r));
-	assert_null(resume_key_pem(r));
+	assert_false(keeps_key(c, r, NULL));
 	resume_free(r);
 	assert_false(exists(c->record));
 	if (asprintf(&bad, "%s.bad", c->record) < 0)
@@ -455,7 +563,24 @@ resume_open__moves_a_record_others_can_read_aside(void **state)
 
 	save(c);
 	assert_int_equal(chmod(c->record, 0644), 0);
-	assert_set_aside(c, "PRIVATE KEY");
+	assert_set_aside(c, "key_id");
+}
+
+static void
+resume_open_key__refuses_a_key_file_others_can_read(void **state)
+{
+	struct ctx *c = *state;
+	struct err e = { "" };
+	struct resume *r;
+	int fd;
+
+	save(c);
+	assert_int_equal(chmod(c->key_file, 0644), 0);
+	r = open_ok(c, &c->names);
+	assert_int_equal(resume_open_key(r, &fd, &e), -1);
+	assert_int_equal(fd, -1);
+	assert_contains(e.msg, "can be read or written by other users");
+	resume_free(r);
 }
 
 /* A link to a good record elsewhere: never followed, the link set aside. */
@@ -553,6 +678,9 @@ main(void)
 		T(resume_open__finds_nothing_in_a_new_state_dir),
 		T(resume_save__writes_0600_in_a_0700_directory_named_like_the_lock),
 		T(resume_open__loads_what_resume_save_wrote_with_the_new_key),
+		T(resume_key_is__false_for_a_key_file_the_record_does_not_name),
+		T(resume_open__removes_a_key_file_without_a_record),
+		T(resume_open__moves_the_key_of_an_older_record_beside_it),
 		T(resume_save__keeps_no_key_that_is_in_the_output_already),
 		T(resume_remove__removes_the_record),
 		T(resume_remove__leaves_a_record_of_other_names_alone),
@@ -564,6 +692,7 @@ main(void)
 		T(resume_open__moves_a_record_with_an_http_order_url_aside),
 		T(resume_open__moves_a_record_whose_key_is_no_key_aside),
 		T(resume_open__moves_a_record_others_can_read_aside),
+		T(resume_open_key__refuses_a_key_file_others_can_read),
 		T(resume_open__refuses_a_symbolic_link),
 		T(resume_open__refuses_an_orders_directory_others_can_write),
 		T(resume_open__refuses_an_orders_directory_that_is_a_link),

@@ -232,3 +232,32 @@ proc_status_field(pid_t pid, const char *name)
 	fclose(fp);
 	return value;
 }
+
+void
+assert_holds_no_file(pid_t pid)
+{
+	char path[300], target[256], files[512] = "";
+	struct dirent *d;
+	DIR *dir;
+
+	snprintf(path, sizeof(path), "/proc/%ld/fd", (long)pid);
+	if ((dir = opendir(path)) == NULL)
+		fail_msg("cannot list %s", path);
+	/* Below 100: valgrind keeps descriptors of its own at the top. */
+	while ((d = readdir(dir)) != NULL) {
+		if (d->d_name[0] == '.' || atoi(d->d_name) >= 100 ||
+		    atoi(d->d_name) == 2)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%ld/fd/%s", (long)pid,
+		    d->d_name);
+		memset(target, 0, sizeof(target));
+		if (readlink(path, target, sizeof(target) - 1) > 0 &&
+		    target[0] == '/' && strlen(files) + strlen(target) + 2 <
+		    sizeof(files)) {
+			strcat(files, target);
+			strcat(files, " ");
+		}
+	}
+	closedir(dir);
+	assert_string_equal(files, "");
+}

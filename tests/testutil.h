@@ -94,4 +94,7 @@ long proc_status_field(pid_t pid, const char *name);
 /* Fail the test unless s contains part (s may be NULL). */
 void assert_contains(const char *s, const char *part);
 
+/* pid holds no descriptor of a file or directory, stderr aside. */
+void assert_holds_no_file(pid_t pid);
+
 #endif
