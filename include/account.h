@@ -9,18 +9,18 @@
  * CA is the directory URL made into a file name plus a hash of it, so a
  * rollover at one CA never touches the account at another.  The key itself
  * stays behind the signer interface, in a key process of its own
- * (keyproc.h) that signs only what the command's policy allows.
+ * (keyproc.h) that makes or loads it and signs only what the command's
+ * policy allows.
  */
 #ifndef ACMEC_ACCOUNT_H
 #define ACMEC_ACCOUNT_H
 
 #include <stdbool.h>
 
-#include <openssl/evp.h>
-
 #include "acme.h"
 #include "config.h"
 #include "err.h"
+#include "key.h"
 #include "signer.h"
 
 struct account {
@@ -47,10 +47,11 @@ struct account_options {
 };
 
 /*
- * Lock this CA's account files, load the key (generated only when
- * opts->create), settle an interrupted rollover, and find the account URL
- * (remembered, looked up, or created if opts->create).  The lock is kept
- * until account_unlock() or account_free().
+ * Lock this CA's account files, start the key's process (which makes the
+ * key only when there is none and opts->create), settle an interrupted
+ * rollover, and find the account URL (remembered, looked up, or created
+ * if opts->create).  The lock is kept until account_unlock() or
+ * account_free().
  */
 int account_open(const struct config *cfg, struct acme *acme,
     const struct account_options *opts, struct account **out, struct err *e);
@@ -73,16 +74,19 @@ int account_recover(struct account *acct, struct acme *acme,
     struct err *e);
 
 /*
- * Roll the account over to new_key (RFC 8555 section 7.3.5); a retired
- * key (retired.h) is refused.  The new key is saved as
- * account-key.pem.new first and moves into place only after the CA
+ * Roll the account over (RFC 8555 section 7.3.5) to the key in the file
+ * new_key_path (--new-key), or to a new key of type if it is NULL; a
+ * retired key (retired.h) is refused.  A key process of its own loads or
+ * makes the new key, so this process never holds it, and saves it as
+ * account-key.pem.new first (removed again if the rollover is refused
+ * before the CA hears of it); it moves into place only after the CA
  * accepted it; the old one stays as account-key.TIMESTAMP.pem and is
- * recorded as retired.  If
- * the CA's answer is lost or is not a clear refusal, the pending key stays
- * and the next account_open() asks the CA which key it holds.
+ * recorded as retired.  If the CA's answer is lost or is not a clear
+ * refusal, the pending key stays and the next account_open() asks the CA
+ * which key it holds.
  */
 int account_rollover(struct account *acct, struct acme *acme,
-    EVP_PKEY *new_key, struct err *e);
+    const char *new_key_path, enum key_type type, struct err *e);
 
 /* Remember url and status for this CA directory (atomic write). */
 int account_record_save(struct account *acct, struct err *e);

@@ -278,18 +278,21 @@ key_signer(const struct account *acct, const char *path, struct err *e)
 	    acct->sandbox, e);
 }
 
-/* A new key is made here, saved and forgotten, then loaded by the child. */
+/*
+ * A new account key, made and saved by the key process that then holds
+ * it: this process never has it, not even for a moment.
+ */
 static int
-create_key(const struct account *acct, struct err *e)
+create_key(struct account *acct, struct err *e)
 {
-	EVP_PKEY *key;
-	int rc = -1;
+	const struct keyproc_key key = { .path = acct->key_path,
+	    .access = STORE_PRIVATE, .create = true, .type = KEY_EC256 };
 
-	if ((key = key_generate(KEY_EC256, e)) != NULL &&
-	    (rc = key_save(key, acct->key_path, e)) == 0)
-		log_info("created account key %s", acct->key_path);
-	EVP_PKEY_free(key);
-	return rc;
+	if ((acct->signer = keyproc_start_key(&key, acct->directory_url,
+	    acct->sign_policy, acct->sandbox, e)) == NULL)
+		return -1;
+	log_info("created account key %s", acct->key_path);
+	return 0;
 }
 
 static int
@@ -302,7 +305,7 @@ load_or_create_key(struct account *acct, bool create, struct acme *acme,
 		explain_agree_tos(acme, e);
 		return -1;
 	}
-	if ((!store_exists(acct->key_path) && create_key(acct, e) == -1) ||
+	if (!store_exists(acct->key_path) ? create_key(acct, e) == -1 :
 	    (acct->signer = key_signer(acct, acct->key_path, e)) == NULL)
 		return -1;
 	return refuse_retired(acct, acct->signer, acct->key_path,
@@ -394,6 +397,8 @@ retire_old_key(const struct account *acct)
 /*
  * The CA accepted the pending key: keep the old one, then rename the
  * pending one into place.  Each step leaves a usable state behind.
+ * signer becomes acct's once the key is in place (acct->signer == signer
+ * says so), even if the record cannot be saved.
  */
 static int
 promote_pending_key(struct account *acct, const char *pending,
@@ -448,7 +453,9 @@ settle_pending_rollover(struct account *acct, struct acme *acme,
 	}
 	log_info("completing an interrupted account key rollover");
 	set_url(acct, url, "valid");
-	if ((rc = promote_pending_key(acct, pending, signer, e)) == 0)
+	rc = promote_pending_key(acct, pending, signer, e);
+	/* Taken even when the record could not be saved. */
+	if (acct->signer == signer)
 		signer = NULL;
 out:
 	if (rc == -1)
@@ -494,41 +501,77 @@ conclude_key_change(struct account *acct, const struct acme_outcome *out,
 	return -1;
 }
 
+/*
+ * The new key's own process: it loads new_key_path (or makes a key of
+ * type) and saves it as pending itself, before the CA hears of it, so a
+ * crash cannot lose it.  It signs only the inner keyChange JWS and the
+ * lookup of its account (KEYPROC_POLICY_NEW_KEY); the old key's process
+ * signs the outer JWS.
+ */
+static struct signer *
+new_key_signer(const struct account *acct, const char *new_key_path,
+    enum key_type type, const char *pending, struct err *e)
+{
+	const struct keyproc_key key = {
+		.path = new_key_path != NULL ? new_key_path : pending,
+		.access = STORE_PRIVATE, .create = new_key_path == NULL,
+		.type = type, .save_as = new_key_path != NULL ? pending : NULL,
+	};
+
+	return keyproc_start_key(&key, acct->directory_url,
+	    KEYPROC_POLICY_NEW_KEY, acct->sandbox, e);
+}
+
+/* The pending key of a rollover the CA never heard of goes. */
+static void
+drop_pending(const char *pending)
+{
+	if (unlink(pending) == -1)
+		log_error("warning: cannot remove %s: %s; the next acmec run "
+		    "for this CA asks the CA about it and removes it",
+		    pending, strerror(errno));
+}
+
 int
-account_rollover(struct account *acct, struct acme *acme, EVP_PKEY *new_key,
-    struct err *e)
+account_rollover(struct account *acct, struct acme *acme,
+    const char *new_key_path, enum key_type type, struct err *e)
 {
 	const struct acme_who who = account_who(acct);
+	struct signer *signer = NULL, *next = NULL;
 	struct acme_outcome out;
-	struct signer *signer;
-	char *pending = NULL;
+	char *pending;
 	int rc = -1;
 
-	/*
-	 * The new key signs only the inner JWS, in this process for now (the
-	 * caller made or loaded it); the old key's process signs the outer.
-	 */
-	if ((signer = signer_new(new_key, e)) == NULL)
-		return -1;
-	if (refuse_retired(acct, signer, "the new key", "give another "
-	    "--new-key, or none for a new key", e) == -1 ||
-	    refuse_key_in_use(acme, signer, e) == -1)
-		goto out;
 	if ((pending = str_fmt("%s.new", acct->key_path)) == NULL) {
 		err_set(e, "out of memory");
+		return -1;
+	}
+	if ((signer = new_key_signer(acct, new_key_path, type, pending,
+	    e)) == NULL)
+		goto out;
+	/*
+	 * next signs for the account once the CA took the new key, with the
+	 * account's policy; started now, so that no failure comes after the
+	 * CA made the change.
+	 */
+	if (refuse_retired(acct, signer, "the new key", "give another "
+	    "--new-key, or none for a new key", e) == -1 ||
+	    refuse_key_in_use(acme, signer, e) == -1 ||
+	    (next = key_signer(acct, pending, e)) == NULL) {
+		/* No keyChange was sent: the CA cannot hold the new key. */
+		drop_pending(pending);
 		goto out;
 	}
-	/* Saved before the CA hears of it, so a crash cannot lose it. */
-	if (key_save(new_key, pending, e) == -1)
-		goto out;
 	if (acme_account_key_change(acme, &who, signer, &out, e) == -1) {
 		rc = conclude_key_change(acct, &out, pending, e);
 		goto out;
 	}
-	if ((rc = promote_pending_key(acct, pending, signer, e)) == 0)
-		signer = NULL;
+	rc = promote_pending_key(acct, pending, next, e);
+	if (acct->signer == next)
+		next = NULL;
 out:
 	signer_free(signer);
+	signer_free(next);
 	free(pending);
 	return rc;
 }

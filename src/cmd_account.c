@@ -154,19 +154,13 @@ account_key_rollover(struct session *s, const struct account_args *a,
     struct err *e)
 {
 	enum key_type type = KEY_EC256;
-	EVP_PKEY *key;
 	int rc;
 
 	/* check_rules() has already refused an unknown type. */
 	if (a->key_type != NULL)
 		(void)key_type_parse(a->key_type, &type);
-	key = a->new_key_path != NULL ?
-	    key_load(a->new_key_path, STORE_PRIVATE, e) :
-	    key_generate(type, e);
-	if (key == NULL)
-		return -1;
-	rc = account_rollover(s->account, s->acme, key, e);
-	EVP_PKEY_free(key);
+	/* The new key's own process loads or makes it, never this one. */
+	rc = account_rollover(s->account, s->acme, a->new_key_path, type, e);
 	if (rc == 0)
 		log_info("account %s now uses the new key %s (thumbprint %s)",
 		    s->account->url, s->account->key_path,

@@ -200,20 +200,34 @@ out:
 	return rc;
 }
 
-/* Sign with the certificate's key: refuse a key that does not match. */
+/*
+ * Sign with the certificate's key, held by a key process that signs
+ * revocations only; refuse a key that does not match.  A certificate key
+ * may be readable by a group such as ssl-cert (STORE_GROUP_READ).
+ */
 static struct signer *
-certificate_signer(const char *key_path, X509 *cert, struct err *e)
+certificate_signer(const struct config *cfg, const struct revoke_args *r,
+    X509 *cert, struct err *e)
 {
-	struct signer *s = NULL;
-	EVP_PKEY *key;
+	const struct keyproc_key key = { .path = r->key_path,
+	    .access = STORE_GROUP_READ };
+	char want[KEY_ID_LEN + 1];
+	struct signer *s;
 
-	if ((key = key_load(key_path, STORE_GROUP_READ, e)) == NULL)
+	if (key_spki_sha256(X509_get0_pubkey(cert), want, e) == -1) {
+		err_prefix(e, "%s", r->cert_path);
 		return NULL;
-	if (EVP_PKEY_eq(key, X509_get0_pubkey(cert)) != 1)
-		err_set(e, "%s is not the key of this certificate", key_path);
-	else
-		s = signer_new(key, e);
-	EVP_PKEY_free(key);
+	}
+	if ((s = keyproc_start_key(&key, cfg->directory_url,
+	    KEYPROC_POLICY_REVOKE, cfg->sandbox, e)) == NULL)
+		return NULL;
+	/* The same SubjectPublicKeyInfo: the same key pair. */
+	if (strcmp(signer_key_id(s), want) != 0) {
+		err_set(e, "%s is not the key of this certificate: give the "
+		    "private key %s was issued for", r->key_path, r->cert_path);
+		signer_free(s);
+		return NULL;
+	}
 	return s;
 }
 
@@ -292,7 +306,7 @@ revoke(const struct config *cfg, const struct revoke_args *r, struct err *e)
 		goto out;
 	}
 	if (r->key_path != NULL &&
-	    (cert_key = certificate_signer(r->key_path, cert, e)) == NULL)
+	    (cert_key = certificate_signer(cfg, r, cert, e)) == NULL)
 		goto out;
 	/*
 	 * With the certificate's key no account and no state are involved:

@@ -27,6 +27,7 @@
 #include "conffile.h"
 #include "hook.h"
 #include "key.h"
+#include "keyproc.h"
 #include "log.h"
 #include "output.h"
 #include "renew.h"
@@ -108,18 +109,18 @@ find_target(const struct conf *c, const struct config *cfg,
 	return 0;
 }
 
-/* The id of the key in place. */
+/*
+ * The id of the key in place, asked of a key process that signs nothing:
+ * this process never loads the leaked key (nor its replacement).
+ */
 static int
-key_in_place(const struct leak *l, char id[KEY_ID_LEN + 1], struct err *e)
+key_in_place(const struct config *cfg, const struct leak *l,
+    char id[KEY_ID_LEN + 1], struct err *e)
 {
-	EVP_PKEY *key = key_load(l->key_path, STORE_GROUP_READ, e);
-	int rc;
+	const struct keyproc_key key = { .path = l->key_path,
+	    .access = STORE_GROUP_READ };
 
-	if (key == NULL)
-		return -1;
-	rc = key_spki_sha256(key, id, e);
-	EVP_PKEY_free(key);
-	return rc;
+	return keyproc_key_id(&key, cfg->sandbox, id, e);
 }
 
 /* The record's directory (new) and, in *name, its file name. */
@@ -367,7 +368,8 @@ leaked_key(const struct config *given, const struct config *cfg,
 		    l->cc->spec.csr_path, l->out_dir);
 		return -1;
 	}
-	if (record_read(l, e) == -1 || key_in_place(l, in_place, e) == -1 ||
+	if (record_read(l, e) == -1 ||
+	    key_in_place(cfg, l, in_place, e) == -1 ||
 	    forget_unrevoked(cfg, l, e) == -1)
 		return -1;
 	if (l->leaked[0] == '\0')
@@ -376,7 +378,7 @@ leaked_key(const struct config *given, const struct config *cfg,
 		rc = revoke_and_replace(given, cfg, l, no_replace, e);
 		if (rc == -1 || rc == 1)
 			return rc == 1 ? 0 : -1;
-		if (key_in_place(l, in_place, e) == -1)
+		if (key_in_place(cfg, l, in_place, e) == -1)
 			return -1;
 		if (strcmp(in_place, l->leaked) == 0) {
 			err_set(e, "revoked, but not replaced: the revoked "

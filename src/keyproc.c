@@ -1,6 +1,6 @@
 /*
- * keyproc.c - the key process: it loads one key and signs only what it
- * checked.
+ * keyproc.c - the key process: it loads (or makes) one key and signs
+ * only what it checked.
  *
  * What the child can trust.  Everything the parent sends may come from a
  * process a hostile CA took over, so the child believes only what it was
@@ -16,9 +16,18 @@
  * revocation "certificate".  Refusing the shape refuses the request at
  * any URL.  One gap is left: a contact change dressed as a newAccount
  * payload ("termsOfServiceAgreed" with "contact") is signed under every
- * policy, as creating the account needs exactly that payload.
+ * policy, as creating the account needs exactly that payload; the new
+ * key of a rollover (KEYPROC_ONLY_NEW_KEY) signs not even that.
+ *
+ * Where the key comes from.  The child loads the key file itself, or
+ * makes a new key after the fork and saves it (0600, atomically, never
+ * over an existing file), before it enters its sandbox: the parent is
+ * never told the key and never had it in its memory.
  */
+#include <sys/stat.h>
+
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -79,6 +88,32 @@ decode_part(const char *p, size_t n)
 	return v;
 }
 
+/*
+ * A rollover's new key signs two payloads of exactly these members, and
+ * never as an account (kid): nothing else of its is needed before the CA
+ * took it, and what it signs is never a request of the account's.
+ */
+static int
+check_new_key(const json_t *header, const json_t *payload, const char *url,
+    struct err *e)
+{
+	if (json_object_get(header, "kid") != NULL) {
+		err_set(e, "refused to sign for %.200s as an account: this is "
+		    "the new key of a rollover, which has none yet", url);
+		return -1;
+	}
+	if (json_object_size(payload) == 2 &&
+	    json_object_get(payload, "account") != NULL &&
+	    json_object_get(payload, "oldKey") != NULL)
+		return 0;
+	if (json_object_size(payload) == 1 &&
+	    json_is_true(json_object_get(payload, "onlyReturnExisting")))
+		return 0;
+	err_set(e, "refused to sign for %.200s: the new key of a rollover "
+	    "signs only the key change and the lookup of its account", url);
+	return -1;
+}
+
 /* The payload shapes a policy must allow, and why one is refused. */
 static const struct {
 	const char	*member;
@@ -94,12 +129,14 @@ static const struct {
 
 /* 0 if policy allows payload (NULL: POST-as-GET), else -1 and why. */
 static int
-check_kind(const json_t *payload, const char *url, unsigned policy,
-    struct err *e)
+check_kind(const json_t *header, const json_t *payload, const char *url,
+    unsigned policy, struct err *e)
 {
 	const char *status;
 	size_t i;
 
+	if (policy & KEYPROC_ONLY_NEW_KEY)
+		return check_new_key(header, payload, url, e);
 	if (payload == NULL)
 		return 0;
 	status = json_string_value(json_object_get(payload, "status"));
@@ -128,9 +165,17 @@ check_kind(const json_t *payload, const char *url, unsigned policy,
 static int
 check_origin(const char *url, const char *directory_url, struct err *e)
 {
-	char *want = origin_of(directory_url), *got = origin_of(url);
+	char *want, *got;
 	int rc = -1;
 
+	/* A process asked only for its public half signs nothing. */
+	if (directory_url == NULL) {
+		err_set(e, "refused to sign for %.200s: this key process only "
+		    "tells its public key", url);
+		return -1;
+	}
+	want = origin_of(directory_url);
+	got = origin_of(url);
 	if (want == NULL)
 		err_set(e, "refused to sign: the CA directory %.200s is not an "
 		    "https URL", directory_url);
@@ -171,7 +216,7 @@ keyproc_check(const char *input, size_t len, const char *alg,
 		err_set(e, "refused to sign for %.200s: the payload is not a "
 		    "JSON object", url);
 	else if (check_origin(url, directory_url, e) == 0 &&
-	    check_kind(payload, url, policy, e) == 0)
+	    check_kind(header, payload, url, policy, e) == 0)
 		rc = 0;
 	json_decref(header);
 	json_decref(payload);
@@ -246,25 +291,67 @@ serve(int fd, const struct signer *s, const char *directory_url,
 	ipc_msg_free(m);
 }
 
+/*
+ * The key k names, made or loaded here, after the fork, so the parent
+ * never had it; saved where k says.  *saved: the file made, or NULL.
+ */
+static struct signer *
+child_signer(const struct keyproc_key *k, const char **saved, struct err *e)
+{
+	const char *make = k->create ? k->path : k->save_as;
+	struct signer *s = NULL;
+	EVP_PKEY *key = NULL;
+	struct stat st;
+
+	*saved = NULL;
+	/*
+	 * Who asks for a new key file holds the account lock, so no other
+	 * acmec run comes between this check and the rename of key_save.
+	 */
+	if (make != NULL && lstat(make, &st) == 0) {
+		err_set(e, "refused to make the key file %s: there is one "
+		    "already, and acmec never replaces a key file; move it "
+		    "away, or use it", make);
+		return NULL;
+	}
+	if (!k->create)
+		key = key_load(k->path, k->access, e);
+	else if ((key = key_generate(k->type, e)) == NULL)
+		err_prefix(e, "cannot make a new %s key for %s",
+		    key_type_name(k->type), k->path);
+	if (key != NULL && (s = signer_new(key, e)) != NULL && make != NULL) {
+		if (key_save(key, make, e) == 0)
+			*saved = make;
+		else {
+			err_prefix(e, "cannot save the new key");
+			signer_free(s);
+			s = NULL;
+		}
+	}
+	EVP_PKEY_free(key);
+	return s;
+}
+
 static int
-child_main(int fd, const char *key_path, const char *directory_url,
+child_main(int fd, const struct keyproc_key *k, const char *directory_url,
     unsigned policy, enum sandbox_mode sandbox)
 {
-	struct signer *s = NULL;
+	struct signer *s;
 	struct err e = { "" };
-	EVP_PKEY *key;
+	const char *saved;
 	int rc = 1;
 
 	/* The parent ends us by closing the socket, when it has unwound. */
 	child_ignore_group_signals();
-	if ((key = key_load(key_path, STORE_PRIVATE, &e)) != NULL)
-		s = signer_new(key, &e);
-	EVP_PKEY_free(key);
+	s = child_signer(k, &saved, &e);
 	fd = child_keep_only(fd);
 	if (fd != -1 && s != NULL && keyproc_confine(sandbox, &e) == -1) {
 		signer_free(s);
 		s = NULL;
 	}
+	/* A key nobody will use is no key to leave behind. */
+	if ((fd == -1 || s == NULL) && saved != NULL)
+		(void)unlink(saved);
 	if (fd == -1)
 		rc = 1;
 	else if (s == NULL)
@@ -308,7 +395,7 @@ receive_hello(int fd, pid_t pid, const char *key_path, struct err *e)
 }
 
 struct signer *
-keyproc_start(const char *key_path, const char *directory_url,
+keyproc_start_key(const struct keyproc_key *key, const char *directory_url,
     unsigned policy, enum sandbox_mode sandbox, struct err *e)
 {
 	pid_t pid;
@@ -317,6 +404,30 @@ keyproc_start(const char *key_path, const char *directory_url,
 	if ((pid = child_fork(CHILD, &fd, e)) == -1)
 		return NULL;
 	if (pid == 0)
-		_exit(child_main(fd, key_path, directory_url, policy, sandbox));
-	return receive_hello(fd, pid, key_path, e);
+		_exit(child_main(fd, key, directory_url, policy, sandbox));
+	return receive_hello(fd, pid, key->path, e);
+}
+
+struct signer *
+keyproc_start(const char *key_path, const char *directory_url,
+    unsigned policy, enum sandbox_mode sandbox, struct err *e)
+{
+	const struct keyproc_key key = { .path = key_path,
+	    .access = STORE_PRIVATE };
+
+	return keyproc_start_key(&key, directory_url, policy, sandbox, e);
+}
+
+int
+keyproc_key_id(const struct keyproc_key *key, enum sandbox_mode sandbox,
+    char id[KEY_ID_LEN + 1], struct err *e)
+{
+	struct signer *s;
+
+	if ((s = keyproc_start_key(key, NULL, 0, sandbox, e)) == NULL)
+		return -1;
+	/* signer_remote_new checked it: KEY_ID_LEN hex digits. */
+	snprintf(id, KEY_ID_LEN + 1, "%s", signer_key_id(s));
+	signer_free(s);
+	return 0;
 }

@@ -169,6 +169,10 @@ scenario_rollover() {
 	STATE=$s
 	new_account "$s" roll-new
 	check_exit roll-new 0 "rollover: account new --agree-tos exits 0"
+	check_says_fixed roll-new "created account key $(account_dir "$s")/account-key.pem" \
+	    "rollover: account new says it created the account key (its key process made it)"
+	check "rollover: the new account key has mode 0600" \
+	    test "$(mode_of "$(account_dir "$s")/account-key.pem")" = 600
 	run roll-show1 account show
 	url1=$(field roll-show1 account)
 	tp1=$(field roll-show1 thumbprint)
@@ -217,6 +221,30 @@ scenario_rollover() {
 	check_says roll-oldkey 'no account.*acmec account new --agree-tos' \
 	    "rollover: the CA has no account for the old key (message says no account, run acmec account new --agree-tos)"
 	STATE=$s
+
+	# --new-key FILE: the new key's own process loads FILE and saves the
+	# pending copy; FILE stays as it was, and the account has its key.
+	new_ec_key "$T/roll-given.pem"
+	cp -p "$T/roll-given.pem" "$T/roll-given-before.pem"
+	run roll-given account rollover --new-key "$T/roll-given.pem"
+	check_exit roll-given 0 "rollover --new-key FILE exits 0"
+	check "rollover --new-key: account-key.pem holds FILE's key" \
+	    test -n "$(key_id "$T/roll-given.pem")" -a \
+	    "$(key_id "$(account_dir "$s")/account-key.pem")" = "$(key_id "$T/roll-given.pem")"
+	check "rollover --new-key: FILE is left as it was" \
+	    cmp -s "$T/roll-given.pem" "$T/roll-given-before.pem"
+	check "rollover --new-key: no account-key.pem.new left" \
+	    test ! -e "$(account_dir "$s")/account-key.pem.new"
+	run roll-given-show account show
+	check "rollover --new-key: same account URL" \
+	    test "$rc" = 0 -a "$(field roll-given-show account)" = "$url1"
+
+	# --key-type: the key process makes a key of that type.
+	run roll-384 account rollover --key-type ec-384
+	check_exit roll-384 0 "rollover --key-type ec-384 exits 0"
+	run roll-384-show account show
+	check "rollover --key-type ec-384: account show says ec-384" \
+	    test "$(field roll-384-show key | cut -d' ' -f1)" = ec-384
 }
 
 # 2. Rollover to a key that already has an account: refused, nothing changes.

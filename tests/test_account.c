@@ -34,6 +34,7 @@
 #include "key.h"
 #include "keyproc.h"
 #include "log.h"
+#include "retired.h"
 #include "signer.h"
 #include "testutil.h"
 
@@ -61,6 +62,7 @@ struct ctx {
 	char			*key_path;
 	char			*pending_path;
 	char			*record_path;
+	int			 new_keys;	/* --new-key files written */
 	struct err		 e;
 };
 
@@ -209,6 +211,24 @@ key_of_file(const char *path)
 	return key;
 }
 
+/*
+ * key saved as a --new-key file of its own outside the account's
+ * directory (STATE/new-key-N.pem); new path.  The rollover's key process
+ * loads it from there.
+ */
+static char *
+new_key_file(struct ctx *c, EVP_PKEY *key)
+{
+	struct err e = { "" };
+	char name[32], *path;
+
+	snprintf(name, sizeof(name), "new-key-%d.pem", ++c->new_keys);
+	path = path_in(c->tmp.path, name);
+	if (key_save(key, path, &e) == -1)
+		fail_msg("key_save: %s", e.msg);
+	return path;
+}
+
 /* The account record, parsed; new reference. */
 static json_t *
 record_of(const char *path)
@@ -317,6 +337,7 @@ rollover(struct ctx *c, EVP_PKEY *key, const struct fake_step *answer)
 	    .payload_has = "\"onlyReturnExisting\":true", .status = 400,
 	    .body = NO_ACCOUNT };
 	struct fake_step change = *answer;
+	char *path = new_key_file(c, key);
 	int rc;
 
 	assert_non_null(s);
@@ -325,8 +346,11 @@ rollover(struct ctx *c, EVP_PKEY *key, const struct fake_step *answer)
 	change.kid = ACCOUNT_URL;
 	fake_transport_add(&c->ft, &lookup, 1);
 	fake_transport_add(&c->ft, &change, 1);
-	rc = account_rollover(c->acct, c->acme, key, &c->e);
+	rc = account_rollover(c->acct, c->acme, path, KEY_EC256, &c->e);
 	fake_transport_assert_done(&c->ft);
+	/* The --new-key file is left as it was. */
+	assert_key_file_is(path, key);
+	free(path);
 	signer_free(s);
 	return rc;
 }
@@ -611,6 +635,12 @@ account_rollover__keeps_the_pending_key_after_a_5xx_sent_once(void **state)
 		after = read_file(c->key_path, NULL);
 		assert_string_equal(after, before);
 		assert_contains(c->e.msg, "unknown");
+		/*
+		 * The next run settles it first; here it goes by hand, as a
+		 * rollover never replaces a pending key (whose fate is
+		 * unknown: the CA may hold it).
+		 */
+		assert_int_equal(unlink(c->pending_path), 0);
 		free(after);
 		EVP_PKEY_free(key);
 	}
@@ -685,13 +715,14 @@ account_rollover__is_refused_by_the_key_process_of_an_ordering_command(
 	    .url = NEW_ACCOUNT_URL, .jwk_of = s,
 	    .payload_has = "\"onlyReturnExisting\":true", .status = 400,
 	    .body = NO_ACCOUNT };
-	char *before, *after;
+	char *before, *after, *path = new_key_file(c, key);
 
 	c->opts.sign_policy = KEYPROC_POLICY_ORDER;
 	create_account(c);
 	before = read_file(c->key_path, NULL);
 	fake_transport_add(&c->ft, &lookup, 1);
-	assert_int_equal(account_rollover(c->acct, c->acme, key, &c->e), -1);
+	assert_int_equal(account_rollover(c->acct, c->acme, path, KEY_EC256,
+	    &c->e), -1);
 	fake_transport_assert_done(&c->ft);
 	assert_contains(c->e.msg, "the key process refused to sign a key "
 	    "change (a JWS) for " KEY_CHANGE_URL);
@@ -701,6 +732,7 @@ account_rollover__is_refused_by_the_key_process_of_an_ordering_command(
 	assert_false(exists(c->pending_path));
 	free(before);
 	free(after);
+	free(path);
 	signer_free(s);
 	EVP_PKEY_free(key);
 }
@@ -719,17 +751,108 @@ account_rollover__refuses_a_key_that_has_an_account_without_sending_it(
 		  .status = 200, .location = CA "/acct/2",
 		  .body = ACCOUNT_JSON },
 	};
+	char *path = new_key_file(c, key);
 
 	create_account(c);
 	fake_transport_add(&c->ft, steps, NITEMS(steps));
-	assert_int_equal(account_rollover(c->acct, c->acme, key, &c->e), -1);
+	assert_int_equal(account_rollover(c->acct, c->acme, path, KEY_EC256,
+	    &c->e), -1);
 	assert_contains(c->e.msg, "already belongs to account " CA "/acct/2");
+	/* The key process saved it; it goes, as the CA never took it. */
 	assert_false(exists(c->pending_path));
 	assert_int_equal(fake_transport_count(&c->ft, NULL, KEY_CHANGE_URL),
 	    0);
 	fake_transport_assert_done(&c->ft);
+	free(path);
 	signer_free(s);
 	EVP_PKEY_free(key);
+}
+
+/*
+ * Without --new-key the new key's process makes one of the type asked
+ * for and saves it itself; it ends up in place, and this process never
+ * had it to compare with: the account's signer is what the file holds.
+ */
+static void
+account_rollover__makes_a_new_key_of_the_type_in_its_own_process(
+    void **state)
+{
+	struct ctx *c = *state;
+	const struct fake_step steps[] = {
+		{ .method = "POST", .url = NEW_ACCOUNT_URL,
+		  .payload_has = "\"onlyReturnExisting\":true",
+		  .status = 400, .body = NO_ACCOUNT },
+		{ .method = "POST", .url = KEY_CHANGE_URL, .kid = ACCOUNT_URL,
+		  .status = 200, .body = ACCOUNT_JSON },
+	};
+	char *old_thumb, *thumb;
+	EVP_PKEY *key;
+
+	create_account(c);
+	old_thumb = thumbprint_of_file(c->key_path);
+	fake_transport_add(&c->ft, steps, NITEMS(steps));
+	assert_int_equal(account_rollover(c->acct, c->acme, NULL, KEY_EC384,
+	    &c->e), 0);
+	fake_transport_assert_done(&c->ft);
+	assert_false(exists(c->pending_path));
+	assert_int_equal(mode_of(c->key_path), 0600);
+	key = key_of_file(c->key_path);
+	assert_string_equal(key_describe(key), "ec-384");
+	thumb = thumbprint_of_file(c->key_path);
+	assert_string_equal(thumb, signer_thumbprint(c->acct->signer));
+	assert_string_not_equal(thumb, old_thumb);
+	assert_int_equal(backups_in(c->dir, NULL, 0), 1);
+	free(old_thumb);
+	free(thumb);
+	EVP_PKEY_free(key);
+}
+
+/* A retired new key is refused before the CA hears of it, and goes. */
+static void
+account_rollover__refuses_a_retired_new_key_and_removes_its_copy(
+    void **state)
+{
+	struct ctx *c = *state;
+	EVP_PKEY *key = new_key();
+	char id[KEY_ID_LEN + 1], *path = new_key_file(c, key);
+	size_t before;
+
+	create_account(c);
+	assert_int_equal(key_spki_sha256(key, id, &c->e), 0);
+	assert_int_equal(retired_add(c->tmp.path, id, "a test", &c->e), 0);
+	before = c->ft.nrequests;
+	assert_int_equal(account_rollover(c->acct, c->acme, path, KEY_EC256,
+	    &c->e), -1);
+	assert_contains(c->e.msg, "the new key is a retired key (");
+	assert_contains(c->e.msg, " a test)");
+	assert_int_equal(c->ft.nrequests, before);
+	assert_false(exists(c->pending_path));
+	assert_key_file_is(path, key);
+	free(path);
+	EVP_PKEY_free(key);
+}
+
+/* A pending key in the way is never overwritten by another rollover. */
+static void
+account_rollover__refuses_to_replace_a_pending_key_file(void **state)
+{
+	struct ctx *c = *state;
+	char *before, *after;
+
+	create_account(c);
+	write_text(c->pending_path, "not mine");
+	before = read_file(c->key_path, NULL);
+	assert_int_equal(account_rollover(c->acct, c->acme, NULL, KEY_EC256,
+	    &c->e), -1);
+	assert_contains(c->e.msg, "refused to make the key file");
+	assert_contains(c->e.msg, c->pending_path);
+	after = read_file(c->pending_path, NULL);
+	assert_string_equal(after, "not mine");
+	free(after);
+	after = read_file(c->key_path, NULL);
+	assert_string_equal(after, before);
+	free(before);
+	free(after);
 }
 
 /* -------------------------------------------- settling a rollover later */
@@ -1124,6 +1247,9 @@ main(void)
 		T(account_rollover__removes_the_pending_key_on_409),
 		T(account_rollover__refuses_a_key_that_has_an_account_without_sending_it),
 		T(account_rollover__is_refused_by_the_key_process_of_an_ordering_command),
+		T(account_rollover__makes_a_new_key_of_the_type_in_its_own_process),
+		T(account_rollover__refuses_a_retired_new_key_and_removes_its_copy),
+		T(account_rollover__refuses_to_replace_a_pending_key_file),
 		T(account_open__completes_a_rollover_the_ca_made),
 		T(account_open__discards_a_pending_key_the_ca_never_took),
 		T(account_open__keeps_both_keys_when_the_ca_knows_neither),

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "b64url.h"
@@ -49,6 +50,19 @@ __wrap_sandbox_enter(const struct sandbox_spec *s, char *report, size_t len,
 	if (pretend_kernel == NULL)
 		return __real_sandbox_enter(s, report, len, e);
 	return sandbox_enter_with(pretend_kernel, s, report, len, e);
+}
+
+/* No child left: the key process that refused to start was reaped. */
+static void
+assert_no_child(void)
+{
+	char path[64], *children;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%ld/children",
+	    (long)getpid());
+	assert_non_null(children = read_file(path, NULL));
+	assert_string_equal(children, "");
+	free(children);
 }
 
 struct fixture {
@@ -340,19 +354,6 @@ keyproc__runs_in_its_sandbox(void **state)
 	signer_free(s);
 }
 
-/* No child left: the key process that refused to start was reaped. */
-static void
-assert_no_child(void)
-{
-	char path[64], *children;
-
-	snprintf(path, sizeof(path), "/proc/self/task/%ld/children",
-	    (long)getpid());
-	assert_non_null(children = read_file(path, NULL));
-	assert_string_equal(children, "");
-	free(children);
-}
-
 /*
  * --sandbox=require on a kernel without one of the layers: no signer,
  * the sandbox's own message naming the layer and the way out, and no
@@ -456,6 +457,265 @@ keyproc_start__says_why_the_key_cannot_be_loaded(void **state)
 	free(missing);
 }
 
+/* ------------------------------------------- where the key comes from */
+
+static struct signer *
+start_key(const struct keyproc_key *k, const char *directory_url,
+    unsigned policy)
+{
+	struct err e = { "" };
+	struct signer *s = keyproc_start_key(k, directory_url, policy,
+	    SANDBOX_AUTO, &e);
+
+	if (s == NULL)
+		fail_msg("keyproc_start_key: %s", e.msg);
+	return s;
+}
+
+/* The id (key_spki_sha256) of the key file at path, loaded here. */
+static void
+assert_file_has_key_id(const char *path, enum store_access access,
+    const char *want)
+{
+	struct err e = { "" };
+	char id[KEY_ID_LEN + 1];
+	EVP_PKEY *key = key_load(path, access, &e);
+
+	if (key == NULL)
+		fail_msg("key_load: %s", e.msg);
+	assert_int_equal(key_spki_sha256(key, id, &e), 0);
+	assert_string_equal(id, want);
+	EVP_PKEY_free(key);
+}
+
+static bool
+file_exists(const char *path)
+{
+	struct stat st;
+
+	return lstat(path, &st) == 0;
+}
+
+/*
+ * A missing account key is made by the key process, after the fork: the
+ * file did not exist before, so this process never had the key; what the
+ * process signs with is what it saved (0600).
+ */
+static void
+keyproc_start_key__makes_a_missing_key_file_only_it_ever_had(void **state)
+{
+	struct fixture *f = *state;
+	char *path = path_in(f->t.path, "new-account-key.pem"), *input;
+	const struct keyproc_key k = { .path = path, .access = STORE_PRIVATE,
+	    .create = true, .type = KEY_EC256 };
+	struct signer *s;
+	struct err e = { "" };
+	EVP_PKEY *key;
+	json_t *jws;
+
+	assert_false(file_exists(path));
+	s = start_key(&k, CA, KEYPROC_POLICY_ORDER);
+	assert_int_equal(mode_of(path), 0600);
+	assert_file_has_key_id(path, STORE_PRIVATE, signer_key_id(s));
+	assert_string_equal(signer_key_type(s), "ec-256");
+	assert_non_null(jws = sign(s, "https://ca.test/order/7", NULL, &e));
+	input = signing_input_of(jws);
+	assert_non_null(key = key_load(path, STORE_PRIVATE, &e));
+	assert_true(testkeys_verify_b64url(key, "ES256", input,
+	    string_member(jws, "signature")));
+	EVP_PKEY_free(key);
+	free(input);
+	json_decref(jws);
+	signer_free(s);
+	free(path);
+}
+
+/* A key file in the way stays as it is, to make or to save as. */
+static void
+keyproc_start_key__never_replaces_an_existing_key_file(void **state)
+{
+	struct fixture *f = *state;
+	char *other = path_in(f->t.path, "other.pem");
+	const struct keyproc_key make = { .path = f->path,
+	    .access = STORE_PRIVATE, .create = true, .type = KEY_EC256 };
+	const struct keyproc_key copy = { .path = f->path,
+	    .access = STORE_PRIVATE, .save_as = other };
+	char *before = read_file(f->path, NULL), *after;
+	struct err e = { "" };
+
+	assert_null(keyproc_start_key(&make, CA, 0, SANDBOX_AUTO, &e));
+	assert_contains(e.msg, "refused to make the key file");
+	assert_contains(e.msg, f->path);
+	assert_contains(e.msg, "move it away");
+	assert_no_child();
+	after = read_file(f->path, NULL);
+	assert_string_equal(after, before);
+	free(after);
+	write_text(other, "not a key");
+	assert_null(keyproc_start_key(&copy, CA, 0, SANDBOX_AUTO, &e));
+	assert_contains(e.msg, other);
+	after = read_file(other, NULL);
+	assert_string_equal(after, "not a key");
+	assert_no_child();
+	free(after);
+	free(before);
+	free(other);
+}
+
+/*
+ * A key made for a process that then cannot start (--sandbox=require on
+ * a kernel without Landlock) is removed: nobody will ever use it.
+ */
+static void
+keyproc_start_key__removes_a_key_it_made_when_it_cannot_start(void **state)
+{
+	static const struct sandbox_kernel no_landlock = { .seccomp = true,
+	    .landlock_abi = 0 };
+	struct fixture *f = *state;
+	char *path = path_in(f->t.path, "made.pem");
+	const struct keyproc_key k = { .path = path, .access = STORE_PRIVATE,
+	    .create = true, .type = KEY_EC256 };
+	struct err e = { "" };
+
+	pretend_kernel = &no_landlock;
+	assert_null(keyproc_start_key(&k, CA, 0, SANDBOX_REQUIRE, &e));
+	pretend_kernel = NULL;
+	assert_contains(e.msg, "needs Landlock");
+	assert_false(file_exists(path));
+	assert_no_child();
+	free(path);
+}
+
+/* jws_new without a kid (the jwk in the header) and without a nonce. */
+static json_t *
+sign_as_key(const struct signer *s, const char *url, const char *payload,
+    const char *nonce, struct err *e)
+{
+	json_t *p = payload != NULL ? json_loads(payload, 0, NULL) : NULL;
+	json_t *jws;
+
+	jws = jws_new(s, url, NULL, nonce, p, e);
+	json_decref(p);
+	return jws;
+}
+
+/*
+ * The new key of a rollover (--new-key FILE) is loaded and saved as the
+ * pending key by its own process, which signs the inner keyChange JWS and
+ * the lookup of its account, and nothing an account does.
+ */
+static void
+keyproc__the_new_key_of_a_rollover_signs_only_its_key_change(void **state)
+{
+	struct fixture *f = *state;
+	char *pending = path_in(f->t.path, "account-key.pem.new");
+	const struct keyproc_key k = { .path = f->path,
+	    .access = STORE_PRIVATE, .save_as = pending };
+	struct signer *s;
+	struct err e = { "" };
+	char id[KEY_ID_LEN + 1];
+	json_t *jws;
+
+	s = start_key(&k, CA, KEYPROC_POLICY_NEW_KEY);
+	assert_int_equal(key_spki_sha256(f->key, id, &e), 0);
+	assert_string_equal(signer_key_id(s), id);
+	assert_int_equal(mode_of(pending), 0600);
+	assert_file_has_key_id(pending, STORE_PRIVATE, id);
+	assert_non_null(jws = sign_as_key(s, "https://ca.test/key-change",
+	    "{\"account\":\"" ACCT "\",\"oldKey\":{\"kty\":\"EC\"}}", NULL,
+	    &e));
+	json_decref(jws);
+	assert_non_null(jws = sign_as_key(s, "https://ca.test/new-acct",
+	    "{\"onlyReturnExisting\":true}", "nonce", &e));
+	json_decref(jws);
+	assert_null(sign_as_key(s, "https://ca.test/new-order",
+	    "{\"identifiers\":[{\"type\":\"dns\",\"value\":\"a.test\"}]}",
+	    "nonce", &e));
+	assert_contains(e.msg, "refused to sign for https://ca.test/new-order:"
+	    " the new key of a rollover signs only the key change and the "
+	    "lookup of its account");
+	assert_null(sign_as_key(s, "https://ca.test/revoke-cert",
+	    "{\"certificate\":\"MIIB\"}", "nonce", &e));
+	assert_contains(e.msg, "signs only the key change");
+	assert_null(sign_as_key(s, "https://ca.test/new-acct",
+	    "{\"termsOfServiceAgreed\":true}", "nonce", &e));
+	assert_null(sign_as_key(s, "https://ca.test/key-change",
+	    "{\"protected\":\"e30\",\"payload\":\"e30\",\"signature\":\"AA\"}",
+	    "nonce", &e));
+	/* As an account (kid): not even the key change's own shape. */
+	assert_refused(s, "https://ca.test/key-change",
+	    "{\"account\":\"" ACCT "\",\"oldKey\":{\"kty\":\"EC\"}}",
+	    "as an account: this is the new key of a rollover");
+	assert_refused(s, "https://ca.test/order/7", NULL, "as an account");
+	assert_refused(s, "https://evil.test/key-change", "{\"account\":\""
+	    ACCT "\",\"oldKey\":{}}", "not on https://ca.test");
+	signer_free(s);
+	free(pending);
+}
+
+/*
+ * A certificate key may be readable by its group (ssl-cert): its process
+ * loads it with STORE_GROUP_READ and signs a revocation, not an account's
+ * requests; an account key of that mode is refused.
+ */
+static void
+keyproc__a_certificate_key_readable_by_its_group_signs_revocations(
+    void **state)
+{
+	struct fixture *f = *state;
+	const struct keyproc_key k = { .path = f->path,
+	    .access = STORE_GROUP_READ };
+	struct signer *s;
+	struct err e = { "" };
+	char id[KEY_ID_LEN + 1];
+	enum log_level level = log_get_level();
+	json_t *jws;
+
+	assert_int_equal(chmod(f->path, 0640), 0);
+	assert_null(keyproc_start(f->path, CA, KEYPROC_POLICY_REVOKE,
+	    SANDBOX_AUTO, &e));
+	assert_contains(e.msg, "chmod 600");
+	/* Its warning about the group is what an operator expects. */
+	log_set_level(LOG_QUIET);
+	s = start_key(&k, CA, KEYPROC_POLICY_REVOKE);
+	log_set_level(level);
+	assert_int_equal(key_spki_sha256(f->key, id, &e), 0);
+	assert_string_equal(signer_key_id(s), id);
+	assert_non_null(jws = sign_as_key(s, "https://ca.test/revoke-cert",
+	    "{\"certificate\":\"MIIB\",\"reason\":1}", "nonce", &e));
+	json_decref(jws);
+	assert_refused(s, "https://ca.test/key-change",
+	    "{\"protected\":\"e30\",\"payload\":\"e30\",\"signature\":\"AA\"}",
+	    "a key change");
+	assert_refused(s, ACCT, "{\"status\":\"deactivated\"}",
+	    "deactivation");
+	assert_refused(s, ACCT, "{\"contact\":[]}", "a contact change");
+	signer_free(s);
+}
+
+/* Asked only for the key's id, a key process signs nothing at all. */
+static void
+keyproc_key_id__tells_the_id_and_the_process_signs_nothing(void **state)
+{
+	struct fixture *f = *state;
+	const struct keyproc_key k = { .path = f->path,
+	    .access = STORE_GROUP_READ };
+	char id[KEY_ID_LEN + 1], want[KEY_ID_LEN + 1];
+	struct err e = { "" };
+	struct signer *s;
+
+	assert_int_equal(keyproc_key_id(&k, SANDBOX_AUTO, id, &e), 0);
+	assert_int_equal(key_spki_sha256(f->key, want, &e), 0);
+	assert_string_equal(id, want);
+	assert_no_child();
+	s = start_key(&k, NULL, KEYPROC_POLICY_REVOKE);
+	assert_refused(s, "https://ca.test/revoke-cert",
+	    "{\"certificate\":\"MIIB\"}", "this key process only tells its "
+	    "public key");
+	assert_refused(s, "https://ca.test/order/7", NULL, "only tells");
+	signer_free(s);
+}
+
 int
 main(void)
 {
@@ -495,6 +755,24 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    keyproc_start__says_why_the_key_cannot_be_loaded,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    keyproc_start_key__makes_a_missing_key_file_only_it_ever_had,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    keyproc_start_key__never_replaces_an_existing_key_file,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    keyproc_start_key__removes_a_key_it_made_when_it_cannot_start,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    keyproc__the_new_key_of_a_rollover_signs_only_its_key_change,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    keyproc__a_certificate_key_readable_by_its_group_signs_revocations,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    keyproc_key_id__tells_the_id_and_the_process_signs_nothing,
 		    setup, teardown),
 	};
 

@@ -1,7 +1,8 @@
 /*
  * test_revoke.c - revocation reason names map to RFC 5280 section 5.3.1
  * CRLReason codes; the record of a revocation is written, or every way it
- * fails is reported.
+ * fails is reported; a --key that is not the certificate's is refused
+ * before anything is sent.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,12 +11,18 @@
 
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <jansson.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 
 #include "commands.h"
+#include "key.h"
+#include "log.h"
 #include "testutil.h"
 
 static int
@@ -116,6 +123,61 @@ revoke_record__fails_with_a_message_when_the_record_cannot_be_made(
 	assert_int_equal(count_entries(t->path), 0);
 }
 
+/* A self-signed certificate for key, written as PEM to path. */
+static void
+write_cert(EVP_PKEY *key, const char *path)
+{
+	X509 *x = X509_new();
+	FILE *fp;
+
+	if (x == NULL || !X509_set_version(x, 2) ||
+	    !ASN1_INTEGER_set(X509_get_serialNumber(x), 7) ||
+	    !X509_NAME_add_entry_by_txt(X509_get_subject_name(x), "CN",
+	    MBSTRING_UTF8, (const unsigned char *)"a.test", -1, -1, 0) ||
+	    !X509_set_issuer_name(x, X509_get_subject_name(x)) ||
+	    !X509_gmtime_adj(X509_getm_notBefore(x), -3600) ||
+	    !X509_gmtime_adj(X509_getm_notAfter(x), 86400) ||
+	    !X509_set_pubkey(x, key) || !X509_sign(x, key, EVP_sha256()))
+		fail_msg("cannot make a certificate");
+	if ((fp = fopen(path, "w")) == NULL || !PEM_write_X509(fp, x))
+		fail_msg("cannot write %s", path);
+	fclose(fp);
+	X509_free(x);
+}
+
+/*
+ * --key names a key its group may read (as ssl-cert's): its key process
+ * loads it, and the key's id is not the certificate's, so nothing is
+ * sent (no CA answers at ca.test) and nothing is recorded.
+ */
+static void
+revoke_certificate__refuses_a_key_that_is_not_the_certificates(void **state)
+{
+	struct tmpdir *t = *state;
+	struct config cfg = config_in(t);
+	char *cert = path_in(t->path, "cert.pem");
+	char *other = path_in(t->path, "other.pem");
+	struct err e = { "" };
+	EVP_PKEY *key, *wrong;
+
+	assert_non_null(key = key_generate(KEY_EC256, &e));
+	assert_non_null(wrong = key_generate(KEY_EC256, &e));
+	write_cert(key, cert);
+	assert_int_equal(key_save(wrong, other, &e), 0);
+	assert_int_equal(chmod(other, 0640), 0);
+	log_set_level(LOG_QUIET);
+	assert_int_equal(revoke_certificate(&cfg, cert, other, 1, &e), -1);
+	log_set_level(LOG_NORMAL);
+	assert_contains(e.msg, other);
+	assert_contains(e.msg, "is not the key of this certificate");
+	assert_contains(e.msg, cert);
+	assert_int_equal(count_entries(t->path), 2);
+	EVP_PKEY_free(key);
+	EVP_PKEY_free(wrong);
+	free(cert);
+	free(other);
+}
+
 int
 main(void)
 {
@@ -127,6 +189,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(revoke_record__fails_with_a_message_when_revoked_is_a_file,
 		    setup, tmpdir_teardown),
 		cmocka_unit_test_setup_teardown(revoke_record__fails_with_a_message_when_the_record_cannot_be_made,
+		    setup, tmpdir_teardown),
+		cmocka_unit_test_setup_teardown(revoke_certificate__refuses_a_key_that_is_not_the_certificates,
 		    setup, tmpdir_teardown),
 	};
 
