@@ -148,9 +148,9 @@ print(b(hashlib.sha256(jwk.encode()).digest()))'
 }
 
 # account_keys DIR: the private key files of a state dir other than
-# certificate keys (live/) and pending keys (*.new), one a line.
+# certificate keys (live/, orders/) and pending keys (*.new), one a line.
 account_keys() {
-	grep -rlsF 'PRIVATE KEY' "$1" | grep -v -e '/live/' -e '\.new$' | sort
+	grep -rlsF 'PRIVATE KEY' "$1" | grep -v -e '/live/' -e '/orders/' -e '\.new$' | sort
 }
 
 # pending_keys DIR: files named *.new in the state dir, one a line.
@@ -547,9 +547,15 @@ resume_case() {
 		check "$what: the record keeps no key (privkey.pem is reused)" \
 		    test -n "$record" -a -z "$(grep -l 'PRIVATE KEY' "$record" 2>/dev/null)"
 	else
-		"$PY" -c 'import json, sys
-sys.stdout.write(json.load(open(sys.argv[1]))["key"])' "$record" >"$T/$label-key.pem" 2>/dev/null
-		check "$what: the record keeps the new key" test -s "$T/$label-key.pem"
+		# The key beside the record, named there by its SPKI SHA-256.
+		cp "${record%.json}.key" "$T/$label-key.pem" 2>/dev/null
+		key_id=$(openssl pkey -in "$T/$label-key.pem" -pubout -outform DER 2>/dev/null |
+		    sha256sum | cut -d' ' -f1)
+		check "$what: the record names the new key kept beside it (0600), and holds no key itself" \
+		    test -s "$T/$label-key.pem" -a \
+		    "$(stat -c %a "${record%.json}.key" 2>/dev/null)" = 600 -a \
+		    -n "$(grep -F "\"key_id\": \"$key_id\"" "$record")" -a \
+		    -z "$(grep -l 'PRIVATE KEY' "$record")"
 	fi
 
 	start_proxy "$label-again" || {

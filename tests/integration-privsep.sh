@@ -194,10 +194,26 @@ if [ -n "$P" ]; then
 		not_ok "attacker view: none of its descriptors is under the state, output or webroot directory"
 		echo "$inside" | diag
 	fi
+	# The main process forked it: the one that parses the CA's JSON
+	# and writes the files.  The keys are in processes of their own.
+	MAIN=$(status_of "$P" PPid)
+	sandboxed=''
+	for p in $(tree_of "$MAIN"); do
+		[ "$p" = "$MAIN" ] && continue
+		[ "$(status_of "$p" NoNewPrivs)" = 1 ] || sandboxed="$sandboxed $p"
+	done
+	if ! skip_under_valgrind "the NoNewPrivs of the key processes"; then
+		check "every process acmec forked has no_new_privs (the key processes too:${sandboxed:- all})" \
+		    test -z "$sandboxed"
+	fi
 	dumped=''
 	if [ -n "$ROOT" ]; then
 		"$PROCMEM" dump "$P" "$T/holder.mem" >"$T/dump.out" 2>&1 && dumped=1
 		check "attacker view: its memory can be copied as root ($(tail -n 1 "$T/dump.out"))" \
+		    test -n "$dumped"
+		"$PROCMEM" dump "$MAIN" "$T/main.mem" >"$T/dump-main.out" 2>&1 ||
+		    dumped=''
+		check "the main process's memory can be copied as root ($(tail -n 1 "$T/dump-main.out"))" \
 		    test -n "$dumped"
 	else
 		echo "# skipped (not running as root): the memory checks; another user's /proc/PID/mem takes root"
@@ -236,6 +252,14 @@ if [ -n "${dumped:-}" ]; then
 		not_ok "attacker view: none of the run's ${#keys[@]} private keys is in its memory (procmem status $found)"
 		grep -v ': not found$' "$T/find.out" | diag
 	fi
+	"$PROCMEM" find "$T/main.mem" "${keys[@]}" >"$T/find-main.out" 2>&1
+	found=$?
+	if [ "$found" = 0 ] && [ "${#keys[@]}" -ge 2 ]; then
+		ok "the main process, which parses the CA's JSON, holds none of the run's ${#keys[@]} private keys"
+	else
+		not_ok "the main process, which parses the CA's JSON, holds none of the run's ${#keys[@]} private keys (procmem status $found)"
+		grep -v ': not found$' "$T/find-main.out" | diag
+	fi
 	# Valgrind and the sanitizers' runtime (which reads
 	# /proc/self/environ) keep a copy of the environment of their own.
 	if skip_under_valgrind "the EAB key in its memory: valgrind holds a copy"; then
@@ -247,7 +271,7 @@ if [ -n "${dumped:-}" ]; then
 		    test "$(grep -c -a -F "$EAB_SECRET" "$T/holder.mem")" = 0
 	fi
 fi
-rm -f "$T/holder.mem"
+rm -f "$T/holder.mem" "$T/main.mem"
 
 # ------------------------------------------------------------ injected code
 
