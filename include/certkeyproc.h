@@ -68,4 +68,11 @@ EVP_PKEY *certkeyproc_peek(struct certkeyproc *p, int fd, const char *what,
 EVP_PKEY *certkeyproc_make(struct certkeyproc *p, enum key_type type, int fd,
     struct err *e);
 
+/*
+ * The child's side, in this process: answer requests on fd for n jobs of
+ * names until the peer closes or breaks protocol.  For the fuzzer; the
+ * process certkeyproc_start forks runs it once sandboxed.
+ */
+void certkeyproc_serve(int fd, const struct names *const *names, size_t n);
+
 #endif

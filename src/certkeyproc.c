@@ -247,38 +247,44 @@ serve_one(int fd, struct held *h)
 	return rc;
 }
 
+void
+certkeyproc_serve(int fd, const struct names *const *names, size_t n)
+{
+	struct held h = { names, n, NULL };
+
+	if ((h.keys = calloc(n + 1, sizeof(*h.keys))) == NULL)
+		return;
+	while (serve_one(fd, &h) == 0)
+		;
+	for (size_t i = 0; i < n; i++)
+		EVP_PKEY_free(h.keys[i]);
+	free(h.keys);
+}
+
 static int
 child_main(int fd, const struct names *const *names, size_t n,
     enum sandbox_mode mode)
 {
 	const struct sandbox_spec spec = { .profile = SANDBOX_COMPUTE,
 	    .mode = mode };
-	struct held h = { names, n, NULL };
 	struct err e = { "" };
 	char report[256];
-	int rc = 1;
 
 	child_ignore_group_signals();
 	if ((fd = child_keep_only(fd)) == -1)
 		return 1;
-	if ((h.keys = calloc(n + 1, sizeof(*h.keys))) == NULL)
-		err_set(&e, "out of memory");
-	else if (sandbox_enter(&spec, report, sizeof report, &e) == -1)
+	if (sandbox_enter(&spec, report, sizeof report, &e) == -1) {
 		err_prefix(&e, "the certificate key process cannot enter its "
 		    "sandbox");
-	else {
-		log_verbose("certificate key process: %s", report);
-		rc = ipc_send(fd, PARENT, IPC_READY, NULL, 0, &e) == 0 ? 0 : 1;
-		while (rc == 0 && serve_one(fd, &h) == 0)
-			;
-	}
-	if (e.msg[0] != '\0' && rc == 1)
 		(void)ipc_send(fd, PARENT, IPC_REFUSED, e.msg, strlen(e.msg),
 		    &e);
-	for (size_t i = 0; h.keys != NULL && i < n; i++)
-		EVP_PKEY_free(h.keys[i]);
-	free(h.keys);
-	return rc;
+		return 1;
+	}
+	log_verbose("certificate key process: %s", report);
+	if (ipc_send(fd, PARENT, IPC_READY, NULL, 0, &e) == -1)
+		return 1;
+	certkeyproc_serve(fd, names, n);
+	return 0;
 }
 
 struct certkeyproc *
