@@ -499,8 +499,12 @@ fill_key(int fd, const char *vdir, const struct key_source *k, struct err *e)
 {
 	ssize_t n;
 
-	if (k->write != NULL)
-		return k->write(k->ctx, fd, e);
+	if (k->write != NULL) {
+		if (k->write(k->ctx, fd, e) == 0)
+			return 0;
+		err_prefix(e, "cannot write %s/privkey.pem", vdir);
+		return -1;
+	}
 	if (lseek(k->from, 0, SEEK_SET) == 0)
 		while ((n = sendfile(fd, k->from, NULL, MAX_FILE)) > 0)
 			;

@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -268,6 +269,26 @@ certkeyproc_peek__refuses_what_is_not_a_key_file(void **state)
 	free(path);
 }
 
+/* A process that died fails each request, saying which process. */
+static void
+certkeyproc__a_dead_process_fails_every_request(void **state)
+{
+	struct ctx *c = *state;
+	struct err e = { "" };
+	EVP_PKEY *pub;
+	char *csr;
+	int fd;
+
+	assert_int_equal(kill(only_child(), SIGKILL), 0);
+	assert_int_equal(certkeyproc_open(c->p, 0, -1, "a new key", KEY_EC256,
+	    &pub, &csr, &e), -1);
+	assert_contains(e.msg, "the certificate key process");
+	fd = new_file(c, "dead.pem", O_WRONLY);
+	assert_null(certkeyproc_make(c->p, KEY_EC256, fd, &e));
+	assert_contains(e.msg, "the certificate key process");
+	close(fd);
+}
+
 int
 main(void)
 {
@@ -280,6 +301,7 @@ main(void)
 		T(certkeyproc_write__refuses_what_it_should_not_write),
 		T(certkeyproc_make__writes_a_new_key_of_the_type),
 		T(certkeyproc_peek__refuses_what_is_not_a_key_file),
+		T(certkeyproc__a_dead_process_fails_every_request),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -429,6 +429,41 @@ output_write__switches_current_and_keeps_three_versions(void **state)
 	free(out);
 }
 
+static int
+write_fails(void *ctx, int fd, struct err *e)
+{
+	(void)ctx, (void)fd;
+	err_set(e, "the certificate key process ended");
+	return -1;
+}
+
+/* The key process gone while the key is written: the set in place stays. */
+static void
+output_write__keeps_the_set_when_the_new_key_cannot_be_written(
+    void **state)
+{
+	struct tmpdir *t = *state;
+	char *out = path_in(t->path, "out"), lock[300];
+	struct output *o;
+	struct set s[2];
+	struct err e = { "" };
+
+	set_make(&s[0], 1, NULL);
+	set_make(&s[1], 2, NULL);
+	assert_int_equal(write_gen(out, &s[0], true, &e), 0);
+	snprintf(lock, sizeof(lock), "%s.lock", out);
+	assert_non_null(o = output_open(out, lock, NULL, &e));
+	assert_int_equal(output_write(o, write_fails, NULL, s[1].chain, &e),
+	    -1);
+	assert_contains(e.msg, "the certificate key process ended");
+	output_free(o);
+	assert_string_equal(link_of(out, "current"), "versions/1");
+	assert_int_equal(shown_gen(out, true), 1);
+	set_free(&s[0]);
+	set_free(&s[1]);
+	free(out);
+}
+
 static void
 output_drop_old_versions__keeps_only_the_set_in_place(void **state)
 {
@@ -1004,6 +1039,9 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    output_open_key__follows_no_link_put_there_after_the_check,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    output_write__keeps_the_set_when_the_new_key_cannot_be_written,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    output_write__keeps_the_group_access_of_the_key_across_versions,
