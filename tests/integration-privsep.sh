@@ -244,22 +244,20 @@ if [ -n "${dumped:-}" ]; then
 	check "procmem finds privkey.pem's private number in its DER, in either byte order" \
 	    test -n "$(grep 'big-endian.*FOUND' "$T/find-be.out")" \
 	    -a -n "$(grep 'little-endian.*FOUND' "$T/find-le.out")"
-	"$PROCMEM" find "$T/holder.mem" "${keys[@]}" >"$T/find.out" 2>&1
-	found=$?
-	if [ "$found" = 0 ] && [ "${#keys[@]}" -ge 2 ]; then
-		ok "attacker view: none of the run's ${#keys[@]} private keys is in its memory"
-	else
-		not_ok "attacker view: none of the run's ${#keys[@]} private keys is in its memory (procmem status $found)"
-		grep -v ': not found$' "$T/find.out" | diag
-	fi
-	"$PROCMEM" find "$T/main.mem" "${keys[@]}" >"$T/find-main.out" 2>&1
-	found=$?
-	if [ "$found" = 0 ] && [ "${#keys[@]}" -ge 2 ]; then
-		ok "the main process, which parses the CA's JSON, holds none of the run's ${#keys[@]} private keys"
-	else
-		not_ok "the main process, which parses the CA's JSON, holds none of the run's ${#keys[@]} private keys (procmem status $found)"
-		grep -v ': not found$' "$T/find-main.out" | diag
-	fi
+	# no_key_in DUMP WHAT: none of the keys is in the memory dump DUMP.
+	no_key_in() {
+		local found
+		"$PROCMEM" find "$1" "${keys[@]}" >"$1.find" 2>&1
+		found=$?
+		if [ "$found" = 0 ] && [ "${#keys[@]}" -ge 2 ]; then
+			ok "$2 holds none of the run's ${#keys[@]} private keys"
+		else
+			not_ok "$2 holds none of the run's ${#keys[@]} private keys (procmem status $found)"
+			grep -v ': not found$' "$1.find" | diag
+		fi
+	}
+	no_key_in "$T/holder.mem" "attacker view: its memory"
+	no_key_in "$T/main.mem" "the memory of the main process, which parses the CA's JSON,"
 	# Valgrind and the sanitizers' runtime (which reads
 	# /proc/self/environ) keep a copy of the environment of their own.
 	if skip_under_valgrind "the EAB key in its memory: valgrind holds a copy"; then

@@ -24,6 +24,7 @@
 #include <jansson.h>
 
 #include "b64url.h"
+#include "sandbox.h"
 #include "testutil.h"
 
 int
@@ -260,4 +261,18 @@ assert_holds_no_file(pid_t pid)
 	}
 	closedir(dir);
 	assert_string_equal(files, "");
+}
+
+void
+assert_sandboxed(pid_t pid)
+{
+	struct sandbox_kernel k;
+
+	sandbox_probe(&k);
+	assert_int_equal(proc_status_field(pid, "NoNewPrivs"), 1);
+	if (k.seccomp && !k.valgrind)
+		assert_int_equal(proc_status_field(pid, "Seccomp"), 2);
+	if (geteuid() == 0)
+		assert_int_not_equal(proc_status_field(pid, "Uid"), 0);
+	assert_holds_no_file(pid);
 }

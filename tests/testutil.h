@@ -97,4 +97,11 @@ void assert_contains(const char *s, const char *part);
 /* pid holds no descriptor of a file or directory, stderr aside. */
 void assert_holds_no_file(pid_t pid);
 
+/*
+ * pid is in its sandbox: no_new_privs, a seccomp filter (where the
+ * kernel has one and not under valgrind), not root (when we are), and
+ * assert_holds_no_file.
+ */
+void assert_sandboxed(pid_t pid);
+
 #endif
