@@ -15,25 +15,20 @@
 #include "key.h"
 
 /*
- * *pem (new, NUL-terminated; the caller cleanses and frees it) and *len:
- * the key announced at path, or NULL if there is none.  0, or -1 if it
- * is refused (a link, a file others may read) or cannot be read.
+ * The key announced at path, open: 0 and *fd (the caller closes it and
+ * hands it to the certificate key process), or *fd -1 if there is none.
+ * -1 if it is refused (a link, a file others may read) or cannot be
+ * opened; *e says so and how to recover.  Opening creates nothing.
  */
-int nextkey_read(const char *path, char **pem, size_t *len, struct err *e);
+int nextkey_open(const char *path, int *fd, struct err *e);
 
 /*
  * hex: the TLSA 3 1 1 value (key_spki_sha256) of the key announced at
- * path, for status, which talks to no CA and reads the key itself.  0; 1 if there is none; -1 as nextkey_read, or not a key.
+ * path, read by the certificate key process p.  0; 1 if there is none;
+ * -1 as nextkey_open, or not a key.
  */
-int nextkey_spki_sha256(const char *path, char hex[KEY_ID_LEN + 1],
-    struct err *e);
-
-/*
- * The key announced at path, open: 0 and *fd (the caller closes it and
- * hands it to the certificate key process), or *fd -1 if there is none;
- * -1 as nextkey_read.
- */
-int nextkey_open(const char *path, int *fd, struct err *e);
+int nextkey_spki_sha256(const char *path, struct certkeyproc *p,
+    char hex[KEY_ID_LEN + 1], struct err *e);
 
 /*
  * A new key of type, made and written by the certificate key process p,

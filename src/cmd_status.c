@@ -15,6 +15,7 @@
 #include "key.h"
 #include "log.h"
 #include "names.h"
+#include "certkeyproc.h"
 #include "nextkey.h"
 #include "renew.h"
 #include "usage.h"
@@ -78,18 +79,28 @@ json_spki(EVP_PKEY *key)
 	return json_string(hex);
 }
 
-/* The TLSA 3 1 1 value of the key announced for the next renewal. */
+static bool
+announces_next_key(const struct renew_item *it)
+{
+	return it->spec.next_key && it->spec.csr_path == NULL;
+}
+
+/*
+ * The TLSA 3 1 1 value of the key announced for the next renewal, read
+ * by the certificate key process keys (NULL: there is none).
+ */
 static json_t *
-json_next_spki(const struct renew_item *it, const struct config *cfg)
+json_next_spki(const struct renew_item *it, const struct config *cfg,
+    struct certkeyproc *keys)
 {
 	char hex[KEY_ID_LEN + 1], *path;
 	struct err e = { "" };
 	int rc = 1;
 
-	if (!it->spec.next_key || it->spec.csr_path != NULL)
+	if (!announces_next_key(it) || keys == NULL)
 		return json_null();
 	if ((path = config_next_key(cfg, it->out_dir)) != NULL &&
-	    (rc = nextkey_spki_sha256(path, hex, &e)) == -1)
+	    (rc = nextkey_spki_sha256(path, keys, hex, &e)) == -1)
 		log_error("status: %s: %s", it->cc->section, e.msg);
 	free(path);
 	return rc == 0 ? json_string(hex) : json_null();
@@ -97,7 +108,7 @@ json_next_spki(const struct renew_item *it, const struct config *cfg)
 
 static json_t *
 item_json(const struct renew_item *it, const struct config *cfg,
-    time_t now)
+    struct certkeyproc *keys, time_t now)
 {
 	const struct renewal_state *st = &it->st;
 	char *names = names_join(&it->spec.names, "", " ");
@@ -124,7 +135,7 @@ item_json(const struct renew_item *it, const struct config *cfg,
 		    X509_get0_pubkey(it->cert) : NULL));
 	if (obj != NULL)
 		json_object_set_new(obj, "next_key_sha256",
-		    json_next_spki(it, cfg));
+		    json_next_spki(it, cfg, keys));
 	if (obj != NULL && st->chain_issuer != NULL)
 		json_object_set_new(obj, "chain_issuer",
 		    json_string(st->chain_issuer));
@@ -212,6 +223,7 @@ status(const struct conf *c, struct config *cfg, bool as_json)
 {
 	struct account_options acct = { 0 };
 	struct renew_item *items = NULL;
+	struct certkeyproc *keys = NULL;
 	struct err e = { "" };
 	time_t now = time(NULL);
 	json_t *arr = json_array();
@@ -223,12 +235,21 @@ status(const struct conf *c, struct config *cfg, bool as_json)
 		log_error("status: %s", e.msg);
 		rc = EXIT_FAIL;
 	}
+	/* A next key is read by a key process, never here. */
+	for (size_t i = 0; rc == EXIT_OK && keys == NULL && i < n; i++)
+		if (announces_next_key(&items[i]) && (keys = certkeyproc_start(
+		    NULL, 0, cfg->sandbox, &e)) == NULL) {
+			log_error("status: %s", e.msg);
+			rc = EXIT_FAIL;
+		}
 	for (size_t i = 0; rc == EXIT_OK && i < n; i++) {
 		renew_assess_local(&items[i], cfg, now, false);
 		renew_assess_ari(&items[i], NULL, now);
 		renew_assess_lifetime(&items[i], now);
-		json_array_append_new(arr, item_json(&items[i], cfg, now));
+		json_array_append_new(arr, item_json(&items[i], cfg, keys,
+		    now));
 	}
+	certkeyproc_free(keys);
 	if (rc == EXIT_OK && as_json) {
 		json_dumpf(arr, stdout, JSON_INDENT(2));
 		putchar('\n');

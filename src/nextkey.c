@@ -5,13 +5,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <openssl/crypto.h>
-
 #include "certkeyproc.h"
 #include "nextkey.h"
 #include "store.h"
-
-#define NEXTKEY_MAX	(16 * 1024)	/* an rsa-4096 key takes 3.3 KiB */
 
 /* The directory of path and its last component (new strings). */
 static int
@@ -29,53 +25,6 @@ split(const char *path, char **dir, const char **name, struct err *e)
 	}
 	*name = slash + 1;
 	return 0;
-}
-
-int
-nextkey_read(const char *path, char **pem, size_t *len, struct err *e)
-{
-	const char *name;
-	char *dir;
-	int dfd, rc = -1;
-
-	*pem = NULL;
-	*len = 0;
-	if (split(path, &dir, &name, e) == -1)
-		return -1;
-	/* Reading creates nothing (status reads only). */
-	if (!store_exists(dir))
-		rc = 1;
-	else if ((dfd = store_open_dir(dir, e)) != -1) {
-		rc = store_read_at(dfd, dir, name, NEXTKEY_MAX, pem, len, e);
-		close(dfd);
-	}
-	free(dir);
-	if (rc == -1)
-		err_append(e, "; move it away: the next renewal then keeps the "
-		    "key in use and announces a new next key");
-	return rc == -1 ? -1 : 0;
-}
-
-int
-nextkey_spki_sha256(const char *path, char hex[KEY_ID_LEN + 1],
-    struct err *e)
-{
-	EVP_PKEY *key = NULL;
-	char *pem;
-	size_t len;
-	int rc;
-
-	hex[0] = '\0';
-	if (nextkey_read(path, &pem, &len, e) == -1)
-		return -1;
-	if (pem == NULL)
-		return 1;
-	key = key_from_pem(pem, len, path, e);
-	rc = key != NULL && key_spki_sha256(key, hex, e) == 0 ? 0 : -1;
-	EVP_PKEY_free(key);
-	OPENSSL_cleanse(pem, len);
-	free(pem);
-	return rc;
 }
 
 int
@@ -98,6 +47,25 @@ nextkey_open(const char *path, int *fd, struct err *e)
 		err_append(e, "; move it away: the next renewal then keeps the "
 		    "key in use and announces a new next key");
 	return rc == -1 ? -1 : 0;
+}
+
+int
+nextkey_spki_sha256(const char *path, struct certkeyproc *p,
+    char hex[KEY_ID_LEN + 1], struct err *e)
+{
+	EVP_PKEY *pub;
+	int fd, rc;
+
+	hex[0] = '\0';
+	if (nextkey_open(path, &fd, e) == -1)
+		return -1;
+	if (fd == -1)
+		return 1;
+	pub = certkeyproc_peek(p, fd, path, e);
+	close(fd);
+	rc = pub != NULL && key_spki_sha256(pub, hex, e) == 0 ? 0 : -1;
+	EVP_PKEY_free(pub);
+	return rc;
 }
 
 /* What nextkey_make has the key process write: a new key, its id kept. */
