@@ -365,6 +365,9 @@ release_finished(struct job *jobs, size_t n)
 		output_unlock(job->out);
 		challenge_sink_free(job->sink);
 		job->sink = NULL;
+		/* The key process holds no more keys than orders under way. */
+		certkey_free(job->key);
+		job->key = NULL;
 	}
 }
 
