@@ -35,6 +35,12 @@ struct certkeyproc;
 struct certkeyproc *certkeyproc_start(const struct names *const *names,
     size_t n, enum sandbox_mode sandbox, struct err *e);
 
+/*
+ * For the fuzzer, which plays the process: the parent's side over fd
+ * (taken, closed by certkeyproc_free).
+ */
+struct certkeyproc *certkeyproc_adopt(int fd, struct err *e);
+
 /* Ends the process and every key it holds. */
 void certkeyproc_free(struct certkeyproc *p);
 

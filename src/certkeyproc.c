@@ -317,6 +317,20 @@ certkeyproc_start(const struct names *const *names, size_t n,
 	return NULL;
 }
 
+struct certkeyproc *
+certkeyproc_adopt(int fd, struct err *e)
+{
+	struct certkeyproc *p;
+
+	if ((p = calloc(1, sizeof(*p))) == NULL) {
+		err_set(e, "out of memory");
+		return NULL;
+	}
+	p->fd = fd;
+	p->pid = -1;
+	return p;
+}
+
 void
 certkeyproc_free(struct certkeyproc *p)
 {

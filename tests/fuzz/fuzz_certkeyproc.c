@@ -1,9 +1,12 @@
 /*
- * fuzz_certkeyproc.c - a request to the certificate key process from a
- * main process a hostile CA took over: the first byte says which
- * descriptor goes with it (bit 0: a file holding an EC key, bit 1: an
- * empty file to write), the rest is the request body, as the process
- * reads and checks it.
+ * fuzz_certkeyproc.c - the messages of the certificate key process.  The
+ * first byte says which side is fuzzed.  Bit 2 clear: a request from a
+ * main process a hostile CA took over, the rest its body, as the key
+ * process reads and checks it, with a descriptor as bits 0 (a file
+ * holding an EC key) and 1 (an empty file to write) say.  Bit 2 set: the
+ * rest is the key process's answer to an "open" (bit 0 clear: the body
+ * of an IPC_KEY_ANSWER, set: a whole packet), as the main process reads
+ * and checks it.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -49,6 +52,32 @@ key_pem(void)
 	return pem;
 }
 
+/* The main process reads an answer to its "open" request. */
+static void
+fuzz_answer(int sv[2], const uint8_t *data, size_t size)
+{
+	struct certkeyproc *p;
+	struct err e = { "" };
+	EVP_PKEY *pub;
+	char *csr;
+
+	if (data[0] & 1) {
+		if (send(sv[1], data + 1, size - 1, 0) != (ssize_t)(size - 1))
+			return;
+	} else if (ipc_send(sv[1], "the parent", IPC_KEY_ANSWER, data + 1,
+	    size - 1, &e) == -1)
+		return;
+	if ((p = certkeyproc_adopt(sv[0], &e)) == NULL)
+		return;
+	sv[0] = -1;
+	if (certkeyproc_open(p, 0, -1, "a new key", KEY_EC256, &pub, &csr,
+	    &e) == 0) {
+		EVP_PKEY_free(pub);
+		free(csr);
+	}
+	certkeyproc_free(p);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -64,6 +93,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    (names.n == 0 && names_add(&names, "a.example.org") == -1) ||
 	    socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv) == -1)
 		return 0;
+	if (data[0] & 4) {
+		fuzz_answer(sv, data, size);
+		if (sv[0] != -1)
+			close(sv[0]);
+		close(sv[1]);
+		return 0;
+	}
 	if (data[0] & 1)
 		fd = memory_file(key_pem());
 	else if (data[0] & 2)
