@@ -12,12 +12,14 @@
 #include "err.h"
 
 /*
- * Fork the child named what ("the key process"): in the parent its pid
- * and *fd the parent's end of the socketpair; in the child 0 and *fd the
- * child's end; -1 and *e when neither happened.  Both ends are
- * close-on-exec, so a hook started later inherits neither.
+ * Fork the child named what ("the key process") in messages and name
+ * (at most 15 bytes, "acmec-key") in ps: in the parent its pid and *fd
+ * the parent's end of the socketpair; in the child 0 and *fd the child's
+ * end; -1 and *e when neither happened.  Both ends are close-on-exec, so
+ * a hook started later inherits neither.
  */
-pid_t child_fork(const char *what, int *fd, struct err *e);
+pid_t child_fork(const char *what, const char *name, int *fd,
+    struct err *e);
 
 /*
  * In the child: ignore the signals a terminal or systemd sends the whole

@@ -298,7 +298,7 @@ certkeyproc_start(const struct names *const *names, size_t n,
 		err_set(e, "out of memory");
 		return NULL;
 	}
-	if ((p->pid = child_fork(CHILD, &p->fd, e)) == -1) {
+	if ((p->pid = child_fork(CHILD, "acmec-certkeys", &p->fd, e)) == -1) {
 		free(p);
 		return NULL;
 	}

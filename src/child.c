@@ -2,6 +2,7 @@
  * child.c - forking, confining the descriptors of and reaping the
  * processes that hold a trust line.
  */
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 
@@ -12,7 +13,7 @@
 #include "child.h"
 
 pid_t
-child_fork(const char *what, int *fd, struct err *e)
+child_fork(const char *what, const char *name, int *fd, struct err *e)
 {
 	int sv[2];
 	pid_t pid;
@@ -29,6 +30,9 @@ child_fork(const char *what, int *fd, struct err *e)
 	}
 	close(sv[pid == 0 ? 0 : 1]);
 	*fd = sv[pid == 0 ? 1 : 0];
+	/* What ps and top show: which trust line this process holds. */
+	if (pid == 0)
+		(void)prctl(PR_SET_NAME, name, 0, 0, 0);
 	return pid;
 }
 

@@ -401,7 +401,7 @@ keyproc_start_key(const struct keyproc_key *key, const char *directory_url,
 	pid_t pid;
 	int fd;
 
-	if ((pid = child_fork(CHILD, &fd, e)) == -1)
+	if ((pid = child_fork(CHILD, "acmec-key", &fd, e)) == -1)
 		return NULL;
 	if (pid == 0)
 		_exit(child_main(fd, key, directory_url, policy, sandbox));

@@ -424,7 +424,7 @@ netproc_start(struct err *e)
 		err_set(e, "out of memory");
 		return NULL;
 	}
-	if ((np->pid = child_fork(CHILD, &fd, e)) == -1) {
+	if ((np->pid = child_fork(CHILD, "acmec-net", &fd, e)) == -1) {
 		free(np);
 		return NULL;
 	}

@@ -214,9 +214,9 @@ fi
 
 if command -v valgrind >/dev/null 2>&1; then
 	# Each process writes its own file; the pids follow the forks: main,
-	# then the network process (at start), then the key process (when
-	# the account opens).  As root both become nobody, who must be able
-	# to write there.
+	# then the network process (at start), the certificate key process
+	# (when the engine starts), the key process (when the account opens).
+	# As root the children become nobody, who must be able to write there.
 	chmod 711 "$work"
 	mkdir -m 1733 "$work/massif"
 	valgrind --tool=massif --massif-out-file="$work/massif/%p" "$ACMEC" \
@@ -227,7 +227,7 @@ if command -v valgrind >/dev/null 2>&1; then
 		echo "${f##*/} $(grep mem_heap_B "$f" | cut -d= -f2 | sort -n |
 		    tail -1)"
 	done | sort -n | awk '
-	    BEGIN { split("main network key", name) }
+	    BEGIN { split("main network certkeys key", name) }
 	    { s += $2; l = l sep (NR in name ? name[NR] : "pid " $1) " " \
 		int($2 / 1024); sep = ", " }
 	    END { printf "peak heap:            %d KiB (sum of %d processes: %s;" \
@@ -241,7 +241,7 @@ peakrss "$work/acmec.rss" "$ACMEC" --directory "$ACME_DIRECTORY" \
     -d "$(fresh)" -d "$(fresh)" -w "$WEBROOT" --out "$work/or"
 echo "acmec peak RSS:       $(rss_line "$work/acmec.rss")"
 # The pids follow the forks, as above.
-awk 'BEGIN { split("main network key", name) }
+awk 'BEGIN { split("main network certkeys key", name) }
     $1 != 0 { n++; l = l sep (n in name ? name[n] : $2) sprintf(" %.1f",
 	$3 / 1024); sep = ", " }
     END { if (n > 1) printf "  per process:        %s MiB\n", l }' \

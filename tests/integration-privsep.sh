@@ -271,6 +271,36 @@ if [ -n "${dumped:-}" ]; then
 fi
 rm -f "$T/holder.mem" "$T/main.mem"
 
+# ------------------------------------------- the certificate key process dies
+
+# Killed while the CA holds an answer: the run stops (exit 1) before it
+# sends a CSR whose key it could not keep, and leaves the set as it was.
+before=$(fingerprint "$OUT")
+testca_web_freeze
+(issue keys-killed; exit "$rc") &
+bg=$!
+keys=''
+deadline=$((SECONDS + 90))
+while [ -z "$keys" ] && [ "$SECONDS" -lt "$deadline" ] && kill -0 "$bg" 2>/dev/null; do
+	compgen -G "$WEBROOT/.well-known/acme-challenge/*" >/dev/null &&
+	    for p in $(tree_of "$bg"); do
+		[ "$(cat "/proc/$p/comm" 2>/dev/null)" = acmec-certkeys ] && keys=$p
+	    done
+	sleep 0.2
+done
+check "the certificate key process is named in ps (acmec-certkeys: ${keys:-none})" test -n "$keys"
+[ -n "$keys" ] && kill -KILL "$keys"
+testca_web_thaw
+wait "$bg"
+rc=$?
+check_exit keys-killed 1 "the certificate key process killed: the run exits 1"
+check_says_fixed keys-killed "the certificate key process" \
+    "the certificate key process killed: the message names it"
+check "the certificate key process killed: the output set is untouched" \
+    test "$(fingerprint "$OUT")" = "$before"
+issue keys-again
+check_exit keys-again 0 "the certificate key process killed: the next run succeeds"
+
 # ------------------------------------------------------------ injected code
 
 if ! skip_under_valgrind "the injected-code scenario: the shim would be preloaded into valgrind, where no sandbox holds"; then
