@@ -275,31 +275,43 @@ rm -f "$T/holder.mem" "$T/main.mem"
 
 # Killed while the CA holds an answer: the run stops (exit 1) before it
 # sends a CSR whose key it could not keep, and leaves the set as it was.
-before=$(fingerprint "$OUT")
-testca_web_freeze
-(issue keys-killed; exit "$rc") &
-bg=$!
-keys=''
-deadline=$((SECONDS + 90))
-while [ -z "$keys" ] && [ "$SECONDS" -lt "$deadline" ] && kill -0 "$bg" 2>/dev/null; do
-	compgen -G "$WEBROOT/.well-known/acme-challenge/*" >/dev/null &&
-	    for p in $(tree_of "$bg"); do
-		[ "$(cat "/proc/$p/comm" 2>/dev/null)" = acmec-certkeys ] && keys=$p
-	    done
-	sleep 0.2
-done
-check "the certificate key process is named in ps (acmec-certkeys: ${keys:-none})" test -n "$keys"
-[ -n "$keys" ] && kill -KILL "$keys"
-testca_web_thaw
-wait "$bg"
-rc=$?
-check_exit keys-killed 1 "the certificate key process killed: the run exits 1"
-check_says_fixed keys-killed "the certificate key process" \
-    "the certificate key process killed: the message names it"
-check "the certificate key process killed: the output set is untouched" \
-    test "$(fingerprint "$OUT")" = "$before"
-issue keys-again
-check_exit keys-again 0 "the certificate key process killed: the next run succeeds"
+# Under valgrind the processes go by valgrind's name, and the run is too
+# slow to find one before the CA gives up on the frozen web server.
+if ! skip_under_valgrind "killing the certificate key process: found by its name, which valgrind's replaces"; then
+	# The set in place is NAME's; the run orders a new name, as pebble
+	# may reuse NAME's valid authorization, leaving no challenge to wait on.
+	NAME2=''
+	fresh NAME2
+	issue2() {
+		run "$1" issue -d "$NAME2" -w "$WEBROOT" --out "$OUT"
+	}
+	before=$(fingerprint "$OUT")
+	testca_web_freeze
+	(issue2 keys-killed; exit "$rc") &
+	bg=$!
+	keys=''
+	deadline=$((SECONDS + 90))
+	while [ -z "$keys" ] && [ "$SECONDS" -lt "$deadline" ] && kill -0 "$bg" 2>/dev/null; do
+		compgen -G "$WEBROOT/.well-known/acme-challenge/*" >/dev/null &&
+		    for p in $(tree_of "$bg"); do
+			[ "$(cat "/proc/$p/comm" 2>/dev/null)" = acmec-certkeys ] &&
+			    keys=$p
+		    done
+		sleep 0.2
+	done
+	check "the certificate key process is named in ps (acmec-certkeys: ${keys:-none})" test -n "$keys"
+	[ -n "$keys" ] && kill -KILL "$keys"
+	testca_web_thaw
+	wait "$bg"
+	rc=$?
+	check_exit keys-killed 1 "the certificate key process killed: the run exits 1"
+	check_says_fixed keys-killed "the certificate key process" \
+	    "the certificate key process killed: the message names it"
+	check "the certificate key process killed: the output set is untouched" \
+	    test "$(fingerprint "$OUT")" = "$before"
+	issue2 keys-again
+	check_exit keys-again 0 "the certificate key process killed: the next run succeeds"
+fi
 
 # ------------------------------------------------------------ injected code
 
