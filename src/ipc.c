@@ -196,8 +196,9 @@ recv_packet(int fd, const char *peer, int *pass, struct err *e)
 	struct ipc_msg *m = NULL;
 	struct iovec iov;
 	ssize_t got;
-	int extra;
+	int extra = -1, *into = pass != NULL ? pass : &extra;
 
+	*into = -1;
 	if ((iov.iov_base = malloc(cap)) == NULL) {
 		err_set(e, "out of memory");
 		return NULL;
@@ -214,7 +215,7 @@ recv_packet(int fd, const char *peer, int *pass, struct err *e)
 		err_set(e, "%s ended", peer);
 	else if (got == -1)
 		err_errno(e, "cannot receive a message from %s", peer);
-	else if (take_fd(&msg, pass ? pass : &extra, peer, e) == 0) {
+	else if (take_fd(&msg, into, peer, e) == 0) {
 		if (pass == NULL && extra != -1) {
 			close(extra);
 			err_set(e, "a message from %s carries a descriptor "
