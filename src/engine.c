@@ -262,9 +262,13 @@ job_resumed_key(struct job *job, struct err *e)
 		return -1;
 	if (resume_key_is(job->resume, certkey_public(job->key)))
 		return 0;
-	err_set(e, "%s names another key than the one kept beside it; move "
-	    "it away, and the next run orders anew", what);
-	return -1;
+	/* Killed while the record was replaced: its order's key is gone. */
+	log_error("warning: %s names another key than the one kept beside "
+	    "it; its order is given up, and a new one made", what);
+	certkey_free(job->key);
+	job->key = NULL;
+	resume_remove(job->resume);
+	return 0;
 }
 
 /*

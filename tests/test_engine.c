@@ -1041,6 +1041,51 @@ engine_run__orders_anew_when_the_kept_order_is_gone(void **state)
 }
 
 /*
+ * Killed while a record was replaced: the key beside it is not the one it
+ * names.  Its order cannot be finished with that key: it is given up
+ * (never asked about), and a new one made.
+ */
+static void
+engine_run__gives_up_a_kept_order_whose_key_file_is_another(void **state)
+{
+	struct ctx *c = *state;
+	const struct fake_step start[] = {
+		FAKE_GET_DIRECTORY(CA),
+		FAKE_NEW_NONCE(CA),
+	};
+	const struct fake_step rest[] = {
+		{ .method = "POST", .url = ORDER_URL, .status = 200,
+		  .body = ORDER_JSON("ready", "") },
+		{ .method = "POST", .url = FINALIZE_URL, .status = 200,
+		  .respond = issue, .arg = c, .body = ORDER_VALID },
+		{ .method = "POST", .url = CERT_URL, .status = 200,
+		  .respond = download, .arg = c },
+	};
+	char *record = config_order_record(&c->cfg, c->out);
+	struct err e = { "" };
+	EVP_PKEY *other = key_generate(KEY_EC256, &e);
+
+	save_old_order(c);
+	memcpy(record + strlen(record) - 5, ".key", 5);
+	assert_int_equal(unlink(record), 0);
+	assert_int_equal(key_save(other, record, &e), 0);
+	memcpy(record + strlen(record) - 4, "json", 5);
+
+	fake_transport_add(&c->ft, start, NITEMS(start));
+	script_order_until_challenges(c);
+	fake_transport_add(&c->ft, rest, NITEMS(rest));
+	assert_issued(c, run(c));
+	fake_transport_assert_done(&c->ft);
+	assert_int_equal(fake_transport_count(&c->ft, NULL, CA "/order/old"),
+	    0);
+	assert_int_equal(fake_transport_count(&c->ft, "POST", NEW_ORDER_URL),
+	    1);
+	assert_false(store_exists(record));
+	EVP_PKEY_free(other);
+	free(record);
+}
+
+/*
  * A bare 404 (a load balancer's, no problem document) to the poll of the
  * order an earlier run left is no word from the CA: the record, with the
  * new key its CSR was made with, stays for the next run.
@@ -1228,6 +1273,7 @@ main(void)
 		T(engine_run__refuses_a_valid_order_without_a_certificate_url),
 		T(engine_run__keeps_the_order_when_every_poll_after_finalize_is_lost),
 		T(engine_run__orders_anew_when_the_kept_order_is_gone),
+		T(engine_run__gives_up_a_kept_order_whose_key_file_is_another),
 		T(engine_run__keeps_the_order_record_after_a_bare_404),
 		T(engine_run__keeps_the_order_record_when_its_answer_has_an_unknown_status),
 		T(engine_run__keeps_replaces_when_the_order_is_rate_limited),
