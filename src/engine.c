@@ -752,9 +752,7 @@ start_key_process(struct engine *eng, struct job *jobs, size_t n)
 		jobs[i].keys = eng->keys;
 	if (eng->keys != NULL)
 		return 0;
-	for (size_t i = 0; i < n; i++)
-		if (jobs[i].state != JOB_FAILED)
-			err_set(&jobs[i].result->err, "%s", e.msg);
+	fail_unfinished(jobs, n, e.msg);
 	return -1;
 }
 
@@ -783,16 +781,15 @@ engine_run(struct session *s, const struct config *cfg,
 		if (job_plan(&jobs[i], cfg, &results[i].err) == -1)
 			jobs[i].state = JOB_FAILED;
 	}
-	if (start_key_process(&eng, jobs, n) == -1)
-		goto out;
 	/* The first ones before the CA is asked for anything. */
-	start_jobs(&eng, jobs, n);
+	if (start_key_process(&eng, jobs, n) == 0)
+		start_jobs(&eng, jobs, n);
 	for (i = 0; i < n; i++)
 		left |= jobs[i].started || jobs[i].lock_end_ms != 0;
 	if (left)
 		(void)connect_and_run(&eng, jobs, n);
+	/* Records and hooks hear of every job, failed ones too. */
 	finish(jobs, n);
-out:
 	for (i = 0; i < n; i++) {
 		if (!results[i].ok)
 			rc = -1;

@@ -20,6 +20,7 @@
 
 #include <cmocka.h>
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -121,6 +122,21 @@ __wrap_clock_gettime(clockid_t clock, struct timespec *ts)
 	if (rc == 0 && clock == CLOCK_MONOTONIC)
 		ts->tv_sec += uptime_shift;
 	return rc;
+}
+
+/* Set: fork fails, as when a process limit is reached. */
+static bool fork_fails;
+
+pid_t __real_fork(void);
+pid_t __wrap_fork(void);
+
+pid_t
+__wrap_fork(void)
+{
+	if (!fork_fails)
+		return __real_fork();
+	errno = EAGAIN;
+	return -1;
 }
 
 /* ------------------------------------------------------------ the CA */
@@ -1079,6 +1095,25 @@ engine_run__gives_up_a_kept_order_whose_key_file_is_another(void **state)
 }
 
 /*
+ * No certificate key process: every job fails, named, before the CA is
+ * asked anything, and the engine still reports each job.
+ */
+static void
+engine_run__fails_every_job_when_the_key_process_cannot_start(void **state)
+{
+	struct ctx *c = *state;
+
+	fork_fails = true;
+	assert_int_equal(run(c), -1);
+	fork_fails = false;
+	assert_int_equal(fake_transport_count(&c->ft, NULL, NULL), 0);
+	assert_contains(c->result.err.msg,
+	    "cannot start the certificate key process");
+	assert_false(c->result.ok);
+	assert_false(c->result.written);
+}
+
+/*
  * A bare 404 (a load balancer's, no problem document) to the poll of the
  * order an earlier run left is no word from the CA: the record, with the
  * new key its CSR was made with, stays for the next run.
@@ -1267,6 +1302,7 @@ main(void)
 		T(engine_run__keeps_the_order_when_every_poll_after_finalize_is_lost),
 		T(engine_run__orders_anew_when_the_kept_order_is_gone),
 		T(engine_run__gives_up_a_kept_order_whose_key_file_is_another),
+		T(engine_run__fails_every_job_when_the_key_process_cannot_start),
 		T(engine_run__keeps_the_order_record_after_a_bare_404),
 		T(engine_run__keeps_the_order_record_when_its_answer_has_an_unknown_status),
 		T(engine_run__keeps_replaces_when_the_order_is_rate_limited),
