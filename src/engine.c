@@ -9,8 +9,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <openssl/crypto.h>
-
 #include "certkeyproc.h"
 #include "chain.h"
 #include "engine_private.h"

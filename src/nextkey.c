@@ -37,11 +37,15 @@ nextkey_open(const char *path, int *fd, struct err *e)
 	*fd = -1;
 	if (split(path, &dir, &name, e) == -1)
 		return -1;
-	if (store_exists(dir) && (dfd = store_open_dir(dir, e)) != -1) {
+	/* Opening creates nothing (status reads only). */
+	if (!store_exists(dir))
+		rc = 1;
+	else if ((dfd = store_open_dir(dir, e)) == -1)
+		rc = -1;
+	else {
 		rc = store_open_at(dfd, dir, name, fd, e);
 		close(dfd);
-	} else if (store_exists(dir))
-		rc = -1;
+	}
 	free(dir);
 	if (rc == -1)
 		err_append(e, "; move it away: the next renewal then keeps the "

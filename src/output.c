@@ -616,11 +616,11 @@ open_shown(int dfd, const char *dir, int i, int *fd, struct err *e)
 }
 
 /*
- * What OUT/NAME shows now (through acmec's link, checked by check_layout):
- * 1 and *text (new), 0 if there is no such file.  The file's mtime in
- * *mtime (if not NULL) once it is open, even if it cannot be read.  With
- * private (the path for messages), the file open is checked as a key its
- * group may read (store_check_private).
+ * Open what OUT/NAME shows (through acmec's link, checked by
+ * check_layout), a regular file of at most MAX_FILE bytes: 1 and *fd,
+ * its size in *size and its mtime in *mtime (each if not NULL), 0 if
+ * there is no such file.  With private (the path for messages), it is
+ * checked as a key its group may read (store_check_private).
  */
 static int
 open_checked(int dfd, const char *dir, int i, const char *private, int *fd,
@@ -639,7 +639,8 @@ open_checked(int dfd, const char *dir, int i, const char *private, int *fd,
 	    store_check_private(private, &st, STORE_GROUP_READ, e) == 0) {
 		if (mtime != NULL)
 			*mtime = st.st_mtim;
-		*size = st.st_size;
+		if (size != NULL)
+			*size = st.st_size;
 		return 1;
 	}
 	close(*fd);
@@ -647,6 +648,7 @@ open_checked(int dfd, const char *dir, int i, const char *private, int *fd,
 	return -1;
 }
 
+/* open_checked, then the file read: 1 and *text (new), *len. */
 static int
 read_shown_checked(int dfd, const char *dir, int i, const char *private,
     char **text, size_t *len, struct timespec *mtime, struct err *e)
@@ -691,7 +693,6 @@ read_shown(int dfd, const char *dir, int i, char **text, size_t *len,
 int
 output_open_key(const struct output *o, int *fd, struct err *e)
 {
-	off_t size;
 	int dfd, rc;
 
 	*fd = -1;
@@ -700,7 +701,7 @@ output_open_key(const struct output *o, int *fd, struct err *e)
 	if ((dfd = open_dir(o->dir, e)) == -1)
 		return -1;
 	if ((rc = check_layout(dfd, o->dir, e)) == 0)
-		rc = open_checked(dfd, o->dir, KEY_FILE, o->key_path, fd, &size,
+		rc = open_checked(dfd, o->dir, KEY_FILE, o->key_path, fd, NULL,
 		    NULL, e);
 	close(dfd);
 	return rc;
@@ -918,7 +919,6 @@ migrate(int dfd, const char *dir, struct err *e)
 	char *texts[NFILES] = { NULL };
 	size_t lens[NFILES] = { 0 };
 	struct key_source key = { NULL, NULL, -1 };
-	off_t size;
 	struct perms p;
 	struct stat st;
 	unsigned long v;
@@ -936,7 +936,7 @@ migrate(int dfd, const char *dir, struct err *e)
 		if (i != KEY_FILE && read_shown(dfd, dir, i, &texts[i],
 		    &lens[i], NULL, e) == -1)
 			goto out;
-	if (open_checked(dfd, dir, KEY_FILE, NULL, &key.from, &size, NULL,
+	if (open_checked(dfd, dir, KEY_FILE, NULL, &key.from, NULL, NULL,
 	    e) == -1)
 		goto out;
 	perms_in_place(dfd, dir, &p);
@@ -961,7 +961,6 @@ output_write(struct output *o, store_writer *new_key, void *ctx,
 	int n = sk_X509_num(chain), dfd = -1, rc = -1;
 	unsigned long v, max;
 	struct perms p;
-	off_t size;
 
 	if ((texts[1] = cert_chain_pem(chain, 0, 1, e)) == NULL ||
 	    (texts[2] = cert_chain_pem(chain, 1, n, e)) == NULL ||
@@ -973,7 +972,7 @@ output_write(struct output *o, store_writer *new_key, void *ctx,
 		goto out;
 	/* No new key: the version carries the one in place, if any. */
 	if (new_key == NULL && open_checked(dfd, o->dir, KEY_FILE, NULL,
-	    &key.from, &size, NULL, e) == -1)
+	    &key.from, NULL, NULL, e) == -1)
 		goto out;
 	for (int i = 1; i < NFILES; i++)
 		lens[i] = strlen(texts[i]);

@@ -2,8 +2,6 @@
  * signer.c - the account or certificate key behind a narrow interface:
  * sign bytes, describe the public half.  Nothing else reads the key.
  */
-#include <sys/socket.h>
-
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>

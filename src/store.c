@@ -618,12 +618,18 @@ store_fill_at(int dfd, const char *dir, const char *name, mode_t mode,
 		err_errno(e, "cannot create a temporary file in %s", dir);
 		return -1;
 	}
+	/* The mode before the bytes, as store_write_atomic does. */
+	if (fchmod(fd, mode) == -1) {
+		err_errno(e, "cannot write %s/%s", dir, tmp);
+		(void)close(fd);
+		goto fail;
+	}
 	if (fill(ctx, fd, e) == -1) {
 		err_prefix(e, "cannot write %s/%s", dir, tmp);
 		(void)close(fd);
 		goto fail;
 	}
-	if (fchmod(fd, mode) == -1 || fsync(fd) == -1) {
+	if (fsync(fd) == -1) {
 		err_errno(e, "cannot write %s/%s", dir, tmp);
 		(void)close(fd);
 		goto fail;
