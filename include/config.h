@@ -15,6 +15,7 @@
 #define ACMEC_CONFIG_H
 
 #include "err.h"
+#include "hookproc.h"
 #include "http.h"
 #include "log.h"
 #include "netproc.h"
@@ -45,6 +46,14 @@ struct config {
 	const struct transport *transport;
 	/* HTTPS through the network process (main starts it); NULL: here. */
 	struct netproc	*network;
+	/*
+	 * The main process's confinement once it talks to the CA
+	 * (confine.h): directories besides the state directory where it may
+	 * change files, NULL-terminated (or NULL); the hook runner (NULL:
+	 * hooks run in this process).
+	 */
+	const char *const *write_dirs;
+	struct hookproc	*hooks;
 };
 
 void config_defaults(struct config *cfg);

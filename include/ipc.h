@@ -30,6 +30,8 @@ enum ipc_type {
 	IPC_RESPONSE,		/* its answer: JSON text, NUL, body */
 	IPC_KEY_REQUEST,	/* certificate key process: JSON, maybe a fd */
 	IPC_KEY_ANSWER,		/* its answer, JSON text */
+	IPC_HOOK_RUN,		/* hook runner: command, NUL, NAME=value, NUL... */
+	IPC_HOOK_DONE,		/* the hook exited 0; empty */
 	IPC_TYPE_END		/* not a type: one past the last */
 };
 

@@ -21,14 +21,15 @@
 #include "err.h"
 
 /*
- * What the process may still do.  Both profiles refuse with EPERM any
- * system call they do not list (so that a libc or library that changes
- * the calls it makes gets an error it can handle, never a dead process),
- * and kill the process (SIGSYS) on the calls no acmec process ever needs
- * once sandboxed, whatever it was tricked into: execve, execveat, fork,
- * vfork, clone of a new process (not a thread), ptrace,
+ * What the process may still do.  The first two profiles refuse with
+ * EPERM any system call they do not list (so that a libc or library that
+ * changes the calls it makes gets an error it can handle, never a dead
+ * process), and kill the process (SIGSYS) on the calls no acmec process
+ * ever needs once sandboxed, whatever it was tricked into: execve,
+ * execveat, fork, vfork, clone of a new process (not a thread), ptrace,
  * process_vm_readv and process_vm_writev.  Nothing that creates,
- * removes, renames, links or changes a file is on either list.
+ * removes, renames, links or changes a file is on either list.  The
+ * third, for the process that writes files, lists what it may not do.
  */
 enum sandbox_profile {
 	/*
@@ -47,6 +48,18 @@ enum sandbox_profile {
 	 * and sandbox_spec's read_paths.
 	 */
 	SANDBOX_NETWORK,
+	/*
+	 * The main process once it talks to the CA: it parses the CA's
+	 * answers and writes the files, so it keeps its user (it writes
+	 * root's files) and every call but the kill list, which also has
+	 * mount, module and reboot calls but not fork (it still starts the
+	 * key processes).  Landlock (nothing without it) lets it create,
+	 * change or remove files only beneath sandbox_spec's write_paths,
+	 * and run no program; seccomp refuses (EPERM) the calls that change
+	 * a file by name past Landlock: chmod, chown, truncate, setxattr.
+	 * Hooks run in the hook runner (hookproc.h), started before.
+	 */
+	SANDBOX_FILES,
 };
 
 /* How hard to insist on the layers (--sandbox=auto|require|off). */
@@ -82,11 +95,18 @@ struct sandbox_spec {
 	 * used only during the call.  A path that does not exist is skipped.
 	 */
 	const char *const	*read_paths;
+	/*
+	 * SANDBOX_FILES: the directories beneath which files may change,
+	 * NULL-terminated.  One that does not exist yet is allowed through
+	 * its nearest existing parent, where it will be made.  Borrowed.
+	 */
+	const char *const	*write_paths;
 };
 
 /*
  * Enter the sandbox s describes, in this order: when any of the real,
- * effective or saved user IDs is 0, become s->user (its group only, all
+ * effective or saved user IDs is 0 (and the profile is not
+ * SANDBOX_FILES), become s->user (its group only, all
  * three IDs) and check that root cannot be regained; set no_new_privs;
  * restrict with Landlock (ABI 1 and up); load the seccomp filter.
  *

@@ -9,6 +9,7 @@
 
 #include "chain.h"
 #include "commands.h"
+#include "confine.h"
 #include "contact.h"
 #include "eab.h"
 #include "engine.h"
@@ -313,10 +314,13 @@ cmd_issue(const struct config *cfg, int argc, char **argv)
 {
 	struct issue_options o = { .spec = { .key_type = KEY_EC256 } };
 	struct engine_result result;
+	struct config confined = *cfg;
+	struct confine conf;
 	struct session s;
 	struct err e = { "" };
 	int rc = EXIT_USAGE;
 
+	confine_init(&conf);
 	if (parse_issue_options(argc, argv, &o) == -1)
 		goto out;
 	if (o.help) {
@@ -342,14 +346,23 @@ cmd_issue(const struct config *cfg, int argc, char **argv)
 	}
 	if (o.eab_key != NULL)
 		o.account.request.eab_hmac_key = o.eab_key;
+	if (confine_add_spec(&conf, &o.spec, &e) == -1 ||
+	    confine_start_hooks(&conf, cfg, &o.spec.deploy_hook, 1, &e) ==
+	    -1) {
+		log_error("%s", e.msg);
+		rc = EXIT_FAIL;
+		goto out;
+	}
+	confine_apply(&conf, &confined);
 	session_init(&s);
-	rc = engine_run(&s, cfg, &o.account, 1, &o.spec, 1, &result) == 0 ?
-	    EXIT_OK : EXIT_FAIL;
+	rc = engine_run(&s, &confined, &o.account, 1, &o.spec, 1, &result) ==
+	    0 ? EXIT_OK : EXIT_FAIL;
 	session_close(&s);
 	if (rc != EXIT_OK)
 		log_error("%s", result.err.msg);
 	engine_result_clear(&result);
 out:
+	confine_free(&conf);
 	eab_key_free(o.eab_key);
 	names_clear(&o.spec.names);
 	return rc;

@@ -14,7 +14,7 @@
 #include "eab.h"
 #include "engine.h"
 #include "failures.h"
-#include "hook.h"
+#include "confine.h"
 #include "log.h"
 #include "metrics.h"
 #include "names.h"
@@ -290,13 +290,13 @@ out:
 
 /* The post-hook: once a run, and only if a certificate changed. */
 static int
-run_post_hook(const struct conf *c)
+run_post_hook(const struct conf *c, struct hookproc *hooks)
 {
 	struct err e = { "" };
 
 	if (c->post_hook == NULL)
 		return 0;
-	if (hook_run(c->post_hook, NULL, HOOK_TIMEOUT, &e) == 0)
+	if (hookproc_run(hooks, c->post_hook, NULL, &e) == 0)
 		return 0;
 	log_error("post-hook: %s", e.msg);
 	return -1;
@@ -307,14 +307,14 @@ run_post_hook(const struct conf *c)
  * failure is reported; the run has failed already.
  */
 static void
-run_failure_hook(const struct conf *c, struct failures *f)
+run_failure_hook(const struct conf *c, struct hookproc *hooks,
+    struct failures *f)
 {
 	struct err e = { "" };
 
 	if (c->failure_hook == NULL || f == NULL || !failures_any(f))
 		return;
-	if (hook_run(c->failure_hook, failures_env(f), HOOK_TIMEOUT,
-	    &e) == -1)
+	if (hookproc_run(hooks, c->failure_hook, failures_env(f), &e) == -1)
 		log_error("failure-hook: %s", e.msg);
 }
 
@@ -327,6 +327,43 @@ save_records(struct renew_item *items, size_t n, const struct config *cfg)
 			record_update(&items[i], cfg, false, NULL, 0);
 }
 
+/*
+ * Where the run may write once it talks to the CA, and the runner for
+ * its hooks; a caller that confined the process (revoke's replacement)
+ * has done both.
+ */
+static int
+confine_run(const struct conf *c, const struct renew_item *items, size_t n,
+    struct config *cfg, struct confine *conf, struct err *e)
+{
+	const char **hooks;
+	int rc = -1;
+
+	if (cfg->write_dirs != NULL || cfg->hooks != NULL)
+		return 0;
+	if ((hooks = calloc(n + 2, sizeof(*hooks))) == NULL) {
+		err_set(e, "out of memory");
+		return -1;
+	}
+	hooks[0] = c->post_hook;
+	hooks[1] = c->failure_hook;
+	for (size_t i = 0; i < n; i++) {
+		hooks[i + 2] = items[i].spec.deploy_hook;
+		if (confine_add_spec(conf, &items[i].spec, e) == -1 ||
+		    confine_add_dir(conf, items[i].out_dir, e) == -1)
+			goto out;
+	}
+	if ((c->metrics_file == NULL ||
+	    confine_add_parent(conf, c->metrics_file, e) == 0) &&
+	    confine_start_hooks(conf, cfg, hooks, n + 2, e) == 0) {
+		confine_apply(conf, cfg);
+		rc = 0;
+	}
+out:
+	free(hooks);
+	return rc;
+}
+
 static int
 renew(struct conf *c, struct config *cfg, const struct renew_args *a)
 {
@@ -337,6 +374,7 @@ renew(struct conf *c, struct config *cfg, const struct renew_args *a)
 	time_t now = time(NULL);
 	bool changed = false;
 	struct failures *failed = NULL;
+	struct confine conf;
 	char *eab_key = NULL;
 	size_t n = 0;
 	int rc = EXIT_OK;
@@ -358,6 +396,12 @@ renew(struct conf *c, struct config *cfg, const struct renew_args *a)
 		acct.request.eab_hmac_key = eab_key;
 	if (c->failure_hook != NULL && (failed = failures_new()) == NULL)
 		log_error("failure-hook: out of memory; it will not run");
+	confine_init(&conf);
+	if (confine_run(c, items, n, cfg, &conf, &e) == -1) {
+		log_error("renew: %s", e.msg);
+		rc = EXIT_FAIL;
+		goto out;
+	}
 	session_init(&s);
 	assess(items, n, &s, cfg, a, now);
 	report_assessment(items, n);
@@ -369,13 +413,15 @@ renew(struct conf *c, struct config *cfg, const struct renew_args *a)
 		rc = EXIT_FAIL;
 	session_close(&s);
 	save_records(items, n, cfg);
-	if (changed && run_post_hook(c) == -1)
+	if (changed && run_post_hook(c, cfg->hooks) == -1)
 		rc = EXIT_FAIL;
-	run_failure_hook(c, failed);
-	failures_free(failed);
+	run_failure_hook(c, cfg->hooks, failed);
 	if (c->metrics_file != NULL &&
 	    metrics_write(c->metrics_file, items, n, time(NULL), &e) == -1)
 		log_error("warning: %s", e.msg);
+out:
+	confine_free(&conf);
+	failures_free(failed);
 	renew_items_free(items, n);
 	eab_key_free(eab_key);
 	return rc;

@@ -25,7 +25,7 @@
 
 #include "commands.h"
 #include "conffile.h"
-#include "hook.h"
+#include "confine.h"
 #include "key.h"
 #include "keyproc.h"
 #include "log.h"
@@ -305,7 +305,7 @@ revoke_and_replace(const struct config *given, const struct config *cfg,
  * have died before it ran them.
  */
 static int
-run_hooks_again(const struct leak *l, struct err *e)
+run_hooks_again(const struct leak *l, struct hookproc *hooks, struct err *e)
 {
 	char *names = names_join(&l->cc->spec.names, "", " ");
 	char *env_name = NULL, *env_out = NULL, *env_names = NULL;
@@ -322,11 +322,11 @@ run_hooks_again(const struct leak *l, struct err *e)
 		const char *env[] = { env_name, env_out, env_names, NULL };
 
 		rc = 0;
-		if (l->cc->spec.deploy_hook != NULL && hook_run(
-		    l->cc->spec.deploy_hook, env, HOOK_TIMEOUT, e) == -1)
+		if (l->cc->spec.deploy_hook != NULL && hookproc_run(hooks,
+		    l->cc->spec.deploy_hook, env, e) == -1)
 			rc = -1;
-		else if (l->conf->post_hook != NULL && hook_run(
-		    l->conf->post_hook, NULL, HOOK_TIMEOUT, e) == -1)
+		else if (l->conf->post_hook != NULL && hookproc_run(hooks,
+		    l->conf->post_hook, NULL, e) == -1)
 			rc = -1;
 	}
 	free(names);
@@ -390,7 +390,7 @@ leaked_key(const struct config *given, const struct config *cfg,
 	} else {
 		log_info("%s: an earlier run revoked and replaced it; "
 		    "finishing the job", l->section);
-		if (run_hooks_again(l, &hook_err) == -1)
+		if (run_hooks_again(l, cfg->hooks, &hook_err) == -1)
 			rc = 2;
 	}
 	if (remove_copies(cfg, l, e) == -1) {
@@ -409,6 +409,29 @@ leaked_key(const struct config *given, const struct config *cfg,
 	return 0;
 }
 
+/*
+ * Where the revocation and the replacement (a renew of the section) may
+ * write, and the runner for the hooks either runs: for both configs.
+ */
+static int
+confine_leak(const struct conf *c, const struct leak *l,
+    struct confine *conf, struct config *cfg, struct config *given,
+    struct err *e)
+{
+	const char *hooks[] = { l->cc->spec.deploy_hook, c->post_hook,
+	    c->failure_hook };
+
+	if (confine_add_spec(conf, &l->cc->spec, e) == -1 ||
+	    confine_add_dir(conf, l->out_dir, e) == -1 ||
+	    (c->metrics_file != NULL &&
+	    confine_add_parent(conf, c->metrics_file, e) == -1) ||
+	    confine_start_hooks(conf, cfg, hooks, 3, e) == -1)
+		return -1;
+	confine_apply(conf, cfg);
+	confine_apply(conf, given);
+	return 0;
+}
+
 int
 revoke_managed(const struct config *given, const char *conf_path,
     const char *target, int reason, bool no_replace)
@@ -416,11 +439,13 @@ revoke_managed(const struct config *given, const char *conf_path,
 	struct account_options acct = { 0 };
 	struct leak l = { .conf_path = conf_path ? conf_path :
 	    CONF_DEFAULT_PATH };
-	struct config cfg = *given;
+	struct config cfg = *given, given_confined = *given;
+	struct confine conf;
 	struct conf *c = NULL;
 	struct err e = { "" };
 	int rc = EXIT_FAIL;
 
+	confine_init(&conf);
 	if (conf_load(l.conf_path, &c, &e) == -1) {
 		log_error("%s", e.msg);
 		return EXIT_USAGE;
@@ -437,13 +462,16 @@ revoke_managed(const struct config *given, const char *conf_path,
 		rc = EXIT_USAGE;
 		goto out;
 	}
-	if (reason != KEY_COMPROMISE ?
+	if (confine_leak(c, &l, &conf, &cfg, &given_confined, &e) == -1)
+		log_error("revoke: %s", e.msg);
+	else if (reason != KEY_COMPROMISE ?
 	    revoke_certificate(&cfg, l.cert_path, NULL, reason, &e) == 0 :
-	    leaked_key(given, &cfg, &l, no_replace, &e) == 0)
+	    leaked_key(&given_confined, &cfg, &l, no_replace, &e) == 0)
 		rc = EXIT_OK;
 	else
 		log_error("revoke: %s: %s", l.section, e.msg);
 out:
+	confine_free(&conf);
 	leak_clear(&l);
 	conf_free(c);
 	return rc;

@@ -28,6 +28,8 @@ config_defaults(struct config *cfg)
 	cfg->given = 0;
 	cfg->transport = NULL;
 	cfg->network = NULL;
+	cfg->write_dirs = NULL;
+	cfg->hooks = NULL;
 }
 
 /* The directory URL without its scheme, [A-Za-z0-9.-] kept, the rest '_'. */

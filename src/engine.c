@@ -12,7 +12,7 @@
 #include "certkeyproc.h"
 #include "chain.h"
 #include "engine_private.h"
-#include "hook.h"
+#include "hookproc.h"
 #include "interrupt.h"
 #include "log.h"
 #include "mcsink.h"
@@ -628,7 +628,7 @@ check_profiles(struct engine *eng, struct job *jobs, size_t n)
 
 /* Deploy hook, with the certificate's name, directory and names. */
 static void
-run_hook(struct job *job)
+run_hook(struct job *job, struct hookproc *hooks)
 {
 	char *names = names_join(&job->names, "", " ");
 	char *env_name = NULL, *env_out = NULL, *env_names = NULL;
@@ -643,8 +643,7 @@ run_hook(struct job *job)
 		err_set(e, "out of memory");
 	} else {
 		const char *env[] = { env_name, env_out, env_names, NULL };
-		if (hook_run(job->spec->deploy_hook, env, HOOK_TIMEOUT, e) ==
-		    0)
+		if (hookproc_run(hooks, job->spec->deploy_hook, env, e) == 0)
 			job->result->ok = true;
 		else
 			err_prefix(e, "the certificate was written to %s, but",
@@ -658,7 +657,7 @@ run_hook(struct job *job)
 
 /* Locks go first: a hook may itself run acmec for the same certificate. */
 static void
-finish(struct job *jobs, size_t n)
+finish(struct job *jobs, size_t n, struct hookproc *hooks)
 {
 	for (size_t i = 0; i < n; i++) {
 		if (jobs[i].out != NULL)
@@ -673,7 +672,7 @@ finish(struct job *jobs, size_t n)
 		if (jobs[i].spec->deploy_hook == NULL)
 			jobs[i].result->ok = true;
 		else
-			run_hook(&jobs[i]);
+			run_hook(&jobs[i], hooks);
 	}
 }
 
@@ -787,7 +786,7 @@ engine_run(struct session *s, const struct config *cfg,
 	if (left)
 		(void)connect_and_run(&eng, jobs, n);
 	/* Records and hooks hear of every job, failed ones too. */
-	finish(jobs, n);
+	finish(jobs, n, cfg->hooks);
 	for (i = 0; i < n; i++) {
 		if (!results[i].ok)
 			rc = -1;

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <limits.h>
 #include <linux/landlock.h>
 #include <pwd.h>
 #include <sched.h>
@@ -95,15 +96,72 @@ static const int network_calls[] = {
 };
 
 /*
- * Killed in both profiles: starting a program or another process, and
- * reading or writing another process's memory.  No library has a reason
- * to call them here; dying stops an exploit at its first try.
+ * Killed in SANDBOX_COMPUTE and SANDBOX_NETWORK: starting a program or
+ * another process, and reading or writing another process's memory.  No
+ * library has a reason to call them here; dying stops an exploit at its
+ * first try.
  */
 static const int kill_calls[] = {
 	SCMP_SYS(execve), SCMP_SYS(execveat), SCMP_SYS(fork), SCMP_SYS(vfork),
 	SCMP_SYS(ptrace), SCMP_SYS(process_vm_readv),
 	SCMP_SYS(process_vm_writev),
 };
+
+/* LeakSanitizer stops the world with ptrace when the process exits. */
+#if defined(__SANITIZE_ADDRESS__)
+#define LEAK_CHECKER_TRACES 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(leak_sanitizer)
+#define LEAK_CHECKER_TRACES 1
+#endif
+#endif
+
+/*
+ * Killed in SANDBOX_FILES, which keeps every other call: starting a
+ * program, another process's memory, and what only an administrator
+ * does.  fork stays: the main process starts the key processes.
+ * Landlock also keeps it from tracing a process outside its domain.
+ */
+static const int files_kill_calls[] = {
+	SCMP_SYS(execve), SCMP_SYS(execveat), SCMP_SYS(process_vm_readv),
+	SCMP_SYS(process_vm_writev), SCMP_SYS(mount), SCMP_SYS(umount2),
+	SCMP_SYS(pivot_root), SCMP_SYS(chroot), SCMP_SYS(init_module),
+	SCMP_SYS(finit_module), SCMP_SYS(delete_module),
+	SCMP_SYS(kexec_load), SCMP_SYS(kexec_file_load), SCMP_SYS(reboot),
+	SCMP_SYS(swapon), SCMP_SYS(swapoff),
+#ifndef LEAK_CHECKER_TRACES
+	SCMP_SYS(ptrace),
+#endif
+};
+
+/*
+ * Refused (EPERM) in SANDBOX_FILES: the calls that change a file by its
+ * name, which Landlock's ABI 1 to 3 do not cover.  acmec changes modes
+ * and owners only through the descriptors it created (fchmod, fchown).
+ */
+static const int files_refused_calls[] = {
+	SCMP_SYS(chmod), SCMP_SYS(fchmodat), SCMP_SYS(chown),
+	SCMP_SYS(lchown), SCMP_SYS(fchownat), SCMP_SYS(truncate),
+	SCMP_SYS(setxattr), SCMP_SYS(lsetxattr), SCMP_SYS(removexattr),
+	SCMP_SYS(lremovexattr), SCMP_SYS(mknod), SCMP_SYS(mknodat),
+};
+
+/* SANDBOX_FILES may read anything, and never makes a device or a FIFO. */
+#define FILES_UNHANDLED	(LANDLOCK_ACCESS_FS_READ_FILE | \
+    LANDLOCK_ACCESS_FS_READ_DIR)
+#define FILES_NEVER	(LANDLOCK_ACCESS_FS_EXECUTE | \
+    LANDLOCK_ACCESS_FS_MAKE_CHAR | LANDLOCK_ACCESS_FS_MAKE_BLOCK | \
+    LANDLOCK_ACCESS_FS_MAKE_SOCK | LANDLOCK_ACCESS_FS_MAKE_FIFO)
+
+/* The rights a rule on a file (not a directory) may name. */
+#ifdef LANDLOCK_ACCESS_FS_TRUNCATE
+#define FILE_RIGHTS	(LANDLOCK_ACCESS_FS_EXECUTE | \
+    LANDLOCK_ACCESS_FS_WRITE_FILE | LANDLOCK_ACCESS_FS_READ_FILE | \
+    LANDLOCK_ACCESS_FS_TRUNCATE)
+#else
+#define FILE_RIGHTS	(LANDLOCK_ACCESS_FS_EXECUTE | \
+    LANDLOCK_ACCESS_FS_WRITE_FILE | LANDLOCK_ACCESS_FS_READ_FILE)
+#endif
 
 int
 sandbox_mode_parse(const char *s, enum sandbox_mode *m, struct err *e)
@@ -212,62 +270,127 @@ landlock_rights(int abi)
 	return rights;
 }
 
-/* Let the ruleset read path (a file, or a directory and what is below). */
+/*
+ * Let the ruleset do rights (of those it handles) on path, a file, or a
+ * directory and what is below.  fd: path opened O_PATH, closed here.
+ */
 static int
-landlock_allow_read(int ruleset, const char *path, struct err *e)
+landlock_allow(int ruleset, int fd, const char *path, __u64 rights,
+    struct err *e)
 {
 	struct landlock_path_beneath_attr rule = { 0 };
 	struct stat st;
 	int rc = -1;
 
-	if ((rule.parent_fd = open(path, O_PATH | O_CLOEXEC)) == -1) {
-		/* Nothing there to read: nothing to allow. */
+	rule.parent_fd = fd;
+	if (fstat(fd, &st) == -1) {
+		err_errno(e, "landlock: cannot stat %s", path);
+		goto out;
+	}
+	/* Directory rights on a file are EINVAL. */
+	rule.allowed_access = S_ISDIR(st.st_mode) ? rights :
+	    rights & FILE_RIGHTS;
+	if (rule.allowed_access != 0 && syscall(SYS_landlock_add_rule,
+	    ruleset, LANDLOCK_RULE_PATH_BENEATH, &rule, 0) == -1) {
+		err_errno(e, "landlock: cannot allow %s", path);
+		goto out;
+	}
+	rc = 0;
+out:
+	close(fd);
+	return rc;
+}
+
+/* Let the ruleset read path; nothing there to read: nothing to allow. */
+static int
+landlock_allow_read(int ruleset, const char *path, struct err *e)
+{
+	int fd;
+
+	if ((fd = open(path, O_PATH | O_CLOEXEC)) == -1) {
 		if (errno == ENOENT)
 			return 0;
 		err_errno(e, "landlock: cannot open %s", path);
 		return -1;
 	}
-	if (fstat(rule.parent_fd, &st) == -1) {
-		err_errno(e, "landlock: cannot stat %s", path);
-		goto out;
-	}
-	/* Directory rights on a file are EINVAL. */
-	rule.allowed_access = LANDLOCK_ACCESS_FS_READ_FILE;
-	if (S_ISDIR(st.st_mode))
-		rule.allowed_access |= LANDLOCK_ACCESS_FS_READ_DIR;
-	if (syscall(SYS_landlock_add_rule, ruleset, LANDLOCK_RULE_PATH_BENEATH,
-	    &rule, 0) == -1) {
-		err_errno(e, "landlock: cannot allow reading %s", path);
-		goto out;
-	}
-	rc = 0;
-out:
-	close(rule.parent_fd);
-	return rc;
+	return landlock_allow(ruleset, fd, path, LANDLOCK_ACCESS_FS_READ_FILE |
+	    LANDLOCK_ACCESS_FS_READ_DIR, e);
 }
 
-/* A ruleset that handles every right and allows only what s may read. */
+/*
+ * Let the ruleset change files beneath path, or beneath its nearest
+ * existing parent when path is yet to be made.
+ */
+static int
+landlock_allow_write(int ruleset, const char *path, __u64 rights,
+    struct err *e)
+{
+	char copy[PATH_MAX], *slash;
+	int fd;
+
+	if (snprintf(copy, sizeof copy, "%s", path) >= (int)sizeof copy) {
+		err_set(e, "landlock: %s: the path is too long", path);
+		return -1;
+	}
+	while ((fd = open(copy, O_PATH | O_CLOEXEC)) == -1 && errno == ENOENT &&
+	    strcmp(copy, "/") != 0 && strcmp(copy, ".") != 0) {
+		if ((slash = strrchr(copy, '/')) == NULL)
+			strcpy(copy, ".");
+		else
+			slash[slash == copy] = '\0';
+	}
+	if (fd == -1) {
+		err_errno(e, "landlock: cannot open %s", copy);
+		return -1;
+	}
+	return landlock_allow(ruleset, fd, copy, rights, e);
+}
+
+/* Allow what profile s may read or change. */
+static int
+landlock_rules(int ruleset, const struct sandbox_spec *s, __u64 handled,
+    struct err *e)
+{
+	const char *const *p;
+	__u64 writes;
+
+	if (s->profile == SANDBOX_NETWORK) {
+		for (p = network_paths; *p != NULL; p++)
+			if (landlock_allow_read(ruleset, *p, e) == -1)
+				return -1;
+		for (p = s->read_paths; p != NULL && *p != NULL; p++)
+			if (landlock_allow_read(ruleset, *p, e) == -1)
+				return -1;
+	}
+	if (s->profile == SANDBOX_FILES) {
+		writes = handled & ~(__u64)FILES_NEVER;
+		for (p = s->write_paths; p != NULL && *p != NULL; p++)
+			if (landlock_allow_write(ruleset, *p, writes, e) == -1)
+				return -1;
+	}
+	return 0;
+}
+
+/*
+ * A ruleset that allows only what s may do: it handles every right, but
+ * for SANDBOX_FILES the two that read.
+ */
 static int
 enter_landlock(int abi, const struct sandbox_spec *s, struct err *e)
 {
 	struct landlock_ruleset_attr attr = { 0 };
-	const char *const *p;
 	int fd, rc = -1;
 
 	attr.handled_access_fs = landlock_rights(abi);
+	if (s->profile == SANDBOX_FILES)
+		attr.handled_access_fs &= ~(__u64)FILES_UNHANDLED;
 	fd = (int)syscall(SYS_landlock_create_ruleset, &attr, sizeof attr, 0);
 	if (fd == -1) {
 		err_errno(e, "landlock: cannot create a ruleset");
 		return -1;
 	}
-	if (s->profile == SANDBOX_NETWORK) {
-		for (p = network_paths; *p != NULL; p++)
-			if (landlock_allow_read(fd, *p, e) == -1)
-				goto out;
-		for (p = s->read_paths; p != NULL && *p != NULL; p++)
-			if (landlock_allow_read(fd, *p, e) == -1)
-				goto out;
-	}
+	if (landlock_rules(fd, s, attr.handled_access_fs, e) == -1)
+		goto out;
 	if (syscall(SYS_landlock_restrict_self, fd, 0) == -1) {
 		err_errno(e, "landlock: cannot restrict the process");
 		goto out;
@@ -326,16 +449,51 @@ network_rules(scmp_filter_ctx ctx)
  * truncate is refused with that EPERM: it changes nothing either way,
  * and a library that tries one (a cache, a log) copes with an error.
  */
-static int
-enter_seccomp(enum sandbox_profile profile, struct err *e)
+/*
+ * SANDBOX_FILES's filter: everything but its kill and refused lists, so
+ * that nothing the main process does between the CA's answers (files,
+ * memcached, forking a key process) depends on a list of calls.
+ */
+static scmp_filter_ctx
+files_filter(void)
 {
 	scmp_filter_ctx ctx;
-	int rc = -1, r;
 
-	if ((ctx = seccomp_init(SCMP_ACT_ERRNO(EPERM))) == NULL) {
-		err_set(e, "seccomp: cannot make a filter (out of memory)");
-		return -1;
+	if ((ctx = seccomp_init(SCMP_ACT_ALLOW)) == NULL)
+		return NULL;
+	if (seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1) < 0 ||
+	    add_calls(ctx, SCMP_ACT_KILL_PROCESS, files_kill_calls,
+	    sizeof files_kill_calls / sizeof files_kill_calls[0]) == -1 ||
+	    add_calls(ctx, SCMP_ACT_ERRNO(EPERM), files_refused_calls,
+	    sizeof files_refused_calls / sizeof files_refused_calls[0]) ==
+	    -1) {
+		seccomp_release(ctx);
+		return NULL;
 	}
+	return ctx;
+}
+
+static int
+load_filter(scmp_filter_ctx ctx, struct err *e)
+{
+	int r;
+
+	if ((r = seccomp_load(ctx)) < 0) {
+		errno = -r;
+		err_errno(e, "seccomp: cannot load the filter");
+	}
+	seccomp_release(ctx);
+	return r < 0 ? -1 : 0;
+}
+
+/* The filter of the two profiles that list what they may call. */
+static scmp_filter_ctx
+listed_filter(enum sandbox_profile profile)
+{
+	scmp_filter_ctx ctx;
+
+	if ((ctx = seccomp_init(SCMP_ACT_ERRNO(EPERM))) == NULL)
+		return NULL;
 	/* Every thread, not just this one: a resolver thread started early. */
 	if (seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1) < 0 ||
 	    add_calls(ctx, SCMP_ACT_ALLOW, compute_calls,
@@ -360,19 +518,25 @@ enter_seccomp(enum sandbox_profile profile, struct err *e)
 	    SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0)) < 0)
 		/* No code is loaded any more: memory is never made executable. */
 		goto fail;
-	if ((r = seccomp_load(ctx)) < 0) {
-		errno = -r;
-		err_errno(e, "seccomp: cannot load the filter");
-		goto out;
-	}
-	rc = 0;
-	goto out;
+	return ctx;
 fail:
-	err_set(e, "seccomp: cannot build the filter (libseccomp refused a "
-	    "rule)");
-out:
 	seccomp_release(ctx);
-	return rc;
+	return NULL;
+}
+
+static int
+enter_seccomp(enum sandbox_profile profile, struct err *e)
+{
+	scmp_filter_ctx ctx;
+
+	ctx = profile == SANDBOX_FILES ? files_filter() :
+	    listed_filter(profile);
+	if (ctx == NULL) {
+		err_set(e, "seccomp: cannot build the filter (libseccomp "
+		    "refused a rule, or out of memory)");
+		return -1;
+	}
+	return load_filter(ctx, e);
 }
 
 static const char *
@@ -418,7 +582,9 @@ enter_identity(const struct sandbox_spec *s, char *report, size_t len,
 		err_errno(e, "sandbox: getresuid");
 		return -1;
 	}
-	if (r == 0 || ef == 0 || sv == 0) {
+	if (s->profile == SANDBOX_FILES)
+		say(report, len, "user: kept");
+	else if (r == 0 || ef == 0 || sv == 0) {
 		if (drop_user(user, e) == -1)
 			return -1;
 		say(report, len, "user: %s", user);

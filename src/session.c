@@ -3,6 +3,7 @@
  * closed in the reverse one.  The transport is the network process when
  * main started one (netproc.h), libcurl in this process in tests.
  */
+#include "confine.h"
 #include "interrupt.h"
 #include "session.h"
 
@@ -31,7 +32,9 @@ session_connect(struct session *s, const struct config *cfg,
 	if (cfg->transport != NULL) {
 		t = *cfg->transport;
 	} else if (cfg->network != NULL) {
-		if (netproc_configure(cfg->network, &hopts, cfg->sandbox, e) ==
+		/* Before the first answer: this process parses it. */
+		if (confine_enter(cfg, e) == -1 ||
+		    netproc_configure(cfg->network, &hopts, cfg->sandbox, e) ==
 		    -1)
 			return -1;
 		t = netproc_transport(cfg->network);

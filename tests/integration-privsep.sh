@@ -205,6 +205,11 @@ if [ -n "$P" ]; then
 	if ! skip_under_valgrind "the NoNewPrivs of the key processes"; then
 		check "every process acmec forked has no_new_privs (the key processes too:${sandboxed:- all})" \
 		    test -z "$sandboxed"
+		# The main process too: it confined itself before the CA's first answer.
+		nnp=$(status_of "$MAIN" NoNewPrivs)
+		sec=$(status_of "$MAIN" Seccomp)
+		check "the main process has no_new_privs (NoNewPrivs: $nnp) and a seccomp filter (Seccomp: $sec)" \
+		    test "$nnp" = 1 -a "$sec" = 2
 	fi
 	dumped=''
 	if [ -n "$ROOT" ]; then
@@ -225,6 +230,8 @@ rc=$?
 check_exit attacker 0 "attacker view: the issue run succeeds once the web server is back"
 check_says_fixed attacker "network process: " \
     "attacker view: -v reports the network process's sandbox"
+check_says_fixed attacker "main process: user: kept, no_new_privs: yes" \
+    "attacker view: -v reports the main process's confinement"
 
 # The private keys of the run: the account key, privkey.pem, and any
 # other the run left in the state or output directory (the next key).
@@ -343,6 +350,45 @@ if ! skip_under_valgrind "the injected-code scenario: the shim would be preloade
 	check_exit after 0 "injected code: the next run, without the shim, succeeds"
 	check "injected code: ... and replaces the set" \
 	    test "$(fingerprint "$OUT")" != "$before"
+fi
+
+# ------------------------------------------ injected code in the main process
+
+# The main process parses the CA's JSON as root.  Code that took it over
+# right after the first answer may still write beneath the state, output
+# and webroot directories, but nowhere else, and starts no program: the
+# seccomp filter kills it.  A deploy hook still runs, in the hook runner.
+if ! skip_under_valgrind "the main-process injection: no sandbox holds under valgrind"; then
+	HOOK=$T/hook.sh
+	printf '#!/bin/sh\necho "$ACMEC_NAME" >"%s/hook-ran"\n' "$DROP" >"$HOOK"
+	chmod 755 "$HOOK"
+	WROTE="$DROP/main-wrote $T/main-wrote"
+	MARKER=$DROP/main-exec-ran
+	before=$(fingerprint "$OUT")
+	LD_PRELOAD=$SHIM PRIVSEP_SHIM_IN=main PRIVSEP_SHIM_WRITE=${WROTE// /:} \
+	    PRIVSEP_SHIM_MARKER=$MARKER \
+	    ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 \
+	    run main-injected issue -d "$NAME" -w "$WEBROOT" --out "$OUT" \
+	    --deploy-hook "$HOOK"
+	check_says_fixed main-injected "privsep-shim: exec /bin/sh: trying" \
+	    "main-process injection: the shim ran after the CA's first answer"
+	for w in $WROTE; do
+		check_says_fixed main-injected "privsep-shim: write $w: refused" \
+		    "main-process injection: creating ${w#"$T"/} is refused"
+		check "main-process injection: ${w#"$T"/} does not exist" test ! -e "$w"
+	done
+	check "main-process injection: starting a program is refused (${MARKER#"$T"/} does not exist)" \
+	    test ! -e "$MARKER"
+	check "main-process injection: acmec is killed, not successful (exit status $rc)" \
+	    test "$rc" != 0
+	check "main-process injection: the output set is untouched" \
+	    test "$(fingerprint "$OUT")" = "$before"
+	check "main-process injection: no deploy hook ran" test ! -e "$DROP/hook-ran"
+	run hook-after issue -d "$NAME" -w "$WEBROOT" --out "$OUT" \
+	    --deploy-hook "$HOOK"
+	check_exit hook-after 0 "main-process injection: the next run succeeds"
+	check "... and its deploy hook ran, writing outside acmec's directories" \
+	    test "$(cat "$DROP/hook-ran" 2>/dev/null)" = "$NAME"
 fi
 
 # ------------------------------------------- the systemd unit's capabilities

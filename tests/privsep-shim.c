@@ -9,7 +9,12 @@
  *	PRIVSEP_SHIM_WRITE=/abs/a:/abs/b	new files to create (O_CREAT, O_EXCL)
  *	PRIVSEP_SHIM_MARKER=/abs/m	run /bin/sh -c 'touch "$0"' m
  *
- * and says on stderr how each went, one line each:
+ * With PRIVSEP_SHIM_IN=main it acts in the main process instead (the one
+ * ps calls acmec), right after it received the first HTTP answer from the
+ * network process (an IPC_RESPONSE packet): a Jansson bug reached by the
+ * CA's JSON would put it there.
+ *
+ * It says on stderr how each went, one line each:
  *
  *	privsep-shim: read /abs/key.pem: refused (Permission denied)
  *	privsep-shim: write /abs/a: ALLOWED
@@ -21,6 +26,7 @@
  *	cc -shared -fPIC -o privsep-shim.so privsep-shim.c -ldl
  */
 #define _GNU_SOURCE
+#include <sys/prctl.h>
 #include <sys/socket.h>
 
 #include <netinet/in.h>
@@ -132,7 +138,43 @@ connect(int fd, const struct sockaddr *sa, socklen_t len)
 	rc = real(fd, sa, len);
 	saved = errno;
 	port = port_of(sa, len);
-	if (!done && port != -1 && (want == NULL || atoi(want) == port)) {
+	if (!done && getenv("PRIVSEP_SHIM_IN") == NULL && port != -1 &&
+	    (want == NULL || atoi(want) == port)) {
+		done = 1;
+		attack();
+	}
+	errno = saved;
+	return rc;
+}
+
+/* The main process: ps's name is still acmec (the children renamed theirs). */
+static int
+in_main(void)
+{
+	char comm[17] = "";
+
+	return prctl(PR_GET_NAME, comm, 0, 0, 0) == 0 &&
+	    strcmp(comm, "acmec") == 0;
+}
+
+ssize_t
+recvmsg(int fd, struct msghdr *msg, int flags)
+{
+	static ssize_t (*real)(int, struct msghdr *, int);
+	const char *in = getenv("PRIVSEP_SHIM_IN");
+	const unsigned char *p;
+	ssize_t rc;
+	int saved;
+
+	if (real == NULL)
+		real = (ssize_t (*)(int, struct msghdr *, int))
+		    dlsym(RTLD_NEXT, "recvmsg");
+	rc = real(fd, msg, flags);
+	saved = errno;
+	/* Version 1, type 9: acmec's ipc.h IPC_RESPONSE. */
+	p = msg->msg_iovlen > 0 ? msg->msg_iov[0].iov_base : NULL;
+	if (!done && in != NULL && strcmp(in, "main") == 0 && rc >= 2 &&
+	    p != NULL && p[0] == 1 && p[1] == 9 && in_main()) {
 		done = 1;
 		attack();
 	}

@@ -116,7 +116,7 @@ ipc_recv__refuses_an_unknown_type(void **state)
 	(void)state;
 	pair(sv);
 	send_raw(sv[0], IPC_VERSION, IPC_TYPE_END, 0, 0);
-	assert_refused(sv[1], "has the unknown type 12");
+	assert_refused(sv[1], "has the unknown type 14");
 	send_raw(sv[0], IPC_VERSION, 0, 0, 0);
 	assert_refused(sv[1], "has the unknown type 0");
 	close(sv[0]);

@@ -1,0 +1,224 @@
+/*
+ * hookproc.c - the hook runner and the main process's side of it.
+ *
+ * A request is one IPC_HOOK_RUN: the command, then each NAME=value, each
+ * ending in a NUL.  The answer is IPC_HOOK_DONE, or IPC_REFUSED with the
+ * reason (the hook's failure, or what was wrong with the request).
+ */
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "child.h"
+#include "hook.h"
+#include "hookproc.h"
+
+#define RUNNER	"the hook runner"
+#define PARENT	"the main process"
+
+/* Longer than any hook may take: the runner kills one at HOOK_TIMEOUT. */
+#define HOOKPROC_TIMEOUT	(HOOK_TIMEOUT + 30)
+
+/* What hooks get (acmec(1) HOOKS): the deploy hook's, the failure-hook's. */
+static const char *const hook_variables[] = {
+	"ACMEC_NAME", "ACMEC_OUT", "ACMEC_NAMES", "ACMEC_FAILED",
+	"ACMEC_FAILURES", NULL,
+};
+
+struct hookproc {
+	int	fd;
+	pid_t	pid;
+};
+
+static int
+is_hook_variable(const char *entry)
+{
+	size_t len = strcspn(entry, "=");
+
+	if (entry[len] != '=')
+		return 0;
+	for (const char *const *v = hook_variables; *v != NULL; v++)
+		if (strlen(*v) == len && strncmp(*v, entry, len) == 0)
+			return 1;
+	return 0;
+}
+
+static const char *
+known_command(const char *command, const char *const *commands, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (commands[i] != NULL && strcmp(commands[i], command) == 0)
+			return commands[i];
+	return NULL;
+}
+
+int
+hookproc_check(const struct ipc_msg *m, const char *const *commands,
+    size_t n, const char **command, const char **env, struct err *e)
+{
+	const char *p = (const char *)m->body, *end = p + m->len;
+	size_t k = 0;
+
+	if (m->type != IPC_HOOK_RUN || m->len == 0 || end[-1] != '\0') {
+		err_set(e, RUNNER " refused a message that is not a hook "
+		    "request");
+		return -1;
+	}
+	if ((*command = known_command(p, commands, n)) == NULL) {
+		err_set(e, RUNNER " refused a command that is not one of "
+		    "the configured hooks");
+		return -1;
+	}
+	for (p += strlen(p) + 1; p < end; p += strlen(p) + 1) {
+		if (k == HOOKPROC_ENV_MAX || !is_hook_variable(p)) {
+			err_set(e, k == HOOKPROC_ENV_MAX ? RUNNER " refused "
+			    "more than %d variables" : RUNNER " refused a "
+			    "variable hooks do not get", HOOKPROC_ENV_MAX);
+			return -1;
+		}
+		env[k++] = p;
+	}
+	env[k] = NULL;
+	return 0;
+}
+
+/* Not SIG_IGN, which a hook would inherit: a caught signal is reset by exec. */
+static void
+on_group_signal(int sig)
+{
+	(void)sig;
+}
+
+/*
+ * Ctrl-C or a stop reaches the whole group: the runner stays for the
+ * hooks of what was written, and ends when the main process does.
+ */
+static void
+outlive_group_signals(void)
+{
+	static const int sigs[] = { SIGINT, SIGHUP, SIGTERM };
+	struct sigaction sa, old;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_group_signal;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = SA_RESTART;
+	for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+		if (sigaction(sigs[i], NULL, &old) == 0 &&
+		    old.sa_handler != SIG_IGN)
+			(void)sigaction(sigs[i], &sa, NULL);
+}
+
+static int
+serve(int fd, const char *const *commands, size_t n)
+{
+	const char *command, *env[HOOKPROC_ENV_MAX + 1];
+	struct ipc_msg *m;
+	struct err e = { "" };
+	int rc;
+
+	while ((m = ipc_recv(fd, PARENT, &e)) != NULL) {
+		if (hookproc_check(m, commands, n, &command, env, &e) == 0 &&
+		    hook_run(command, env, HOOK_TIMEOUT, &e) == 0)
+			rc = ipc_send(fd, PARENT, IPC_HOOK_DONE, "", 0, &e);
+		else
+			rc = ipc_send(fd, PARENT, IPC_REFUSED, e.msg,
+			    strlen(e.msg), &e);
+		ipc_msg_free(m);
+		if (rc == -1)
+			return 1;
+	}
+	return 0;	/* the main process ended, or sent nonsense */
+}
+
+struct hookproc *
+hookproc_start(const char *const *commands, size_t n, struct err *e)
+{
+	struct hookproc *hp;
+	int fd;
+
+	if ((hp = calloc(1, sizeof(*hp))) == NULL) {
+		err_set(e, "out of memory");
+		return NULL;
+	}
+	if ((hp->pid = child_fork(RUNNER, "acmec-hooks", &fd, e)) == -1) {
+		free(hp);
+		return NULL;
+	}
+	if (hp->pid == 0) {
+		/* Hooks get 0, 1 and 2, as when acmec ran them itself. */
+		if (fd != 3 && dup2(fd, 3) == -1)
+			_exit(1);
+		child_close_from(4, sysconf(_SC_OPEN_MAX));
+		outlive_group_signals();
+		_exit(serve(3, commands, n));
+	}
+	hp->fd = fd;
+	return hp;
+}
+
+/* The request: command, NUL, each variable, NUL; new, *len its size. */
+static char *
+request(const char *command, const char *const *env, size_t *len,
+    struct err *e)
+{
+	size_t n = strlen(command) + 1, at;
+	char *body;
+
+	for (size_t i = 0; env != NULL && env[i] != NULL; i++)
+		n += strlen(env[i]) + 1;
+	if (n > IPC_MAX_BODY) {
+		err_set(e, "hook \"%s\": its environment is too long", command);
+		return NULL;
+	}
+	if ((body = malloc(n)) == NULL) {
+		err_set(e, "out of memory");
+		return NULL;
+	}
+	memcpy(body, command, (at = strlen(command) + 1));
+	for (size_t i = 0; env != NULL && env[i] != NULL; i++) {
+		memcpy(body + at, env[i], strlen(env[i]) + 1);
+		at += strlen(env[i]) + 1;
+	}
+	*len = n;
+	return body;
+}
+
+int
+hookproc_run(struct hookproc *hp, const char *command,
+    const char *const *env, struct err *e)
+{
+	struct ipc_msg *m;
+	size_t len;
+	char *body;
+	int rc = -1;
+
+	if (hp == NULL)
+		return hook_run(command, env, HOOK_TIMEOUT, e);
+	if ((body = request(command, env, &len, e)) == NULL)
+		return -1;
+	m = ipc_call(hp->fd, RUNNER, IPC_HOOK_RUN, body, len, -1,
+	    HOOKPROC_TIMEOUT, e);
+	free(body);
+	if (m == NULL)
+		err_prefix(e, "hook \"%s\":", command);
+	else if (m->type == IPC_HOOK_DONE)
+		rc = 0;
+	else if (m->type == IPC_REFUSED)
+		err_set(e, "%s", (const char *)m->body);
+	else
+		err_set(e, "hook \"%s\": %s answered with message type %d",
+		    command, RUNNER, (int)m->type);
+	ipc_msg_free(m);
+	return rc;
+}
+
+void
+hookproc_free(struct hookproc *hp)
+{
+	if (hp == NULL)
+		return;
+	child_end(hp->fd, hp->pid);
+	free(hp);
+}

@@ -1,0 +1,279 @@
+/*
+ * test_hookproc.c - the hook runner: it runs the hooks it was started
+ * with, with only the ACMEC_ variables, as the user acmec runs as, and
+ * refuses any other command, variable or message.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "err.h"
+#include "hookproc.h"
+#include "ipc.h"
+#include "testutil.h"
+
+struct ctx {
+	struct tmpdir	 t;
+	char		*record;	/* a hook that writes DIR/seen */
+	char		*failing;	/* one that exits 3 */
+	struct hookproc	*hp;		/* started with both */
+};
+
+/* An executable script DIR/name with body after the #! line; new path. */
+static char *
+script(const struct tmpdir *t, const char *name, const char *body)
+{
+	char *path = path_in(t->path, name), *text;
+
+	if (asprintf(&text, "#!/bin/sh\n%s", body) < 0)
+		fail_msg("asprintf");
+	write_text(path, text);
+	free(text);
+	if (chmod(path, 0755) == -1)
+		fail_msg("chmod %s", path);
+	return path;
+}
+
+static int
+setup(void **state)
+{
+	struct ctx *c = calloc(1, sizeof(*c));
+	struct err e = { "" };
+	char *body;
+
+	if (c == NULL || tmpdir_create(&c->t, "hookproc") == -1)
+		return -1;
+	if (asprintf(&body, "printf '%%s|%%s|%%s|%%s\\n' \"$ACMEC_NAME\" "
+	    "\"$ACMEC_OUT\" \"$*\" \"$(id -u)\" >%s/seen\n", c->t.path) < 0)
+		return -1;
+	c->record = script(&c->t, "record.sh", body);
+	free(body);
+	c->failing = script(&c->t, "fail.sh", "exit 3\n");
+	{
+		const char *const commands[] = { c->record, NULL, c->failing };
+
+		if ((c->hp = hookproc_start(commands, 3, &e)) == NULL) {
+			print_error("hookproc_start: %s\n", e.msg);
+			return -1;
+		}
+	}
+	*state = c;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct ctx *c = *state;
+
+	hookproc_free(c->hp);
+	free(c->record);
+	free(c->failing);
+	tmpdir_remove(&c->t);
+	free(c);
+	return 0;
+}
+
+/* What the recording hook saw, or NULL if it did not run; new string. */
+static char *
+seen(const struct ctx *c)
+{
+	char *path = path_in(c->t.path, "seen"), *got = NULL;
+
+	if (access(path, F_OK) == 0)
+		got = read_file(path, NULL);
+	free(path);
+	return got;
+}
+
+static void
+hookproc_run__runs_a_configured_hook_with_its_variables(void **state)
+{
+	static const char *const env[] = { "ACMEC_NAME=a.example",
+	    "ACMEC_OUT=/out/a", NULL };
+	struct ctx *c = *state;
+	struct err e = { "" };
+	char *got, want[64];
+
+	assert_int_equal(hookproc_run(c->hp, c->record, env, &e), 0);
+	got = seen(c);
+	snprintf(want, sizeof want, "a.example|/out/a||%u\n",
+	    (unsigned)getuid());
+	assert_string_equal(got, want);
+	free(got);
+	/* The runner is not sandboxed: hooks run as acmec was started. */
+	assert_int_equal(proc_status_field(only_child(), "NoNewPrivs"), 0);
+}
+
+static void
+hookproc_run__refuses_a_command_it_was_not_started_with(void **state)
+{
+	struct ctx *c = *state;
+	struct err e = { "" };
+	char *other;
+
+	if (asprintf(&other, "%s extra", c->record) < 0)
+		fail_msg("asprintf");
+	assert_int_equal(hookproc_run(c->hp, other, NULL, &e), -1);
+	assert_string_equal(e.msg, "the hook runner refused a command that "
+	    "is not one of the configured hooks");
+	assert_int_equal(hookproc_run(c->hp, "/bin/touch /tmp/x", NULL, &e),
+	    -1);
+	assert_null(seen(c));
+	free(other);
+}
+
+static void
+hookproc_run__refuses_variables_hooks_do_not_get(void **state)
+{
+	static const char *const preload[] = { "ACMEC_NAME=a",
+	    "LD_PRELOAD=/tmp/evil.so", NULL };
+	static const char *const path[] = { "PATH=/tmp", NULL };
+	static const char *const prefix[] = { "ACMEC_NAMEX=a", NULL };
+	static const char *const too_many[] = { "ACMEC_NAME=1",
+	    "ACMEC_NAME=2", "ACMEC_NAME=3", "ACMEC_NAME=4", "ACMEC_NAME=5",
+	    "ACMEC_NAME=6", "ACMEC_NAME=7", "ACMEC_NAME=8", "ACMEC_NAME=9",
+	    NULL };
+	struct ctx *c = *state;
+	struct err e = { "" };
+
+	assert_int_equal(hookproc_run(c->hp, c->record, preload, &e), -1);
+	assert_string_equal(e.msg, "the hook runner refused a variable "
+	    "hooks do not get");
+	assert_int_equal(hookproc_run(c->hp, c->record, path, &e), -1);
+	assert_int_equal(hookproc_run(c->hp, c->record, prefix, &e), -1);
+	assert_int_equal(hookproc_run(c->hp, c->record, too_many, &e), -1);
+	assert_string_equal(e.msg, "the hook runner refused more than 8 "
+	    "variables");
+	assert_null(seen(c));
+}
+
+static void
+hookproc_run__reports_how_a_hook_failed(void **state)
+{
+	struct ctx *c = *state;
+	struct err e = { "" };
+	char want[512];
+
+	assert_int_equal(hookproc_run(c->hp, c->failing, NULL, &e), -1);
+	snprintf(want, sizeof want, "hook \"%s\" failed (exit status 3)",
+	    c->failing);
+	assert_string_equal(e.msg, want);
+	/* And the runner goes on. */
+	assert_int_equal(hookproc_run(c->hp, c->record, NULL, &e), 0);
+}
+
+static void
+hookproc_run__fails_naming_a_runner_that_ended(void **state)
+{
+	struct ctx *c = *state;
+	struct err e = { "" };
+
+	assert_int_equal(kill(only_child(), SIGKILL), 0);
+	assert_int_equal(hookproc_run(c->hp, c->record, NULL, &e), -1);
+	assert_contains(e.msg, "the hook runner");
+	assert_null(seen(c));
+}
+
+static void
+hookproc_run__without_a_runner_runs_the_hook_here(void **state)
+{
+	struct ctx *c = *state;
+	struct err e = { "" };
+	char *got;
+
+	assert_int_equal(hookproc_run(NULL, c->record, NULL, &e), 0);
+	assert_non_null(got = seen(c));
+	free(got);
+}
+
+/* A message of type with len bytes of body; new. */
+static struct ipc_msg *
+message(enum ipc_type type, const char *body, size_t len)
+{
+	struct ipc_msg *m = calloc(1, sizeof(*m) + len + 1);
+
+	assert_non_null(m);
+	m->type = type;
+	m->len = len;
+	memcpy(m->body, body, len);
+	return m;
+}
+
+static void
+hookproc_check__refuses_malformed_requests(void **state)
+{
+	static const char *const commands[] = { "/bin/true" };
+	static const char ok[] = "/bin/true\0ACMEC_OUT=/x";
+	const char *command, *env[HOOKPROC_ENV_MAX + 1];
+	struct ipc_msg *m;
+	struct err e = { "" };
+
+	(void)state;
+	/* Every string ends in a NUL; the last one is missing here. */
+	m = message(IPC_HOOK_RUN, ok, sizeof ok - 1);
+	assert_int_equal(hookproc_check(m, commands, 1, &command, env, &e),
+	    -1);
+	assert_string_equal(e.msg, "the hook runner refused a message that "
+	    "is not a hook request");
+	ipc_msg_free(m);
+	m = message(IPC_HOOK_RUN, ok, sizeof ok);
+	assert_int_equal(hookproc_check(m, commands, 1, &command, env, &e), 0);
+	assert_string_equal(command, "/bin/true");
+	assert_string_equal(env[0], "ACMEC_OUT=/x");
+	assert_null(env[1]);
+	ipc_msg_free(m);
+	m = message(IPC_SIGN, ok, sizeof ok);
+	assert_int_equal(hookproc_check(m, commands, 1, &command, env, &e),
+	    -1);
+	ipc_msg_free(m);
+	m = message(IPC_HOOK_RUN, "", 0);
+	assert_int_equal(hookproc_check(m, commands, 1, &command, env, &e),
+	    -1);
+	ipc_msg_free(m);
+	/* A variable without "=" is no variable. */
+	m = message(IPC_HOOK_RUN, "/bin/true\0ACMEC_OUT", 20);
+	assert_int_equal(hookproc_check(m, commands, 1, &command, env, &e),
+	    -1);
+	ipc_msg_free(m);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(
+		    hookproc_run__runs_a_configured_hook_with_its_variables,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    hookproc_run__refuses_a_command_it_was_not_started_with,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    hookproc_run__refuses_variables_hooks_do_not_get,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    hookproc_run__reports_how_a_hook_failed, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    hookproc_run__fails_naming_a_runner_that_ended,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    hookproc_run__without_a_runner_runs_the_hook_here,
+		    setup, teardown),
+		cmocka_unit_test(hookproc_check__refuses_malformed_requests),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
