@@ -86,23 +86,6 @@ confine__keeps_everything_without_a_network_process_or_sandbox(void **state)
 	confine_free(&c);
 }
 
-/* Fork, run fn(arg) in the child, wait: the child's wait status. */
-static int
-in_child(int (*fn)(void *), void *arg)
-{
-	pid_t pid;
-	int status;
-
-	fflush(NULL);
-	if ((pid = fork()) == -1)
-		fail_msg("fork: %s", strerror(errno));
-	if (pid == 0)
-		_exit(fn(arg));
-	if (waitpid(pid, &status, 0) != pid)
-		fail_msg("waitpid: %s", strerror(errno));
-	return status;
-}
-
 static int
 child_failed(int line, const char *what)
 {
@@ -112,9 +95,9 @@ child_failed(int line, const char *what)
 }
 #define CHECK(c) do { if (!(c)) return child_failed(__LINE__, #c); } while (0)
 
-/* confine_enter as session_connect calls it: t/state and t/out kept. */
+/* confine_enter as session_connect calls it, keeping state and out. */
 static int
-enter(const struct tmpdir *t, char *state, char *out)
+enter(char *state, char *out)
 {
 	static int network;	/* confine_enter only asks whether there is one */
 	const char *dirs[] = { out, NULL };
@@ -125,7 +108,6 @@ enter(const struct tmpdir *t, char *state, char *out)
 	cfg.state_dir = state;
 	cfg.network = (struct netproc *)&network;
 	cfg.write_dirs = dirs;
-	(void)t;
 	if (confine_enter(&cfg, &e) == -1) {
 		dprintf(2, "%s\n", e.msg);
 		return -1;
@@ -144,7 +126,7 @@ writes_only_where_it_may(void *arg)
 	snprintf(state, sizeof state, "%s/state", t->path);
 	/* Not made yet: allowed through t/parent, where it will be. */
 	snprintf(out, sizeof out, "%s/parent/out/site", t->path);
-	if (enter(t, state, out) == -1)
+	if (enter(state, out) == -1)
 		return 2;
 	snprintf(path, sizeof path, "%s/record.json", state);
 	CHECK((fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600)) != -1);
@@ -181,7 +163,7 @@ starts_no_program(void *arg)
 	char state[128];
 
 	snprintf(state, sizeof state, "%s/state", t->path);
-	if (enter(t, state, state) == -1)
+	if (enter(state, state) == -1)
 		return 2;
 	execl("/bin/true", "true", (char *)NULL);
 	return child_failed(__LINE__, "execl returned");

@@ -63,21 +63,6 @@ setup(void **state)
 	return tmpdir_setup(state, "hook");
 }
 
-/* An executable script DIR/name with body after the #! line; new path. */
-static char *
-script(const struct tmpdir *t, const char *name, const char *body)
-{
-	char *path = path_in(t->path, name), *text;
-
-	if (asprintf(&text, "#!/bin/sh\n%s", body) < 0)
-		fail_msg("asprintf");
-	write_text(path, text);
-	free(text);
-	if (chmod(path, 0755) == -1)
-		fail_msg("chmod %s", path);
-	return path;
-}
-
 /* A script that records its arguments and environment in DIR/seen. */
 static char *
 recording_script(const struct tmpdir *t)
@@ -87,7 +72,7 @@ recording_script(const struct tmpdir *t)
 	if (asprintf(&body, "printf '%%s|%%s|%%s|%%s\\n' \"$ACMEC_OUT\" "
 	    "\"$ACMEC_NAMES\" \"$#\" \"$*\" >%s/seen\n", t->path) < 0)
 		fail_msg("asprintf");
-	path = script(t, "record.sh", body);
+	path = script_in(t->path, "record.sh", body);
 	free(body);
 	return path;
 }
@@ -194,7 +179,7 @@ hook_run__the_hook_sees_only_descriptors_0_1_and_2(void **state)
 	    "done\n"
 	    "printf 'fds:%%s\\n' \"$seen\" >%s/seen\n", t->path) < 0)
 		fail_msg("asprintf");
-	lister = script(t, "fds.sh", body);
+	lister = script_in(t->path, "fds.sh", body);
 	/* Like the CA socket and the lock file: open, no FD_CLOEXEC. */
 	extra = open(lister, O_RDONLY);
 	assert_true(extra >= 3);
@@ -221,7 +206,7 @@ static void
 hook_run__reports_the_exit_status_of_a_failing_program(void **state)
 {
 	struct tmpdir *t = *state;
-	char *three = script(t, "three.sh", "exit 3\n");
+	char *three = script_in(t->path, "three.sh", "exit 3\n");
 	struct err e = { "" };
 	char *want;
 
@@ -241,7 +226,7 @@ static void
 hook_run__reports_the_signal_that_killed_the_program(void **state)
 {
 	struct tmpdir *t = *state;
-	char *term = script(t, "term.sh", "kill -TERM $$\nsleep 5\n");
+	char *term = script_in(t->path, "term.sh", "kill -TERM $$\nsleep 5\n");
 	struct err e = { "" };
 
 	assert_int_equal(hook_run(term, NULL, 10, &e), -1);
@@ -254,7 +239,7 @@ static void
 hook_run__a_step_of_the_wall_clock_does_not_end_the_hook(void **state)
 {
 	struct tmpdir *t = *state;
-	char *slow = script(t, "slow.sh", "sleep 0.3\n");
+	char *slow = script_in(t->path, "slow.sh", "sleep 0.3\n");
 	struct err e = { "" };
 	int rc;
 
@@ -329,7 +314,7 @@ hook_run__kills_a_hook_that_outlives_its_timeout_with_its_children(
 	if (asprintf(&body, "sleep 30 &\necho $! >%s\nsleep 30\n",
 	    pidfile) < 0)
 		fail_msg("asprintf");
-	slow = script(t, "slow.sh", body);
+	slow = script_in(t->path, "slow.sh", body);
 	assert_int_equal(hook_run(slow, deploy_env, 1, &e), -1);
 	assert_non_null(strstr(e.msg, "did not finish within 1 seconds"));
 	assert_non_null(strstr(e.msg, slow));

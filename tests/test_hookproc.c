@@ -32,21 +32,6 @@ struct ctx {
 	struct hookproc	*hp;		/* started with both */
 };
 
-/* An executable script DIR/name with body after the #! line; new path. */
-static char *
-script(const struct tmpdir *t, const char *name, const char *body)
-{
-	char *path = path_in(t->path, name), *text;
-
-	if (asprintf(&text, "#!/bin/sh\n%s", body) < 0)
-		fail_msg("asprintf");
-	write_text(path, text);
-	free(text);
-	if (chmod(path, 0755) == -1)
-		fail_msg("chmod %s", path);
-	return path;
-}
-
 static int
 setup(void **state)
 {
@@ -59,9 +44,9 @@ setup(void **state)
 	if (asprintf(&body, "printf '%%s|%%s|%%s|%%s\\n' \"$ACMEC_NAME\" "
 	    "\"$ACMEC_OUT\" \"$*\" \"$(id -u)\" >%s/seen\n", c->t.path) < 0)
 		return -1;
-	c->record = script(&c->t, "record.sh", body);
+	c->record = script_in(c->t.path, "record.sh", body);
 	free(body);
-	c->failing = script(&c->t, "fail.sh", "exit 3\n");
+	c->failing = script_in(c->t.path, "fail.sh", "exit 3\n");
 	{
 		const char *const commands[] = { c->record, NULL, c->failing };
 

@@ -58,23 +58,6 @@ child_failed(int line, const char *what)
 }
 #define CHECK(c) do { if (!(c)) return child_failed(__LINE__, #c); } while (0)
 
-/* Fork, run fn(arg) in the child, wait: the child's wait status. */
-static int
-in_child(int (*fn)(void *), void *arg)
-{
-	pid_t pid;
-	int status;
-
-	fflush(NULL);
-	if ((pid = fork()) == -1)
-		fail_msg("fork: %s", strerror(errno));
-	if (pid == 0)
-		_exit(fn(arg));
-	if (waitpid(pid, &status, 0) != pid)
-		fail_msg("waitpid: %s", strerror(errno));
-	return status;
-}
-
 static void
 assert_child_passed(int status)
 {

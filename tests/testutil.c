@@ -19,6 +19,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -199,6 +200,36 @@ assert_contains(const char *s, const char *part)
 	if (s == NULL || strstr(s, part) == NULL)
 		fail_msg("\"%s\" does not contain \"%s\"", s ? s : "(null)",
 		    part);
+}
+
+char *
+script_in(const char *dir, const char *name, const char *body)
+{
+	char *path = path_in(dir, name), *text;
+
+	if (asprintf(&text, "#!/bin/sh\n%s", body) < 0)
+		fail_msg("asprintf");
+	write_text(path, text);
+	free(text);
+	if (chmod(path, 0755) == -1)
+		fail_msg("chmod %s", path);
+	return path;
+}
+
+int
+in_child(int (*fn)(void *), void *arg)
+{
+	pid_t pid;
+	int status;
+
+	fflush(NULL);
+	if ((pid = fork()) == -1)
+		fail_msg("fork: %s", strerror(errno));
+	if (pid == 0)
+		_exit(fn(arg));
+	if (waitpid(pid, &status, 0) != pid)
+		fail_msg("waitpid: %s", strerror(errno));
+	return status;
 }
 
 pid_t

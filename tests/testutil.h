@@ -85,6 +85,15 @@ json_t *decode_b64url_json(const char *b64);
  */
 char *signing_input_of(const json_t *jws);
 
+/* An executable script DIR/name: "#!/bin/sh", then body; new path. */
+char *script_in(const char *dir, const char *name, const char *body);
+
+/*
+ * Fork, run fn(arg) in the child and leave with _exit() (nothing of
+ * cmocka's or ASan's exit handlers runs there), wait: its wait status.
+ */
+int in_child(int (*fn)(void *), void *arg);
+
 /* The one child of this process (a key or network process), from /proc. */
 pid_t only_child(void);
 
