@@ -48,9 +48,10 @@ int confine_start_hooks(struct confine *c, const struct config *cfg,
 void confine_apply(const struct confine *c, struct config *cfg);
 
 /*
- * Enter SANDBOX_FILES with the state directory and cfg->write_dirs, in
- * cfg->sandbox's mode, saying how under -v ("main process: ...").
- * Nothing for a config that keeps the main process as it is.
+ * Make the state directory (0700) if it is missing, then enter
+ * SANDBOX_FILES with it and cfg->write_dirs, in cfg->sandbox's mode,
+ * saying how under -v ("main process: ...").  Nothing for a config that
+ * keeps the main process as it is.
  */
 int confine_enter(const struct config *cfg, struct err *e);
 

@@ -9,6 +9,7 @@
 #include "hookproc.h"
 #include "log.h"
 #include "sandbox.h"
+#include "store.h"
 
 void
 confine_init(struct confine *c)
@@ -18,7 +19,7 @@ confine_init(struct confine *c)
 	c->hooks = NULL;
 }
 
-/* Take copy (new) into the list, NULL on failure. */
+/* Take copy (new, or NULL: out of memory) into the list. */
 static int
 take_dir(struct confine *c, char *copy, struct err *e)
 {
@@ -117,6 +118,9 @@ confine_enter(const struct config *cfg, struct err *e)
 
 	if (keeps_all(cfg))
 		return 0;
+	/* Made now, so that a first run does not confine to its parent. */
+	if (store_mkdirs(cfg->state_dir, 0700, e) == -1)
+		return -1;
 	while (extra != NULL && extra[n] != NULL)
 		n++;
 	if ((paths = calloc(n + 2, sizeof(*paths))) == NULL) {

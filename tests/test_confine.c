@@ -123,11 +123,15 @@ writes_only_where_it_may(void *arg)
 	int fd, status;
 	pid_t pid;
 
-	snprintf(state, sizeof state, "%s/state", t->path);
+	/* Made, and only it kept, not t/state. */
+	snprintf(state, sizeof state, "%s/state/made", t->path);
 	/* Not made yet: allowed through t/parent, where it will be. */
 	snprintf(out, sizeof out, "%s/parent/out/site", t->path);
 	if (enter(state, out) == -1)
 		return 2;
+	CHECK(mode_of(state) == 0700);
+	snprintf(path, sizeof path, "%s/state/beside", t->path);
+	CHECK(open(path, O_WRONLY | O_CREAT, 0600) == -1 && errno == EACCES);
 	snprintf(path, sizeof path, "%s/record.json", state);
 	CHECK((fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600)) != -1);
 	CHECK(fchmod(fd, 0640) == 0);
