@@ -715,6 +715,13 @@ os.execv(sys.argv[1], sys.argv[1:])' "$ACMEC" --directory "$ACME_DIRECTORY" \
 	    >"$T/intr-second.out" 2>"$T/intr-second.err" &
 	second=$!
 	bg_pids+=("$second")
+	# Until it says it waits (valgrind may take seconds to get there).
+	for _ in $(seq 1 200); do
+		grep -qi "waiting for" "$T/intr-second.out" "$T/intr-second.err" \
+		    2>/dev/null && break
+		alive "$second" || break
+		sleep 0.1
+	done
 	sleep 1
 	if [ "$had_file" = yes ] && alive "$first" && alive "$second"; then
 		ok "ctrl-c: the first run polls (challenge file in place), the second is still running after 1 s"
