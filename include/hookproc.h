@@ -2,8 +2,8 @@
  * hookproc.h - the hook runner: a process forked before the main process
  * confines itself (confine.h), which runs hooks for it as the user acmec
  * was started as, with nothing given up.  It runs only the commands it
- * was started with, with only the variables hooks are documented to get
- * (acmec(1) HOOKS), so a main process a hostile CA took over can start no
+ * was started with, with only the ACMEC_ variables acmec(1) gives hooks,
+ * so a main process a hostile CA took over can start no
  * other program and hand a hook no LD_PRELOAD or PATH of its own.
  */
 #ifndef ACMEC_HOOKPROC_H

@@ -105,9 +105,9 @@ struct sandbox_spec {
 
 /*
  * Enter the sandbox s describes, in this order: when any of the real,
- * effective or saved user IDs is 0 (and the profile is not
- * SANDBOX_FILES), become s->user (its group only, all
- * three IDs) and check that root cannot be regained; set no_new_privs;
+ * effective or saved user IDs is 0 (and the profile is not SANDBOX_FILES),
+ * become s->user (its group only, all three IDs) and check that root
+ * cannot be regained; set no_new_privs;
  * restrict with Landlock (ABI 1 and up); load the seccomp filter.
  *
  * SANDBOX_AUTO skips the layers the kernel does not offer, SANDBOX_REQUIRE

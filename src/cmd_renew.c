@@ -10,11 +10,11 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "confine.h"
 #include "due.h"
 #include "eab.h"
 #include "engine.h"
 #include "failures.h"
-#include "confine.h"
 #include "log.h"
 #include "metrics.h"
 #include "names.h"
@@ -349,8 +349,7 @@ confine_run(const struct conf *c, const struct renew_item *items, size_t n,
 	hooks[1] = c->failure_hook;
 	for (size_t i = 0; i < n; i++) {
 		hooks[i + 2] = items[i].spec.deploy_hook;
-		if (confine_add_spec(conf, &items[i].spec, e) == -1 ||
-		    confine_add_dir(conf, items[i].out_dir, e) == -1)
+		if (confine_add_spec(conf, &items[i].spec, e) == -1)
 			goto out;
 	}
 	if ((c->metrics_file == NULL ||

@@ -421,8 +421,8 @@ confine_leak(const struct conf *c, const struct leak *l,
 	const char *hooks[] = { l->cc->spec.deploy_hook, c->post_hook,
 	    c->failure_hook };
 
+	/* l->out_dir is the spec's, or the default in the state directory. */
 	if (confine_add_spec(conf, &l->cc->spec, e) == -1 ||
-	    confine_add_dir(conf, l->out_dir, e) == -1 ||
 	    (c->metrics_file != NULL &&
 	    confine_add_parent(conf, c->metrics_file, e) == -1) ||
 	    confine_start_hooks(conf, cfg, hooks, 3, e) == -1)

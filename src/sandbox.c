@@ -443,13 +443,6 @@ network_rules(scmp_filter_ctx ctx)
 }
 
 /*
- * The filter: EPERM for what is not listed, so that a call a new libc
- * makes is an error, not a death; the kill list for the never-allowed.
- * A write-open, unlink, rename, mkdir, link, symlink, chmod, chown or
- * truncate is refused with that EPERM: it changes nothing either way,
- * and a library that tries one (a cache, a log) copes with an error.
- */
-/*
  * SANDBOX_FILES's filter: everything but its kill and refused lists, so
  * that nothing the main process does between the CA's answers (files,
  * memcached, forking a key process) depends on a list of calls.
@@ -486,7 +479,14 @@ load_filter(scmp_filter_ctx ctx, struct err *e)
 	return r < 0 ? -1 : 0;
 }
 
-/* The filter of the two profiles that list what they may call. */
+/*
+ * The filter of the two profiles that list what they may call: EPERM
+ * for what is not listed, so that a call a new libc makes is an error,
+ * not a death; the kill list for the never-allowed.  A write-open,
+ * unlink, rename, mkdir, link, symlink, chmod, chown or truncate is
+ * refused with that EPERM: it changes nothing either way, and a library
+ * that tries one (a cache, a log) copes with an error.
+ */
 static scmp_filter_ctx
 listed_filter(enum sandbox_profile profile)
 {
