@@ -32,6 +32,7 @@ struct renew_item {
 	X509			*cert;		/* in place, or NULL */
 	char			*cert_id;	/* its RFC 9773 ID, or NULL */
 	bool			 due;
+	bool			 written;	/* renewed in this run */
 	bool			 backed_off;	/* failed; not yet again */
 	bool			 ari_decided;	/* the CA's window decides */
 	time_t			 due_at;	/* when it will be, if known */

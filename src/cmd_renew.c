@@ -20,6 +20,7 @@
 #include "names.h"
 #include "renew.h"
 #include "store.h"
+#include "str.h"
 #include "usage.h"
 
 struct renew_args {
@@ -240,7 +241,7 @@ note_failure(struct failures *f, const struct renew_item *it,
 static int
 renew_due(struct renew_item *items, size_t n, struct session *s,
     const struct config *cfg, const struct account_options *acct,
-    int parallel, time_t now, bool *changed, struct failures *failed)
+    int parallel, time_t now, struct failures *failed)
 {
 	struct cert_spec *specs = calloc(n + 1, sizeof(*specs));
 	struct engine_result *results = calloc(n + 1, sizeof(*results));
@@ -278,7 +279,7 @@ renew_due(struct renew_item *items, size_t n, struct session *s,
 			    results[i].err.msg);
 		if (!results[i].ok && !results[i].busy && !results[i].skipped)
 			note_failure(failed, it, results[i].err.msg);
-		*changed |= results[i].written;
+		it->written = results[i].written;
 		engine_result_clear(&results[i]);
 	}
 out:
@@ -288,17 +289,34 @@ out:
 	return rc;
 }
 
-/* The post-hook: once a run, and only if a certificate changed. */
+/*
+ * The post-hook: once a run, and only if a certificate changed.  If it
+ * fails, the failure-hook is told of each certificate it did not deploy.
+ */
 static int
-run_post_hook(const struct conf *c, struct hookproc *hooks)
+run_post_hook(const struct conf *c, struct hookproc *hooks,
+    const struct renew_item *items, size_t n, struct failures *failed)
 {
 	struct err e = { "" };
+	bool changed = false;
+	char *msg;
 
-	if (c->post_hook == NULL)
+	for (size_t i = 0; i < n; i++)
+		changed |= items[i].written;
+	if (c->post_hook == NULL || !changed)
 		return 0;
 	if (hookproc_run(hooks, c->post_hook, NULL, &e) == 0)
 		return 0;
 	log_error("post-hook: %s", e.msg);
+	for (size_t i = 0; i < n; i++) {
+		if (!items[i].written)
+			continue;
+		msg = str_fmt("the certificate was written to %s, but the "
+		    "post-hook failed: %s", items[i].out_dir, e.msg);
+		note_failure(failed, &items[i], msg != NULL ? msg :
+		    "the post-hook failed");
+		free(msg);
+	}
 	return -1;
 }
 
@@ -371,7 +389,6 @@ renew(struct conf *c, struct config *cfg, const struct renew_args *a)
 	struct session s;
 	struct err e = { "" };
 	time_t now = time(NULL);
-	bool changed = false;
 	struct failures *failed = NULL;
 	struct confine conf;
 	char *eab_key = NULL;
@@ -408,11 +425,11 @@ renew(struct conf *c, struct config *cfg, const struct renew_args *a)
 		if (items[i].backed_off)
 			rc = EXIT_FAIL;
 	if (renew_due(items, n, &s, cfg, &acct, c->parallel, now,
-	    &changed, failed) == -1)
+	    failed) == -1)
 		rc = EXIT_FAIL;
 	session_close(&s);
 	save_records(items, n, cfg);
-	if (changed && run_post_hook(c, cfg->hooks) == -1)
+	if (run_post_hook(c, cfg->hooks, items, n, failed) == -1)
 		rc = EXIT_FAIL;
 	run_failure_hook(c, cfg->hooks, failed);
 	if (c->metrics_file != NULL &&

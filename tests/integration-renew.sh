@@ -54,6 +54,7 @@ exit 3
 EOF
 chmod +x "$T/deploy-hook" "$T/post-hook" "$T/failure-hook" "$T/failing-hook"
 FAILURE_HOOK=$T/failure-hook
+POST_HOOK=$T/post-hook
 
 fresh A; fresh B; fresh C; fresh B2; fresh C2
 # write_conf [C's webroot] [B's extra name] [C's extra name]
@@ -66,7 +67,7 @@ state-dir = $STATE
 agree-tos = yes
 contact = mailto:admin@example.com
 parallel = 2
-post-hook = $T/post-hook
+post-hook = $POST_HOOK
 failure-hook = $FAILURE_HOOK
 metrics-file = $T/acmec.prom
 
@@ -238,6 +239,19 @@ check_exit failing 1 "failing failure-hook: exit 1, as c failed"
 check "failing failure-hook: it ran once" test "$(hook_lines failing)" = 1
 check "failing failure-hook: reported" \
     grep -q '^acmec: failure-hook: .*failing-hook.*3' "$T/failing.err"
+
+# 6c. A post-hook that fails leaves what it should have deployed unserved:
+# the failure-hook is told of each certificate the run wrote.
+POST_HOOK=$T/failing-hook write_conf "" "$B2" "$C2"
+: >"$HOOKS"
+renew post-failing renew -c "$CONF" --force a
+check_exit post-failing 1 "failing post-hook: exit 1"
+check "failing post-hook: a was renewed and deployed, then the post-hook ran once" \
+    test "$(hook_lines deploy)" = 1 -a "$(hook_lines failing)" = 1
+check "failing post-hook: the failure-hook ran once, ACMEC_FAILED=a" \
+    test "$(hook_lines failure)" = 1 -a "$(grep -c '^failure a$' "$HOOKS")" = 1
+check "failing post-hook: ACMEC_FAILURES says a was written but not deployed" \
+    grep -qE "^a \\($A www\.$A\\): the certificate was written to $STATE/live/a, but the post-hook failed: .*failing-hook" "$T/failures"
 
 # 7. Two runs started together order nothing twice.
 write_conf "" "$B2" "$C2"
