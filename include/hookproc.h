@@ -14,23 +14,28 @@
 #include "err.h"
 #include "ipc.h"
 
-#define HOOKPROC_ENV_MAX	8	/* variables in one request */
+#define HOOKPROC_ENV_MAX	5	/* variables in one request: each once */
 
 struct hookproc;
 
 /*
- * Fork the runner for the n commands (NULL entries are skipped; borrowed:
- * the child keeps its own copy of the memory).  New, or NULL.
+ * Fork the runner for the n commands (NULL entries are skipped) and the
+ * directories the main process may write (NULL-terminated), where
+ * ACMEC_OUT must point.  Both borrowed: the child keeps its own copy of
+ * the memory.  New, or NULL.
  */
 struct hookproc *hookproc_start(const char *const *commands, size_t n,
-    struct err *e);
+    const char *const *dirs, struct err *e);
 
 /*
  * hook_run(command, env, HOOK_TIMEOUT) in the runner, or here when hp is
  * NULL (the main process is not confined).  The runner refuses a command
  * it was not started with, a variable that is not one of the ACMEC_ ones
- * hooks get, and more than HOOKPROC_ENV_MAX of them; a runner that ended
- * fails every request, naming itself.
+ * hooks get, one given twice, and a value unlike those acmec gives: ACMEC_OUT beneath none of its dirs or
+ * with a ".." in it, ACMEC_NAME(S) other than DNS names and IP
+ * addresses, ACMEC_FAILED other than visible words, control characters
+ * in ACMEC_FAILURES.  A runner that ended fails every request, naming
+ * itself.
  */
 int hookproc_run(struct hookproc *hp, const char *command,
     const char *const *env, struct err *e);
@@ -44,6 +49,7 @@ void hookproc_free(struct hookproc *hp);
  * and *e saying what is wrong.
  */
 int hookproc_check(const struct ipc_msg *m, const char *const *commands,
-    size_t n, const char **command, const char **env, struct err *e);
+    size_t n, const char *const *dirs, const char **command,
+    const char **env, struct err *e);
 
 #endif

@@ -85,17 +85,43 @@ keeps_all(const struct config *cfg)
 	return cfg->sandbox == SANDBOX_OFF || cfg->network == NULL;
 }
 
+/* The state directory, then dirs (NULL-terminated, may be NULL); new. */
+static const char **
+writable(const char *state_dir, const char *const *dirs, struct err *e)
+{
+	const char **all;
+	size_t n = 0;
+
+	while (dirs != NULL && dirs[n] != NULL)
+		n++;
+	if ((all = calloc(n + 2, sizeof(*all))) == NULL) {
+		err_set(e, "out of memory");
+		return NULL;
+	}
+	all[0] = state_dir;
+	for (size_t i = 0; i < n; i++)
+		all[i + 1] = dirs[i];
+	return all;
+}
+
 int
 confine_start_hooks(struct confine *c, const struct config *cfg,
     const char *const *commands, size_t n, struct err *e)
 {
+	const char **dirs;
 	size_t set = 0;
 
 	for (size_t i = 0; i < n; i++)
 		set += commands[i] != NULL;
 	if (keeps_all(cfg) || set == 0)
 		return 0;
-	return (c->hooks = hookproc_start(commands, n, e)) != NULL ? 0 : -1;
+	/* ACMEC_OUT can only be where the main process may write. */
+	if ((dirs = writable(cfg->state_dir, (const char *const *)c->dirs,
+	    e)) == NULL)
+		return -1;
+	c->hooks = hookproc_start(commands, n, dirs, e);
+	free(dirs);
+	return c->hooks != NULL ? 0 : -1;
 }
 
 void
@@ -108,28 +134,18 @@ confine_apply(const struct confine *c, struct config *cfg)
 int
 confine_enter(const struct config *cfg, struct err *e)
 {
-	const char *const *extra = cfg->write_dirs;
 	const char **paths;
 	struct sandbox_spec spec = { .profile = SANDBOX_FILES,
 	    .mode = cfg->sandbox };
 	char report[256];
-	size_t n = 0;
 	int rc;
 
 	if (keeps_all(cfg))
 		return 0;
 	/* Made now, so that a first run does not confine to its parent. */
-	if (store_mkdirs(cfg->state_dir, 0700, e) == -1)
+	if (store_mkdirs(cfg->state_dir, 0700, e) == -1 ||
+	    (paths = writable(cfg->state_dir, cfg->write_dirs, e)) == NULL)
 		return -1;
-	while (extra != NULL && extra[n] != NULL)
-		n++;
-	if ((paths = calloc(n + 2, sizeof(*paths))) == NULL) {
-		err_set(e, "out of memory");
-		return -1;
-	}
-	paths[0] = cfg->state_dir;
-	for (size_t i = 0; i < n; i++)
-		paths[i + 1] = extra[i];
 	spec.write_paths = paths;
 	if ((rc = sandbox_enter(&spec, report, sizeof report, e)) == 0)
 		log_verbose("main process: %s", report);

@@ -6,6 +6,7 @@
  * reason (the hook's failure, or what was wrong with the request).
  */
 #include <signal.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -13,6 +14,7 @@
 #include "child.h"
 #include "hook.h"
 #include "hookproc.h"
+#include "names.h"
 
 #define RUNNER	"the hook runner"
 #define PARENT	"the main process"
@@ -20,27 +22,133 @@
 /* Longer than any hook may take: the runner kills one at HOOK_TIMEOUT. */
 #define HOOKPROC_TIMEOUT	(HOOK_TIMEOUT + 30)
 
+/* A directory the main process may write, or one beneath it. */
+static bool
+is_place(const char *v, const char *const *dirs)
+{
+	size_t len;
+
+	for (const char *p = v; (p = strstr(p, "..")) != NULL; p += 2)
+		if ((p == v || p[-1] == '/') && (p[2] == '/' || p[2] == '\0'))
+			return false;
+	for (; dirs != NULL && *dirs != NULL; dirs++) {
+		if ((len = strlen(*dirs)) == 0)
+			continue;
+		if (strncmp(v, *dirs, len) == 0 && (v[len] == '\0' ||
+		    v[len] == '/' || v[len - 1] == '/'))
+			return true;
+	}
+	return false;
+}
+
+/* Names as acmec orders them, each followed by one space or the end. */
+static bool
+is_name_list(const char *v, bool one)
+{
+	char name[256];
+	size_t len;
+
+	do {
+		if ((len = strcspn(v, " ")) == 0 || len >= sizeof name)
+			return false;
+		memcpy(name, v, len);
+		name[len] = '\0';
+		if (!names_is_valid_dns(name) && !names_is_ip(name))
+			return false;
+		v += len;
+	} while (*v++ == ' ' && !one);
+	return v[-1] == '\0';
+}
+
+static bool
+is_name(const char *v, const char *const *dirs)
+{
+	(void)dirs;
+	return is_name_list(v, true);
+}
+
+static bool
+is_names(const char *v, const char *const *dirs)
+{
+	(void)dirs;
+	return is_name_list(v, false);
+}
+
+/* Section names: visible ASCII, one space between them. */
+static bool
+is_sections(const char *v, const char *const *dirs)
+{
+	(void)dirs;
+	for (const char *p = v; *p != '\0'; p++)
+		if ((*p < '!' || *p > '~') && !(*p == ' ' && p > v &&
+		    p[-1] != ' ' && p[1] != '\0'))
+			return false;
+	return *v != '\0';
+}
+
+/* Lines of text: nothing a terminal would take as a command. */
+static bool
+is_text(const char *v, const char *const *dirs)
+{
+	(void)dirs;
+	for (const unsigned char *p = (const unsigned char *)v; *p; p++)
+		if ((*p < ' ' && *p != '\n') || *p == 0x7f)
+			return false;
+	return true;
+}
+
 /* What hooks get (acmec(1) HOOKS): the deploy hook's, the failure-hook's. */
-static const char *const hook_variables[] = {
-	"ACMEC_NAME", "ACMEC_OUT", "ACMEC_NAMES", "ACMEC_FAILED",
-	"ACMEC_FAILURES", NULL,
+static const struct hook_variable {
+	const char	*name;
+	bool		(*valid)(const char *, const char *const *);
+	const char	*wrong;
+} hook_variables[] = {
+	{ "ACMEC_NAME", is_name, "not a name acmec orders" },
+	{ "ACMEC_OUT", is_place, "not a directory acmec writes" },
+	{ "ACMEC_NAMES", is_names, "not names acmec orders" },
+	{ "ACMEC_FAILED", is_sections, "not a list of sections" },
+	{ "ACMEC_FAILURES", is_text, "control characters" },
 };
+
+#define NVARIABLES	(sizeof hook_variables / sizeof hook_variables[0])
+_Static_assert(NVARIABLES == HOOKPROC_ENV_MAX, "one of each variable");
 
 struct hookproc {
 	int	fd;
 	pid_t	pid;
 };
 
-static int
-is_hook_variable(const char *entry)
+/* The variable entry is (NAME=value), or NVARIABLES. */
+static size_t
+variable_of(const char *entry)
 {
 	size_t len = strcspn(entry, "=");
 
-	if (entry[len] != '=')
-		return 0;
-	for (const char *const *v = hook_variables; *v != NULL; v++)
-		if (strlen(*v) == len && strncmp(*v, entry, len) == 0)
-			return 1;
+	for (size_t i = 0; entry[len] == '=' && i < NVARIABLES; i++)
+		if (strlen(hook_variables[i].name) == len &&
+		    strncmp(hook_variables[i].name, entry, len) == 0)
+			return i;
+	return NVARIABLES;
+}
+
+/* Each ACMEC_ variable at most once, with a value of its kind. */
+static int
+check_variable(const char *entry, const char *const *dirs, bool *given,
+    struct err *e)
+{
+	size_t i = variable_of(entry);
+
+	if (i == NVARIABLES) {
+		err_set(e, RUNNER " refused a variable hooks do not get");
+		return -1;
+	}
+	if (given[i] || !hook_variables[i].valid(strchr(entry, '=') + 1,
+	    dirs)) {
+		err_set(e, RUNNER " refused %s: %s", hook_variables[i].name,
+		    given[i] ? "given twice" : hook_variables[i].wrong);
+		return -1;
+	}
+	given[i] = true;
 	return 0;
 }
 
@@ -55,9 +163,11 @@ known_command(const char *command, const char *const *commands, size_t n)
 
 int
 hookproc_check(const struct ipc_msg *m, const char *const *commands,
-    size_t n, const char **command, const char **env, struct err *e)
+    size_t n, const char *const *dirs, const char **command,
+    const char **env, struct err *e)
 {
 	const char *p = (const char *)m->body, *end = p + m->len;
+	bool given[NVARIABLES] = { false };
 	size_t k = 0;
 
 	if (m->type != IPC_HOOK_RUN || m->len == 0 || end[-1] != '\0') {
@@ -70,13 +180,10 @@ hookproc_check(const struct ipc_msg *m, const char *const *commands,
 		    "the configured hooks");
 		return -1;
 	}
+	/* Each at most once: env has room for all. */
 	for (p += strlen(p) + 1; p < end; p += strlen(p) + 1) {
-		if (k == HOOKPROC_ENV_MAX || !is_hook_variable(p)) {
-			err_set(e, k == HOOKPROC_ENV_MAX ? RUNNER " refused "
-			    "more than %d variables" : RUNNER " refused a "
-			    "variable hooks do not get", HOOKPROC_ENV_MAX);
+		if (check_variable(p, dirs, given, e) == -1)
 			return -1;
-		}
 		env[k++] = p;
 	}
 	env[k] = NULL;
@@ -111,7 +218,8 @@ outlive_group_signals(void)
 }
 
 static int
-serve(int fd, const char *const *commands, size_t n)
+serve(int fd, const char *const *commands, size_t n,
+    const char *const *dirs)
 {
 	const char *command, *env[HOOKPROC_ENV_MAX + 1];
 	struct ipc_msg *m;
@@ -119,7 +227,8 @@ serve(int fd, const char *const *commands, size_t n)
 	int rc;
 
 	while ((m = ipc_recv(fd, PARENT, &e)) != NULL) {
-		if (hookproc_check(m, commands, n, &command, env, &e) == 0 &&
+		if (hookproc_check(m, commands, n, dirs, &command, env,
+		    &e) == 0 &&
 		    hook_run(command, env, HOOK_TIMEOUT, &e) == 0)
 			rc = ipc_send(fd, PARENT, IPC_HOOK_DONE, "", 0, &e);
 		else
@@ -133,7 +242,8 @@ serve(int fd, const char *const *commands, size_t n)
 }
 
 struct hookproc *
-hookproc_start(const char *const *commands, size_t n, struct err *e)
+hookproc_start(const char *const *commands, size_t n,
+    const char *const *dirs, struct err *e)
 {
 	struct hookproc *hp;
 	int fd;
@@ -152,7 +262,7 @@ hookproc_start(const char *const *commands, size_t n, struct err *e)
 			_exit(1);
 		child_close_from(4, sysconf(_SC_OPEN_MAX));
 		outlive_group_signals();
-		_exit(serve(3, commands, n));
+		_exit(serve(3, commands, n, dirs));
 	}
 	hp->fd = fd;
 	return hp;

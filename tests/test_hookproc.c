@@ -49,8 +49,9 @@ setup(void **state)
 	c->failing = script_in(c->t.path, "fail.sh", "exit 3\n");
 	{
 		const char *const commands[] = { c->record, NULL, c->failing };
+		const char *const dirs[] = { "/state", "/out", NULL };
 
-		if ((c->hp = hookproc_start(commands, 3, &e)) == NULL) {
+		if ((c->hp = hookproc_start(commands, 3, dirs, &e)) == NULL) {
 			print_error("hookproc_start: %s\n", e.msg);
 			return -1;
 		}
@@ -128,10 +129,8 @@ hookproc_run__refuses_variables_hooks_do_not_get(void **state)
 	    "LD_PRELOAD=/tmp/evil.so", NULL };
 	static const char *const path[] = { "PATH=/tmp", NULL };
 	static const char *const prefix[] = { "ACMEC_NAMEX=a", NULL };
-	static const char *const too_many[] = { "ACMEC_NAME=1",
-	    "ACMEC_NAME=2", "ACMEC_NAME=3", "ACMEC_NAME=4", "ACMEC_NAME=5",
-	    "ACMEC_NAME=6", "ACMEC_NAME=7", "ACMEC_NAME=8", "ACMEC_NAME=9",
-	    NULL };
+	static const char *const twice[] = { "ACMEC_NAME=a.example",
+	    "ACMEC_NAME=b.example", NULL };
 	struct ctx *c = *state;
 	struct err e = { "" };
 
@@ -140,10 +139,66 @@ hookproc_run__refuses_variables_hooks_do_not_get(void **state)
 	    "hooks do not get");
 	assert_int_equal(hookproc_run(c->hp, c->record, path, &e), -1);
 	assert_int_equal(hookproc_run(c->hp, c->record, prefix, &e), -1);
-	assert_int_equal(hookproc_run(c->hp, c->record, too_many, &e), -1);
-	assert_string_equal(e.msg, "the hook runner refused more than 8 "
-	    "variables");
+	assert_int_equal(hookproc_run(c->hp, c->record, twice, &e), -1);
+	assert_string_equal(e.msg, "the hook runner refused ACMEC_NAME: "
+	    "given twice");
 	assert_null(seen(c));
+}
+
+/* One variable, NAME=value, to the recording hook: its outcome. */
+static int
+run_with(struct ctx *c, const char *variable, struct err *e)
+{
+	const char *const env[] = { variable, NULL };
+
+	return hookproc_run(c->hp, c->record, env, e);
+}
+
+static void
+hookproc_run__refuses_values_acmec_does_not_give(void **state)
+{
+	static const char *const refused[] = {
+		"ACMEC_OUT=/tmp/evil", "ACMEC_OUT=/out/../etc",
+		"ACMEC_OUT=/state/..", "ACMEC_OUT=/outside", "ACMEC_OUT=",
+		"ACMEC_NAME=a.example; reboot", "ACMEC_NAME=a.example b.example",
+		"ACMEC_NAME=", "ACMEC_NAMES=a.example\nb.example",
+		"ACMEC_NAMES=a.example  b.example", "ACMEC_NAMES=a.example ",
+		"ACMEC_FAILED=a  b", "ACMEC_FAILED=", "ACMEC_FAILED=a\tb",
+		"ACMEC_FAILURES=a (a.example): \033[2J",
+	};
+	struct ctx *c = *state;
+	struct err e = { "" };
+
+	for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
+		assert_int_equal(run_with(c, refused[i], &e), -1);
+		assert_contains(e.msg, "the hook runner refused ACMEC_");
+	}
+	assert_null(seen(c));
+	assert_int_equal(run_with(c, "ACMEC_OUT=/tmp/evil", &e), -1);
+	assert_string_equal(e.msg, "the hook runner refused ACMEC_OUT: not "
+	    "a directory acmec writes");
+}
+
+static void
+hookproc_run__takes_the_values_acmec_gives(void **state)
+{
+	static const char *const taken[] = {
+		"ACMEC_OUT=/out", "ACMEC_OUT=/state/live/a",
+		"ACMEC_NAME=*.a.example", "ACMEC_NAME=2001:db8::1",
+		"ACMEC_NAMES=a.example www.a.example 192.0.2.1",
+		"ACMEC_FAILED=a b[1]", "ACMEC_FAILURES=a (a.example): no\n"
+		    "b[1] (b.example): \xc3\xa9t\xc3\xa9",
+	};
+	struct ctx *c = *state;
+	struct err e = { "" };
+	char *got;
+
+	for (size_t i = 0; i < sizeof taken / sizeof taken[0]; i++) {
+		if (run_with(c, taken[i], &e) == -1)
+			fail_msg("%s: %s", taken[i], e.msg);
+		assert_non_null(got = seen(c));
+		free(got);
+	}
 }
 
 static void
@@ -202,6 +257,7 @@ static void
 hookproc_check__refuses_malformed_requests(void **state)
 {
 	static const char *const commands[] = { "/bin/true" };
+	static const char *const dirs[] = { "/x", NULL };
 	static const char ok[] = "/bin/true\0ACMEC_OUT=/x";
 	const char *command, *env[HOOKPROC_ENV_MAX + 1];
 	struct ipc_msg *m;
@@ -210,29 +266,30 @@ hookproc_check__refuses_malformed_requests(void **state)
 	(void)state;
 	/* Every string ends in a NUL; the last one is missing here. */
 	m = message(IPC_HOOK_RUN, ok, sizeof ok - 1);
-	assert_int_equal(hookproc_check(m, commands, 1, &command, env, &e),
-	    -1);
+	assert_int_equal(hookproc_check(m, commands, 1, dirs, &command, env,
+	    &e), -1);
 	assert_string_equal(e.msg, "the hook runner refused a message that "
 	    "is not a hook request");
 	ipc_msg_free(m);
 	m = message(IPC_HOOK_RUN, ok, sizeof ok);
-	assert_int_equal(hookproc_check(m, commands, 1, &command, env, &e), 0);
+	assert_int_equal(hookproc_check(m, commands, 1, dirs, &command, env,
+	    &e), 0);
 	assert_string_equal(command, "/bin/true");
 	assert_string_equal(env[0], "ACMEC_OUT=/x");
 	assert_null(env[1]);
 	ipc_msg_free(m);
 	m = message(IPC_SIGN, ok, sizeof ok);
-	assert_int_equal(hookproc_check(m, commands, 1, &command, env, &e),
-	    -1);
+	assert_int_equal(hookproc_check(m, commands, 1, dirs, &command, env,
+	    &e), -1);
 	ipc_msg_free(m);
 	m = message(IPC_HOOK_RUN, "", 0);
-	assert_int_equal(hookproc_check(m, commands, 1, &command, env, &e),
-	    -1);
+	assert_int_equal(hookproc_check(m, commands, 1, dirs, &command, env,
+	    &e), -1);
 	ipc_msg_free(m);
 	/* A variable without "=" is no variable. */
 	m = message(IPC_HOOK_RUN, "/bin/true\0ACMEC_OUT", 20);
-	assert_int_equal(hookproc_check(m, commands, 1, &command, env, &e),
-	    -1);
+	assert_int_equal(hookproc_check(m, commands, 1, dirs, &command, env,
+	    &e), -1);
 	ipc_msg_free(m);
 }
 
@@ -248,6 +305,12 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    hookproc_run__refuses_variables_hooks_do_not_get,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    hookproc_run__refuses_values_acmec_does_not_give,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    hookproc_run__takes_the_values_acmec_gives,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    hookproc_run__reports_how_a_hook_failed, setup, teardown),
