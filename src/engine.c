@@ -436,8 +436,8 @@ key_unusable(const struct engine *eng, EVP_PKEY *pub, char **why,
  * A key acmec keeps that must not be used gives way to a new key; a
  * user's CSR is refused.
  */
-static int
-job_vet_key(struct engine *eng, struct job *job, struct err *e)
+int
+engine_job_vet_key(struct engine *eng, struct job *job, struct err *e)
 {
 	const char *what = output_key_path(job->out);
 	char *why;
@@ -472,7 +472,8 @@ vet_keys(struct engine *eng, struct job *jobs, size_t n)
 	for (size_t i = 0; i < n; i++)
 		if (jobs[i].started && !jobs[i].key_vetted &&
 		    !job_finished(&jobs[i]) &&
-		    job_vet_key(eng, &jobs[i], &jobs[i].result->err) == -1)
+		    engine_job_vet_key(eng, &jobs[i], &jobs[i].result->err) ==
+		    -1)
 			jobs[i].state = JOB_FAILED;
 }
 

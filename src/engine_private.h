@@ -100,6 +100,12 @@ struct engine {
 const char *engine_job_label(const struct job *job);
 
 /*
+ * The job's key is neither retired nor the account key, or gives way to
+ * a new one (a user's CSR fails): 0, or -1 and *e.
+ */
+int engine_job_vet_key(struct engine *eng, struct job *job, struct err *e);
+
+/*
  * Milliseconds on a clock that never jumps, in 64 bits: a 32-bit long
  * would wrap after 24.9 days of uptime.
  */

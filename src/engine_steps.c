@@ -626,10 +626,14 @@ send_finalize(struct engine *eng, struct job *job)
 	const struct acme_who who = job_who(eng);
 
 	/*
-	 * Kept before the CA may issue, so that no answer lost from here
-	 * on loses the certificate (or its new key).
+	 * Again, since a revoke --reason keyCompromise run beside this one
+	 * may have retired the key since it was vetted; the order is not
+	 * bound to it until finalize.  Then kept before the CA may issue,
+	 * so that no answer lost from here on loses the certificate (or its
+	 * new key).
 	 */
-	if (resume_save(job->resume, job->order->url, who.kid, job->key,
+	if (engine_job_vet_key(eng, job, &job->result->err) == -1 ||
+	    resume_save(job->resume, job->order->url, who.kid, job->key,
 	    &job->result->err) == -1) {
 		job_fail(job);
 		return;

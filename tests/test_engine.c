@@ -44,6 +44,7 @@
 #include "key.h"
 #include "log.h"
 #include "resume.h"
+#include "retired.h"
 #include "signer.h"
 #include "spec.h"
 #include "store.h"
@@ -932,6 +933,85 @@ next_run(struct ctx *c)
 	memset(&c->result, 0, sizeof(c->result));
 }
 
+/*
+ * A whole issuance from the directory on; ready (when the order is
+ * polled ready) may act first.
+ */
+static void
+script_issuance(struct ctx *c, int (*ready)(const struct fake_request *,
+    struct http_response *, void *, struct err *))
+{
+	const struct fake_step steps[] = {
+		{ .method = "POST", .url = ORDER_URL, .post_as_get = true,
+		  .status = 200, .respond = ready, .arg = c,
+		  .body = ORDER_JSON("ready", "") },
+		{ .method = "POST", .url = FINALIZE_URL, .status = 200,
+		  .respond = issue, .arg = c,
+		  .body = ORDER_JSON("processing", "") },
+		{ .method = "POST", .url = ORDER_URL, .post_as_get = true,
+		  .status = 200, .body = ORDER_VALID },
+		{ .method = "POST", .url = CERT_URL, .post_as_get = true,
+		  .status = 200, .respond = download, .arg = c },
+	};
+
+	script_until_challenges(c);
+	fake_transport_add(&c->ft, steps, NITEMS(steps));
+}
+
+/* The id of the key in place in the output directory. */
+static void
+key_in_place(const struct ctx *c, char id[KEY_ID_LEN + 1])
+{
+	char *path = path_in(c->out, "privkey.pem");
+	struct err e = { "" };
+	EVP_PKEY *key = key_load(path, STORE_GROUP_READ, &e);
+
+	if (key == NULL || key_spki_sha256(key, id, &e) == -1)
+		fail_msg("%s: %s", path, e.msg);
+	EVP_PKEY_free(key);
+	free(path);
+}
+
+/* The order is ready: meanwhile, revoke elsewhere retired the key. */
+static int
+retire_key_in_place(const struct fake_request *req,
+    struct http_response *resp, void *arg, struct err *e)
+{
+	struct ctx *c = arg;
+	char id[KEY_ID_LEN + 1];
+
+	(void)req;
+	(void)resp;
+	key_in_place(c, id);
+	return retired_add(c->state, id, "keyCompromise: revoked beside "
+	    "this run", e);
+}
+
+/*
+ * A key checked when the order began, retired before finalize (acmec
+ * revoke --reason keyCompromise beside a cron renew that keeps its key):
+ * the CSR is made with a new key, and the retired one never comes back.
+ */
+static void
+engine_run__finalizes_with_a_new_key_when_the_key_was_retired_meanwhile(
+    void **state)
+{
+	struct ctx *c = *state;
+	char old[KEY_ID_LEN + 1], now[KEY_ID_LEN + 1];
+
+	script_issuance(c, NULL);
+	assert_issued(c, run(c));
+	next_run(c);
+	key_in_place(c, old);
+	c->spec.reuse_key = true;
+	script_issuance(c, retire_key_in_place);
+	assert_issued(c, run(c));
+	fake_transport_assert_done(&c->ft);
+	key_in_place(c, now);
+	assert_string_not_equal(now, old);
+	assert_int_equal(retired_lookup(c->state, old, NULL, NULL), 1);
+}
+
 static void
 engine_run__keeps_the_order_when_every_poll_after_finalize_is_lost(
     void **state)
@@ -1287,6 +1367,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		T(engine_run__issues_for_two_names_in_eleven_requests),
 		T(engine_run__issues_on_a_clock_past_50_days_of_uptime),
+		T(engine_run__finalizes_with_a_new_key_when_the_key_was_retired_meanwhile),
 		T(engine_run__fails_with_the_cas_words_when_a_challenge_is_invalid),
 		T(engine_run__names_the_identifier_whose_validation_failed),
 		T(engine_run__finalizes_once_more_when_the_lost_finalize_left_it_ready),
