@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "child.h"
+#include "eab.h"
 #include "hook.h"
 
 #define HOOK_ARGS_MAX	64
@@ -49,9 +50,17 @@ overridden(const char *entry, const char *const *env)
 	return 0;
 }
 
+/* A secret acmec takes from its environment, which no hook needs. */
+static int
+is_secret(const char *entry)
+{
+	return strncmp(entry, EAB_KEY_ENV "=", sizeof(EAB_KEY_ENV)) == 0;
+}
+
 /*
- * Our environment with env added: built before fork, so that the child
- * only calls async-signal-safe functions.  New array of borrowed strings.
+ * Our environment without its secrets, with env added: built before
+ * fork, so that the child only calls async-signal-safe functions.  New
+ * array of borrowed strings.
  */
 static char **
 build_envp(const char *command, const char *const *env, struct err *e)
@@ -73,7 +82,7 @@ build_envp(const char *command, const char *const *env, struct err *e)
 		return NULL;
 	}
 	for (n = 0, i = 0; environ != NULL && environ[i] != NULL; i++)
-		if (!overridden(environ[i], env))
+		if (!overridden(environ[i], env) && !is_secret(environ[i]))
 			envp[n++] = environ[i];
 	for (i = 0; i < k; i++)
 		envp[n++] = (char *)env[i];

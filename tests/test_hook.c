@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "eab.h"
 #include "err.h"
 #include "hook.h"
 #include "testutil.h"
@@ -143,6 +144,30 @@ hook_run__passes_our_environment_and_accepts_no_additions(void **state)
 	assert_string_equal(got, "|inherited|0|\n");
 	free(got);
 	free(rec);
+}
+
+/* ACMEC_EAB_HMAC_KEY is a secret for acmec alone. */
+static void
+hook_run__keeps_the_eab_key_out_of_the_hook(void **state)
+{
+	struct tmpdir *t = *state;
+	char *body, *rec, *got;
+	struct err e = { "" };
+
+	if (asprintf(&body, "printf '%%s|%%s\\n' \"${%s-unset}\" "
+	    "\"$ACMEC_NAMES\" >%s/seen\n", EAB_KEY_ENV, t->path) < 0)
+		fail_msg("asprintf");
+	rec = script_in(t->path, "record.sh", body);
+	assert_int_equal(setenv(EAB_KEY_ENV, "c2VjcmV0", 1), 0);
+	assert_int_equal(setenv("ACMEC_NAMES", "inherited", 1), 0);
+	assert_int_equal(hook_run(rec, NULL, 10, &e), 0);
+	unsetenv(EAB_KEY_ENV);
+	unsetenv("ACMEC_NAMES");
+	got = seen(t);
+	assert_string_equal(got, "unset|inherited\n");
+	free(got);
+	free(rec);
+	free(body);
 }
 
 static void
@@ -343,6 +368,7 @@ main(void)
 		T(hook_run__passes_words_and_environment_without_a_shell),
 		T(hook_run__env_values_arrive_as_given_and_replace_inherited_ones),
 		T(hook_run__passes_our_environment_and_accepts_no_additions),
+		T(hook_run__keeps_the_eab_key_out_of_the_hook),
 		cmocka_unit_test(hook_run__refuses_an_env_entry_without_a_name),
 		T(hook_run__the_hook_sees_only_descriptors_0_1_and_2),
 		T(hook_run__reports_the_exit_status_of_a_failing_program),
