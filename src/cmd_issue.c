@@ -86,16 +86,24 @@ issue_usage_error(const char *what, const char *arg)
 	return -1;
 }
 
+/* An option of one value: given twice, it is a usage error. */
+static int
+set_once(const char **slot, const char *arg, const char *option)
+{
+	if (*slot != NULL)
+		return issue_usage_error(option, " given twice; give it once");
+	*slot = arg;
+	return 0;
+}
+
 static int
 add_domain(struct issue_options *o, const char *name)
 {
 	if ((!names_is_valid_dns(name) || name[0] == '*') &&
-	    !names_is_ip(name)) {
-		fprintf(stderr, "acmec: %s is not a domain name http-01 can "
-		    "prove (no wildcards; give international names in xn-- "
-		    "form)\n", name);
-		return -1;
-	}
+	    !names_is_ip(name))
+		return issue_usage_error(name, " is not a domain name http-01 "
+		    "can prove (no wildcards; give international names in "
+		    "xn-- form)");
 	if (names_add(&o->spec.names, name) == -1) {
 		fprintf(stderr, "acmec: out of memory\n");
 		return -1;
@@ -125,8 +133,7 @@ set_chain_trust(struct issue_options *o, const char *arg)
 
 	if (chain_trust_check(arg, &e) == -1)
 		return issue_usage_error("--chain-trust: ", e.msg);
-	o->spec.chain_trust = arg;
-	return 0;
+	return set_once(&o->spec.chain_trust, arg, "--chain-trust");
 }
 
 /* The options of the account that orders: 1 if c is none of them. */
@@ -147,14 +154,11 @@ take_account_option(struct issue_options *o, int c, const char *arg)
 		req->contacts = o->contacts;
 		return 0;
 	case 'i':
-		req->eab_kid = arg;
-		return 0;
+		return set_once(&req->eab_kid, arg, "--eab-kid");
 	case 'm':
-		req->eab_hmac_key = arg;
-		return 0;
+		return set_once(&req->eab_hmac_key, arg, "--eab-hmac-key");
 	case 'K':
-		o->eab_key_file = arg;
-		return 0;
+		return set_once(&o->eab_key_file, arg, "--eab-hmac-key-file");
 	default:
 		return 1;
 	}
@@ -168,11 +172,13 @@ take_option(struct issue_options *o, int c, const char *arg)
 	case 'd':
 		return add_domain(o, arg);
 	case 'w':
-		o->spec.webroot = arg;
-		return 0;
+		return set_once(&o->spec.webroot, arg, "-w");
 	case 'M':
 		return add_memcached(o, arg);
 	case 'k':
+		if (o->spec.key_type_given)
+			return issue_usage_error("--key-type given twice; give "
+			    "it once", NULL);
 		if (key_type_parse(arg, &o->spec.key_type) == -1)
 			return issue_usage_error("unknown --key-type ", arg);
 		o->spec.key_type_given = true;
@@ -184,22 +190,18 @@ take_option(struct issue_options *o, int c, const char *arg)
 		o->spec.reuse_key = true;
 		return 0;
 	case 'r':
-		o->spec.csr_path = arg;
-		return 0;
+		return set_once(&o->spec.csr_path, arg, "--csr");
 	case 'o':
-		o->spec.out_dir = arg;
-		return 0;
+		return set_once(&o->spec.out_dir, arg, "--out");
 	case 'H':
-		o->spec.deploy_hook = arg;
-		return 0;
+		return set_once(&o->spec.deploy_hook, arg, "--deploy-hook");
 	case 'p':
-		o->spec.profile = arg;
-		return 0;
+		return set_once(&o->spec.profile, arg, "--profile");
 	case 'T':
 		return set_chain_trust(o, arg);
 	case 'C':
-		o->spec.preferred_chain = arg;
-		return 0;
+		return set_once(&o->spec.preferred_chain, arg,
+		    "--preferred-chain");
 	case 'h':
 		o->help = true;
 		return 0;

@@ -61,6 +61,9 @@ parse_renew_args(int argc, char **argv, struct renew_args *a)
 	while ((c = getopt_long(argc, argv, ":c:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
+			if (a->conf_path != NULL)
+				return usage_error("renew", "renew: -c given "
+				    "twice; give it once");
 			a->conf_path = optarg;
 			break;
 		case 'f':

@@ -110,6 +110,9 @@ parse_revoke_args(int argc, char **argv, struct revoke_args *r)
 			r->help = true;
 			return 0;
 		}
+		if (c == 'c' && r->conf_path != NULL)
+			return usage_error("revoke", "revoke: -c given twice; "
+			    "give it once");
 		if (c == 'c' || c == OPT_NO_REPLACE) {
 			if (c == 'c')
 				r->conf_path = optarg;

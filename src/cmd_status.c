@@ -231,9 +231,10 @@ status(const struct conf *c, struct config *cfg, bool as_json)
 	int rc = EXIT_OK;
 
 	renew_apply_conf(c, cfg, &acct);
+	/* A mistake of the config, as renew takes it: exit 2. */
 	if (renew_items_new(c, cfg, NULL, 0, &items, &n, &e) == -1) {
 		log_error("status: %s", e.msg);
-		rc = EXIT_FAIL;
+		rc = EXIT_USAGE;
 	}
 	/* A next key is read by a key process, never here. */
 	for (size_t i = 0; rc == EXIT_OK && keys == NULL && i < n; i++)
@@ -270,7 +271,7 @@ cmd_status(const struct config *cfg, int argc, char **argv)
 		{ "help",   no_argument,       NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char *path = CONF_DEFAULT_PATH;
+	const char *path = NULL;
 	struct config local = *cfg;
 	struct conf *c = NULL;
 	struct err e = { "" };
@@ -283,6 +284,9 @@ cmd_status(const struct config *cfg, int argc, char **argv)
 		if (ch == 'h') {
 			cmd_status_usage(stdout);
 			return EXIT_OK;
+		} else if (ch == 'c' && path != NULL) {
+			return usage_error("status", "status: -c given twice; "
+			    "give it once");
 		} else if (ch == 'c') {
 			path = optarg;
 		} else if (ch == 'j') {
@@ -296,7 +300,7 @@ cmd_status(const struct config *cfg, int argc, char **argv)
 	if (optind != argc)
 		return usage_error("status", "status: unexpected argument %s",
 		    argv[optind]);
-	if (conf_load(path, &c, &e) == -1) {
+	if (conf_load(path ? path : CONF_DEFAULT_PATH, &c, &e) == -1) {
 		log_error("%s", e.msg);
 		return EXIT_USAGE;
 	}

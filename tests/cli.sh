@@ -335,6 +335,23 @@ raw help-keys issue --help
 check "issue --help shows --new-key | --reuse-key" \
     grep -qF -- '[--new-key | --reuse-key]' "$T/help-keys.out"
 
+# An option of one value given twice is refused, not the last one taken;
+# a name that is none says so in the two lines of every usage error.
+refused issue-out-twice "issue: --out given twice; give it once" issue \
+    issue -d a.example -w "$T" --out "$T/x" --out "$T/y"
+refused issue-type-twice "issue: --key-type given twice; give it once" issue \
+    issue -d a.example -w "$T" --key-type ec-256 --key-type rsa-2048
+refused issue-kid-twice "issue: --eab-kid given twice; give it once" issue \
+    issue -d a.example -w "$T" --eab-kid a --eab-kid b --eab-hmac-key a2V5
+refused issue-bad-name "issue: a_b.example is not a domain name http-01 can prove (no wildcards; give international names in xn-- form)" \
+    issue issue -d a_b.example -w "$T"
+refused renew-c-twice "renew: -c given twice; give it once" renew \
+    renew -c a.conf -c b.conf
+refused status-c-twice "status: -c given twice; give it once" status \
+    status -c a.conf -c b.conf
+refused revoke-c-twice "revoke: -c given twice; give it once" revoke \
+    revoke example.com -c a.conf -c b.conf
+
 # ------------------------------------------------------------ issue EAB
 
 refused issue-eab-half "issue: --eab-kid needs the HMAC key: --eab-hmac-key-file FILE, ACMEC_EAB_HMAC_KEY in the environment, or --eab-hmac-key KEY" \
@@ -484,6 +501,8 @@ EOF
 dup_conf "$T/o/"
 refused renew-dup-out "renew: [a] and [b] both write to $T/o/: give each section an out of its own" renew \
     renew -c "$T/dup.conf"
+run status-dup-out status -c "$T/dup.conf"
+check_exit status-dup-out 2 "status with two sections for one directory: exit 2, as renew"
 dup_conf "$T/p"
 refused renew-dup-section "renew: section [a] is named twice" renew \
     renew -c "$T/dup.conf" a a
