@@ -36,12 +36,12 @@ void
 cmd_issue_usage(FILE *out)
 {
 	fprintf(out, "usage: acmec [global options] issue -d NAME "
-	    "[-d NAME ...]\n"
+	    "[-d NAME ...] | --csr FILE\n"
 	    "           -w WEBROOT | --memcached HOST:PORT "
 	    "[--memcached HOST:PORT ...]\n"
 	    "           [--agree-tos] [--contact mailto:ADDR ...] "
 	    "[--key-type TYPE]\n"
-	    "           [--csr FILE] [--new-key | --reuse-key] [--out DIR] "
+	    "           [--new-key | --reuse-key] [--out DIR] "
 	    "[--profile NAME]\n"
 	    "           [--deploy-hook COMMAND] "
 	    "[--chain-trust FILE | --preferred-chain NAME]\n"
