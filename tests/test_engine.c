@@ -448,15 +448,18 @@ assert_challenges_removed(const struct ctx *c)
 	free(dir);
 }
 
-/* --------------------------------------------------------------- tests */
-
+/*
+ * A whole issuance from the directory on; ready (when the order is
+ * polled ready) may act first.
+ */
 static void
-engine_run__issues_for_two_names_in_eleven_requests(void **state)
+script_issuance(struct ctx *c, int (*ready)(const struct fake_request *,
+    struct http_response *, void *, struct err *))
 {
-	struct ctx *c = *state;
 	const struct fake_step steps[] = {
 		{ .method = "POST", .url = ORDER_URL, .post_as_get = true,
-		  .status = 200, .body = ORDER_JSON("ready", "") },
+		  .status = 200, .respond = ready, .arg = c,
+		  .body = ORDER_JSON("ready", "") },
 		{ .method = "POST", .url = FINALIZE_URL, .kid = ACCOUNT_URL,
 		  .payload_has = "{\"csr\":\"", .status = 200,
 		  .respond = issue, .arg = c,
@@ -466,10 +469,20 @@ engine_run__issues_for_two_names_in_eleven_requests(void **state)
 		{ .method = "POST", .url = CERT_URL, .post_as_get = true,
 		  .status = 200, .respond = download, .arg = c },
 	};
-	char *path, *fullchain, *cert, *chain;
 
 	script_until_challenges(c);
 	fake_transport_add(&c->ft, steps, NITEMS(steps));
+}
+
+/* --------------------------------------------------------------- tests */
+
+static void
+engine_run__issues_for_two_names_in_eleven_requests(void **state)
+{
+	struct ctx *c = *state;
+	char *path, *fullchain, *cert, *chain;
+
+	script_issuance(c, NULL);
 	assert_issued(c, run(c));
 	fake_transport_assert_done(&c->ft);
 	/* Directory, newNonce, then one request per step of the order. */
@@ -931,31 +944,6 @@ next_run(struct ctx *c)
 	c->seam = fake_transport_seam(&c->ft);
 	engine_result_clear(&c->result);
 	memset(&c->result, 0, sizeof(c->result));
-}
-
-/*
- * A whole issuance from the directory on; ready (when the order is
- * polled ready) may act first.
- */
-static void
-script_issuance(struct ctx *c, int (*ready)(const struct fake_request *,
-    struct http_response *, void *, struct err *))
-{
-	const struct fake_step steps[] = {
-		{ .method = "POST", .url = ORDER_URL, .post_as_get = true,
-		  .status = 200, .respond = ready, .arg = c,
-		  .body = ORDER_JSON("ready", "") },
-		{ .method = "POST", .url = FINALIZE_URL, .status = 200,
-		  .respond = issue, .arg = c,
-		  .body = ORDER_JSON("processing", "") },
-		{ .method = "POST", .url = ORDER_URL, .post_as_get = true,
-		  .status = 200, .body = ORDER_VALID },
-		{ .method = "POST", .url = CERT_URL, .post_as_get = true,
-		  .status = 200, .respond = download, .arg = c },
-	};
-
-	script_until_challenges(c);
-	fake_transport_add(&c->ft, steps, NITEMS(steps));
 }
 
 /* The id of the key in place in the output directory. */
