@@ -31,8 +31,10 @@ struct hookproc *hookproc_start(const char *const *commands, size_t n,
  * hook_run(command, env, HOOK_TIMEOUT) in the runner, or here when hp is
  * NULL (the main process is not confined).  The runner refuses a command
  * it was not started with, a variable that is not one of the ACMEC_ ones
- * hooks get, one given twice, and a value unlike those acmec gives: ACMEC_OUT beneath none of its dirs or
- * with a ".." in it, ACMEC_NAME(S) other than DNS names and IP
+ * hooks get, one given twice, and a value unlike those acmec gives:
+ * ACMEC_OUT beneath none of its dirs, with a ".." in it, or whose real
+ * path leads out of where they were when the runner started (a link the
+ * main process made since); ACMEC_NAME(S) other than DNS names and IP
  * addresses, ACMEC_FAILED other than visible words, control characters
  * in ACMEC_FAILURES.  A runner that ended fails every request, naming
  * itself.
@@ -43,7 +45,8 @@ int hookproc_run(struct hookproc *hp, const char *command,
 void hookproc_free(struct hookproc *hp);
 
 /*
- * The runner's check of one request m (the seam for the fuzzer): 0 with
+ * The runner's check of one request m (the seam for the fuzzer; all but
+ * the real path of ACMEC_OUT, which it looks up before the hook): 0 with
  * *command one of the n commands (borrowed from them) and env (room for
  * HOOKPROC_ENV_MAX + 1) filled with pointers into m, NULL-terminated; -1
  * and *e saying what is wrong.

@@ -5,6 +5,7 @@
  * ending in a NUL.  The answer is IPC_HOOK_DONE, or IPC_REFUSED with the
  * reason (the hook's failure, or what was wrong with the request).
  */
+#include <errno.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -15,6 +16,7 @@
 #include "hook.h"
 #include "hookproc.h"
 #include "names.h"
+#include "str.h"
 
 #define RUNNER	"the hook runner"
 #define PARENT	"the main process"
@@ -22,22 +24,26 @@
 /* Longer than any hook may take: the runner kills one at HOOK_TIMEOUT. */
 #define HOOKPROC_TIMEOUT	(HOOK_TIMEOUT + 30)
 
+/* path is dir or beneath it. */
+static bool
+beneath(const char *path, const char *dir)
+{
+	size_t len = strlen(dir);
+
+	return len > 0 && strncmp(path, dir, len) == 0 && (path[len] == '\0' ||
+	    path[len] == '/' || dir[len - 1] == '/');
+}
+
 /* A directory the main process may write, or one beneath it. */
 static bool
 is_place(const char *v, const char *const *dirs)
 {
-	size_t len;
-
 	for (const char *p = v; (p = strstr(p, "..")) != NULL; p += 2)
 		if ((p == v || p[-1] == '/') && (p[2] == '/' || p[2] == '\0'))
 			return false;
-	for (; dirs != NULL && *dirs != NULL; dirs++) {
-		if ((len = strlen(*dirs)) == 0)
-			continue;
-		if (strncmp(v, *dirs, len) == 0 && (v[len] == '\0' ||
-		    v[len] == '/' || v[len - 1] == '/'))
+	for (; dirs != NULL && *dirs != NULL; dirs++)
+		if (beneath(v, *dirs))
 			return true;
-	}
 	return false;
 }
 
@@ -217,28 +223,87 @@ outlive_group_signals(void)
 			(void)sigaction(sigs[i], &sa, NULL);
 }
 
+/*
+ * dir as the runner finds it when it starts, before the main process
+ * reads anything from the CA: its real path, or its nearest existing
+ * parent's with the rest added; new, or NULL.
+ */
+static char *
+real_dir(const char *dir)
+{
+	const char *slash = strrchr(dir, '/');
+	char *real, *parent, *joined = NULL;
+
+	if ((real = realpath(dir, NULL)) != NULL || errno != ENOENT)
+		return real;
+	parent = slash == NULL ? strdup(".") : strndup(dir, slash == dir ? 1 :
+	    (size_t)(slash - dir));
+	if (parent != NULL && (real = real_dir(parent)) != NULL)
+		joined = str_fmt("%s/%s", strcmp(real, "/") == 0 ? "" : real,
+		    slash == NULL ? dir : slash + 1);
+	free(parent);
+	free(real);
+	return joined;
+}
+
+/*
+ * ACMEC_OUT (if env has it) leads, through the links the main process
+ * may have made since, beneath one of real (NULL-terminated).
+ */
+static int
+check_real_out(const char *const *env, char *const *real, struct err *e)
+{
+	char *path = NULL;
+	bool ok = false;
+
+	for (; *env != NULL; env++)
+		if (strncmp(*env, "ACMEC_OUT=", 10) == 0)
+			break;
+	if (*env == NULL)
+		return 0;
+	if ((path = realpath(*env + 10, NULL)) != NULL)
+		for (char *const *d = real; *d != NULL && !ok; d++)
+			ok = beneath(path, *d);
+	free(path);
+	if (ok)
+		return 0;
+	err_set(e, RUNNER " refused ACMEC_OUT: it leads outside the "
+	    "directories acmec writes");
+	return -1;
+}
+
 static int
 serve(int fd, const char *const *commands, size_t n,
     const char *const *dirs)
 {
 	const char *command, *env[HOOKPROC_ENV_MAX + 1];
+	size_t ndirs = 0, nreal = 0;
 	struct ipc_msg *m;
 	struct err e = { "" };
-	int rc;
+	char **real;
+	int rc = 0;
 
-	while ((m = ipc_recv(fd, PARENT, &e)) != NULL) {
+	while (dirs[ndirs] != NULL)
+		ndirs++;
+	if ((real = calloc(ndirs + 1, sizeof(*real))) == NULL)
+		return 1;
+	for (size_t i = 0; i < ndirs; i++)
+		if ((real[nreal] = real_dir(dirs[i])) != NULL)
+			nreal++;
+	while (rc == 0 && (m = ipc_recv(fd, PARENT, &e)) != NULL) {
 		if (hookproc_check(m, commands, n, dirs, &command, env,
-		    &e) == 0 &&
+		    &e) == 0 && check_real_out(env, real, &e) == 0 &&
 		    hook_run(command, env, HOOK_TIMEOUT, &e) == 0)
 			rc = ipc_send(fd, PARENT, IPC_HOOK_DONE, "", 0, &e);
 		else
 			rc = ipc_send(fd, PARENT, IPC_REFUSED, e.msg,
 			    strlen(e.msg), &e);
 		ipc_msg_free(m);
-		if (rc == -1)
-			return 1;
 	}
-	return 0;	/* the main process ended, or sent nonsense */
+	for (size_t i = 0; i < nreal; i++)
+		free(real[i]);
+	free(real);
+	return rc == -1;	/* else the main process ended, or sent nonsense */
 }
 
 struct hookproc *

@@ -23,14 +23,34 @@
 #include "err.h"
 #include "hookproc.h"
 #include "ipc.h"
+#include "str.h"
 #include "testutil.h"
 
 struct ctx {
 	struct tmpdir	 t;
 	char		*record;	/* a hook that writes DIR/seen */
 	char		*failing;	/* one that exits 3 */
-	struct hookproc	*hp;		/* started with both */
+	char		*out;		/* T/out, with a/ in it */
+	char		*state;		/* T/state, with live/a/ */
+	struct hookproc	*hp;		/* started with both, for both */
 };
+
+/* dir, then dir/sub (one or two levels). */
+static int
+make_dirs(const char *dir, const char *sub)
+{
+	char *path = path_in(dir, sub), *slash;
+	int rc = mkdir(dir, 0700);
+
+	if ((slash = strchr(path + strlen(dir) + 1, '/')) != NULL) {
+		*slash = '\0';
+		rc |= mkdir(path, 0700);
+		*slash = '/';
+	}
+	rc |= mkdir(path, 0700);
+	free(path);
+	return rc;
+}
 
 static int
 setup(void **state)
@@ -47,9 +67,13 @@ setup(void **state)
 	c->record = script_in(c->t.path, "record.sh", body);
 	free(body);
 	c->failing = script_in(c->t.path, "fail.sh", "exit 3\n");
+	c->out = path_in(c->t.path, "out");
+	c->state = path_in(c->t.path, "state");
+	if (make_dirs(c->out, "a") == -1 || make_dirs(c->state, "live/a") == -1)
+		return -1;
 	{
 		const char *const commands[] = { c->record, NULL, c->failing };
-		const char *const dirs[] = { "/state", "/out", NULL };
+		const char *const dirs[] = { c->state, c->out, NULL };
 
 		if ((c->hp = hookproc_start(commands, 3, dirs, &e)) == NULL) {
 			print_error("hookproc_start: %s\n", e.msg);
@@ -66,6 +90,8 @@ teardown(void **state)
 	struct ctx *c = *state;
 
 	hookproc_free(c->hp);
+	free(c->out);
+	free(c->state);
 	free(c->record);
 	free(c->failing);
 	tmpdir_remove(&c->t);
@@ -88,18 +114,18 @@ seen(const struct ctx *c)
 static void
 hookproc_run__runs_a_configured_hook_with_its_variables(void **state)
 {
-	static const char *const env[] = { "ACMEC_NAME=a.example",
-	    "ACMEC_OUT=/out/a", NULL };
 	struct ctx *c = *state;
 	struct err e = { "" };
-	char *got, want[64];
+	char *got, *out = str_fmt("ACMEC_OUT=%s/a", c->out), *want;
+	const char *const env[] = { "ACMEC_NAME=a.example", out, NULL };
 
 	assert_int_equal(hookproc_run(c->hp, c->record, env, &e), 0);
 	got = seen(c);
-	snprintf(want, sizeof want, "a.example|/out/a||%u\n",
-	    (unsigned)getuid());
+	want = str_fmt("a.example|%s/a||%u\n", c->out, (unsigned)getuid());
 	assert_string_equal(got, want);
 	free(got);
+	free(want);
+	free(out);
 	/* The runner is not sandboxed: hooks run as acmec was started. */
 	assert_int_equal(proc_status_field(only_child(), "NoNewPrivs"), 0);
 }
@@ -158,8 +184,7 @@ static void
 hookproc_run__refuses_values_acmec_does_not_give(void **state)
 {
 	static const char *const refused[] = {
-		"ACMEC_OUT=/tmp/evil", "ACMEC_OUT=/out/../etc",
-		"ACMEC_OUT=/state/..", "ACMEC_OUT=/outside", "ACMEC_OUT=",
+		"ACMEC_OUT=/tmp/evil", "ACMEC_OUT=/", "ACMEC_OUT=",
 		"ACMEC_NAME=a.example; reboot", "ACMEC_NAME=a.example b.example",
 		"ACMEC_NAME=", "ACMEC_NAMES=a.example\nb.example",
 		"ACMEC_NAMES=a.example  b.example", "ACMEC_NAMES=a.example ",
@@ -169,29 +194,46 @@ hookproc_run__refuses_values_acmec_does_not_give(void **state)
 	struct ctx *c = *state;
 	struct err e = { "" };
 
+	char *out[4], *link = path_in(c->out, "link");
+
 	for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
 		assert_int_equal(run_with(c, refused[i], &e), -1);
 		assert_contains(e.msg, "the hook runner refused ACMEC_");
 	}
+	/* Beneath, as a string, but not on the way there. */
+	out[0] = str_fmt("ACMEC_OUT=%s/../etc", c->out);
+	out[1] = str_fmt("ACMEC_OUT=%s/..", c->state);
+	out[2] = str_fmt("ACMEC_OUT=%sx", c->out);
+	out[3] = str_fmt("ACMEC_OUT=%s", link);
+	for (size_t i = 0; i < 3; i++) {
+		assert_int_equal(run_with(c, out[i], &e), -1);
+		assert_string_equal(e.msg, "the hook runner refused "
+		    "ACMEC_OUT: not a directory acmec writes");
+	}
+	/* A link the main process made in its directory, to elsewhere. */
+	assert_int_equal(symlink(c->t.path, link), 0);
+	assert_int_equal(run_with(c, out[3], &e), -1);
+	assert_string_equal(e.msg, "the hook runner refused ACMEC_OUT: it "
+	    "leads outside the directories acmec writes");
 	assert_null(seen(c));
-	assert_int_equal(run_with(c, "ACMEC_OUT=/tmp/evil", &e), -1);
-	assert_string_equal(e.msg, "the hook runner refused ACMEC_OUT: not "
-	    "a directory acmec writes");
+	for (size_t i = 0; i < 4; i++)
+		free(out[i]);
+	free(link);
 }
 
 static void
 hookproc_run__takes_the_values_acmec_gives(void **state)
 {
-	static const char *const taken[] = {
-		"ACMEC_OUT=/out", "ACMEC_OUT=/state/live/a",
-		"ACMEC_NAME=*.a.example", "ACMEC_NAME=2001:db8::1",
+	struct ctx *c = *state;
+	struct err e = { "" };
+	char *out = str_fmt("ACMEC_OUT=%s", c->out);
+	char *live = str_fmt("ACMEC_OUT=%s/live/a/", c->state), *got;
+	const char *const taken[] = {
+		out, live, "ACMEC_NAME=*.a.example", "ACMEC_NAME=2001:db8::1",
 		"ACMEC_NAMES=a.example www.a.example 192.0.2.1",
 		"ACMEC_FAILED=a b[1]", "ACMEC_FAILURES=a (a.example): no\n"
 		    "b[1] (b.example): \xc3\xa9t\xc3\xa9",
 	};
-	struct ctx *c = *state;
-	struct err e = { "" };
-	char *got;
 
 	for (size_t i = 0; i < sizeof taken / sizeof taken[0]; i++) {
 		if (run_with(c, taken[i], &e) == -1)
@@ -199,6 +241,8 @@ hookproc_run__takes_the_values_acmec_gives(void **state)
 		assert_non_null(got = seen(c));
 		free(got);
 	}
+	free(out);
+	free(live);
 }
 
 static void
