@@ -50,12 +50,15 @@ append(char *buf, size_t size, size_t len, const char *fmt, ...)
 	return (size_t)n;
 }
 
-/* A variable is read line by line: one line per failure. */
+/*
+ * A variable is read line by line: one line per failure, and no other
+ * control character (the hook runner refuses them).
+ */
 static void
 flatten(char *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
-		if (s[i] == '\n' || s[i] == '\r')
+		if ((unsigned char)s[i] < ' ' || s[i] == 0x7f)
 			s[i] = ' ';
 }
 

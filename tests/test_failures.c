@@ -40,9 +40,10 @@ failures_add__keeps_each_failure_on_one_line(void **state)
 	struct failures *f = failures_new();
 
 	(void)state;
-	failures_add(f, "a", "a.example", "first\nsecond\r\nthird");
+	failures_add(f, "a", "a.example", "first\nsecond\r\nthird\tand\033[2J");
+	/* Nor another control character: the hook runner refuses them. */
 	assert_string_equal(failures_env(f)[1],
-	    "ACMEC_FAILURES=a (a.example): first second  third\n");
+	    "ACMEC_FAILURES=a (a.example): first second  third and [2J\n");
 	failures_free(f);
 }
 

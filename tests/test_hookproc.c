@@ -188,7 +188,7 @@ hookproc_run__refuses_values_acmec_does_not_give(void **state)
 		"ACMEC_NAME=a.example; reboot", "ACMEC_NAME=a.example b.example",
 		"ACMEC_NAME=", "ACMEC_NAMES=a.example\nb.example",
 		"ACMEC_NAMES=a.example  b.example", "ACMEC_NAMES=a.example ",
-		"ACMEC_FAILED=a  b", "ACMEC_FAILED=", "ACMEC_FAILED=a\tb",
+		"ACMEC_FAILED=a  b", "ACMEC_FAILED= a", "ACMEC_FAILED=a\tb",
 		"ACMEC_FAILURES=a (a.example): \033[2J",
 	};
 	struct ctx *c = *state;
@@ -231,7 +231,8 @@ hookproc_run__takes_the_values_acmec_gives(void **state)
 	const char *const taken[] = {
 		out, live, "ACMEC_NAME=*.a.example", "ACMEC_NAME=2001:db8::1",
 		"ACMEC_NAMES=a.example www.a.example 192.0.2.1",
-		"ACMEC_FAILED=a b[1]", "ACMEC_FAILURES=a (a.example): no\n"
+		"ACMEC_FAILED=a b[1]", "ACMEC_FAILED=",
+		"ACMEC_FAILURES=a (a.example): no\n"
 		    "b[1] (b.example): \xc3\xa9t\xc3\xa9",
 	};
 
