@@ -32,9 +32,9 @@ struct hookproc *hookproc_start(const char *const *commands, size_t n,
  * NULL (the main process is not confined).  The runner refuses a command
  * it was not started with, a variable that is not one of the ACMEC_ ones
  * hooks get, one given twice, and a value unlike those acmec gives:
- * ACMEC_OUT beneath none of its dirs, with a ".." in it, or whose real
- * path leads out of where they were when the runner started (a link the
- * main process made since); ACMEC_NAME(S) other than DNS names and IP
+ * ACMEC_OUT beneath none of its dirs, or whose real path (links and ".."
+ * followed) leads out of where they were when the runner started (a link
+ * the main process made since); ACMEC_NAME(S) other than DNS names and IP
  * addresses, ACMEC_FAILED other than visible words, control characters
  * in ACMEC_FAILURES.  A runner that ended fails every request, naming
  * itself.

@@ -34,13 +34,13 @@ beneath(const char *path, const char *dir)
 	    path[len] == '/' || dir[len - 1] == '/');
 }
 
-/* A directory the main process may write, or one beneath it. */
+/*
+ * A directory the main process may write, or one beneath it, as a
+ * string; check_real_out follows its links and "..".
+ */
 static bool
 is_place(const char *v, const char *const *dirs)
 {
-	for (const char *p = v; (p = strstr(p, "..")) != NULL; p += 2)
-		if ((p == v || p[-1] == '/') && (p[2] == '/' || p[2] == '\0'))
-			return false;
 	for (; dirs != NULL && *dirs != NULL; dirs++)
 		if (beneath(v, *dirs))
 			return true;
@@ -229,21 +229,30 @@ outlive_group_signals(void)
 /*
  * dir as the runner finds it when it starts, before the main process
  * reads anything from the CA: its real path, or its nearest existing
- * parent's with the rest added; new, or NULL.
+ * parent's with the rest added as mkdir -p would make it; new, or NULL.
  */
 static char *
 real_dir(const char *dir)
 {
-	const char *slash = strrchr(dir, '/');
-	char *real, *parent, *joined = NULL;
+	const char *slash = strrchr(dir, '/'), *last = slash ? slash + 1 : dir;
+	char *real, *parent, *joined = NULL, *cut;
 
 	if ((real = realpath(dir, NULL)) != NULL || errno != ENOENT)
 		return real;
 	parent = slash == NULL ? strdup(".") : strndup(dir, slash == dir ? 1 :
 	    (size_t)(slash - dir));
-	if (parent != NULL && (real = real_dir(parent)) != NULL)
-		joined = str_fmt("%s/%s", strcmp(real, "/") == 0 ? "" : real,
-		    slash == NULL ? dir : slash + 1);
+	if (parent != NULL && (real = real_dir(parent)) != NULL) {
+		if (strcmp(last, "..") == 0 && (cut = strrchr(real, '/')) !=
+		    NULL)
+			*(cut == real ? cut + 1 : cut) = '\0';
+		if (strcmp(last, "..") == 0 || strcmp(last, ".") == 0 ||
+		    *last == '\0') {
+			joined = real;
+			real = NULL;
+		} else
+			joined = str_fmt("%s/%s", strcmp(real, "/") == 0 ?
+			    "" : real, last);
+	}
 	free(parent);
 	free(real);
 	return joined;

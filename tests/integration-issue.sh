@@ -462,6 +462,13 @@ issue hook "$T/hookout" "$h1" "$h2" -- --deploy-hook "$T/hook.sh reload  now"
 check_exit hook 0 "issue with --deploy-hook exits 0"
 check "the hook saw the output dir, the names and its arguments" \
     grep -qxF "$T/hookout|$h1 $h2|reload now" "$HOOK_LOG"
+# An --out not made yet, through a directory not made yet and "..": the
+# hook runner finds it where the run makes it, and runs the hook.
+fresh h4
+issue hookdots "$T/dots/../hookdots" "$h4" -- --deploy-hook "$T/hook.sh"
+check_exit hookdots 0 "issue --out DIR/../NEW with --deploy-hook exits 0"
+check "... and the hook ran, with ACMEC_OUT as given" \
+    grep -qxF "$T/dots/../hookdots|$h4|" "$HOOK_LOG"
 fresh h3
 issue hookfail "$T/hookfail" "$h3" -- --deploy-hook false
 check_exit hookfail 1 "a failing --deploy-hook makes issue exit 1"

@@ -32,6 +32,7 @@ struct ctx {
 	char		*failing;	/* one that exits 3 */
 	char		*out;		/* T/out, with a/ in it */
 	char		*state;		/* T/state, with live/a/ */
+	char		*later;		/* T/gone/../later, none yet */
 	struct hookproc	*hp;		/* started with both, for both */
 };
 
@@ -69,11 +70,13 @@ setup(void **state)
 	c->failing = script_in(c->t.path, "fail.sh", "exit 3\n");
 	c->out = path_in(c->t.path, "out");
 	c->state = path_in(c->t.path, "state");
+	c->later = path_in(c->t.path, "gone/../later");
 	if (make_dirs(c->out, "a") == -1 || make_dirs(c->state, "live/a") == -1)
 		return -1;
 	{
 		const char *const commands[] = { c->record, NULL, c->failing };
-		const char *const dirs[] = { c->state, c->out, NULL };
+		const char *const dirs[] = { c->state, c->out, c->later,
+		    NULL };
 
 		if ((c->hp = hookproc_start(commands, 3, dirs, &e)) == NULL) {
 			print_error("hookproc_start: %s\n", e.msg);
@@ -92,6 +95,7 @@ teardown(void **state)
 	hookproc_free(c->hp);
 	free(c->out);
 	free(c->state);
+	free(c->later);
 	free(c->record);
 	free(c->failing);
 	tmpdir_remove(&c->t);
@@ -200,21 +204,22 @@ hookproc_run__refuses_values_acmec_does_not_give(void **state)
 		assert_int_equal(run_with(c, refused[i], &e), -1);
 		assert_contains(e.msg, "the hook runner refused ACMEC_");
 	}
+	/* A sibling: the same first bytes, another directory. */
+	out[0] = str_fmt("ACMEC_OUT=%sx", c->out);
+	assert_int_equal(run_with(c, out[0], &e), -1);
+	assert_string_equal(e.msg, "the hook runner refused ACMEC_OUT: not "
+	    "a directory acmec writes");
 	/* Beneath, as a string, but not on the way there. */
-	out[0] = str_fmt("ACMEC_OUT=%s/../etc", c->out);
-	out[1] = str_fmt("ACMEC_OUT=%s/..", c->state);
-	out[2] = str_fmt("ACMEC_OUT=%sx", c->out);
+	out[1] = str_fmt("ACMEC_OUT=%s/../etc", c->out);
+	out[2] = str_fmt("ACMEC_OUT=%s/..", c->state);
 	out[3] = str_fmt("ACMEC_OUT=%s", link);
-	for (size_t i = 0; i < 3; i++) {
-		assert_int_equal(run_with(c, out[i], &e), -1);
-		assert_string_equal(e.msg, "the hook runner refused "
-		    "ACMEC_OUT: not a directory acmec writes");
-	}
 	/* A link the main process made in its directory, to elsewhere. */
 	assert_int_equal(symlink(c->t.path, link), 0);
-	assert_int_equal(run_with(c, out[3], &e), -1);
-	assert_string_equal(e.msg, "the hook runner refused ACMEC_OUT: it "
-	    "leads outside the directories acmec writes");
+	for (size_t i = 1; i < 4; i++) {
+		assert_int_equal(run_with(c, out[i], &e), -1);
+		assert_string_equal(e.msg, "the hook runner refused "
+		    "ACMEC_OUT: it leads outside the directories acmec writes");
+	}
 	assert_null(seen(c));
 	for (size_t i = 0; i < 4; i++)
 		free(out[i]);
@@ -228,14 +233,22 @@ hookproc_run__takes_the_values_acmec_gives(void **state)
 	struct err e = { "" };
 	char *out = str_fmt("ACMEC_OUT=%s", c->out);
 	char *live = str_fmt("ACMEC_OUT=%s/live/a/", c->state), *got;
+	/* As given: --out /etc/ssl/../acmec/a is a directory all the same. */
+	char *dotted = str_fmt("ACMEC_OUT=%s/a/../a", c->out);
+	/* Made since the runner started, as mkdir -p makes it. */
+	char *made = str_fmt("ACMEC_OUT=%s", c->later), *dir;
 	const char *const taken[] = {
-		out, live, "ACMEC_NAME=*.a.example", "ACMEC_NAME=2001:db8::1",
+		out, live, dotted, made, "ACMEC_NAME=*.a.example", "ACMEC_NAME=2001:db8::1",
 		"ACMEC_NAMES=a.example www.a.example 192.0.2.1",
 		"ACMEC_FAILED=a b[1]", "ACMEC_FAILED=",
 		"ACMEC_FAILURES=a (a.example): no\n"
 		    "b[1] (b.example): \xc3\xa9t\xc3\xa9",
 	};
 
+	assert_int_equal(mkdir(dir = path_in(c->t.path, "gone"), 0700), 0);
+	free(dir);
+	assert_int_equal(mkdir(dir = path_in(c->t.path, "later"), 0700), 0);
+	free(dir);
 	for (size_t i = 0; i < sizeof taken / sizeof taken[0]; i++) {
 		if (run_with(c, taken[i], &e) == -1)
 			fail_msg("%s: %s", taken[i], e.msg);
@@ -244,6 +257,8 @@ hookproc_run__takes_the_values_acmec_gives(void **state)
 	}
 	free(out);
 	free(live);
+	free(dotted);
+	free(made);
 }
 
 static void
