@@ -30,7 +30,8 @@ void failures_free(struct failures *f);
 /*
  * Add a section that failed: its name to ACMEC_FAILED, a line
  * "SECTION (NAMES): ERROR" to ACMEC_FAILURES, line breaks and other
- * control characters in error turned into spaces.  names may be NULL (taken from a CSR).
+ * control characters in error turned into spaces.  names may be NULL
+ * (taken from a CSR).
  */
 void failures_add(struct failures *f, const char *section,
     const char *names, const char *error);

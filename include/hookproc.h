@@ -2,9 +2,10 @@
  * hookproc.h - the hook runner: a process forked before the main process
  * confines itself (confine.h), which runs hooks for it as the user acmec
  * was started as, with nothing given up.  It runs only the commands it
- * was started with, with only the ACMEC_ variables acmec(1) gives hooks,
- * so a main process a hostile CA took over can start no
- * other program and hand a hook no LD_PRELOAD or PATH of its own.
+ * was started with, adding to its environment only the ACMEC_ variables
+ * acmec(1) gives hooks, checked, so a main process a hostile CA took over
+ * can start no other program and hand a hook no LD_PRELOAD or PATH of
+ * its own.
  */
 #ifndef ACMEC_HOOKPROC_H
 #define ACMEC_HOOKPROC_H
@@ -14,7 +15,7 @@
 #include "err.h"
 #include "ipc.h"
 
-#define HOOKPROC_ENV_MAX	5	/* variables in one request: each once */
+#define HOOKPROC_ENV_MAX	5	/* variables in a request, each once */
 
 struct hookproc;
 

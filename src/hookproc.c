@@ -265,15 +265,16 @@ real_dir(const char *dir)
 static int
 check_real_out(const char *const *env, char *const *real, struct err *e)
 {
+	static const char out[] = "ACMEC_OUT=";
 	char *path = NULL;
 	bool ok = false;
 
 	for (; *env != NULL; env++)
-		if (strncmp(*env, "ACMEC_OUT=", 10) == 0)
+		if (strncmp(*env, out, sizeof out - 1) == 0)
 			break;
 	if (*env == NULL)
 		return 0;
-	if ((path = realpath(*env + 10, NULL)) != NULL)
+	if ((path = realpath(*env + sizeof out - 1, NULL)) != NULL)
 		for (char *const *d = real; *d != NULL && !ok; d++)
 			ok = beneath(path, *d);
 	free(path);
@@ -315,7 +316,8 @@ serve(int fd, const char *const *commands, size_t n,
 	for (size_t i = 0; i < nreal; i++)
 		free(real[i]);
 	free(real);
-	return rc == -1;	/* else the main process ended, or sent nonsense */
+	/* 0: the main process ended, or sent nonsense. */
+	return rc == -1;
 }
 
 struct hookproc *

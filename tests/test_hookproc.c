@@ -33,7 +33,7 @@ struct ctx {
 	char		*out;		/* T/out, with a/ in it */
 	char		*state;		/* T/state, with live/a/ */
 	char		*later;		/* T/gone/../later, none yet */
-	struct hookproc	*hp;		/* started with both, for both */
+	struct hookproc	*hp;		/* both hooks; the three dirs */
 };
 
 /* dir, then dir/sub (one or two levels). */
@@ -189,7 +189,8 @@ hookproc_run__refuses_values_acmec_does_not_give(void **state)
 {
 	static const char *const refused[] = {
 		"ACMEC_OUT=/tmp/evil", "ACMEC_OUT=/", "ACMEC_OUT=",
-		"ACMEC_NAME=a.example; reboot", "ACMEC_NAME=a.example b.example",
+		"ACMEC_NAME=a.example; reboot",
+		"ACMEC_NAME=a.example b.example",
 		"ACMEC_NAME=", "ACMEC_NAMES=a.example\nb.example",
 		"ACMEC_NAMES=a.example  b.example", "ACMEC_NAMES=a.example ",
 		"ACMEC_FAILED=a  b", "ACMEC_FAILED= a", "ACMEC_FAILED=a\tb",
@@ -197,7 +198,6 @@ hookproc_run__refuses_values_acmec_does_not_give(void **state)
 	};
 	struct ctx *c = *state;
 	struct err e = { "" };
-
 	char *out[4], *link = path_in(c->out, "link");
 
 	for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++) {
@@ -238,7 +238,8 @@ hookproc_run__takes_the_values_acmec_gives(void **state)
 	/* Made since the runner started, as mkdir -p makes it. */
 	char *made = str_fmt("ACMEC_OUT=%s", c->later), *dir;
 	const char *const taken[] = {
-		out, live, dotted, made, "ACMEC_NAME=*.a.example", "ACMEC_NAME=2001:db8::1",
+		out, live, dotted, made,
+		"ACMEC_NAME=*.a.example", "ACMEC_NAME=2001:db8::1",
 		"ACMEC_NAMES=a.example www.a.example 192.0.2.1",
 		"ACMEC_FAILED=a b[1]", "ACMEC_FAILED=",
 		"ACMEC_FAILURES=a (a.example): no\n"
